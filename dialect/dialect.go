@@ -1,0 +1,167 @@
+// Package dialect defines what an engine (SQLite, PostgreSQL, MySQL) provides
+// to retort: inspection of a live schema into schema.Schema, planning of
+// diff.Changes into SQL, identifier quoting, and the transaction envelope
+// that migrations run in. Engines live in the sub-packages; nothing here
+// imports a database driver.
+package dialect
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/schema"
+)
+
+// Querier is what Inspect and migration steps need from a connection. It is
+// satisfied by *sql.DB, *sql.Tx and *sql.Conn.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Dialect is one database engine.
+type Dialect interface {
+	// Name returns the engine's name: "sqlite", "postgres" or "mysql".
+	Name() string
+	// Inspect reads the schema that q's database holds, normalized so that
+	// inspecting twice and comparing gives no changes.
+	Inspect(ctx context.Context, q Querier) (*schema.Schema, error)
+	// Plan turns changes (from diff.Compare(from, to)) into SQL steps.
+	// from and to are the two schemas compared; engines that rebuild tables
+	// use them to find the views and triggers that depend on a table.
+	Plan(ctx context.Context, from, to *schema.Schema, changes []diff.Change) (*Plan, error)
+	// Quote quotes an identifier by the engine's rules.
+	Quote(ident string) string
+	// Transact runs fn in the engine's migration envelope on the pinned
+	// connection conn: for SQLite, foreign_keys switched off outside the
+	// transaction, BEGIN, fn, the foreign key check, COMMIT, foreign_keys
+	// restored. If fn or the checks fail, the transaction is rolled back and
+	// the error returned.
+	Transact(ctx context.Context, conn *sql.Conn, fn func(ctx context.Context, tx Querier) error) error
+	// Envelope returns the statements Transact runs before and after fn, as
+	// printed by offline SQL output (diff, upgrade --sql).
+	Envelope() (before, after []string)
+}
+
+// Plan is an ordered list of SQL steps.
+type Plan struct {
+	Steps []Step
+}
+
+// Step is one SQL statement of a plan.
+type Step struct {
+	// SQL is the statement, without a trailing semicolon.
+	SQL string
+	// Comment, when set, is written as "-- Comment" above the statement.
+	Comment string
+	// Destructive marks a step that drops a table or column.
+	Destructive bool
+	// Rebuild marks the steps of a table rebuild.
+	Rebuild bool
+	// Commit marks a transaction boundary after this step
+	// (written "-- retort:commit" in migration files).
+	Commit bool
+	// NoTx marks a step that cannot run inside a transaction.
+	NoTx bool
+}
+
+// Statements returns the SQL of every step.
+func (p *Plan) Statements() []string {
+	out := make([]string, len(p.Steps))
+	for i, s := range p.Steps {
+		out[i] = s.SQL
+	}
+	return out
+}
+
+// Empty reports whether the plan does nothing.
+func (p *Plan) Empty() bool { return p == nil || len(p.Steps) == 0 }
+
+// Format writes the plan as a SQL script: every step terminated by ";" on a
+// line of its own, comments above the steps they explain, and
+// "-- retort: destructive" above destructive steps.
+func (p *Plan) Format() string {
+	var b strings.Builder
+	for _, s := range p.Steps {
+		writeStep(&b, s)
+	}
+	return b.String()
+}
+
+// FormatEnveloped is Format wrapped in the envelope of d, i.e. exactly the
+// SQL that applying the plan runs.
+func FormatEnveloped(d Dialect, p *Plan) string {
+	if p.Empty() {
+		return ""
+	}
+	before, after := d.Envelope()
+	var b strings.Builder
+	for _, s := range before {
+		fmt.Fprintf(&b, "%s;\n", s)
+	}
+	b.WriteString(p.Format())
+	for _, s := range after {
+		fmt.Fprintf(&b, "%s;\n", s)
+	}
+	return b.String()
+}
+
+func writeStep(b *strings.Builder, s Step) {
+	if s.Comment != "" {
+		for _, line := range strings.Split(s.Comment, "\n") {
+			fmt.Fprintf(b, "-- %s\n", line)
+		}
+	}
+	if s.Destructive {
+		b.WriteString("-- retort: destructive\n")
+	}
+	fmt.Fprintf(b, "%s;\n", s.SQL)
+	if s.Commit {
+		b.WriteString("-- retort:commit\n")
+	}
+}
+
+// ExecError is a statement that failed while a plan or migration ran.
+type ExecError struct {
+	// Stmt is the statement; Index its 0-based position in the plan.
+	Stmt  string
+	Index int
+	Err   error
+}
+
+func (e *ExecError) Error() string {
+	return fmt.Sprintf("statement %d failed: %v\n  %s", e.Index+1, e.Err, firstLine(e.Stmt))
+}
+
+// Unwrap returns the engine's error.
+func (e *ExecError) Unwrap() error { return e.Err }
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// Apply runs the plan's steps on conn inside d's envelope. A failing step
+// rolls everything back and is returned as an *ExecError.
+func Apply(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan) error {
+	if p.Empty() {
+		return nil
+	}
+	return d.Transact(ctx, conn, func(ctx context.Context, tx Querier) error {
+		for i, s := range p.Steps {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.SQL); err != nil {
+				return &ExecError{Stmt: s.SQL, Index: i, Err: err}
+			}
+		}
+		return nil
+	})
+}

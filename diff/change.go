@@ -1,0 +1,112 @@
+package diff
+
+import "github.com/retortdb/retort/schema"
+
+// Change is one difference between two schemas. The set of changes is
+// closed: every implementation is one of the types below.
+type Change interface{ change() }
+
+// Schema-level changes.
+type (
+	// AddTable creates a table with its indexes and constraints.
+	AddTable struct{ T *schema.Table }
+	// DropTable drops a table. It is destructive.
+	DropTable struct{ T *schema.Table }
+	// ModifyTable groups the changes to one table that exists on both sides.
+	ModifyTable struct {
+		From, To *schema.Table
+		Changes  []Change
+	}
+	// AddView creates a view.
+	AddView struct{ V *schema.View }
+	// DropView drops a view. A redefined view is a DropView and an AddView.
+	DropView struct{ V *schema.View }
+	// AddTrigger creates a trigger.
+	AddTrigger struct{ T *schema.Trigger }
+	// DropTrigger drops a trigger.
+	DropTrigger struct{ T *schema.Trigger }
+)
+
+// Table-level changes, found inside ModifyTable.Changes.
+type (
+	// AddColumn adds a column.
+	AddColumn struct{ C *schema.Column }
+	// DropColumn drops a column. It is destructive.
+	DropColumn struct{ C *schema.Column }
+	// ModifyColumn changes a column's type, nullability, default, collation,
+	// generation or auto-increment; What says which.
+	ModifyColumn struct {
+		From, To *schema.Column
+		What     ColumnChange
+	}
+	// AddIndex creates an index or a UNIQUE constraint.
+	AddIndex struct{ I *schema.Index }
+	// DropIndex drops an index or a UNIQUE constraint. A redefined index is a
+	// DropIndex and an AddIndex.
+	DropIndex struct{ I *schema.Index }
+	// AddForeignKey adds a foreign key.
+	AddForeignKey struct{ FK *schema.ForeignKey }
+	// DropForeignKey drops a foreign key.
+	DropForeignKey struct{ FK *schema.ForeignKey }
+	// ModifyForeignKey recreates a foreign key whose identity (columns and
+	// target) is unchanged but whose actions, deferral, MATCH or name differ.
+	ModifyForeignKey struct {
+		From, To *schema.ForeignKey
+		What     FKChange
+	}
+	// AddCheck adds a CHECK constraint.
+	AddCheck struct{ C *schema.Check }
+	// DropCheck drops a CHECK constraint.
+	DropCheck struct{ C *schema.Check }
+	// ModifyPrimaryKey changes the primary key (either side may be nil).
+	ModifyPrimaryKey struct{ From, To *schema.PrimaryKey }
+	// ModifyTableOptions changes table options (SQLite WITHOUT ROWID, STRICT;
+	// comments).
+	ModifyTableOptions struct{ From, To *schema.Table }
+)
+
+// ColumnChange is a set of column properties that differ.
+type ColumnChange uint16
+
+// Column properties.
+const (
+	ChangeType ColumnChange = 1 << iota
+	ChangeNull
+	ChangeDefault
+	ChangeCollation
+	ChangeGenerated
+	ChangeAutoIncrement
+	ChangeComment
+)
+
+// FKChange is a set of foreign key properties that differ.
+type FKChange uint8
+
+// Foreign key properties.
+const (
+	ChangeOnDelete FKChange = 1 << iota
+	ChangeOnUpdate
+	ChangeDeferrable
+	ChangeMatch
+	ChangeName
+)
+
+func (*AddTable) change()           {}
+func (*DropTable) change()          {}
+func (*ModifyTable) change()        {}
+func (*AddView) change()            {}
+func (*DropView) change()           {}
+func (*AddTrigger) change()         {}
+func (*DropTrigger) change()        {}
+func (*AddColumn) change()          {}
+func (*DropColumn) change()         {}
+func (*ModifyColumn) change()       {}
+func (*AddIndex) change()           {}
+func (*DropIndex) change()          {}
+func (*AddForeignKey) change()      {}
+func (*DropForeignKey) change()     {}
+func (*ModifyForeignKey) change()   {}
+func (*AddCheck) change()           {}
+func (*DropCheck) change()          {}
+func (*ModifyPrimaryKey) change()   {}
+func (*ModifyTableOptions) change() {}

@@ -1,0 +1,211 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/retortdb/retort/schema"
+)
+
+// Describe returns one human-readable line per change, such as
+// "notes: foreign key notes_author_id_fkey ON DELETE NO ACTION → CASCADE".
+// A ModifyTable yields one line per change inside it.
+func Describe(changes []Change) []string {
+	var out []string
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *ModifyTable:
+			for _, tc := range c.Changes {
+				out = append(out, c.To.Name+": "+describeTableChange(c.To, tc))
+			}
+		case *AddTable:
+			out = append(out, fmt.Sprintf("%s: new table", c.T.Name))
+		case *DropTable:
+			out = append(out, fmt.Sprintf("%s: table dropped", c.T.Name))
+		case *AddView:
+			out = append(out, fmt.Sprintf("view %s: created", c.V.Name))
+		case *DropView:
+			out = append(out, fmt.Sprintf("view %s: dropped", c.V.Name))
+		case *AddTrigger:
+			out = append(out, fmt.Sprintf("trigger %s on %s: created", c.T.Name, c.T.Table))
+		case *DropTrigger:
+			out = append(out, fmt.Sprintf("trigger %s on %s: dropped", c.T.Name, c.T.Table))
+		}
+	}
+	return out
+}
+
+// IsDestructive reports whether c loses data: a dropped table or column.
+// For a ModifyTable it reports whether any change inside it does.
+func IsDestructive(c Change) bool {
+	switch c := c.(type) {
+	case *DropTable, *DropColumn:
+		return true
+	case *ModifyTable:
+		for _, tc := range c.Changes {
+			if IsDestructive(tc) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Destructive returns a line for each destructive change in changes, e.g.
+// "drop column notes.body".
+func Destructive(changes []Change) []string {
+	var out []string
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *DropTable:
+			out = append(out, "drop table "+c.T.Name)
+		case *ModifyTable:
+			for _, tc := range c.Changes {
+				if d, ok := tc.(*DropColumn); ok {
+					out = append(out, "drop column "+c.To.Name+"."+d.C.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func describeTableChange(t *schema.Table, c Change) string {
+	switch c := c.(type) {
+	case *AddColumn:
+		return fmt.Sprintf("column %s added (%s)", c.C.Name, c.C.Type)
+	case *DropColumn:
+		return fmt.Sprintf("column %s dropped", c.C.Name)
+	case *ModifyColumn:
+		var parts []string
+		if c.What&ChangeType != 0 {
+			parts = append(parts, fmt.Sprintf("type %s → %s", c.From.Type, c.To.Type))
+		}
+		if c.What&ChangeNull != 0 {
+			parts = append(parts, fmt.Sprintf("%s → %s", nullWord(c.From.NotNull), nullWord(c.To.NotNull)))
+		}
+		if c.What&ChangeDefault != 0 {
+			parts = append(parts, fmt.Sprintf("default %s → %s", orNone(c.From.Default), orNone(c.To.Default)))
+		}
+		if c.What&ChangeCollation != 0 {
+			parts = append(parts, fmt.Sprintf("collation %s → %s", orNone(c.From.Collation), orNone(c.To.Collation)))
+		}
+		if c.What&ChangeGenerated != 0 {
+			parts = append(parts, "generation changed")
+		}
+		if c.What&ChangeAutoIncrement != 0 {
+			parts = append(parts, fmt.Sprintf("autoincrement %t → %t", c.From.AutoIncrement, c.To.AutoIncrement))
+		}
+		if c.What&ChangeComment != 0 {
+			parts = append(parts, "comment changed")
+		}
+		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
+	case *AddIndex:
+		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
+	case *DropIndex:
+		return fmt.Sprintf("%s %s dropped", indexWord(c.I), indexLabel(c.I))
+	case *AddForeignKey:
+		return fmt.Sprintf("foreign key %s added", fkLabel(c.FK))
+	case *DropForeignKey:
+		return fmt.Sprintf("foreign key %s dropped", fkLabel(c.FK))
+	case *ModifyForeignKey:
+		var parts []string
+		if c.What&ChangeOnDelete != 0 {
+			parts = append(parts, fmt.Sprintf("ON DELETE %s → %s", c.From.OnDelete, c.To.OnDelete))
+		}
+		if c.What&ChangeOnUpdate != 0 {
+			parts = append(parts, fmt.Sprintf("ON UPDATE %s → %s", c.From.OnUpdate, c.To.OnUpdate))
+		}
+		if c.What&ChangeDeferrable != 0 {
+			parts = append(parts, fmt.Sprintf("%s → %s", deferWord(c.From), deferWord(c.To)))
+		}
+		if c.What&ChangeMatch != 0 {
+			parts = append(parts, fmt.Sprintf("MATCH %s → %s", orNone(c.From.Match), orNone(c.To.Match)))
+		}
+		if c.What&ChangeName != 0 {
+			parts = append(parts, fmt.Sprintf("renamed %s → %s", c.From.Name, c.To.Name))
+		}
+		return fmt.Sprintf("foreign key %s %s", fkLabel(c.From), strings.Join(parts, ", "))
+	case *AddCheck:
+		return fmt.Sprintf("check %s added", checkLabel(c.C))
+	case *DropCheck:
+		return fmt.Sprintf("check %s dropped", checkLabel(c.C))
+	case *ModifyPrimaryKey:
+		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
+	case *ModifyTableOptions:
+		return fmt.Sprintf("table options changed (without rowid %t → %t, strict %t → %t)",
+			c.From.WithoutRowID, c.To.WithoutRowID, c.From.Strict, c.To.Strict)
+	}
+	return fmt.Sprintf("%T", c)
+}
+
+func nullWord(notNull bool) string {
+	if notNull {
+		return "NOT NULL"
+	}
+	return "NULL"
+}
+
+func deferWord(fk *schema.ForeignKey) string {
+	switch {
+	case fk.InitiallyDeferred:
+		return "DEFERRABLE INITIALLY DEFERRED"
+	case fk.Deferrable:
+		return "DEFERRABLE"
+	}
+	return "NOT DEFERRABLE"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func indexWord(ix *schema.Index) string {
+	if ix.Constraint {
+		return "unique constraint"
+	}
+	if ix.Unique {
+		return "unique index"
+	}
+	return "index"
+}
+
+func indexLabel(ix *schema.Index) string {
+	if ix.Name != "" {
+		return ix.Name
+	}
+	var cols []string
+	for _, p := range ix.Parts {
+		if p.Column != "" {
+			cols = append(cols, p.Column)
+		} else {
+			cols = append(cols, p.Expr)
+		}
+	}
+	return "(" + strings.Join(cols, ", ") + ")"
+}
+
+func fkLabel(fk *schema.ForeignKey) string {
+	target := fmt.Sprintf("(%s) → %s(%s)", strings.Join(fk.Columns, ", "), fk.RefTable, strings.Join(fk.RefColumns, ", "))
+	if fk.Name != "" {
+		return fk.Name
+	}
+	return target
+}
+
+func checkLabel(c *schema.Check) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return "(" + c.Expr + ")"
+}
+
+func pkLabel(pk *schema.PrimaryKey) string {
+	if pk == nil {
+		return "none"
+	}
+	return "(" + strings.Join(pk.Columns, ", ") + ")"
+}

@@ -1,0 +1,135 @@
+// Package sqlsplit splits a SQL script into statements. It understands
+// quotes, comments, PostgreSQL dollar quotes, the BEGIN … END body of a
+// CREATE TRIGGER (with CASE … END inside it), and explicit
+// "-- retort:begin" / "-- retort:end" markers around a statement that must
+// not be split.
+package sqlsplit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/retortdb/retort/internal/sqltok"
+)
+
+// Stmt is one statement of a script.
+type Stmt struct {
+	// SQL is the statement's text without the terminating semicolon,
+	// trimmed of surrounding space and of comments before it.
+	SQL string
+	// Line is the 1-based line of the script on which the statement starts.
+	Line int
+}
+
+// Options selects dialect-specific lexing; see sqltok.Options.
+type Options = sqltok.Options
+
+// Error is a script that cannot be split, such as an unterminated
+// "-- retort:begin" block.
+type Error struct {
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// Split returns the statements of src. Empty statements (a lone ";") and
+// text made only of comments are dropped.
+func Split(src string, opt Options) ([]Stmt, error) {
+	toks := sqltok.Tokenize(src, opt)
+	var (
+		out       []Stmt
+		start     = -1 // index of the first significant token of the statement
+		explicit  = -1 // line of an open -- retort:begin
+		trigger   bool // statement is CREATE … TRIGGER
+		blockDep  int  // BEGIN … END depth inside a trigger
+		caseDep   int
+		words     int // significant words seen in this statement
+		lastSigni = -1
+	)
+	flush := func(end int) {
+		if start >= 0 {
+			var b strings.Builder
+			for _, t := range toks[start:end] {
+				b.WriteString(t.Text)
+			}
+			text := strings.TrimSpace(b.String())
+			if text != "" {
+				out = append(out, Stmt{SQL: text, Line: toks[start].Line})
+			}
+		}
+		start, trigger, blockDep, caseDep, words, lastSigni = -1, false, 0, 0, 0, -1
+	}
+	for i, t := range toks {
+		if t.Kind == sqltok.Comment {
+			switch marker(t.Text) {
+			case "begin":
+				if explicit >= 0 {
+					return nil, &Error{Line: t.Line, Msg: "-- retort:begin inside another -- retort:begin block"}
+				}
+				flush(i)
+				explicit = t.Line
+				continue
+			case "end":
+				if explicit < 0 {
+					return nil, &Error{Line: t.Line, Msg: "-- retort:end without -- retort:begin"}
+				}
+				end := i
+				if lastSigni >= 0 && toks[lastSigni].Text == ";" {
+					end = lastSigni
+				}
+				flush(end)
+				explicit = -1
+				continue
+			}
+		}
+		if t.Kind == sqltok.Space || t.Kind == sqltok.Comment {
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+		lastSigni = i
+		if t.Kind == sqltok.Word {
+			words++
+			if words <= 5 && t.Is("TRIGGER") && toks[start].Is("CREATE") {
+				trigger = true
+			}
+			if trigger {
+				switch {
+				case t.Is("BEGIN"):
+					blockDep++
+				case t.Is("CASE"):
+					caseDep++
+				case t.Is("END"):
+					if caseDep > 0 {
+						caseDep--
+					} else if blockDep > 0 {
+						blockDep--
+					}
+				}
+			}
+		}
+		if t.Kind == sqltok.Punct && t.Text == ";" && explicit < 0 && blockDep == 0 {
+			flush(i)
+		}
+	}
+	if explicit >= 0 {
+		return nil, &Error{Line: explicit, Msg: "-- retort:begin without -- retort:end"}
+	}
+	flush(len(toks))
+	return out, nil
+}
+
+// marker returns "begin" or "end" for a "-- retort:begin" / "-- retort:end"
+// comment, and "" otherwise.
+func marker(comment string) string {
+	s := strings.TrimSpace(strings.TrimPrefix(comment, "--"))
+	switch strings.ToLower(s) {
+	case "retort:begin":
+		return "begin"
+	case "retort:end":
+		return "end"
+	}
+	return ""
+}

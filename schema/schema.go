@@ -1,0 +1,251 @@
+// Package schema is retort's dialect-neutral model of a relational schema:
+// tables with their columns, keys, indexes, foreign keys and checks, plus
+// views and triggers. It holds plain data and lookups, no behaviour: engines
+// fill it (dialect.Inspect) and the differ compares two of them.
+//
+// Names are stored unquoted, exactly as the database reports them.
+package schema
+
+import "strings"
+
+// Schema is one database schema (SQLite: the main database).
+type Schema struct {
+	Name     string     `json:"name,omitempty"`
+	Tables   []*Table   `json:"tables"`
+	Views    []*View    `json:"views,omitempty"`
+	Triggers []*Trigger `json:"triggers,omitempty"`
+}
+
+// Table is a table and everything declared on it.
+type Table struct {
+	Schema      string        `json:"schema,omitempty"`
+	Name        string        `json:"name"`
+	Columns     []*Column     `json:"columns"`
+	PrimaryKey  *PrimaryKey   `json:"primary_key,omitempty"`
+	Indexes     []*Index      `json:"indexes,omitempty"`
+	ForeignKeys []*ForeignKey `json:"foreign_keys,omitempty"`
+	Checks      []*Check      `json:"checks,omitempty"`
+	// WithoutRowID and Strict are SQLite table options.
+	WithoutRowID bool   `json:"without_rowid,omitempty"`
+	Strict       bool   `json:"strict,omitempty"`
+	Comment      string `json:"comment,omitempty"`
+}
+
+// Column is one column of a table.
+type Column struct {
+	Name string `json:"name"`
+	// Type is the declared type as the engine reports it, e.g. VARCHAR(100).
+	Type    string `json:"type"`
+	NotNull bool   `json:"not_null,omitempty"`
+	// Default is the default expression as SQL text ("" for none). An
+	// expression that is not a plain literal is kept in parentheses.
+	Default   string `json:"default,omitempty"`
+	Collation string `json:"collation,omitempty"`
+	// Generated is set for a generated (computed) column.
+	Generated *Generated `json:"generated,omitempty"`
+	// AutoIncrement marks SQLite's INTEGER PRIMARY KEY AUTOINCREMENT and
+	// MySQL's AUTO_INCREMENT.
+	AutoIncrement bool   `json:"auto_increment,omitempty"`
+	Comment       string `json:"comment,omitempty"`
+}
+
+// Generated describes a generated column's expression and storage.
+type Generated struct {
+	Expr   string `json:"expr"`
+	Stored bool   `json:"stored,omitempty"`
+}
+
+// PrimaryKey is a table's primary key.
+type PrimaryKey struct {
+	Name    string   `json:"name,omitempty"`
+	Columns []string `json:"columns"`
+	// Desc marks a single-column SQLite key declared DESC.
+	Desc bool `json:"desc,omitempty"`
+}
+
+// Index is an index, or a UNIQUE constraint (Constraint set), which the
+// engines implement as an index.
+type Index struct {
+	Name       string      `json:"name,omitempty"`
+	Unique     bool        `json:"unique,omitempty"`
+	Constraint bool        `json:"constraint,omitempty"`
+	Parts      []IndexPart `json:"parts"`
+	// Where is the predicate of a partial index.
+	Where string `json:"where,omitempty"`
+	// Method is the access method (PostgreSQL: btree, gin, …), "" for default.
+	Method string `json:"method,omitempty"`
+}
+
+// IndexPart is one key of an index: a column or an expression.
+type IndexPart struct {
+	Column    string `json:"column,omitempty"`
+	Expr      string `json:"expr,omitempty"`
+	Desc      bool   `json:"desc,omitempty"`
+	Collation string `json:"collation,omitempty"`
+}
+
+// ForeignKey is a FOREIGN KEY constraint. Its identity is Columns,
+// RefTable and RefColumns; everything else is a property of it.
+type ForeignKey struct {
+	Name       string   `json:"name,omitempty"`
+	Columns    []string `json:"columns"`
+	RefSchema  string   `json:"ref_schema,omitempty"`
+	RefTable   string   `json:"ref_table"`
+	RefColumns []string `json:"ref_columns"`
+	OnDelete   Action   `json:"on_delete,omitempty"`
+	OnUpdate   Action   `json:"on_update,omitempty"`
+	// Deferrable and InitiallyDeferred give the constraint's deferral.
+	Deferrable        bool `json:"deferrable,omitempty"`
+	InitiallyDeferred bool `json:"initially_deferred,omitempty"`
+	// Match is FULL, PARTIAL or SIMPLE; "" is the engine default.
+	Match string `json:"match,omitempty"`
+	// NotValid marks a PostgreSQL constraint not yet validated.
+	NotValid bool `json:"not_valid,omitempty"`
+}
+
+// Check is a CHECK constraint.
+type Check struct {
+	Name string `json:"name,omitempty"`
+	Expr string `json:"expr"`
+}
+
+// View is a view. Def is the whole CREATE VIEW statement as the engine keeps it.
+type View struct {
+	Schema string `json:"schema,omitempty"`
+	Name   string `json:"name"`
+	Def    string `json:"def"`
+}
+
+// Trigger is a trigger on Table. Def is the whole CREATE TRIGGER statement.
+type Trigger struct {
+	Name  string `json:"name"`
+	Table string `json:"table"`
+	Def   string `json:"def"`
+}
+
+// Action is a foreign key's referential action. The zero value is NoAction,
+// the SQL default, so an action written as NO ACTION equals one omitted.
+type Action uint8
+
+// Referential actions.
+const (
+	NoAction Action = iota
+	Restrict
+	Cascade
+	SetNull
+	SetDefault
+)
+
+var actionNames = [...]string{"NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"}
+
+// String returns the action as SQL spells it, e.g. "SET NULL".
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return "NO ACTION"
+}
+
+// ParseAction maps SQL text (any case, NOACTION or NO ACTION, SET_NULL …) to
+// an Action. ok is false for unknown text.
+func ParseAction(s string) (a Action, ok bool) {
+	k := strings.ToUpper(strings.NewReplacer("_", " ").Replace(strings.TrimSpace(s)))
+	k = strings.Join(strings.Fields(k), " ")
+	switch k {
+	case "", "NO ACTION", "NOACTION", "NONE":
+		return NoAction, true
+	case "RESTRICT":
+		return Restrict, true
+	case "CASCADE":
+		return Cascade, true
+	case "SET NULL", "SETNULL":
+		return SetNull, true
+	case "SET DEFAULT", "SETDEFAULT":
+		return SetDefault, true
+	}
+	return NoAction, false
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (a *Action) UnmarshalText(b []byte) error {
+	v, _ := ParseAction(string(b))
+	*a = v
+	return nil
+}
+
+// Table returns the table named name (compared case-insensitively, as
+// SQLite and MySQL do for table names).
+func (s *Schema) Table(name string) (*Table, bool) {
+	for _, t := range s.Tables {
+		if strings.EqualFold(t.Name, name) {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// View returns the view named name.
+func (s *Schema) View(name string) (*View, bool) {
+	for _, v := range s.Views {
+		if strings.EqualFold(v.Name, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// Trigger returns the trigger named name.
+func (s *Schema) Trigger(name string) (*Trigger, bool) {
+	for _, t := range s.Triggers {
+		if strings.EqualFold(t.Name, name) {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// Column returns the column named name.
+func (t *Table) Column(name string) (*Column, bool) {
+	for _, c := range t.Columns {
+		if strings.EqualFold(c.Name, name) {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// Index returns the index named name.
+func (t *Table) Index(name string) (*Index, bool) {
+	for _, ix := range t.Indexes {
+		if ix.Name != "" && strings.EqualFold(ix.Name, name) {
+			return ix, true
+		}
+	}
+	return nil, false
+}
+
+// TriggersOn returns the triggers defined on table name, in schema order.
+func (s *Schema) TriggersOn(name string) []*Trigger {
+	var out []*Trigger
+	for _, tr := range s.Triggers {
+		if strings.EqualFold(tr.Table, name) {
+			out = append(out, tr)
+		}
+	}
+	return out
+}
+
+// Columns returns the column names of an index that has no expression parts,
+// and ok false otherwise.
+func (ix *Index) Columns() (cols []string, ok bool) {
+	for _, p := range ix.Parts {
+		if p.Column == "" {
+			return nil, false
+		}
+		cols = append(cols, p.Column)
+	}
+	return cols, true
+}
