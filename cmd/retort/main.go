@@ -1,0 +1,20 @@
+// Command retort migrates the schema of SQLite, PostgreSQL and MySQL
+// databases. See https://github.com/retortdb/retort.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/retortdb/retort/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

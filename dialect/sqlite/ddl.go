@@ -1,0 +1,215 @@
+package sqlite
+
+import (
+	"strings"
+
+	"github.com/retortdb/retort/schema"
+)
+
+// createTable returns the CREATE TABLE statement for t under the name name
+// (which differs from t.Name while a table is rebuilt). Every identifier is
+// quoted; unnamed constraints must have been named by the caller where a
+// name is wanted.
+func createTable(t *schema.Table, name string) string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE ")
+	b.WriteString(quote(name))
+	b.WriteString(" (\n")
+	var items []string
+	inlinePK := t.PrimaryKey != nil && len(t.PrimaryKey.Columns) == 1
+	for _, c := range t.Columns {
+		var pk *schema.PrimaryKey
+		if inlinePK && strings.EqualFold(t.PrimaryKey.Columns[0], c.Name) {
+			pk = t.PrimaryKey
+		}
+		items = append(items, columnDef(c, pk))
+	}
+	if t.PrimaryKey != nil && !inlinePK {
+		items = append(items, constraintName(t.PrimaryKey.Name)+"PRIMARY KEY ("+quoteList(t.PrimaryKey.Columns)+")")
+	}
+	for _, ix := range t.Indexes {
+		if ix.Constraint {
+			items = append(items, constraintName(ix.Name)+"UNIQUE ("+indexParts(ix.Parts)+")")
+		}
+	}
+	for _, ck := range t.Checks {
+		items = append(items, constraintName(ck.Name)+"CHECK ("+ck.Expr+")")
+	}
+	for _, fk := range t.ForeignKeys {
+		items = append(items, constraintName(fk.Name)+"FOREIGN KEY ("+quoteList(fk.Columns)+") "+references(fk))
+	}
+	b.WriteString("  ")
+	b.WriteString(strings.Join(items, ",\n  "))
+	b.WriteString("\n)")
+	var opts []string
+	if t.WithoutRowID {
+		opts = append(opts, "WITHOUT ROWID")
+	}
+	if t.Strict {
+		opts = append(opts, "STRICT")
+	}
+	if len(opts) > 0 {
+		b.WriteString(" ")
+		b.WriteString(strings.Join(opts, ", "))
+	}
+	return b.String()
+}
+
+// columnDef returns a column definition; pk is set when the column alone is
+// the primary key, which is declared inline so that an INTEGER column stays
+// the rowid alias and AUTOINCREMENT stays possible.
+func columnDef(c *schema.Column, pk *schema.PrimaryKey) string {
+	var b strings.Builder
+	b.WriteString(quote(c.Name))
+	if c.Type != "" {
+		b.WriteString(" ")
+		b.WriteString(c.Type)
+	}
+	if pk != nil {
+		b.WriteString(" ")
+		b.WriteString(constraintName(pk.Name))
+		b.WriteString("PRIMARY KEY")
+		if pk.Desc {
+			b.WriteString(" DESC")
+		}
+		if c.AutoIncrement {
+			b.WriteString(" AUTOINCREMENT")
+		}
+	}
+	if c.NotNull {
+		b.WriteString(" NOT NULL")
+	}
+	if c.Default != "" && c.Generated == nil {
+		b.WriteString(" DEFAULT ")
+		b.WriteString(c.Default)
+	}
+	if c.Collation != "" {
+		b.WriteString(" COLLATE ")
+		b.WriteString(quote(c.Collation))
+	}
+	if c.Generated != nil {
+		b.WriteString(" GENERATED ALWAYS AS (")
+		b.WriteString(c.Generated.Expr)
+		b.WriteString(")")
+		if c.Generated.Stored {
+			b.WriteString(" STORED")
+		} else {
+			b.WriteString(" VIRTUAL")
+		}
+	}
+	return b.String()
+}
+
+// references returns the REFERENCES clause of fk.
+func references(fk *schema.ForeignKey) string {
+	var b strings.Builder
+	b.WriteString("REFERENCES ")
+	b.WriteString(quote(fk.RefTable))
+	if len(fk.RefColumns) > 0 {
+		b.WriteString(" (")
+		b.WriteString(quoteList(fk.RefColumns))
+		b.WriteString(")")
+	}
+	if fk.OnDelete != schema.NoAction {
+		b.WriteString(" ON DELETE ")
+		b.WriteString(fk.OnDelete.String())
+	}
+	if fk.OnUpdate != schema.NoAction {
+		b.WriteString(" ON UPDATE ")
+		b.WriteString(fk.OnUpdate.String())
+	}
+	if fk.Match != "" {
+		b.WriteString(" MATCH ")
+		b.WriteString(fk.Match)
+	}
+	if fk.Deferrable || fk.InitiallyDeferred {
+		b.WriteString(" DEFERRABLE")
+		if fk.InitiallyDeferred {
+			b.WriteString(" INITIALLY DEFERRED")
+		}
+	}
+	return b.String()
+}
+
+func constraintName(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "CONSTRAINT " + quote(name) + " "
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func indexParts(parts []schema.IndexPart) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		s := quote(p.Column)
+		if p.Column == "" {
+			s = p.Expr
+			if !strings.HasPrefix(s, "(") {
+				s = "(" + s + ")"
+			}
+		}
+		if p.Collation != "" {
+			s += " COLLATE " + quote(p.Collation)
+		}
+		if p.Desc {
+			s += " DESC"
+		}
+		out[i] = s
+	}
+	return strings.Join(out, ", ")
+}
+
+// createIndex returns the CREATE INDEX statement for a non-constraint index.
+func createIndex(table string, ix *schema.Index) string {
+	var b strings.Builder
+	b.WriteString("CREATE ")
+	if ix.Unique {
+		b.WriteString("UNIQUE ")
+	}
+	b.WriteString("INDEX ")
+	b.WriteString(quote(ix.Name))
+	b.WriteString(" ON ")
+	b.WriteString(quote(table))
+	b.WriteString(" (")
+	b.WriteString(indexParts(ix.Parts))
+	b.WriteString(")")
+	if ix.Where != "" {
+		b.WriteString(" WHERE ")
+		b.WriteString(ix.Where)
+	}
+	return b.String()
+}
+
+// SQL returns the schema as a SQL script of CREATE statements that, loaded
+// into an empty database, gives the same schema back (inspect --format sql).
+func (d *Dialect) SQL(s *schema.Schema) string {
+	var b strings.Builder
+	for _, t := range s.Tables {
+		b.WriteString(createTable(t, t.Name))
+		b.WriteString(";\n")
+		for _, ix := range t.Indexes {
+			if !ix.Constraint {
+				b.WriteString(createIndex(t.Name, ix))
+				b.WriteString(";\n")
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, v := range s.Views {
+		b.WriteString(v.Def)
+		b.WriteString(";\n\n")
+	}
+	for _, tr := range s.Triggers {
+		b.WriteString(tr.Def)
+		b.WriteString(";\n\n")
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}

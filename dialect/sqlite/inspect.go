@@ -1,0 +1,377 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqltok"
+	"github.com/retortdb/retort/schema"
+)
+
+// The inspector issues a fixed number of queries whatever the number of
+// tables: the pragma table-valued functions are joined to sqlite_schema.
+const (
+	queryObjects = `SELECT s.type, s.name, s.tbl_name, coalesce(s.sql, ''), coalesce(l.type, ''), coalesce(l.wr, 0), coalesce(l.strict, 0)
+FROM sqlite_schema AS s LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = s.name
+WHERE s.type IN ('table', 'view', 'trigger', 'index') AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+ORDER BY s.rowid`
+
+	queryColumns = `SELECT s.name, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden
+FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c
+WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+ORDER BY s.name, c.cid`
+
+	queryForeignKeys = `SELECT s.name, f.id, f."table", f."from", f."to", f.on_update, f.on_delete, f."match"
+FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f
+WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+ORDER BY s.name, f.id, f.seq`
+
+	queryIndexes = `SELECT s.name, i.name, i."unique", i.origin, i.partial, k.cid, k.name, k."desc", k.coll
+FROM sqlite_schema AS s JOIN pragma_index_list(s.name) AS i JOIN pragma_index_xinfo(i.name) AS k
+WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND k.key = 1
+ORDER BY s.name, i.name, k.seqno`
+)
+
+// Inspect reads the main database's schema. Virtual tables and their shadow
+// tables are left out: retort does not manage them.
+func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
+	s := &schema.Schema{}
+	tables := map[string]*schema.Table{}
+	defs := map[string]*tableDef{}
+	indexSQL := map[string]string{}
+
+	err := queryEach(ctx, q, queryObjects, func(rows *sql.Rows) error {
+		var typ, name, tbl, text, ltype string
+		var wr, strict bool
+		if err := rows.Scan(&typ, &name, &tbl, &text, &ltype, &wr, &strict); err != nil {
+			return err
+		}
+		switch typ {
+		case "table":
+			if ltype != "table" {
+				return nil // virtual or shadow table
+			}
+			def := parseCreateTable(text)
+			t := &schema.Table{Name: name, WithoutRowID: wr || def.withoutRowID, Strict: strict || def.strict}
+			s.Tables = append(s.Tables, t)
+			tables[strings.ToLower(name)] = t
+			defs[strings.ToLower(name)] = def
+		case "view":
+			s.Views = append(s.Views, &schema.View{Name: name, Def: text})
+		case "trigger":
+			s.Triggers = append(s.Triggers, &schema.Trigger{Name: name, Table: tbl, Def: text})
+		case "index":
+			indexSQL[strings.ToLower(name)] = text
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: inspect objects: %w", err)
+	}
+
+	pkCols := map[*schema.Table][]struct {
+		pos  int
+		name string
+	}{}
+	err = queryEach(ctx, q, queryColumns, func(rows *sql.Rows) error {
+		var tbl, name, typ string
+		var notNull bool
+		var dflt sql.NullString
+		var pk, hidden int
+		if err := rows.Scan(&tbl, &name, &typ, &notNull, &dflt, &pk, &hidden); err != nil {
+			return err
+		}
+		t, ok := tables[strings.ToLower(tbl)]
+		if !ok {
+			return nil
+		}
+		c := &schema.Column{Name: name, Type: typ, NotNull: notNull}
+		if dflt.Valid {
+			c.Default = normalizeDefault(dflt.String)
+		}
+		if cd, ok := findColDef(defs[strings.ToLower(tbl)], name); ok {
+			if !strings.EqualFold(cd.collation, "BINARY") {
+				c.Collation = cd.collation
+			}
+			c.AutoIncrement = cd.autoincrement
+			if hidden == 2 || hidden == 3 {
+				c.Generated = &schema.Generated{Expr: cd.generated, Stored: hidden == 3}
+			}
+		}
+		if pk > 0 {
+			pkCols[t] = append(pkCols[t], struct {
+				pos  int
+				name string
+			}{pk, name})
+		}
+		t.Columns = append(t.Columns, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: inspect columns: %w", err)
+	}
+	for t, cols := range pkCols {
+		slices.SortFunc(cols, func(a, b struct {
+			pos  int
+			name string
+		}) int {
+			return a.pos - b.pos
+		})
+		pk := &schema.PrimaryKey{Name: defs[strings.ToLower(t.Name)].pkName}
+		for _, c := range cols {
+			pk.Columns = append(pk.Columns, c.name)
+		}
+		if len(cols) == 1 {
+			if cd, ok := findColDef(defs[strings.ToLower(t.Name)], cols[0].name); ok {
+				pk.Desc = cd.pkDesc
+			}
+		}
+		t.PrimaryKey = pk
+	}
+
+	if err := d.inspectIndexes(ctx, q, tables, defs, indexSQL); err != nil {
+		return nil, err
+	}
+	if err := inspectForeignKeys(ctx, q, tables, defs); err != nil {
+		return nil, err
+	}
+	for _, t := range s.Tables {
+		t.Checks = defs[strings.ToLower(t.Name)].checks
+	}
+	return s, nil
+}
+
+func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables map[string]*schema.Table, defs map[string]*tableDef, indexSQL map[string]string) error {
+	type key struct{ table, index string }
+	byKey := map[key]*schema.Index{}
+	parsed := map[key]*indexDef{}
+	err := queryEach(ctx, q, queryIndexes, func(rows *sql.Rows) error {
+		var tbl, name, origin string
+		var unique, partial, desc bool
+		var cid int
+		var col, coll sql.NullString
+		if err := rows.Scan(&tbl, &name, &unique, &origin, &partial, &cid, &col, &desc, &coll); err != nil {
+			return err
+		}
+		t, ok := tables[strings.ToLower(tbl)]
+		if !ok || origin == "pk" {
+			return nil
+		}
+		k := key{strings.ToLower(tbl), name}
+		ix, ok := byKey[k]
+		if !ok {
+			ix = &schema.Index{Name: name, Unique: unique, Constraint: origin == "u"}
+			if origin == "c" {
+				def := parseCreateIndex(indexSQL[strings.ToLower(name)])
+				parsed[k] = def
+				if partial {
+					ix.Where = def.where
+				}
+			}
+			byKey[k] = ix
+			t.Indexes = append(t.Indexes, ix)
+		}
+		part := schema.IndexPart{Column: col.String, Desc: desc}
+		if cid == -2 {
+			part.Column = ""
+			if def := parsed[k]; def != nil && len(ix.Parts) < len(def.exprs) {
+				part.Expr = def.exprs[len(ix.Parts)]
+			}
+		}
+		// The collation is worth recording only where it differs from the
+		// one the key would get anyway.
+		implied := "BINARY"
+		if c, ok := t.Column(part.Column); ok && c.Collation != "" {
+			implied = c.Collation
+		}
+		if coll.Valid && !strings.EqualFold(coll.String, implied) {
+			part.Collation = coll.String
+		}
+		ix.Parts = append(ix.Parts, part)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: inspect indexes: %w", err)
+	}
+	// UNIQUE constraints are autoindexes: take their names from the table SQL.
+	for tk, t := range tables {
+		def := defs[tk]
+		used := make([]bool, len(def.uniques))
+		for _, ix := range t.Indexes {
+			if !ix.Constraint {
+				continue
+			}
+			cols, _ := ix.Columns()
+			ix.Name = ""
+			for i, u := range def.uniques {
+				if !used[i] && slices.EqualFunc(u.cols, cols, strings.EqualFold) {
+					used[i] = true
+					ix.Name = u.name
+					break
+				}
+			}
+		}
+		slices.SortStableFunc(t.Indexes, func(a, b *schema.Index) int {
+			if a.Constraint != b.Constraint {
+				if a.Constraint {
+					return -1
+				}
+				return 1
+			}
+			if a.Constraint {
+				return 0
+			}
+			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		})
+	}
+	return nil
+}
+
+func inspectForeignKeys(ctx context.Context, q dialect.Querier, tables map[string]*schema.Table, defs map[string]*tableDef) error {
+	type key struct {
+		table string
+		id    int
+	}
+	byKey := map[key]*schema.ForeignKey{}
+	var order []key
+	err := queryEach(ctx, q, queryForeignKeys, func(rows *sql.Rows) error {
+		var tbl, ref, from, onUpdate, onDelete, match string
+		var to sql.NullString
+		var id int
+		if err := rows.Scan(&tbl, &id, &ref, &from, &to, &onUpdate, &onDelete, &match); err != nil {
+			return err
+		}
+		if _, ok := tables[strings.ToLower(tbl)]; !ok {
+			return nil
+		}
+		k := key{strings.ToLower(tbl), id}
+		fk, ok := byKey[k]
+		if !ok {
+			fk = &schema.ForeignKey{RefTable: ref}
+			fk.OnDelete, _ = schema.ParseAction(onDelete)
+			fk.OnUpdate, _ = schema.ParseAction(onUpdate)
+			if m := strings.ToUpper(match); m != "NONE" && m != "SIMPLE" {
+				fk.Match = m
+			}
+			byKey[k] = fk
+			order = append(order, k)
+		}
+		fk.Columns = append(fk.Columns, from)
+		if to.Valid {
+			fk.RefColumns = append(fk.RefColumns, to.String)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: inspect foreign keys: %w", err)
+	}
+	// pragma_foreign_key_list numbers keys in reverse order of declaration.
+	slices.SortStableFunc(order, func(a, b key) int {
+		if a.table != b.table {
+			return strings.Compare(a.table, b.table)
+		}
+		return b.id - a.id
+	})
+	used := map[string][]bool{}
+	for _, k := range order {
+		fk := byKey[k]
+		t := tables[k.table]
+		// REFERENCES parent without columns means the parent's primary key.
+		if len(fk.RefColumns) == 0 {
+			if p, ok := tables[strings.ToLower(fk.RefTable)]; ok && p.PrimaryKey != nil {
+				fk.RefColumns = slices.Clone(p.PrimaryKey.Columns)
+			}
+		}
+		def := defs[k.table]
+		if used[k.table] == nil {
+			used[k.table] = make([]bool, len(def.fks))
+		}
+		for i, fd := range def.fks {
+			if !used[k.table][i] && strings.EqualFold(fd.refTable, fk.RefTable) && slices.EqualFunc(fd.cols, fk.Columns, strings.EqualFold) {
+				used[k.table][i] = true
+				fk.Name = fd.name
+				fk.Deferrable = fd.deferrable
+				fk.InitiallyDeferred = fd.initiallyDeferred
+				break
+			}
+		}
+		t.ForeignKeys = append(t.ForeignKeys, fk)
+	}
+	return nil
+}
+
+func findColDef(def *tableDef, name string) (colDef, bool) {
+	if def == nil {
+		return colDef{}, false
+	}
+	for _, c := range def.columns {
+		if strings.EqualFold(c.name, name) {
+			return c, true
+		}
+	}
+	return colDef{}, false
+}
+
+// normalizeDefault turns the default as pragma_table_xinfo reports it (the
+// text as written, outer parentheses removed) into SQL that can be written
+// after DEFAULT again: literals stay as they are, anything else is put back
+// in parentheses.
+func normalizeDefault(s string) string {
+	s = strings.TrimSpace(s)
+	toks := sqltok.Significant(sqltok.Tokenize(s, sqltok.Options{}))
+	literal := false
+	switch {
+	case len(toks) == 1:
+		t := toks[0]
+		literal = t.Kind == sqltok.String || t.Kind == sqltok.Number ||
+			t.Is("NULL") || t.Is("TRUE") || t.Is("FALSE") ||
+			t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")
+	case len(toks) == 2:
+		literal = toks[0].Kind == sqltok.Punct && (toks[0].Text == "-" || toks[0].Text == "+") && toks[1].Kind == sqltok.Number
+	}
+	if literal || len(toks) == 0 {
+		return s
+	}
+	if len(toks) >= 2 && toks[0].Text == "(" && toks[len(toks)-1].Text == ")" && balancedOuter(toks) {
+		return s
+	}
+	return "(" + s + ")"
+}
+
+// balancedOuter reports whether the first "(" closes at the last token.
+func balancedOuter(toks []sqltok.Token) bool {
+	depth := 0
+	for i, t := range toks {
+		if t.Kind != sqltok.Punct {
+			continue
+		}
+		switch t.Text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth == 0 && i != len(toks)-1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func queryEach(ctx context.Context, q dialect.Querier, query string, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,323 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/schema"
+)
+
+// Plan turns changes into SQLite statements. SQLite can add and drop
+// columns, indexes, views and triggers natively; for anything else (a
+// changed foreign key, check, primary key, column type, nullability,
+// default, collation, UNIQUE constraint or table option) the table is
+// rebuilt: created anew under a temporary name, its rows copied with their
+// rowids, the old table dropped, the new one renamed, and its indexes and
+// triggers recreated. Views and triggers elsewhere that name a rebuilt
+// table are dropped before and recreated after, since SQLite refuses the
+// rename while they point at a missing table.
+//
+// The plan relies on the envelope of Transact: with foreign_keys on,
+// dropping a parent table would fire ON DELETE actions on its children.
+func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []diff.Change) (*dialect.Plan, error) {
+	p := &planner{d: d, from: from, to: to, plan: &dialect.Plan{}}
+	return p.run(changes)
+}
+
+type planner struct {
+	d        *Dialect
+	from, to *schema.Schema
+	plan     *dialect.Plan
+
+	rebuilt       map[string]bool // lower-case names of rebuilt tables
+	droppedViews  map[string]bool
+	droppedTrigs  map[string]bool
+	addedTriggers map[string]bool
+}
+
+func (p *planner) add(s dialect.Step) { p.plan.Steps = append(p.plan.Steps, s) }
+
+func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
+	p.rebuilt = map[string]bool{}
+	p.droppedViews = map[string]bool{}
+	p.droppedTrigs = map[string]bool{}
+	p.addedTriggers = map[string]bool{}
+	lastModify := -1
+	for i, c := range changes {
+		switch c := c.(type) {
+		case *diff.ModifyTable:
+			if p.needsRebuild(c) {
+				p.rebuilt[strings.ToLower(c.To.Name)] = true
+			}
+			lastModify = i
+		case *diff.DropView:
+			p.droppedViews[strings.ToLower(c.V.Name)] = true
+		case *diff.DropTrigger:
+			p.droppedTrigs[strings.ToLower(c.T.Name)] = true
+		case *diff.AddTrigger:
+			p.addedTriggers[strings.ToLower(c.T.Name)] = true
+		}
+	}
+	depViews, depTrigs := p.dependents()
+
+	firstModify := true
+	for i, c := range changes {
+		switch c := c.(type) {
+		case *diff.DropTrigger:
+			p.add(dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name)})
+		case *diff.DropView:
+			p.add(dialect.Step{SQL: "DROP VIEW " + quote(c.V.Name)})
+		case *diff.AddTable:
+			t := p.d.naming.NameConstraints(c.T)
+			p.add(dialect.Step{SQL: createTable(t, t.Name)})
+			for _, ix := range t.Indexes {
+				if !ix.Constraint {
+					p.add(dialect.Step{SQL: createIndex(t.Name, ix)})
+				}
+			}
+		case *diff.ModifyTable:
+			if firstModify {
+				firstModify = false
+				// Dependents go before any rebuild; triggers first, since
+				// dropping a view drops its INSTEAD OF triggers.
+				for _, tr := range depTrigs {
+					p.add(dialect.Step{SQL: "DROP TRIGGER " + quote(tr.Name), Rebuild: true,
+						Comment: "dropped while tables it names are rebuilt; recreated below"})
+				}
+				for i := len(depViews) - 1; i >= 0; i-- {
+					p.add(dialect.Step{SQL: "DROP VIEW " + quote(depViews[i].Name), Rebuild: true,
+						Comment: "dropped while tables it names are rebuilt; recreated below"})
+				}
+			}
+			if p.rebuilt[strings.ToLower(c.To.Name)] {
+				p.rebuild(c)
+			} else if err := p.native(c); err != nil {
+				return nil, err
+			}
+			if i == lastModify {
+				for _, v := range depViews {
+					p.add(dialect.Step{SQL: v.Def, Rebuild: true})
+				}
+				for _, tr := range depTrigs {
+					p.add(dialect.Step{SQL: tr.Def, Rebuild: true})
+				}
+			}
+		case *diff.DropTable:
+			p.add(dialect.Step{SQL: "DROP TABLE " + quote(c.T.Name), Destructive: true})
+		case *diff.AddView:
+			p.add(dialect.Step{SQL: c.V.Def})
+		case *diff.AddTrigger:
+			p.add(dialect.Step{SQL: c.T.Def})
+		default:
+			return nil, fmt.Errorf("sqlite: plan: unexpected change %T", c)
+		}
+	}
+	return p.plan, nil
+}
+
+// dependents returns the views and triggers of the current schema that name
+// a rebuilt table (or a view that does), excluding those the diff drops
+// anyway and triggers on the rebuilt tables themselves (DROP TABLE takes
+// those, and rebuild recreates them).
+func (p *planner) dependents() (views []*schema.View, trigs []*schema.Trigger) {
+	if len(p.rebuilt) == 0 {
+		return nil, nil
+	}
+	names := map[string]bool{}
+	for n := range p.rebuilt {
+		names[n] = true
+	}
+	dep := map[*schema.View]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, v := range p.from.Views {
+			if dep[v] || p.droppedViews[strings.ToLower(v.Name)] {
+				continue
+			}
+			if mentions(v.Def, names) {
+				dep[v] = true
+				names[strings.ToLower(v.Name)] = true
+				changed = true
+			}
+		}
+	}
+	for _, v := range p.from.Views {
+		if dep[v] {
+			views = append(views, v)
+		}
+	}
+	for _, tr := range p.from.Triggers {
+		lt := strings.ToLower(tr.Table)
+		if p.rebuilt[lt] || p.droppedTrigs[strings.ToLower(tr.Name)] {
+			continue
+		}
+		if names[lt] || mentions(tr.Def, names) {
+			trigs = append(trigs, tr)
+		}
+	}
+	return views, trigs
+}
+
+// needsRebuild reports whether SQLite's ALTER TABLE cannot make the change.
+func (p *planner) needsRebuild(mt *diff.ModifyTable) bool {
+	added := map[string]bool{}
+	for _, c := range mt.Changes {
+		if a, ok := c.(*diff.AddColumn); ok {
+			added[strings.ToLower(a.C.Name)] = true
+		}
+	}
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.AddIndex:
+			if c.I.Constraint {
+				return true
+			}
+		case *diff.DropIndex:
+			if c.I.Constraint {
+				return true
+			}
+		case *diff.AddColumn:
+			if !canAddColumn(mt.To, c.C) {
+				return true
+			}
+		case *diff.DropColumn:
+			if !p.canDropColumn(mt.From, c.C) {
+				return true
+			}
+		case *diff.AddForeignKey:
+			// ADD COLUMN … REFERENCES is the only FK SQLite can add.
+			if len(c.FK.Columns) != 1 || !added[strings.ToLower(c.FK.Columns[0])] {
+				return true
+			}
+			if col, ok := mt.To.Column(c.FK.Columns[0]); !ok || (col.Default != "" && !strings.EqualFold(col.Default, "NULL")) {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// canAddColumn applies the rules of SQLite's ALTER TABLE ADD COLUMN.
+func canAddColumn(t *schema.Table, c *schema.Column) bool {
+	if t.PrimaryKey != nil && slices.ContainsFunc(t.PrimaryKey.Columns, func(s string) bool { return strings.EqualFold(s, c.Name) }) {
+		return false
+	}
+	if c.Generated != nil {
+		return !c.Generated.Stored
+	}
+	def := strings.TrimSpace(c.Default)
+	up := strings.ToUpper(def)
+	if strings.HasPrefix(def, "(") || strings.HasPrefix(up, "CURRENT_") {
+		return false
+	}
+	if c.NotNull && (def == "" || up == "NULL") {
+		return false
+	}
+	return !c.AutoIncrement
+}
+
+// canDropColumn applies the rules of SQLite's ALTER TABLE DROP COLUMN: the
+// column must not be part of a key, index, foreign key, check, generated
+// column, view or trigger.
+func (p *planner) canDropColumn(t *schema.Table, c *schema.Column) bool {
+	name := map[string]bool{strings.ToLower(c.Name): true}
+	eq := func(s string) bool { return strings.EqualFold(s, c.Name) }
+	if t.PrimaryKey != nil && slices.ContainsFunc(t.PrimaryKey.Columns, eq) {
+		return false
+	}
+	for _, ix := range t.Indexes {
+		if mentions(ix.Where, name) {
+			return false
+		}
+		for _, part := range ix.Parts {
+			if eq(part.Column) || mentions(part.Expr, name) {
+				return false
+			}
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		if slices.ContainsFunc(fk.Columns, eq) {
+			return false
+		}
+	}
+	for _, other := range p.from.Tables {
+		for _, fk := range other.ForeignKeys {
+			if strings.EqualFold(fk.RefTable, t.Name) && slices.ContainsFunc(fk.RefColumns, eq) {
+				return false
+			}
+		}
+	}
+	for _, ck := range t.Checks {
+		if mentions(ck.Expr, name) {
+			return false
+		}
+	}
+	for _, col := range t.Columns {
+		if col.Generated != nil && mentions(col.Generated.Expr, name) {
+			return false
+		}
+	}
+	for _, v := range p.from.Views {
+		if mentions(v.Def, name) {
+			return false
+		}
+	}
+	for _, tr := range p.from.Triggers {
+		if mentions(tr.Def, name) {
+			return false
+		}
+	}
+	return true
+}
+
+// native plans a table change with ALTER TABLE, DROP INDEX and CREATE INDEX.
+func (p *planner) native(mt *diff.ModifyTable) error {
+	table := quote(mt.To.Name)
+	fkFor := map[string]*schema.ForeignKey{}
+	named := p.d.naming.NameConstraints(mt.To)
+	for _, fk := range named.ForeignKeys {
+		if len(fk.Columns) == 1 {
+			fkFor[strings.ToLower(fk.Columns[0])] = fk
+		}
+	}
+	var adds []dialect.Step
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.DropIndex:
+			p.add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
+		case *diff.DropColumn:
+			p.add(dialect.Step{SQL: "ALTER TABLE " + table + " DROP COLUMN " + quote(c.C.Name), Destructive: true})
+		case *diff.AddColumn:
+			sql := "ALTER TABLE " + table + " ADD COLUMN " + columnDef(c.C, nil)
+			if fk, ok := fkFor[strings.ToLower(c.C.Name)]; ok && p.newFK(mt, fk) {
+				sql += " " + constraintName(fk.Name) + references(fk)
+			}
+			p.add(dialect.Step{SQL: sql})
+		case *diff.AddIndex:
+			adds = append(adds, dialect.Step{SQL: createIndex(mt.To.Name, c.I)})
+		case *diff.AddForeignKey:
+			// Written inline with its ADD COLUMN above.
+		default:
+			return fmt.Errorf("sqlite: plan: %T on %s needs a rebuild", c, mt.To.Name)
+		}
+	}
+	p.plan.Steps = append(p.plan.Steps, adds...)
+	return nil
+}
+
+// newFK reports whether fk (named) is one the diff adds.
+func (p *planner) newFK(mt *diff.ModifyTable, fk *schema.ForeignKey) bool {
+	for _, c := range mt.Changes {
+		if a, ok := c.(*diff.AddForeignKey); ok && slices.EqualFunc(a.FK.Columns, fk.Columns, strings.EqualFold) &&
+			strings.EqualFold(a.FK.RefTable, fk.RefTable) {
+			return true
+		}
+	}
+	return false
+}

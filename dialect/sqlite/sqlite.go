@@ -1,0 +1,266 @@
+// Package sqlite is retort's SQLite engine: inspection through sqlite_schema
+// and the pragma table-valued functions, planning with native ALTER TABLE
+// where SQLite allows it and the documented table rebuild everywhere else,
+// and the migration envelope (foreign_keys off outside the transaction,
+// foreign_key_check before COMMIT) on one pinned connection.
+//
+// The package does not import a driver. Programs register one, normally
+// modernc.org/sqlite (pure Go, driver name "sqlite").
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+)
+
+// Dialect is the SQLite engine. Create it with New.
+type Dialect struct {
+	naming dialect.Naming
+	logger *slog.Logger
+	driver string
+}
+
+// Option configures a Dialect.
+type Option func(*Dialect)
+
+// WithNaming sets the naming convention for constraints retort creates.
+func WithNaming(n dialect.Naming) Option { return func(d *Dialect) { d.naming = n } }
+
+// WithLogger sets the logger that receives warnings, such as foreign key
+// violations that existed before a migration.
+func WithLogger(l *slog.Logger) Option { return func(d *Dialect) { d.logger = l } }
+
+// WithDriver sets the database/sql driver name used for scratch databases
+// (default "sqlite", as registered by modernc.org/sqlite).
+func WithDriver(name string) Option { return func(d *Dialect) { d.driver = name } }
+
+// New returns the SQLite engine.
+func New(opts ...Option) *Dialect {
+	d := &Dialect{naming: dialect.DefaultNaming(), logger: slog.New(slog.DiscardHandler), driver: "sqlite"}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// Name returns "sqlite".
+func (d *Dialect) Name() string { return "sqlite" }
+
+// Quote returns ident as a double-quoted SQLite identifier.
+func (d *Dialect) Quote(ident string) string { return quote(ident) }
+
+func quote(ident string) string {
+	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+}
+
+// quoteString returns s as a SQL string literal.
+func quoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// Envelope returns the statements that Transact runs around a migration.
+func (d *Dialect) Envelope() (before, after []string) {
+	return []string{"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"},
+		[]string{"PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON"}
+}
+
+// Scratch opens a private in-memory database for loading a desired schema.
+// The caller closes it.
+func (d *Dialect) Scratch(ctx context.Context) (*sql.DB, error) {
+	db, err := sql.Open(d.driver, ":memory:")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open scratch database: %w (is a driver such as modernc.org/sqlite imported?)", err)
+	}
+	db.SetMaxOpenConns(1) // every connection to :memory: is a new database
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open scratch database: %w", err)
+	}
+	return db, nil
+}
+
+// ForeignKeyError reports foreign key violations that a migration would
+// introduce. The migration was rolled back.
+type ForeignKeyError struct {
+	Violations []Violation
+}
+
+// Violation is one row of PRAGMA foreign_key_check.
+type Violation struct {
+	Table  string
+	RowID  sql.NullInt64
+	Parent string
+	FKID   int
+}
+
+func (e *ForeignKeyError) Error() string {
+	type group struct {
+		table, parent string
+		rowids        []string
+	}
+	var groups []*group
+	idx := map[[2]string]*group{}
+	for _, v := range e.Violations {
+		k := [2]string{v.Table, v.Parent}
+		g, ok := idx[k]
+		if !ok {
+			g = &group{table: v.Table, parent: v.Parent}
+			idx[k] = g
+			groups = append(groups, g)
+		}
+		if v.RowID.Valid {
+			g.rowids = append(g.rowids, fmt.Sprint(v.RowID.Int64))
+		} else {
+			g.rowids = append(g.rowids, "?")
+		}
+	}
+	var b strings.Builder
+	b.WriteString("foreign key check failed, nothing was changed:")
+	for _, g := range groups {
+		ex := g.rowids
+		more := ""
+		if len(ex) > 5 {
+			more = fmt.Sprintf(", … %d more", len(ex)-5)
+			ex = ex[:5]
+		}
+		fmt.Fprintf(&b, "\n  %d row(s) of %s reference a missing row of %s (rowid %s%s)",
+			len(g.rowids), quote(g.table), quote(g.parent), strings.Join(ex, ", "), more)
+	}
+	return b.String()
+}
+
+// Transact runs fn in the migration envelope on conn, which must not be in
+// a transaction: foreign_keys is switched off (and read back: Transact
+// refuses to go on if it is still on), BEGIN IMMEDIATE takes the write lock,
+// fn runs, PRAGMA foreign_key_check must find no violation that was not
+// there before, COMMIT, and foreign_keys is restored.
+//
+// Violations that already existed before the migration do not abort it;
+// they are logged as warnings.
+func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(context.Context, dialect.Querier) error) (err error) {
+	var fkOn bool
+	if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fkOn); err != nil {
+		return fmt.Errorf("sqlite: read foreign_keys: %w", err)
+	}
+	if fkOn {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return fmt.Errorf("sqlite: switch foreign_keys off: %w", err)
+		}
+		defer func() {
+			// Restore with a fresh context: the migration's may be cancelled.
+			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); rerr != nil && err == nil {
+				err = fmt.Errorf("sqlite: restore foreign_keys: %w", rerr)
+			}
+		}()
+		var still bool
+		if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&still); err != nil {
+			return fmt.Errorf("sqlite: read foreign_keys: %w", err)
+		}
+		if still {
+			return errors.New("sqlite: foreign_keys is still ON after PRAGMA foreign_keys = OFF (is the connection inside a transaction?); refusing to rebuild tables, since dropping a parent would fire ON DELETE actions on its children")
+		}
+	}
+
+	violations, err := d.attempt(ctx, conn, fn, false)
+	if err != nil || len(violations) == 0 {
+		return err
+	}
+	// Violations were found and the attempt rolled back. Those that the
+	// database had before the migration are not the migration's fault.
+	before, err := foreignKeyCheck(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if fresh := subtract(violations, before); len(fresh) > 0 {
+		return &ForeignKeyError{Violations: fresh}
+	}
+	d.logger.Warn("sqlite: foreign key violations existed before this migration and remain", "count", len(violations), "first", (&ForeignKeyError{Violations: violations[:1]}).Error())
+	_, err = d.attempt(ctx, conn, fn, true)
+	return err
+}
+
+// attempt runs fn in one transaction. Unless commitAnyway is set, it rolls
+// back and returns the violations if foreign_key_check finds any.
+func (d *Dialect) attempt(ctx context.Context, conn *sql.Conn, fn func(context.Context, dialect.Querier) error, commitAnyway bool) (violations []Violation, err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+				err = fmt.Errorf("sqlite: rollback: %w", rerr)
+			}
+		}
+	}()
+	if err := fn(ctx, conn); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	violations, err = foreignKeyCheck(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if len(violations) > 0 && !commitAnyway {
+		return violations, nil
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	committed = true
+	return nil, nil
+}
+
+func foreignKeyCheck(ctx context.Context, q dialect.Querier) ([]Violation, error) {
+	rows, err := q.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: foreign_key_check: %w", err)
+	}
+	defer rows.Close()
+	var out []Violation
+	for rows.Next() {
+		var v Violation
+		if err := rows.Scan(&v.Table, &v.RowID, &v.Parent, &v.FKID); err != nil {
+			return nil, fmt.Errorf("sqlite: foreign_key_check: %w", err)
+		}
+		out = append(out, v)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Table != out[j].Table {
+			return out[i].Table < out[j].Table
+		}
+		return out[i].RowID.Int64 < out[j].RowID.Int64
+	})
+	return out, rows.Err()
+}
+
+// subtract returns the violations of after that are not in before, counting
+// repeated keys (tables without rowid report NULL rowids).
+func subtract(after, before []Violation) []Violation {
+	key := func(v Violation) string {
+		return fmt.Sprintf("%s\x00%v\x00%d\x00%s", strings.ToLower(v.Table), v.RowID.Valid, v.RowID.Int64, strings.ToLower(v.Parent))
+	}
+	seen := map[string]int{}
+	for _, v := range before {
+		seen[key(v)]++
+	}
+	var out []Violation
+	for _, v := range after {
+		k := key(v)
+		if seen[k] > 0 {
+			seen[k]--
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retortdb/retort"
+)
+
+func (env *Env) diffCommand() *cobra.Command {
+	var fromRaw, toRaw string
+	cmd := &cobra.Command{
+		Use:   "diff --from SRC --to SRC",
+		Short: "Print the SQL that turns FROM into TO; changes nothing",
+		Long: `Print the SQL that turns FROM into TO, exactly as apply would run it
+(envelope included), or nothing when they are in sync. SRC is a database
+URL, file://schema.sql or dir://migrations.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if fromRaw == "" || toRaw == "" {
+				return usageError("diff needs --from SRC and --to SRC")
+			}
+			from, err := parseSource(fromRaw)
+			if err != nil {
+				return err
+			}
+			to, err := parseSource(toRaw)
+			if err != nil {
+				return err
+			}
+			d, err := env.engineFor(from, to)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			fromSchema, fromDB, err := env.load(ctx, from, d)
+			if err != nil {
+				return err
+			}
+			if fromDB != nil {
+				defer fromDB.Close()
+			}
+			toSchema, toDB, err := env.load(ctx, to, d)
+			if err != nil {
+				return err
+			}
+			if toDB != nil {
+				defer toDB.Close()
+			}
+			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.options()...)
+			if err != nil {
+				return err
+			}
+			if env.asJSON {
+				return env.printJSON(planJSON(plan))
+			}
+			_, err = fmt.Fprint(env.Stdout, plan.Script())
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&fromRaw, "from", "", "current schema: database URL, file://schema.sql or dir://migrations")
+	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: database URL, file://schema.sql or dir://migrations")
+	return cmd
+}
+
+type planOutput struct {
+	InSync      bool     `json:"in_sync"`
+	Changes     []string `json:"changes"`
+	Destructive []string `json:"destructive"`
+	SQL         string   `json:"sql"`
+}
+
+func planJSON(p *retort.Plan) planOutput {
+	out := planOutput{InSync: p.Empty(), Changes: p.Summary(), Destructive: p.Destructive(), SQL: p.Script()}
+	if out.Changes == nil {
+		out.Changes = []string{}
+	}
+	if out.Destructive == nil {
+		out.Destructive = []string{}
+	}
+	return out
+}

@@ -1,0 +1,319 @@
+// Package retort migrates the schema of a relational database (SQLite,
+// PostgreSQL, MySQL/MariaDB) that an application owns.
+//
+// A Database compares the schema a database has with the one it should have
+// (written as SQL, or given by migrations) and applies the difference:
+//
+//	db, err := retort.Open(ctx, "sqlite:app.db")
+//	desired, err := db.LoadSQL(ctx, "schema.sql", src)
+//	plan, err := db.Plan(ctx, desired)
+//	err = db.Apply(ctx, plan)
+//
+// Foreign keys are first-class: a changed ON DELETE, ON UPDATE, deferral or
+// MATCH is found and the constraint recreated (SQLite: by a rebuild that
+// keeps every row and never fires ON DELETE actions on children).
+//
+// The package imports no database driver: the program registers one, e.g.
+// modernc.org/sqlite, github.com/jackc/pgx/v5/stdlib or
+// github.com/go-sql-driver/mysql.
+package retort
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/sqlite"
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/schema"
+)
+
+// Option configures a Database (and a Migrator).
+type Option func(*config) error
+
+type config struct {
+	logger     *slog.Logger
+	exclude    []string
+	naming     dialect.Naming
+	mustExist  bool
+	allowDrops bool
+}
+
+func newConfig(opts []Option) (*config, error) {
+	c := &config{logger: slog.New(slog.DiscardHandler), naming: dialect.DefaultNaming()}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// WithLogger sets the logger for progress and warnings. It must not be nil.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("retort: WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithExclude adds table-name patterns (path.Match syntax) that retort
+// never creates, alters or drops, besides the version tables of retort and
+// other migration tools, which are always left alone.
+func WithExclude(patterns ...string) Option {
+	return func(c *config) error {
+		for _, p := range patterns {
+			if p == "" {
+				return errors.New("retort: WithExclude: empty pattern")
+			}
+		}
+		c.exclude = append(c.exclude, patterns...)
+		return nil
+	}
+}
+
+// WithNaming sets the naming convention for the constraints retort creates.
+func WithNaming(n dialect.Naming) Option {
+	return func(c *config) error {
+		if err := n.Validate(); err != nil {
+			return err
+		}
+		c.naming = n
+		return nil
+	}
+}
+
+// MustExist makes Open fail when a SQLite database file does not exist,
+// instead of creating it.
+func MustExist() Option {
+	return func(c *config) error { c.mustExist = true; return nil }
+}
+
+// Database is a database whose schema retort manages.
+type Database struct {
+	db      *sql.DB
+	d       dialect.Dialect
+	cfg     *config
+	owned   bool
+	display string
+}
+
+// Open connects to the database at rawURL (see ParseURL) with the matching
+// engine. The driver must be registered by the program.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	t, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	d, driver, err := newDialect(t.Dialect, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if t.Path != "" && cfg.mustExist {
+		if _, err := os.Stat(t.Path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("sqlite: database file %s does not exist", t.Path)
+		}
+	}
+	db, err := sql.Open(driver, t.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w (is the %s driver imported?)", t.Redacted, err, driver)
+	}
+	if t.DSN == ":memory:" {
+		db.SetMaxOpenConns(1)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %s", t.Redacted, redactErr(err, rawURL))
+	}
+	return &Database{db: db, d: d, cfg: cfg, owned: true, display: t.Redacted}, nil
+}
+
+// New wraps an open *sql.DB whose engine is d. Close does not close db.
+func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Database, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if db == nil || d == nil {
+		return nil, errors.New("retort: New: nil database or dialect")
+	}
+	return &Database{db: db, d: d, cfg: cfg}, nil
+}
+
+func newDialect(name string, cfg *config) (dialect.Dialect, string, error) {
+	switch name {
+	case "sqlite":
+		return sqlite.New(sqlite.WithNaming(cfg.naming), sqlite.WithLogger(cfg.logger)), "sqlite", nil
+	}
+	return nil, "", fmt.Errorf("the %s engine is not available yet", name)
+}
+
+// NewDialect returns the engine for name ("sqlite", "postgres", "mysql").
+func NewDialect(name string, opts ...Option) (dialect.Dialect, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := newDialect(name, cfg)
+	return d, err
+}
+
+// redactErr returns err's text with the URL's password removed.
+func redactErr(err error, rawURL string) string {
+	msg := err.Error()
+	if t, perr := ParseURL(rawURL); perr == nil {
+		msg = strings.ReplaceAll(msg, rawURL, t.Redacted)
+	}
+	return msg
+}
+
+// Close closes the connection pool if Open created it.
+func (db *Database) Close() error {
+	if db.owned {
+		return db.db.Close()
+	}
+	return nil
+}
+
+// DB returns the underlying pool.
+func (db *Database) DB() *sql.DB { return db.db }
+
+// Dialect returns the engine.
+func (db *Database) Dialect() dialect.Dialect { return db.d }
+
+// String returns the database's URL without its password.
+func (db *Database) String() string { return db.display }
+
+// Inspect returns the database's current schema.
+func (db *Database) Inspect(ctx context.Context) (*schema.Schema, error) {
+	return db.d.Inspect(ctx, db.db)
+}
+
+// LoadSQL loads the SQL script src (named name in errors) into a scratch
+// database of the same engine and returns the schema it creates. The
+// database itself is not touched.
+func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Schema, error) {
+	return LoadSQL(ctx, db.d, name, src)
+}
+
+// Scratcher is implemented by engines that can open a private scratch
+// database for loading a desired schema.
+type Scratcher interface {
+	Scratch(ctx context.Context) (*sql.DB, error)
+}
+
+// LoadSQL loads the SQL script src into a scratch database of engine d and
+// returns the schema it creates. An error names the file and line.
+func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
+	sc, ok := d.(Scratcher)
+	if !ok {
+		return nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())
+	}
+	scratch, err := sc.Scratch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer scratch.Close()
+	if err := dialect.Load(ctx, scratch, name, src); err != nil {
+		return nil, err
+	}
+	return d.Inspect(ctx, scratch)
+}
+
+// Plan is what it takes to turn one schema into another.
+type Plan struct {
+	From, To *schema.Schema
+	Changes  []diff.Change
+	SQL      *dialect.Plan
+	d        dialect.Dialect
+}
+
+// Empty reports whether the schemas are already equal.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Summary returns one line per change.
+func (p *Plan) Summary() []string { return diff.Describe(p.Changes) }
+
+// Destructive returns one line per table or column the plan drops.
+func (p *Plan) Destructive() []string { return diff.Destructive(p.Changes) }
+
+// Script returns exactly the SQL that Apply runs, envelope included, or ""
+// for an empty plan.
+func (p *Plan) Script() string { return dialect.FormatEnveloped(p.d, p.SQL) }
+
+// Plan compares the database's schema with desired and plans the change.
+func (db *Database) Plan(ctx context.Context, desired *schema.Schema) (*Plan, error) {
+	current, err := db.Inspect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return PlanSchemas(ctx, db.d, current, desired, WithExclude(db.cfg.exclude...))
+}
+
+// PlanSchemas plans the change from one schema to another for engine d.
+func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema, opts ...Option) (*Plan, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	changes := diff.Compare(from, to, diff.Exclude(cfg.exclude...))
+	sqlPlan, err := d.Plan(ctx, from, to, changes)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{From: from, To: to, Changes: changes, SQL: sqlPlan, d: d}, nil
+}
+
+// DestructiveError is returned by Apply for a plan that drops tables or
+// columns when destructive changes were not allowed.
+type DestructiveError struct {
+	Drops []string
+}
+
+func (e *DestructiveError) Error() string {
+	return "refusing destructive changes (allow them with --allow-destructive):\n  " + strings.Join(e.Drops, "\n  ")
+}
+
+// ApplyOption configures Apply.
+type ApplyOption func(*applyConfig)
+
+type applyConfig struct{ allowDestructive bool }
+
+// AllowDestructive lets Apply drop tables and columns.
+func AllowDestructive() ApplyOption { return func(c *applyConfig) { c.allowDestructive = true } }
+
+// Apply runs the plan on the database in one transaction, inside the
+// engine's envelope, on a connection of its own. A plan that drops tables or
+// columns is refused with a *DestructiveError unless AllowDestructive is
+// given. On any error nothing is changed.
+func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) error {
+	var ac applyConfig
+	for _, o := range opts {
+		o(&ac)
+	}
+	if p.Empty() {
+		return nil
+	}
+	if drops := p.Destructive(); len(drops) > 0 && !ac.allowDestructive {
+		return &DestructiveError{Drops: drops}
+	}
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return dialect.Apply(ctx, db.d, conn, p.SQL)
+}

@@ -1,0 +1,93 @@
+package retort
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Target is a parsed database URL.
+type Target struct {
+	// Dialect is "sqlite", "postgres" or "mysql".
+	Dialect string
+	// DSN is what the database/sql driver is opened with.
+	DSN string
+	// Path is the file of a SQLite database ("" for :memory:).
+	Path string
+	// Redacted is the URL with any password replaced by "xxxxx", safe to print.
+	Redacted string
+}
+
+// URLError is a database URL that cannot be used. It never contains the
+// URL's password.
+type URLError struct {
+	URL string // redacted
+	Msg string
+}
+
+func (e *URLError) Error() string { return fmt.Sprintf("database url %q: %s", e.URL, e.Msg) }
+
+// ParseURL parses a database URL of one of the forms
+//
+//	sqlite:path/app.db  sqlite:///abs/path.db  sqlite::memory:
+//	postgres://user:pass@host:5432/db?sslmode=disable  (also postgresql://)
+//	mysql://user:pass@host:3306/db                     (also mariadb://)
+func ParseURL(raw string) (*Target, error) {
+	red := Redact(raw)
+	scheme, rest, ok := strings.Cut(raw, ":")
+	if !ok || scheme == "" {
+		return nil, &URLError{URL: red, Msg: "no scheme: want sqlite:, postgres:// or mysql://"}
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3", "file":
+		path := rest
+		switch {
+		case strings.HasPrefix(path, "//"):
+			path = strings.TrimPrefix(path, "//") // sqlite:///abs → /abs ; sqlite://rel → rel
+		}
+		if q := strings.IndexByte(path, '?'); q >= 0 {
+			path = path[:q]
+		}
+		if path == "" {
+			return nil, &URLError{URL: red, Msg: "no database file (use sqlite:path/app.db or sqlite::memory:)"}
+		}
+		if path == ":memory:" {
+			return &Target{Dialect: "sqlite", DSN: ":memory:", Redacted: red}, nil
+		}
+		dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+		return &Target{Dialect: "sqlite", DSN: dsn, Path: path, Redacted: red}, nil
+	case "postgres", "postgresql":
+		if _, err := url.Parse(raw); err != nil {
+			return nil, &URLError{URL: red, Msg: "malformed postgres url"}
+		}
+		return &Target{Dialect: "postgres", DSN: raw, Redacted: red}, nil
+	case "mysql", "mariadb":
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, &URLError{URL: red, Msg: "malformed mysql url (want mysql://user:pass@host:3306/db)"}
+		}
+		return &Target{Dialect: "mysql", DSN: raw, Redacted: red}, nil
+	}
+	return nil, &URLError{URL: red, Msg: fmt.Sprintf("unknown scheme %q: want sqlite:, postgres:// or mysql://", scheme)}
+}
+
+// Redact returns raw with the password of its user info, if any, replaced
+// by "xxxxx". Text that does not parse as a URL is returned with everything
+// between "://" and "@" hidden.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err == nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+		return raw
+	}
+	if i := strings.Index(raw, "://"); i >= 0 {
+		if j := strings.LastIndex(raw, "@"); j > i {
+			return raw[:i+3] + "xxxxx" + raw[j:]
+		}
+	}
+	return raw
+}
