@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/retortdb/retort/internal/cli"
+)
+
+var update = flag.Bool("update", false, "rewrite expected output in testscript files")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"retort": func() {
+			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScriptSQLite runs the CLI scripts that need no server.
+func TestScriptSQLite(t *testing.T) {
+	testscript.Run(t, params("testdata/script/sqlite"))
+}
+
+func params(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:           dir,
+		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			// Scripts must not pick up the developer's database.
+			env.Setenv("RETORT_DATABASE_URL", "")
+			env.Setenv("DATABASE_URL", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits": cmdExits,
+			"sql":   cmdSQL,
+		},
+	}
+}
+
+// cmdExits runs "exits N command args..." and fails unless command exits
+// with status N. Its stdout and stderr are kept for later checks.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad status %q", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdSQL runs "sql DBFILE QUERY": QUERY is executed on the SQLite file
+// (foreign keys on, as in an application) and any rows it returns are
+// printed one per line, columns separated by "|".
+func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sql DBFILE QUERY")
+	}
+	ts.Stdout() // an empty result must replace the previous command's output
+	err := runSQL(ts, ts.MkAbs(args[0]), args[1])
+	if neg {
+		if err == nil {
+			ts.Fatalf("sql succeeded unexpectedly")
+		}
+		fmt.Fprintf(ts.Stderr(), "%v\n", err)
+		return
+	}
+	ts.Check(err)
+}
+
+func runSQL(ts *testscript.TestScript, path, query string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.Query(query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			switch v := v.(type) {
+			case nil:
+				parts[i] = "NULL"
+			case []byte:
+				parts[i] = string(v)
+			default:
+				parts[i] = fmt.Sprint(v)
+			}
+		}
+		fmt.Fprintln(ts.Stdout(), strings.Join(parts, "|"))
+	}
+	return rows.Err()
+}
