@@ -27,10 +27,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/migrate"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -42,7 +44,12 @@ type config struct {
 	exclude    []string
 	naming     dialect.Naming
 	mustExist  bool
-	allowDrops bool
+
+	// Migrator settings.
+	progress     func(migrate.Event)
+	allowChanged bool
+	lockTimeout  time.Duration
+	table        string
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -156,7 +163,11 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Database, error) {
 func newDialect(name string, cfg *config) (dialect.Dialect, string, error) {
 	switch name {
 	case "sqlite":
-		return sqlite.New(sqlite.WithNaming(cfg.naming), sqlite.WithLogger(cfg.logger)), "sqlite", nil
+		opts := []sqlite.Option{sqlite.WithNaming(cfg.naming), sqlite.WithLogger(cfg.logger)}
+		if cfg.lockTimeout > 0 {
+			opts = append(opts, sqlite.WithBusyTimeout(cfg.lockTimeout))
+		}
+		return sqlite.New(opts...), "sqlite", nil
 	}
 	return nil, "", fmt.Errorf("the %s engine is not available yet", name)
 }

@@ -165,3 +165,12 @@ func Apply(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan) error {
 		return nil
 	})
 }
+
+// Locker is implemented by engines that take a session lock while
+// migrations run (PostgreSQL pg_advisory_lock, MySQL GET_LOCK). SQLite does
+// not need one: each migration takes the write lock (BEGIN IMMEDIATE) and
+// re-reads the version table under it.
+type Locker interface {
+	// Lock blocks until the lock named key is held by conn, or ctx ends.
+	Lock(ctx context.Context, conn *sql.Conn, key string) (unlock func() error, err error)
+}

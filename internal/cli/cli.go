@@ -78,7 +78,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // Run runs args with env and returns the exit code.
 func (env *Env) Run(ctx context.Context, args []string) int {
 	root := env.rootCommand()
-	root.SetArgs(args)
+	root.SetArgs(relativeTargets(args))
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
@@ -91,6 +91,28 @@ func (env *Env) Run(ctx context.Context, args []string) int {
 		fmt.Fprintf(env.Stderr, "retort: %v\n", err)
 	}
 	return exitCode(err)
+}
+
+// relativeTargets lets "downgrade -1" through: a "-N" argument would
+// otherwise be read as a flag, so it is moved after a "--".
+func relativeTargets(args []string) []string {
+	out := make([]string, 0, len(args)+1)
+	var targets []string
+	for i, a := range args {
+		if a == "--" {
+			targets = append(targets, args[i+1:]...)
+			break
+		}
+		if len(a) > 1 && a[0] == '-' && strings.Trim(a[1:], "0123456789") == "" {
+			targets = append(targets, a)
+			continue
+		}
+		out = append(out, a)
+	}
+	if len(targets) == 0 {
+		return out
+	}
+	return append(append(out, "--"), targets...)
 }
 
 func (env *Env) rootCommand() *cobra.Command {
@@ -110,7 +132,9 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf.StringVar(&env.configPath, "config", "retort.toml", "configuration file")
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(err.Error()) })
-	root.AddCommand(env.inspectCommand(), env.diffCommand(), env.applyCommand())
+	root.AddCommand(env.initCommand(), env.revisionCommand(), env.upgradeCommand(), env.downgradeCommand(),
+		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
+		env.checkCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand())
 	return root
 }
 

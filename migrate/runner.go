@@ -1,0 +1,410 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/retortdb/retort/dialect"
+)
+
+// Runner applies and reverts migrations on one database, one migration at
+// a time, each in the engine's transaction envelope with its version row
+// written in the same transaction.
+//
+// Two runners may work on the same database at once: each migration is
+// checked against the version table again inside its transaction (under the
+// engine's write lock), so a migration the other runner applied meanwhile is
+// skipped, never applied twice.
+type Runner struct {
+	Dialect dialect.Dialect
+	DB      *sql.DB
+	Graph   *Graph
+	History *History
+	// Logger receives one line per migration; nil discards.
+	Logger *slog.Logger
+	// OnEvent, if set, is called after each migration.
+	OnEvent func(Event)
+	// AllowChanged lets migrations run although applied files changed.
+	AllowChanged bool
+	// Now returns the time recorded as applied_at; nil means time.Now.
+	Now func() time.Time
+}
+
+// Event reports a migration that ran (or was skipped because another
+// process had applied it meanwhile).
+type Event struct {
+	Revision  string
+	Message   string
+	Direction Direction
+	Duration  time.Duration
+	Skipped   bool
+}
+
+// Result is one migration a Runner ran.
+type Result = Event
+
+// StmtError is a migration statement that failed. The migration was rolled
+// back (on engines with transactional DDL) and the version is unchanged.
+type StmtError struct {
+	File     string
+	Line     int
+	Stmt     string
+	Revision string
+	Err      error
+}
+
+func (e *StmtError) Error() string {
+	stmt := e.Stmt
+	if i := strings.IndexByte(stmt, '\n'); i >= 0 {
+		stmt = stmt[:i] + " …"
+	}
+	return fmt.Sprintf("%s:%d: %v\n  in: %s", e.File, e.Line, e.Err, stmt)
+}
+
+// Unwrap returns the engine's error.
+func (e *StmtError) Unwrap() error { return e.Err }
+
+// ChangedError reports applied migration files whose contents changed
+// since they were applied.
+type ChangedError struct {
+	Files []string
+}
+
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("migration files changed after they were applied: %s\n"+
+		"  restore them, or accept the change with --allow-changed (or re-stamp with 'retort stamp')",
+		strings.Join(e.Files, ", "))
+}
+
+// IrreversibleError is a downgrade through a migration without a down section.
+type IrreversibleError struct{ File string }
+
+func (e *IrreversibleError) Error() string {
+	return fmt.Sprintf("%s has no -- migrate:down section: it cannot be downgraded", e.File)
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// State returns the version table's records, after checking them against
+// the graph: a recorded revision the directory does not have, or an applied
+// file whose checksum changed (unless AllowChanged), is an error.
+func (r *Runner) State(ctx context.Context, q dialect.Querier) ([]Record, error) {
+	recs, err := r.History.Records(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, rec := range recs {
+		f, ok := r.Graph.Get(rec.Revision)
+		if !ok {
+			return nil, fmt.Errorf("the database has revision %s applied, which is not in the migrations directory", rec.Revision)
+		}
+		if rec.Checksum != f.Checksum && !r.AllowChanged {
+			changed = append(changed, f.Name)
+		}
+	}
+	if len(changed) > 0 {
+		return nil, &ChangedError{Files: changed}
+	}
+	return recs, nil
+}
+
+// Plan returns the migrations that Upgrade (up) or Downgrade (down) would
+// run for target, given the version table's records.
+func (r *Runner) Plan(recs []Record, target string, dir Direction) ([]*File, error) {
+	applied, _ := Applied(recs)
+	t, err := ParseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	if dir == Up {
+		switch t.Kind {
+		case TargetRelative:
+			if t.N < 0 {
+				return nil, fmt.Errorf("upgrade %s: a relative upgrade target is +N", target)
+			}
+			return r.Graph.UpgradeN(applied, t.N)
+		case TargetBase:
+			return nil, errors.New("upgrade base: nothing to upgrade to; use downgrade base")
+		}
+		revs, err := r.Graph.Resolve(target, Current(r.Graph, applied))
+		if err != nil {
+			return nil, err
+		}
+		return r.Graph.UpgradePath(applied, revs)
+	}
+	switch t.Kind {
+	case TargetRelative:
+		if t.N > 0 {
+			return nil, fmt.Errorf("downgrade %s: a relative downgrade target is -N", target)
+		}
+		return r.Graph.DowngradeN(applied, -t.N)
+	case TargetBase:
+		return r.Graph.DowngradePath(applied, "base")
+	case TargetHead, TargetHeads:
+		return nil, fmt.Errorf("downgrade %s: name a revision, -N or base", target)
+	}
+	revs, err := r.Graph.Resolve(target, Current(r.Graph, applied))
+	if err != nil {
+		return nil, err
+	}
+	if len(revs) != 1 {
+		return nil, fmt.Errorf("downgrade %s: names %d revisions", target, len(revs))
+	}
+	return r.Graph.DowngradePath(applied, revs[0])
+}
+
+// Upgrade applies the migrations up to target ("head", "heads", a revision
+// or prefix, "+N").
+func (r *Runner) Upgrade(ctx context.Context, target string) ([]Result, error) {
+	return r.run(ctx, target, Up)
+}
+
+// Downgrade reverts the migrations down to target (a revision or prefix,
+// "-N", "base").
+func (r *Runner) Downgrade(ctx context.Context, target string) ([]Result, error) {
+	return r.run(ctx, target, Down)
+}
+
+func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Result, error) {
+	conn, err := r.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if locker, ok := r.Dialect.(dialect.Locker); ok {
+		unlock, err := locker.Lock(ctx, conn, r.History.Table())
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	recs, err := r.State(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	path, err := r.Plan(recs, target, dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(path) > 0 {
+		if err := r.History.Ensure(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
+	if dir == Down {
+		for _, f := range path {
+			if irreversible(f) {
+				return nil, &IrreversibleError{File: f.Name}
+			}
+		}
+	}
+	var results []Result
+	for _, f := range path {
+		res, err := r.apply(ctx, conn, f, dir)
+		if err != nil {
+			return results, err
+		}
+		results = append(results, res)
+		r.logger().Info("migrated", "revision", res.Revision, "direction", dir.String(), "message", res.Message,
+			"duration", res.Duration, "skipped", res.Skipped)
+		if r.OnEvent != nil {
+			r.OnEvent(res)
+		}
+	}
+	return results, nil
+}
+
+// apply runs one migration in one direction, segment by segment.
+func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Direction) (Result, error) {
+	res := Result{Revision: f.Revision, Message: f.Message, Direction: dir}
+	start := time.Now()
+	sec := f.Section(dir)
+	segments := sec.Segments
+	if len(segments) == 0 {
+		segments = []Segment{{}} // still record the version
+	}
+	done := 0 // statements of earlier segments
+	for i, seg := range segments {
+		last := i == len(segments)-1
+		segStart := done
+		done += len(seg.Statements)
+		body := func(ctx context.Context, q dialect.Querier) error {
+			progress, recorded, err := r.History.progressOf(ctx, q, f.Revision)
+			if err != nil {
+				return err
+			}
+			switch {
+			case dir == Up && recorded && progress < 0,
+				dir == Down && !recorded:
+				res.Skipped = true // another runner got here first
+				return nil
+			case dir == Up && recorded && progress >= segStart+len(seg.Statements):
+				return nil // this segment ran before an interruption
+			}
+			for _, st := range seg.Statements {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if _, err := q.ExecContext(ctx, st.SQL); err != nil {
+					return &StmtError{File: f.Name, Line: st.Line, Stmt: st.SQL, Revision: f.Revision, Err: err}
+				}
+			}
+			return execAll(ctx, q, r.versionSQL(f, dir, last, done, time.Since(start)))
+		}
+		var err error
+		if sec.Tx == TxOff {
+			err = body(ctx, conn)
+		} else {
+			err = r.Dialect.Transact(ctx, conn, body)
+		}
+		if err != nil {
+			var se *StmtError
+			if !errors.As(err, &se) {
+				err = fmt.Errorf("%s: %w", f.Name, err)
+			}
+			return res, err
+		}
+		if res.Skipped {
+			break
+		}
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// irreversible reports whether f has no "-- migrate:down" section at all. An
+// empty down section (a merge) is a valid no-op.
+func irreversible(f *File) bool { return f.Down.Line == 0 && len(f.Down.Segments) == 0 }
+
+// versionSQL returns the version-table statements that close a segment.
+func (r *Runner) versionSQL(f *File, dir Direction, last bool, done int, took time.Duration) []string {
+	if dir == Down {
+		if !last {
+			return nil
+		}
+		return []string{r.History.DeleteSQL(f.Revision)}
+	}
+	rec := Record{Revision: f.Revision, Parents: f.Parents, Message: f.Message, Checksum: f.Checksum,
+		AppliedAt: r.now(), Duration: took, Progress: -1}
+	if !last {
+		rec.Progress = done
+	}
+	return r.History.WriteSQL(rec)
+}
+
+// Script writes the SQL that applying path in direction dir runs, envelope
+// and version-table writes included, without touching any database.
+func (r *Runner) Script(w io.Writer, path []*File, dir Direction) error {
+	before, after := r.Dialect.Envelope()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s;\n", r.History.CreateSQL())
+	for _, f := range path {
+		sec := f.Section(dir)
+		if dir == Down && irreversible(f) {
+			return &IrreversibleError{File: f.Name}
+		}
+		segments := sec.Segments
+		if len(segments) == 0 {
+			segments = []Segment{{}}
+		}
+		fmt.Fprintf(&b, "\n-- %s %s: %s (%s)\n", dir, f.Revision, f.Message, f.Name)
+		done := 0
+		for i, seg := range segments {
+			done += len(seg.Statements)
+			if sec.Tx != TxOff {
+				for _, s := range before {
+					fmt.Fprintf(&b, "%s;\n", s)
+				}
+			}
+			for _, st := range seg.Statements {
+				fmt.Fprintf(&b, "%s;\n", st.SQL)
+			}
+			for _, s := range r.versionSQL(f, dir, i == len(segments)-1, done, 0) {
+				fmt.Fprintf(&b, "%s;\n", s)
+			}
+			if sec.Tx != TxOff {
+				for _, s := range after {
+					fmt.Fprintf(&b, "%s;\n", s)
+				}
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Stamp makes the version table say that exactly target and its ancestors
+// are applied ("base": nothing), with the files' current checksums, without
+// running any migration.
+func (r *Runner) Stamp(ctx context.Context, target string) error {
+	conn, err := r.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := r.History.Ensure(ctx, conn); err != nil {
+		return err
+	}
+	recs, err := r.History.Records(ctx, conn)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	if t, err := ParseTarget(target); err != nil {
+		return err
+	} else if t.Kind != TargetBase {
+		applied, _ := Applied(recs)
+		revs, err := r.Graph.Resolve(target, Current(r.Graph, applied))
+		if err != nil {
+			return err
+		}
+		for _, rev := range revs {
+			for a := range r.Graph.Ancestors(rev) {
+				want[a] = true
+			}
+			want[rev] = true
+		}
+	}
+	return r.Dialect.Transact(ctx, conn, func(ctx context.Context, q dialect.Querier) error {
+		for _, rec := range recs {
+			if !want[rec.Revision] {
+				if _, err := q.ExecContext(ctx, r.History.DeleteSQL(rec.Revision)); err != nil {
+					return err
+				}
+			}
+		}
+		revs := make([]string, 0, len(want))
+		for rev := range want {
+			revs = append(revs, rev)
+		}
+		slices.Sort(revs)
+		for _, rev := range revs {
+			f, _ := r.Graph.Get(rev)
+			rec := Record{Revision: rev, Parents: f.Parents, Message: f.Message, Checksum: f.Checksum, AppliedAt: r.now(), Progress: -1}
+			if err := execAll(ctx, q, r.History.WriteSQL(rec)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,4 @@
+-- migrate:up
+CREATE TABLE users (id integer primary key);
+-- migrate:down
+DROP TABLE users;

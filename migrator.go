@@ -1,0 +1,385 @@
+package retort
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/migrate"
+	"github.com/retortdb/retort/schema"
+)
+
+// Migrator runs the versioned migrations of a directory against a database:
+// the Alembic workflow (upgrade, downgrade, current, history, stamp) plus
+// autogenerate and check. It is what an application embeds to migrate at
+// start-up:
+//
+//	//go:embed migrations/*.sql
+//	var migrations embed.FS
+//
+//	sub, _ := fs.Sub(migrations, "migrations")
+//	m, err := retort.NewMigrator(db, sqlite.New(), sub)
+//	_, err = m.Upgrade(ctx, "head")
+type Migrator struct {
+	db     *Database
+	graph  *migrate.Graph
+	runner *migrate.Runner
+	cfg    *config
+}
+
+// WithProgress sets a callback that is called after each migration.
+func WithProgress(fn func(migrate.Event)) Option {
+	return func(c *config) error { c.progress = fn; return nil }
+}
+
+// WithAllowChanged lets migrations run although files that were already
+// applied have changed since (their checksums differ).
+func WithAllowChanged() Option {
+	return func(c *config) error { c.allowChanged = true; return nil }
+}
+
+// WithLockTimeout sets how long a migration waits for another process that
+// holds the database's migration lock (SQLite: the write lock). It must be
+// positive. It applies to engines that Open creates.
+func WithLockTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("retort: WithLockTimeout: %v is not positive", d)
+		}
+		c.lockTimeout = d
+		return nil
+	}
+}
+
+// WithTable sets the version table's name (default retort_revisions).
+func WithTable(name string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(name) == "" {
+			return errors.New("retort: WithTable: empty table name")
+		}
+		c.table = name
+		return nil
+	}
+}
+
+// NewMigrator returns a Migrator for db, whose engine is d, with the
+// migration files at the root of fsys (use fs.Sub for a subdirectory of an
+// embed.FS). The files are parsed and the revision graph checked now: a
+// malformed file, a duplicate revision, a missing parent or a cycle is an
+// error before anything runs.
+func NewMigrator(db *sql.DB, d dialect.Dialect, fsys fs.FS, opts ...Option) (*Migrator, error) {
+	database, err := New(db, d, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return database.Migrator(fsys)
+}
+
+// OpenMigrator opens the database at rawURL (see Open) and returns its
+// Migrator for the migrations in fsys. Close closes the database.
+func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option) (*Migrator, error) {
+	db, err := Open(ctx, rawURL, opts...)
+	if err != nil {
+		return nil, err
+	}
+	m, err := db.Migrator(fsys)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// Migrator returns the Migrator for the migrations at the root of fsys.
+func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
+	g, err := LoadGraph(fsys)
+	if err != nil {
+		return nil, err
+	}
+	m := &Migrator{db: db, graph: g, cfg: db.cfg}
+	m.runner = &migrate.Runner{
+		Dialect:      db.d,
+		DB:           db.db,
+		Graph:        g,
+		History:      migrate.NewHistory(db.d, db.cfg.table),
+		Logger:       db.cfg.logger,
+		OnEvent:      db.cfg.progress,
+		AllowChanged: db.cfg.allowChanged,
+	}
+	return m, nil
+}
+
+// LoadGraph reads the migration files at the root of fsys into a revision
+// graph.
+func LoadGraph(fsys fs.FS) (*migrate.Graph, error) {
+	files, err := migrate.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	return migrate.NewGraph(files)
+}
+
+// Close closes the database if OpenMigrator opened it.
+func (m *Migrator) Close() error { return m.db.Close() }
+
+// Database returns the database the Migrator works on.
+func (m *Migrator) Database() *Database { return m.db }
+
+// Graph returns the revision graph.
+func (m *Migrator) Graph() *migrate.Graph { return m.graph }
+
+// Upgrade applies the pending migrations up to target: "head" (the single
+// head; an error naming them when there are several), "heads", a revision
+// or unique prefix, or "+N". Each migration runs in its own transaction;
+// the first failure stops, leaving that migration rolled back and the
+// earlier ones applied. It returns the migrations that ran.
+func (m *Migrator) Upgrade(ctx context.Context, target string) ([]migrate.Result, error) {
+	return m.runner.Upgrade(ctx, target)
+}
+
+// Downgrade reverts applied migrations down to target: a revision or
+// unique prefix (which stays applied), "-N", or "base".
+func (m *Migrator) Downgrade(ctx context.Context, target string) ([]migrate.Result, error) {
+	return m.runner.Downgrade(ctx, target)
+}
+
+// History returns the version table's rows, checked against the files.
+func (m *Migrator) History(ctx context.Context) ([]migrate.Record, error) {
+	return m.runner.State(ctx, m.db.db)
+}
+
+// Current returns the applied heads: the revisions the database is at
+// (none for an empty database, several after upgrading branches
+// separately).
+func (m *Migrator) Current(ctx context.Context) ([]string, error) {
+	recs, err := m.runner.State(ctx, m.db.db)
+	if err != nil {
+		return nil, err
+	}
+	applied, _ := migrate.Applied(recs)
+	return migrate.Current(m.graph, applied), nil
+}
+
+// Pending returns the migrations that Upgrade(ctx, "heads") would apply.
+func (m *Migrator) Pending(ctx context.Context) ([]*migrate.File, error) {
+	recs, err := m.runner.State(ctx, m.db.db)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.graph.Heads()) == 0 {
+		return nil, nil
+	}
+	return m.runner.Plan(recs, "heads", migrate.Up)
+}
+
+// Stamp records target (and its ancestors) as applied without running any
+// migration; "base" empties the version table. Re-stamping accepts edited
+// files' new checksums.
+func (m *Migrator) Stamp(ctx context.Context, target string) error {
+	return m.runner.Stamp(ctx, target)
+}
+
+// Script writes the SQL that upgrading (dir Up) or downgrading (Down) from
+// the revision from ("" or "base": an empty database for an upgrade, every
+// head applied for a downgrade) to target would run, envelope and version
+// table included. It does not touch the database.
+func (m *Migrator) Script(w io.Writer, from, target string, dir migrate.Direction) error {
+	return Script(w, m.db.d, m.graph, from, target, dir, WithTable(m.runner.History.Table()))
+}
+
+// Script writes the SQL that upgrading or downgrading the migrations of g
+// from the revision from to target runs on engine d (see Migrator.Script),
+// without any database.
+func Script(w io.Writer, d dialect.Dialect, g *migrate.Graph, from, target string, dir migrate.Direction, opts ...Option) error {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return err
+	}
+	r := &migrate.Runner{Dialect: d, Graph: g, History: migrate.NewHistory(d, cfg.table)}
+	applied := map[string]bool{}
+	switch {
+	case from != "" && from != "base":
+		revs, err := g.Resolve(from, nil)
+		if err != nil {
+			return err
+		}
+		for _, rev := range revs {
+			applied[rev] = true
+			for a := range g.Ancestors(rev) {
+				applied[a] = true
+			}
+		}
+	case dir == migrate.Down && from == "":
+		for _, rev := range g.Revisions() {
+			applied[rev] = true
+		}
+	}
+	var recs []migrate.Record
+	for rev := range applied {
+		recs = append(recs, migrate.Record{Revision: rev, Progress: -1})
+	}
+	path, err := r.Plan(recs, target, dir)
+	if err != nil {
+		return err
+	}
+	return r.Script(w, path, dir)
+}
+
+// HeadSchema replays every migration into a scratch database of the same
+// engine and returns the schema it gives. The Migrator's database is not
+// touched.
+func (m *Migrator) HeadSchema(ctx context.Context) (*schema.Schema, error) {
+	return ReplaySchema(ctx, m.db.d, m.graph, "heads")
+}
+
+// ReplaySchema applies the migrations of g up to target into a scratch
+// database of engine d and returns the resulting schema.
+func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, target string) (*schema.Schema, error) {
+	sc, ok := d.(Scratcher)
+	if !ok {
+		return nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())
+	}
+	scratch, err := sc.Scratch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer scratch.Close()
+	if len(g.Heads()) > 0 {
+		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, "")}
+		if _, err := r.Upgrade(ctx, target); err != nil {
+			return nil, fmt.Errorf("replay migrations: %w", err)
+		}
+	}
+	return d.Inspect(ctx, scratch)
+}
+
+// Check compares the migrations' head with desired and, when the database
+// has any migration applied or pending, whether the database is at head
+// and equal to desired. A report with no findings means all three agree.
+func (m *Migrator) Check(ctx context.Context, desired *schema.Schema) (*CheckReport, error) {
+	head, err := m.HeadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &CheckReport{}
+	plan, err := PlanSchemas(ctx, m.db.d, head, desired, WithExclude(m.cfg.exclude...))
+	if err != nil {
+		return nil, err
+	}
+	rep.Migrations = plan.Summary()
+	pending, err := m.Pending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range pending {
+		rep.Pending = append(rep.Pending, f.Revision+" "+f.Message)
+	}
+	if len(pending) == 0 {
+		dbPlan, err := m.db.Plan(ctx, desired)
+		if err != nil {
+			return nil, err
+		}
+		rep.Database = dbPlan.Summary()
+	}
+	return rep, nil
+}
+
+// CheckReport is what Check found.
+type CheckReport struct {
+	// Migrations lists how the migrations' head differs from the desired schema.
+	Migrations []string `json:"migrations"`
+	// Pending lists the migrations the database has not applied.
+	Pending []string `json:"pending"`
+	// Database lists how the database differs from the desired schema
+	// (checked only when nothing is pending).
+	Database []string `json:"database"`
+}
+
+// OK reports whether nothing was found.
+func (r *CheckReport) OK() bool {
+	return len(r.Migrations) == 0 && len(r.Pending) == 0 && len(r.Database) == 0
+}
+
+// Autogenerate compares the migrations' head with desired and returns a
+// new migration file (not yet written) whose up section turns the head into
+// desired and whose down section turns it back, or nil when they are equal.
+// Its revision is now in UTC as YYYYMMDDHHMMSS (one second later than any
+// revision it would collide with); its parent is the single head.
+func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desired *schema.Schema, message string, now time.Time, opts ...Option) (*migrate.File, error) {
+	heads := g.Heads()
+	if len(heads) > 1 {
+		return nil, &migrate.MultipleHeadsError{Heads: heads}
+	}
+	head, err := ReplaySchema(ctx, d, g, "heads")
+	if err != nil {
+		return nil, err
+	}
+	up, err := PlanSchemas(ctx, d, head, desired, opts...)
+	if err != nil || up.Empty() {
+		return nil, err
+	}
+	down, err := PlanSchemas(ctx, d, desired, head, opts...)
+	if err != nil {
+		return nil, err
+	}
+	rev := now.UTC()
+	for {
+		if _, taken := g.Get(rev.Format("20060102150405")); !taken {
+			break
+		}
+		rev = rev.Add(time.Second)
+	}
+	if message == "" {
+		message = strings.Join(up.Summary(), "; ")
+	}
+	f := migrate.NewFile(rev.Format("20060102150405"), heads, message, section(up.SQL), section(down.SQL))
+	return f, nil
+}
+
+// section turns planned steps into a migration section; comments and
+// "-- retort: destructive" marks go above their statements, and a step that
+// ends a transaction starts a new segment.
+func section(p *dialect.Plan) migrate.Section {
+	var sec migrate.Section
+	seg := migrate.Segment{}
+	for _, s := range p.Steps {
+		text := (&dialect.Plan{Steps: []dialect.Step{{SQL: s.SQL, Comment: s.Comment, Destructive: s.Destructive}}}).Format()
+		text = strings.TrimSuffix(strings.TrimRight(text, "\n"), ";")
+		seg.Statements = append(seg.Statements, migrate.Statement{SQL: text})
+		if s.NoTx {
+			sec.Tx = migrate.TxOff
+		}
+		if s.Commit {
+			sec.Segments = append(sec.Segments, seg)
+			seg = migrate.Segment{}
+		}
+	}
+	if len(seg.Statements) > 0 {
+		sec.Segments = append(sec.Segments, seg)
+	}
+	return sec
+}
+
+// Merge returns a new migration file (not yet written) with no statements
+// whose parents are every head, joining the branches.
+func Merge(g *migrate.Graph, message string, now time.Time) (*migrate.File, error) {
+	heads := g.Heads()
+	if len(heads) < 2 {
+		return nil, fmt.Errorf("nothing to merge: there is %d head", len(heads))
+	}
+	rev := now.UTC()
+	for {
+		if _, taken := g.Get(rev.Format("20060102150405")); !taken {
+			break
+		}
+		rev = rev.Add(time.Second)
+	}
+	return migrate.NewFile(rev.Format("20060102150405"), slices.Clone(heads), message, migrate.Section{}, migrate.Section{}), nil
+}
