@@ -125,7 +125,11 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangeName != 0 {
 			parts = append(parts, fmt.Sprintf("renamed %s → %s", c.From.Name, c.To.Name))
 		}
-		return fmt.Sprintf("foreign key %s %s", fkLabel(c.From), strings.Join(parts, ", "))
+		label := fkLabel(c.From)
+		if c.From.Name == "" && c.To.Name != "" {
+			label = c.To.Name
+		}
+		return fmt.Sprintf("foreign key %s %s", label, strings.Join(parts, ", "))
 	case *AddCheck:
 		return fmt.Sprintf("check %s added", checkLabel(c.C))
 	case *DropCheck:

@@ -16,15 +16,17 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/retortdb/retort/dialect"
 )
 
 // Dialect is the SQLite engine. Create it with New.
 type Dialect struct {
-	naming dialect.Naming
-	logger *slog.Logger
-	driver string
+	naming      dialect.Naming
+	logger      *slog.Logger
+	driver      string
+	busyTimeout time.Duration
 }
 
 // Option configures a Dialect.
@@ -40,6 +42,12 @@ func WithLogger(l *slog.Logger) Option { return func(d *Dialect) { d.logger = l 
 // WithDriver sets the database/sql driver name used for scratch databases
 // (default "sqlite", as registered by modernc.org/sqlite).
 func WithDriver(name string) Option { return func(d *Dialect) { d.driver = name } }
+
+// WithBusyTimeout sets how long Transact waits for the write lock that
+// another connection holds (PRAGMA busy_timeout on the migration's
+// connection). The default, 0, keeps the connection's own setting (retort
+// opens databases with 10 s).
+func WithBusyTimeout(t time.Duration) Option { return func(d *Dialect) { d.busyTimeout = t } }
 
 // New returns the SQLite engine.
 func New(opts ...Option) *Dialect {
@@ -145,6 +153,11 @@ func (e *ForeignKeyError) Error() string {
 // Violations that already existed before the migration do not abort it;
 // they are logged as warnings.
 func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(context.Context, dialect.Querier) error) (err error) {
+	if d.busyTimeout > 0 {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", d.busyTimeout.Milliseconds())); err != nil {
+			return fmt.Errorf("sqlite: set busy_timeout: %w", err)
+		}
+	}
 	var fkOn bool
 	if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fkOn); err != nil {
 		return fmt.Errorf("sqlite: read foreign_keys: %w", err)
