@@ -134,7 +134,7 @@ func (env *Env) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(err.Error()) })
 	root.AddCommand(env.initCommand(), env.revisionCommand(), env.upgradeCommand(), env.downgradeCommand(),
 		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
-		env.checkCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand())
+		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand())
 	return root
 }
 
