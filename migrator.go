@@ -242,15 +242,15 @@ func (m *Migrator) HeadSchema(ctx context.Context) (*schema.Schema, error) {
 // ReplaySchema applies the migrations of g up to target into a scratch
 // database of engine d and returns the resulting schema.
 func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, target string) (*schema.Schema, error) {
-	sc, ok := d.(Scratcher)
+	sc, ok := d.(dialect.Scratcher)
 	if !ok {
 		return nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())
 	}
-	scratch, err := sc.Scratch(ctx)
+	scratch, drop, err := sc.Scratch(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer scratch.Close()
+	defer drop()
 	if len(g.Heads()) > 0 {
 		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, "")}
 		if _, err := r.Upgrade(ctx, target); err != nil {

@@ -220,24 +220,18 @@ func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Sche
 	return LoadSQL(ctx, db.d, name, src)
 }
 
-// Scratcher is implemented by engines that can open a private scratch
-// database for loading a desired schema.
-type Scratcher interface {
-	Scratch(ctx context.Context) (*sql.DB, error)
-}
-
 // LoadSQL loads the SQL script src into a scratch database of engine d and
 // returns the schema it creates. An error names the file and line.
 func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
-	sc, ok := d.(Scratcher)
+	sc, ok := d.(dialect.Scratcher)
 	if !ok {
 		return nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())
 	}
-	scratch, err := sc.Scratch(ctx)
+	scratch, drop, err := sc.Scratch(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer scratch.Close()
+	defer drop()
 	if err := dialect.Load(ctx, scratch, name, src); err != nil {
 		return nil, err
 	}

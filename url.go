@@ -67,7 +67,7 @@ func ParseURL(raw string) (*Target, error) {
 		if err != nil || u.Host == "" {
 			return nil, &URLError{URL: red, Msg: "malformed mysql url (want mysql://user:pass@host:3306/db)"}
 		}
-		return &Target{Dialect: "mysql", DSN: raw, Redacted: red}, nil
+		return &Target{Dialect: "mysql", DSN: mysqlDSN(u), Redacted: red}, nil
 	}
 	return nil, &URLError{URL: red, Msg: fmt.Sprintf("unknown scheme %q: want sqlite:, postgres:// or mysql://", scheme)}
 }
@@ -90,4 +90,29 @@ func Redact(raw string) string {
 		}
 	}
 	return raw
+}
+
+// mysqlDSN turns mysql://user:pass@host:port/db?opts into the DSN of
+// github.com/go-sql-driver/mysql: user:pass@tcp(host:port)/db?opts.
+func mysqlDSN(u *url.URL) string {
+	var b strings.Builder
+	if u.User != nil {
+		b.WriteString(u.User.Username())
+		if p, ok := u.User.Password(); ok {
+			b.WriteString(":" + p)
+		}
+		b.WriteString("@")
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host += ":3306"
+	}
+	b.WriteString("tcp(" + host + ")/")
+	b.WriteString(strings.TrimPrefix(u.Path, "/"))
+	q := u.Query()
+	if q.Get("parseTime") == "" {
+		q.Set("parseTime", "true")
+	}
+	b.WriteString("?" + q.Encode())
+	return b.String()
 }

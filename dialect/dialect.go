@@ -147,23 +147,51 @@ func firstLine(s string) string {
 	return s
 }
 
-// Apply runs the plan's steps on conn inside d's envelope. A failing step
-// rolls everything back and is returned as an *ExecError.
+// Apply runs the plan's steps on conn inside d's envelope: one transaction
+// per segment (a step marked Commit ends one), and steps marked NoTx outside
+// any transaction. A failing step rolls its transaction back and is returned
+// as an *ExecError; earlier segments stay committed.
 func Apply(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan) error {
 	if p.Empty() {
 		return nil
 	}
-	return d.Transact(ctx, conn, func(ctx context.Context, tx Querier) error {
-		for i, s := range p.Steps {
+	run := func(ctx context.Context, q Querier, from, to int) error {
+		for i := from; i < to; i++ {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, s.SQL); err != nil {
-				return &ExecError{Stmt: s.SQL, Index: i, Err: err}
+			if _, err := q.ExecContext(ctx, p.Steps[i].SQL); err != nil {
+				return &ExecError{Stmt: p.Steps[i].SQL, Index: i, Err: err}
 			}
 		}
 		return nil
-	})
+	}
+	start := 0
+	for i, s := range p.Steps {
+		switch {
+		case s.NoTx:
+			if err := flush(ctx, d, conn, run, start, i); err != nil {
+				return err
+			}
+			if err := run(ctx, conn, i, i+1); err != nil {
+				return err
+			}
+			start = i + 1
+		case s.Commit || i == len(p.Steps)-1:
+			if err := flush(ctx, d, conn, run, start, i+1); err != nil {
+				return err
+			}
+			start = i + 1
+		}
+	}
+	return nil
+}
+
+func flush(ctx context.Context, d Dialect, conn *sql.Conn, run func(context.Context, Querier, int, int) error, from, to int) error {
+	if from >= to {
+		return nil
+	}
+	return d.Transact(ctx, conn, func(ctx context.Context, q Querier) error { return run(ctx, q, from, to) })
 }
 
 // Locker is implemented by engines that take a session lock while
@@ -173,4 +201,22 @@ func Apply(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan) error {
 type Locker interface {
 	// Lock blocks until the lock named key is held by conn, or ctx ends.
 	Lock(ctx context.Context, conn *sql.Conn, key string) (unlock func() error, err error)
+}
+
+// Scratcher is implemented by engines that can open a private scratch
+// database for loading a desired schema or replaying migrations: SQLite in
+// memory, PostgreSQL and MySQL as a temporary database on the server.
+// The caller must call drop when done, even on error paths; it closes db
+// and removes the scratch database.
+type Scratcher interface {
+	Scratch(ctx context.Context) (db *sql.DB, drop func() error, err error)
+}
+
+// TxDDL is implemented by engines that report whether their DDL is
+// transactional. MySQL's is not (DDL commits implicitly): the runner then
+// records progress after every statement, so that a failed migration
+// resumes after the last statement that succeeded. Engines that do not
+// implement TxDDL have transactional DDL.
+type TxDDL interface {
+	TransactionalDDL() bool
 }

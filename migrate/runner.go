@@ -239,10 +239,7 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 	res := Result{Revision: f.Revision, Message: f.Message, Direction: dir}
 	start := time.Now()
 	sec := f.Section(dir)
-	segments := sec.Segments
-	if len(segments) == 0 {
-		segments = []Segment{{}} // still record the version
-	}
+	segments := r.segments(sec)
 	done := 0 // statements of earlier segments
 	for i, seg := range segments {
 		last := i == len(segments)-1
@@ -292,6 +289,25 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 	return res, nil
 }
 
+// segments returns the units the section runs in, each in its own
+// transaction and closed by a version-table write: the section's segments,
+// or one per statement on engines whose DDL is not transactional, so that
+// a failure is recorded at the exact statement. A section without
+// statements is one empty segment, which still records the version.
+func (r *Runner) segments(sec Section) []Segment {
+	if len(sec.Segments) == 0 {
+		return []Segment{{}}
+	}
+	if t, ok := r.Dialect.(dialect.TxDDL); ok && !t.TransactionalDDL() {
+		var out []Segment
+		for _, st := range sec.Statements() {
+			out = append(out, Segment{Statements: []Statement{st}})
+		}
+		return out
+	}
+	return sec.Segments
+}
+
 // irreversible reports whether f has no "-- migrate:down" section at all. An
 // empty down section (a merge) is a valid no-op.
 func irreversible(f *File) bool { return f.Down.Line == 0 && len(f.Down.Segments) == 0 }
@@ -323,10 +339,7 @@ func (r *Runner) Script(w io.Writer, path []*File, dir Direction) error {
 		if dir == Down && irreversible(f) {
 			return &IrreversibleError{File: f.Name}
 		}
-		segments := sec.Segments
-		if len(segments) == 0 {
-			segments = []Segment{{}}
-		}
+		segments := r.segments(sec)
 		fmt.Fprintf(&b, "\n-- %s %s: %s (%s)\n", dir, f.Revision, f.Message, f.Name)
 		done := 0
 		for i, seg := range segments {

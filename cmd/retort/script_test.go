@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/retortdb/retort/internal/cli"
+	"github.com/retortdb/retort/internal/testdb"
 )
 
 var update = flag.Bool("update", false, "rewrite expected output in testscript files")
@@ -31,6 +32,53 @@ func TestMain(m *testing.M) {
 func TestScriptSQLite(t *testing.T) {
 	testscript.Run(t, params("testdata/script/sqlite"))
 }
+
+// TestScriptPostgres runs the CLI scripts against the PostgreSQL server of
+// RETORT_TEST_POSTGRES_URL; each script gets a database of its own in
+// $DATABASE_URL.
+func TestScriptPostgres(t *testing.T) {
+	p := params("testdata/script/postgres")
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		env.Setenv("DATABASE_URL", testdb.Postgres(scriptTB{env}))
+		return nil
+	}
+	if os.Getenv(testdb.PostgresEnv) == "" {
+		t.Skipf("set %s to run the PostgreSQL scripts", testdb.PostgresEnv)
+	}
+	testscript.Run(t, p)
+}
+
+// TestScriptMySQL runs the CLI scripts against the MySQL/MariaDB server of
+// RETORT_TEST_MYSQL_URL; each script gets a database of its own in
+// $DATABASE_URL.
+func TestScriptMySQL(t *testing.T) {
+	p := params("testdata/script/mysql")
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		env.Setenv("DATABASE_URL", testdb.MySQL(scriptTB{env}))
+		return nil
+	}
+	if os.Getenv(testdb.MySQLEnv) == "" {
+		t.Skipf("set %s to run the MySQL scripts", testdb.MySQLEnv)
+	}
+	testscript.Run(t, p)
+}
+
+// scriptTB lets testdb work inside a testscript Setup.
+type scriptTB struct{ env *testscript.Env }
+
+func (s scriptTB) Helper()                           {}
+func (s scriptTB) Skipf(format string, args ...any)  { s.env.T().Skip(fmt.Sprintf(format, args...)) }
+func (s scriptTB) Fatalf(format string, args ...any) { s.env.T().Fatal(fmt.Sprintf(format, args...)) }
+func (s scriptTB) Errorf(format string, args ...any) { s.env.T().Log(fmt.Sprintf(format, args...)) }
+func (s scriptTB) Cleanup(f func())                  { s.env.Defer(f) }
 
 func params(dir string) testscript.Params {
 	return testscript.Params{

@@ -80,18 +80,18 @@ func (d *Dialect) Envelope() (before, after []string) {
 }
 
 // Scratch opens a private in-memory database for loading a desired schema.
-// The caller closes it.
-func (d *Dialect) Scratch(ctx context.Context) (*sql.DB, error) {
+// drop closes it.
+func (d *Dialect) Scratch(ctx context.Context) (*sql.DB, func() error, error) {
 	db, err := sql.Open(d.driver, ":memory:")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open scratch database: %w (is a driver such as modernc.org/sqlite imported?)", err)
+		return nil, nil, fmt.Errorf("sqlite: open scratch database: %w (is a driver such as modernc.org/sqlite imported?)", err)
 	}
 	db.SetMaxOpenConns(1) // every connection to :memory: is a new database
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open scratch database: %w", err)
+		return nil, nil, fmt.Errorf("sqlite: open scratch database: %w", err)
 	}
-	return db, nil
+	return db, db.Close, nil
 }
 
 // ForeignKeyError reports foreign key violations that a migration would
