@@ -44,6 +44,7 @@ type config struct {
 	exclude    []string
 	naming     dialect.Naming
 	mustExist  bool
+	devURL     string
 
 	// Migrator settings.
 	progress     func(migrate.Event)
@@ -99,6 +100,20 @@ func WithNaming(n dialect.Naming) Option {
 	}
 }
 
+// WithDevURL sets the database server where scratch databases are created
+// to load desired schemas and replay migrations (PostgreSQL, MySQL). The
+// default is the server of the database being migrated. The user's own
+// database is never used as a scratch database.
+func WithDevURL(rawURL string) Option {
+	return func(c *config) error {
+		if _, err := ParseURL(rawURL); err != nil {
+			return err
+		}
+		c.devURL = rawURL
+		return nil
+	}
+}
+
 // MustExist makes Open fail when a SQLite database file does not exist,
 // instead of creating it.
 func MustExist() Option {
@@ -125,7 +140,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error)
 	if err != nil {
 		return nil, err
 	}
-	d, driver, err := newDialect(t.Dialect, cfg)
+	d, driver, err := newDialect(t.Dialect, t.DSN, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +175,21 @@ func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Database, error) {
 	return &Database{db: db, d: d, cfg: cfg}, nil
 }
 
-func newDialect(name string, cfg *config) (dialect.Dialect, string, error) {
+// newDialect returns the engine name with the driver that opens its
+// databases. server is the DSN of a database on the target server (where
+// PostgreSQL and MySQL create their scratch databases) unless WithDevURL
+// overrides it; "" when there is none.
+func newDialect(name, server string, cfg *config) (dialect.Dialect, string, error) {
+	if cfg.devURL != "" {
+		t, err := ParseURL(cfg.devURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("--dev-url: %w", err)
+		}
+		if t.Dialect != name {
+			return nil, "", fmt.Errorf("--dev-url is a %s database, the target is %s", t.Dialect, name)
+		}
+		server = t.DSN
+	}
 	switch name {
 	case "sqlite":
 		opts := []sqlite.Option{sqlite.WithNaming(cfg.naming), sqlite.WithLogger(cfg.logger)}
@@ -172,13 +201,30 @@ func newDialect(name string, cfg *config) (dialect.Dialect, string, error) {
 	return nil, "", fmt.Errorf("the %s engine is not available yet", name)
 }
 
+// DialectFor returns the engine of the database URL rawURL, creating its
+// scratch databases on that server (unless WithDevURL says otherwise). It
+// does not connect.
+func DialectFor(rawURL string, opts ...Option) (dialect.Dialect, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	t, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := newDialect(t.Dialect, t.DSN, cfg)
+	return d, err
+}
+
 // NewDialect returns the engine for name ("sqlite", "postgres", "mysql").
+// PostgreSQL and MySQL need WithDevURL for their scratch databases.
 func NewDialect(name string, opts ...Option) (dialect.Dialect, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	d, _, err := newDialect(name, cfg)
+	d, _, err := newDialect(name, "", cfg)
 	return d, err
 }
 

@@ -183,6 +183,9 @@ func (env *Env) options() []retort.Option {
 	if len(env.cfg.Exclude) > 0 {
 		opts = append(opts, retort.WithExclude(env.cfg.Exclude...))
 	}
+	if dev := env.devURLValue(); dev != "" {
+		opts = append(opts, retort.WithDevURL(dev))
+	}
 	return opts
 }
 
@@ -210,6 +213,14 @@ func (env *Env) printJSON(v any) error {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// devURLValue is --dev-url, else retort.toml's dev_url.
+func (env *Env) devURLValue() string {
+	if env.devURL != "" {
+		return env.devURL
+	}
+	return env.cfg.DevURL
 }
 
 // dialectHint returns the engine to load schema files with when no database

@@ -177,7 +177,7 @@ func (env *Env) offline(ctx context.Context, mf *migrationFlags, rng, target str
 	if err != nil {
 		return err
 	}
-	d, err := retort.NewDialect(env.dialectHint(), env.options()...)
+	d, err := env.engine()
 	if err != nil {
 		return err
 	}
@@ -416,7 +416,7 @@ func (env *Env) revisionCommand() *cobra.Command {
 				}
 				return env.writeMigration(&mf, migrate.NewFile(rev, heads, message, migrate.Section{}, migrate.Section{}))
 			}
-			d, err := retort.NewDialect(env.dialectHint(), env.options()...)
+			d, err := env.engine()
 			if err != nil {
 				return err
 			}
@@ -517,7 +517,7 @@ func (env *Env) checkCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				d, err := retort.NewDialect(env.dialectHint(), env.options()...)
+				d, err := env.engine()
 				if err != nil {
 					return err
 				}

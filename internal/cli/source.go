@@ -35,17 +35,24 @@ func parseSource(raw string) (source, error) {
 }
 
 // engineFor returns the engine the sources should be read with: that of
-// the first database URL among them, else the configured one.
+// the first database URL among them (scratch databases go to its server),
+// else the configured one.
 func (env *Env) engineFor(srcs ...source) (dialect.Dialect, error) {
-	name := env.dialectHint()
 	for _, s := range srcs {
 		if s.kind == "url" {
-			t, _ := retort.ParseURL(s.raw)
-			name = t.Dialect
-			break
+			return retort.DialectFor(s.raw, env.options()...)
 		}
 	}
-	return retort.NewDialect(name, env.options()...)
+	return env.engine()
+}
+
+// engine returns the engine of the configured database, else of the
+// configured dialect (SQLite by default).
+func (env *Env) engine() (dialect.Dialect, error) {
+	if u := env.databaseURL(); u != "" {
+		return retort.DialectFor(u, env.options()...)
+	}
+	return retort.NewDialect(env.dialectHint(), env.options()...)
 }
 
 // load returns the schema a source describes. For a database URL it also
