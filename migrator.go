@@ -329,18 +329,10 @@ func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desi
 	if err != nil {
 		return nil, err
 	}
-	rev := now.UTC()
-	for {
-		if _, taken := g.Get(rev.Format("20060102150405")); !taken {
-			break
-		}
-		rev = rev.Add(time.Second)
-	}
 	if message == "" {
 		message = strings.Join(up.Summary(), "; ")
 	}
-	f := migrate.NewFile(rev.Format("20060102150405"), heads, message, section(up.SQL), section(down.SQL))
-	return f, nil
+	return migrate.NewFile(nextRevision(g, now), heads, message, section(up.SQL), section(down.SQL)), nil
 }
 
 // section turns planned steps into a migration section; comments and
@@ -374,12 +366,18 @@ func Merge(g *migrate.Graph, message string, now time.Time) (*migrate.File, erro
 	if len(heads) < 2 {
 		return nil, fmt.Errorf("nothing to merge: there is %d head", len(heads))
 	}
+	return migrate.NewFile(nextRevision(g, now), slices.Clone(heads), message, migrate.Section{}, migrate.Section{}), nil
+}
+
+// nextRevision returns now in UTC as YYYYMMDDHHMMSS, one second later for
+// each revision of g it would collide with.
+func nextRevision(g *migrate.Graph, now time.Time) string {
 	rev := now.UTC()
 	for {
-		if _, taken := g.Get(rev.Format("20060102150405")); !taken {
-			break
+		id := rev.Format("20060102150405")
+		if _, taken := g.Get(id); !taken {
+			return id
 		}
 		rev = rev.Add(time.Second)
 	}
-	return migrate.NewFile(rev.Format("20060102150405"), slices.Clone(heads), message, migrate.Section{}, migrate.Section{}), nil
 }

@@ -32,19 +32,28 @@ func (env *Env) migrationsDir(f *migrationFlags) string {
 	return env.path(env.cfg.Dir)
 }
 
-func (env *Env) graph(f *migrationFlags) (*migrate.Graph, error) {
+// existingDir returns the migrations directory, which must exist.
+func (env *Env) existingDir(f *migrationFlags) (string, error) {
 	dir := env.migrationsDir(f)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("migrations directory %s not found (run 'retort init', or pass --dir)", dir)
+		return "", fmt.Errorf("migrations directory %s not found (run 'retort init', or pass --dir)", dir)
+	}
+	return dir, nil
+}
+
+func (env *Env) graph(f *migrationFlags) (*migrate.Graph, error) {
+	dir, err := env.existingDir(f)
+	if err != nil {
+		return nil, err
 	}
 	return retort.LoadGraph(os.DirFS(dir))
 }
 
 // migrator opens the database and its migrator.
 func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrator, error) {
-	dir := env.migrationsDir(f)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("migrations directory %s not found (run 'retort init', or pass --dir)", dir)
+	dir, err := env.existingDir(f)
+	if err != nil {
+		return nil, err
 	}
 	u := env.databaseURL()
 	if u == "" {
