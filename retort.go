@@ -40,11 +40,11 @@ import (
 type Option func(*config) error
 
 type config struct {
-	logger     *slog.Logger
-	exclude    []string
-	naming     dialect.Naming
-	mustExist  bool
-	devURL     string
+	logger    *slog.Logger
+	exclude   []string
+	naming    dialect.Naming
+	mustExist bool
+	devURL    string
 
 	// Migrator settings.
 	progress     func(migrate.Event)
@@ -269,6 +269,9 @@ func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Sche
 // LoadSQL loads the SQL script src into a scratch database of engine d and
 // returns the schema it creates. An error names the file and line.
 func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
+	if l, ok := d.(dialect.SchemaLoader); ok {
+		return l.LoadSchema(ctx, name, src)
+	}
 	sc, ok := d.(dialect.Scratcher)
 	if !ok {
 		return nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/internal/sqlsplit"
-	"github.com/retortdb/retort/internal/sqltok"
+	"github.com/retortdb/retort/schema"
 )
 
 // LoadError is a statement of a schema file that the scratch database
@@ -30,21 +30,53 @@ var refused = map[string]bool{"ATTACH": true, "DETACH": true, "VACUUM": true}
 // statement on q, which must be a scratch database. The first failing
 // statement stops it with a *LoadError naming the file and the line.
 func Load(ctx context.Context, q Querier, file, src string) error {
+	stmts, err := Split(file, src)
+	if err != nil {
+		return err
+	}
+	return LoadStatements(ctx, q, file, stmts)
+}
+
+// Split splits a schema script into statements; a script that cannot be
+// split (an unterminated -- retort:begin) is a *LoadError.
+func Split(file, src string) ([]sqlsplit.Stmt, error) {
 	stmts, err := sqlsplit.Split(src, sqlsplit.Options{DollarQuotes: true})
 	if err != nil {
 		if se, ok := err.(*sqlsplit.Error); ok {
-			return &LoadError{File: file, Line: se.Line, Err: fmt.Errorf("%s", se.Msg)}
+			return nil, &LoadError{File: file, Line: se.Line, Err: fmt.Errorf("%s", se.Msg)}
 		}
-		return &LoadError{File: file, Line: 1, Err: err}
+		return nil, &LoadError{File: file, Line: 1, Err: err}
 	}
+	return stmts, nil
+}
+
+// LoadStatements executes statements of the script file on q, as Load.
+func LoadStatements(ctx context.Context, q Querier, file string, stmts []sqlsplit.Stmt) error {
 	for _, s := range stmts {
-		toks := sqltok.Significant(sqltok.Tokenize(s.SQL, sqltok.Options{}))
-		if len(toks) > 0 && refused[strings.ToUpper(toks[0].Text)] {
-			return &LoadError{File: file, Line: s.Line, Err: fmt.Errorf("%s is not allowed in a schema file", strings.ToUpper(toks[0].Text))}
+		if kw := firstWord(s.SQL); refused[kw] {
+			return &LoadError{File: file, Line: s.Line, Err: fmt.Errorf("%s is not allowed in a schema file", kw)}
 		}
 		if _, err := q.ExecContext(ctx, s.SQL); err != nil {
 			return &LoadError{File: file, Line: s.Line, Err: err}
 		}
 	}
 	return nil
+}
+
+// firstWord returns the upper-cased keyword a statement starts with.
+func firstWord(sql string) string {
+	end := strings.IndexFunc(sql, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	})
+	if end < 0 {
+		end = len(sql)
+	}
+	return strings.ToUpper(sql[:end])
+}
+
+// SchemaLoader is implemented by engines that turn a schema script into a
+// schema their own way (SQLite loads independent tables into several
+// in-memory databases at once). Others get Load into one Scratch database.
+type SchemaLoader interface {
+	LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error)
 }

@@ -15,8 +15,12 @@ import (
 // The inspector issues a fixed number of queries whatever the number of
 // tables: the pragma table-valued functions are joined to sqlite_schema.
 const (
-	queryObjects = `SELECT s.type, s.name, s.tbl_name, coalesce(s.sql, ''), coalesce(l.type, ''), coalesce(l.wr, 0), coalesce(l.strict, 0)
-FROM sqlite_schema AS s LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = s.name
+	// pragma_table_list is read on its own: joined to sqlite_schema it
+	// lists every table again for each row (quadratic in the table count).
+	queryTableList = `SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'`
+
+	queryObjects = `SELECT s.type, s.name, s.tbl_name, coalesce(s.sql, '')
+FROM sqlite_schema AS s
 WHERE s.type IN ('table', 'view', 'trigger', 'index') AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
 ORDER BY s.rowid`
 
@@ -44,12 +48,30 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 	defs := map[string]*tableDef{}
 	indexSQL := map[string]string{}
 
-	err := queryEach(ctx, q, queryObjects, func(rows *sql.Rows) error {
-		var typ, name, tbl, text, ltype string
-		var wr, strict bool
-		if err := rows.Scan(&typ, &name, &tbl, &text, &ltype, &wr, &strict); err != nil {
+	type listed struct {
+		typ        string
+		wr, strict bool
+	}
+	list := map[string]listed{}
+	err := queryEach(ctx, q, queryTableList, func(rows *sql.Rows) error {
+		var name string
+		var l listed
+		if err := rows.Scan(&name, &l.typ, &l.wr, &l.strict); err != nil {
 			return err
 		}
+		list[name] = l
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: inspect tables: %w", err)
+	}
+	err = queryEach(ctx, q, queryObjects, func(rows *sql.Rows) error {
+		var typ, name, tbl, text string
+		if err := rows.Scan(&typ, &name, &tbl, &text); err != nil {
+			return err
+		}
+		l := list[name]
+		ltype, wr, strict := l.typ, l.wr, l.strict
 		switch typ {
 		case "table":
 			if ltype != "table" {
@@ -296,6 +318,11 @@ func inspectForeignKeys(ctx context.Context, q dialect.Querier, tables map[strin
 				fk.Name = fd.name
 				fk.Deferrable = fd.deferrable
 				fk.InitiallyDeferred = fd.initiallyDeferred
+				// SQLite parses MATCH but ignores it, and the pragma
+				// always reports NONE: the declared clause tells.
+				if m := fd.match; fk.Match == "" && m != "" && m != "NONE" && m != "SIMPLE" {
+					fk.Match = m
+				}
 				break
 			}
 		}
@@ -323,20 +350,24 @@ func findColDef(def *tableDef, name string) (colDef, bool) {
 func normalizeDefault(s string) string {
 	s = strings.TrimSpace(s)
 	toks := sqltok.Significant(sqltok.Tokenize(s, sqltok.Options{}))
+	// Redundant parentheses go: DEFAULT (('x')) and DEFAULT 'x' are the
+	// same default, and pragma_table_xinfo removes only one pair.
+	for len(toks) >= 2 && toks[0].Text == "(" && toks[len(toks)-1].Text == ")" && balancedOuter(toks) {
+		s = strings.TrimSpace(s[toks[0].Pos+1 : toks[len(toks)-1].Pos])
+		toks = sqltok.Significant(sqltok.Tokenize(s, sqltok.Options{}))
+	}
 	literal := false
 	switch {
 	case len(toks) == 1:
+		// A lone identifier is a literal too: SQLite reads DEFAULT abc as
+		// the string 'abc', while DEFAULT (abc) is refused.
 		t := toks[0]
 		literal = t.Kind == sqltok.String || t.Kind == sqltok.Number ||
-			t.Is("NULL") || t.Is("TRUE") || t.Is("FALSE") ||
-			t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")
+			t.Kind == sqltok.Word || t.Kind == sqltok.QuotedIdent
 	case len(toks) == 2:
 		literal = toks[0].Kind == sqltok.Punct && (toks[0].Text == "-" || toks[0].Text == "+") && toks[1].Kind == sqltok.Number
 	}
 	if literal || len(toks) == 0 {
-		return s
-	}
-	if len(toks) >= 2 && toks[0].Text == "(" && toks[len(toks)-1].Text == ")" && balancedOuter(toks) {
 		return s
 	}
 	return "(" + s + ")"

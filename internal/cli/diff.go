@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/schema"
 )
 
 func (env *Env) diffCommand() *cobra.Command {
@@ -34,19 +36,31 @@ URL, file://schema.sql or dir://migrations.`,
 				return err
 			}
 			ctx := cmd.Context()
+			// The two sides are independent: read them at once.
+			var (
+				wg       sync.WaitGroup
+				toSchema *schema.Schema
+				toDB     *retort.Database
+				toErr    error
+			)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				toSchema, toDB, toErr = env.load(ctx, to, d)
+			}()
 			fromSchema, fromDB, err := env.load(ctx, from, d)
-			if err != nil {
-				return err
-			}
+			wg.Wait()
 			if fromDB != nil {
 				defer fromDB.Close()
 			}
-			toSchema, toDB, err := env.load(ctx, to, d)
+			if toDB != nil {
+				defer toDB.Close()
+			}
 			if err != nil {
 				return err
 			}
-			if toDB != nil {
-				defer toDB.Close()
+			if toErr != nil {
+				return toErr
 			}
 			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.options()...)
 			if err != nil {

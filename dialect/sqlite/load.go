@@ -1,0 +1,216 @@
+package sqlite
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqlsplit"
+	"github.com/retortdb/retort/schema"
+)
+
+// Each CREATE makes SQLite rescan sqlite_schema (OP_ParseSchema looks the
+// new object up by tbl_name, which has no index), so loading n tables into
+// one database costs O(n²). A script made only of tables, their indexes
+// and triggers, and views is therefore split by table into several
+// in-memory databases that load at once; their schemas are merged. SQLite
+// checks neither foreign key targets nor view bodies when they are created,
+// so splitting changes nothing that inspection sees. Any other statement
+// (INSERT, ALTER, CREATE TABLE … AS SELECT, PRAGMA …) makes the script load
+// in one database, in order.
+
+// tablesPerPart is how many tables a part of a split load holds.
+const tablesPerPart = 100
+
+// LoadSchema loads the schema script src (named file in errors) into
+// scratch databases and returns the schema it creates. It implements
+// dialect.SchemaLoader.
+func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error) {
+	stmts, err := dialect.Split(file, src)
+	if err != nil {
+		return nil, err
+	}
+	parts, ok := partition(stmts)
+	if !ok || len(parts) < 2 {
+		return d.loadOne(ctx, file, stmts)
+	}
+	schemas := make([]*schema.Schema, len(parts))
+	errs := make([]error, len(parts))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			schemas[i], errs[i] = d.loadOne(ctx, file, p)
+		}()
+	}
+	wg.Wait()
+	// Report the error of the earliest statement, as a sequential load would.
+	var first error
+	firstLine := 0
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		line := 0
+		if le, ok := err.(*dialect.LoadError); ok {
+			line = le.Line
+		}
+		if first == nil || (line > 0 && line < firstLine) {
+			first, firstLine = err, line
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return merge(schemas, stmts), nil
+}
+
+func (d *Dialect) loadOne(ctx context.Context, file string, stmts []sqlsplit.Stmt) (*schema.Schema, error) {
+	db, drop, err := d.Scratch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer drop()
+	if err := dialect.LoadStatements(ctx, db, file, stmts); err != nil {
+		return nil, err
+	}
+	return d.Inspect(ctx, db)
+}
+
+// partition groups the statements by table: a table with its indexes and
+// triggers stays together, views go with the first part. ok is false when
+// a statement of another kind requires loading in one database.
+func partition(stmts []sqlsplit.Stmt) (parts [][]sqlsplit.Stmt, ok bool) {
+	owner := make([]string, len(stmts)) // table each statement belongs to; "" for views
+	var tables []string
+	for i, s := range stmts {
+		kind, table := classify(s.SQL)
+		switch kind {
+		case "table":
+			tables = append(tables, table)
+			owner[i] = table
+		case "index", "trigger":
+			owner[i] = table
+		case "view":
+		default:
+			return nil, false
+		}
+	}
+	n := (len(tables) + tablesPerPart - 1) / tablesPerPart
+	if n < 2 {
+		return nil, true
+	}
+	partOf := map[string]int{}
+	for i, t := range tables {
+		partOf[t] = i * n / len(tables)
+	}
+	parts = make([][]sqlsplit.Stmt, n)
+	for i, s := range stmts {
+		p := 0
+		if owner[i] != "" {
+			var known bool
+			if p, known = partOf[owner[i]]; !known {
+				return nil, false // an index on a table the script does not create
+			}
+		}
+		parts[p] = append(parts[p], s)
+	}
+	return parts, true
+}
+
+// classify returns the kind of a CREATE statement ("table", "index",
+// "trigger", "view", or "" for anything else) and the table it belongs to
+// (lower case).
+func classify(sql string) (kind, table string) {
+	p := newParser(sql)
+	if !p.accept("CREATE") {
+		return "", ""
+	}
+	if p.accept("TEMP") || p.accept("TEMPORARY") {
+		return "", ""
+	}
+	switch {
+	case p.accept("TABLE"):
+		if p.accept("IF") {
+			p.accept("NOT")
+			p.accept("EXISTS")
+		}
+		if p.i+1 < len(p.toks) && p.toks[p.i+1].Text == "." {
+			return "", "" // another schema
+		}
+		name := p.ident()
+		if !p.punct("(") {
+			return "", "" // CREATE TABLE … AS SELECT
+		}
+		return "table", strings.ToLower(name)
+	case p.accept("UNIQUE"), p.is("INDEX"):
+		if !p.accept("INDEX") {
+			return "", ""
+		}
+		for !p.done() && !p.is("ON") {
+			p.i++
+		}
+		p.accept("ON")
+		return "index", strings.ToLower(p.ident())
+	case p.accept("TRIGGER"):
+		for !p.done() && !p.is("ON") {
+			p.i++
+		}
+		p.accept("ON")
+		return "trigger", strings.ToLower(p.ident())
+	case p.accept("VIEW"):
+		return "view", ""
+	}
+	return "", ""
+}
+
+// merge joins the parts' schemas, keeping the script's order of tables,
+// views and triggers, and resolves foreign keys that name a parent in
+// another part without columns.
+func merge(parts []*schema.Schema, stmts []sqlsplit.Stmt) *schema.Schema {
+	order := map[string]int{}
+	for i, s := range stmts {
+		if kind, table := classify(s.SQL); kind == "table" {
+			if _, seen := order[table]; !seen {
+				order[table] = i
+			}
+		}
+	}
+	out := &schema.Schema{}
+	for _, p := range parts {
+		out.Tables = append(out.Tables, p.Tables...)
+		out.Views = append(out.Views, p.Views...)
+		out.Triggers = append(out.Triggers, p.Triggers...)
+	}
+	slices.SortStableFunc(out.Tables, func(a, b *schema.Table) int {
+		return order[strings.ToLower(a.Name)] - order[strings.ToLower(b.Name)]
+	})
+	tables := map[string]*schema.Table{}
+	for _, t := range out.Tables {
+		tables[strings.ToLower(t.Name)] = t
+	}
+	resolveRefColumns(tables)
+	return out
+}
+
+// resolveRefColumns gives a foreign key declared as REFERENCES parent
+// (without columns) the parent's primary key columns.
+func resolveRefColumns(tables map[string]*schema.Table) {
+	for _, t := range tables {
+		for _, fk := range t.ForeignKeys {
+			if len(fk.RefColumns) > 0 {
+				continue
+			}
+			if p, ok := tables[strings.ToLower(fk.RefTable)]; ok && p.PrimaryKey != nil {
+				fk.RefColumns = slices.Clone(p.PrimaryKey.Columns)
+			}
+		}
+	}
+}
