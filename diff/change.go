@@ -27,6 +27,23 @@ type (
 	DropTrigger struct{ T *schema.Trigger }
 )
 
+// Type and sequence changes (PostgreSQL). Compare puts additions and
+// modifications before the tables and drops after them.
+type (
+	// AddEnum creates an enum type.
+	AddEnum struct{ E *schema.Enum }
+	// DropEnum drops an enum type.
+	DropEnum struct{ E *schema.Enum }
+	// ModifyEnum changes an enum's labels.
+	ModifyEnum struct{ From, To *schema.Enum }
+	// AddSequence creates a sequence.
+	AddSequence struct{ S *schema.Sequence }
+	// DropSequence drops a sequence.
+	DropSequence struct{ S *schema.Sequence }
+	// ModifySequence changes a sequence's options.
+	ModifySequence struct{ From, To *schema.Sequence }
+)
+
 // Table-level changes, found inside ModifyTable.Changes.
 type (
 	// AddColumn adds a column.
@@ -77,6 +94,7 @@ const (
 	ChangeGenerated
 	ChangeAutoIncrement
 	ChangeComment
+	ChangeIdentity
 )
 
 // FKChange is a set of foreign key properties that differ.
@@ -89,6 +107,8 @@ const (
 	ChangeDeferrable
 	ChangeMatch
 	ChangeName
+	// ChangeValidated: the constraint is NOT VALID and should be validated.
+	ChangeValidated
 )
 
 func (*AddTable) change()           {}
@@ -110,3 +130,9 @@ func (*AddCheck) change()           {}
 func (*DropCheck) change()          {}
 func (*ModifyPrimaryKey) change()   {}
 func (*ModifyTableOptions) change() {}
+func (*AddEnum) change()            {}
+func (*DropEnum) change()           {}
+func (*ModifyEnum) change()         {}
+func (*AddSequence) change()        {}
+func (*DropSequence) change()       {}
+func (*ModifySequence) change()     {}

@@ -30,6 +30,19 @@ func Describe(changes []Change) []string {
 			out = append(out, fmt.Sprintf("trigger %s on %s: created", c.T.Name, c.T.Table))
 		case *DropTrigger:
 			out = append(out, fmt.Sprintf("trigger %s on %s: dropped", c.T.Name, c.T.Table))
+		case *AddEnum:
+			out = append(out, fmt.Sprintf("type %s: new enum (%s)", c.E.Name, strings.Join(c.E.Values, ", ")))
+		case *DropEnum:
+			out = append(out, fmt.Sprintf("type %s: enum dropped", c.E.Name))
+		case *ModifyEnum:
+			out = append(out, fmt.Sprintf("type %s: enum values (%s) → (%s)", c.To.Name,
+				strings.Join(c.From.Values, ", "), strings.Join(c.To.Values, ", ")))
+		case *AddSequence:
+			out = append(out, fmt.Sprintf("sequence %s: created", c.S.Name))
+		case *DropSequence:
+			out = append(out, fmt.Sprintf("sequence %s: dropped", c.S.Name))
+		case *ModifySequence:
+			out = append(out, fmt.Sprintf("sequence %s: options changed", c.To.Name))
 		}
 	}
 	return out
@@ -99,6 +112,9 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangeComment != 0 {
 			parts = append(parts, "comment changed")
 		}
+		if c.What&ChangeIdentity != 0 {
+			parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
+		}
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
@@ -124,6 +140,9 @@ func describeTableChange(t *schema.Table, c Change) string {
 		}
 		if c.What&ChangeName != 0 {
 			parts = append(parts, fmt.Sprintf("renamed %s → %s", c.From.Name, c.To.Name))
+		}
+		if c.What&ChangeValidated != 0 {
+			parts = append(parts, "NOT VALID → validated")
 		}
 		label := fkLabel(c.From)
 		if c.From.Name == "" && c.To.Name != "" {

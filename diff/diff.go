@@ -62,18 +62,23 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	keep := func(t *schema.Table) bool { return !Excluded(t.Name, o.exclude) }
 
 	var changes []Change
-	// Triggers and views that disappear or change.
+	// Triggers and views that disappear or change. A view that reads one of
+	// those is redefined with it, and a trigger on one of those is recreated
+	// after it: dropping a view drops its triggers (SQLite, PostgreSQL) and
+	// either leaves the views reading it dangling (SQLite, whose next ALTER
+	// TABLE then fails) or is refused (PostgreSQL).
+	redefined := redefinedViews(from, to)
 	for _, tr := range sortedTriggers(from.Triggers) {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if other, ok := to.Trigger(tr.Name); !ok || !sameSQL(tr.Def, other.Def) {
+		if other, ok := to.Trigger(tr.Name); !ok || !sameSQL(tr.Def, other.Def) || redefined[strings.ToLower(tr.Table)] {
 			changes = append(changes, &DropTrigger{T: tr})
 		}
 	}
 	for i := len(from.Views) - 1; i >= 0; i-- {
 		v := from.Views[i]
-		if other, ok := to.View(v.Name); !ok || !sameSQL(v.Def, other.Def) {
+		if redefined[strings.ToLower(v.Name)] {
 			changes = append(changes, &DropView{V: v})
 		}
 	}
@@ -98,6 +103,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			dropped = append(dropped, t)
 		}
 	}
+	changes = append(changes, typeChanges(from, to)...)
 	for _, t := range parentsFirst(added) {
 		changes = append(changes, &AddTable{T: t})
 	}
@@ -107,9 +113,10 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	for _, t := range dropOrder {
 		changes = append(changes, &DropTable{T: t})
 	}
+	changes = append(changes, typeDrops(from, to)...)
 
 	for _, v := range to.Views {
-		if old, ok := from.View(v.Name); !ok || !sameSQL(v.Def, old.Def) {
+		if _, ok := from.View(v.Name); !ok || redefined[strings.ToLower(v.Name)] {
 			changes = append(changes, &AddView{V: v})
 		}
 	}
@@ -117,11 +124,47 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if old, ok := from.Trigger(tr.Name); !ok || !sameSQL(tr.Def, old.Def) {
+		if old, ok := from.Trigger(tr.Name); !ok || !sameSQL(tr.Def, old.Def) || redefined[strings.ToLower(old.Table)] {
 			changes = append(changes, &AddTrigger{T: tr})
 		}
 	}
 	return changes
+}
+
+// redefinedViews returns the lower-cased names of the views of from that
+// are dropped: those to lacks or defines differently, and, transitively,
+// those that read one of them.
+func redefinedViews(from, to *schema.Schema) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range from.Views {
+		if other, ok := to.View(v.Name); !ok || !sameSQL(v.Def, other.Def) {
+			out[strings.ToLower(v.Name)] = true
+		}
+	}
+	for grew := len(out) > 0; grew; {
+		grew = false
+		for _, v := range from.Views {
+			if n := strings.ToLower(v.Name); !out[n] && mentions(v.Def, out) {
+				out[n] = true
+				grew = true
+			}
+		}
+	}
+	return out
+}
+
+// mentions reports whether the SQL text src names any of names (lower-cased)
+// as a bare or quoted identifier.
+func mentions(src string, names map[string]bool) bool {
+	for _, t := range sqltok.Tokenize(src, sqltok.Options{}) {
+		if t.Kind != sqltok.Word && t.Kind != sqltok.QuotedIdent {
+			continue
+		}
+		if name, ok := t.Ident(); ok && names[strings.ToLower(name)] {
+			return true
+		}
+	}
+	return false
 }
 
 func compareTable(from, to *schema.Table) []Change {
@@ -250,6 +293,9 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	if a.Comment != b.Comment {
 		w |= ChangeComment
 	}
+	if !strings.EqualFold(a.Identity, b.Identity) {
+		w |= ChangeIdentity
+	}
 	return w
 }
 
@@ -277,6 +323,11 @@ func fkChanges(a, b *schema.ForeignKey) FKChange {
 	if a.Name != "" && b.Name != "" && !strings.EqualFold(a.Name, b.Name) {
 		w |= ChangeName
 	}
+	// Only the way to validity is a change: a desired NOT VALID key that
+	// the database has validated already is as good.
+	if a.NotValid && !b.NotValid {
+		w |= ChangeValidated
+	}
 	return w
 }
 
@@ -302,13 +353,15 @@ func sameIndexIdentity(a, b *schema.Index) bool {
 func sameIndex(a, b *schema.Index) bool {
 	return a.Unique == b.Unique && a.Constraint == b.Constraint &&
 		sameParts(a.Parts, b.Parts) && sameSQL(a.Where, b.Where) &&
-		strings.EqualFold(a.Method, b.Method)
+		strings.EqualFold(a.Method, b.Method) &&
+		equalFoldSlices(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct
 }
 
 func sameParts(a, b []schema.IndexPart) bool {
 	return slices.EqualFunc(a, b, func(x, y schema.IndexPart) bool {
 		return strings.EqualFold(x.Column, y.Column) && sameSQL(x.Expr, y.Expr) &&
-			x.Desc == y.Desc && strings.EqualFold(x.Collation, y.Collation)
+			x.Desc == y.Desc && strings.EqualFold(x.Collation, y.Collation) &&
+			strings.EqualFold(x.OpClass, y.OpClass) && strings.EqualFold(x.Nulls, y.Nulls)
 	})
 }
 
@@ -384,5 +437,58 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 	for _, t := range ts {
 		visit(t)
 	}
+	return out
+}
+
+// typeChanges returns the enum types and sequences that to adds or changes,
+// by name order. They come before the tables, which may use them.
+func typeChanges(from, to *schema.Schema) []Change {
+	var out []Change
+	for _, e := range sortedByName(to.Enums, func(e *schema.Enum) string { return e.Name }) {
+		old, ok := from.Enum(e.Name)
+		switch {
+		case !ok:
+			out = append(out, &AddEnum{E: e})
+		case !slices.Equal(old.Values, e.Values):
+			out = append(out, &ModifyEnum{From: old, To: e})
+		}
+	}
+	for _, q := range sortedByName(to.Sequences, func(q *schema.Sequence) string { return q.Name }) {
+		old, ok := from.Sequence(q.Name)
+		switch {
+		case !ok:
+			out = append(out, &AddSequence{S: q})
+		case !sameSequence(old, q):
+			out = append(out, &ModifySequence{From: old, To: q})
+		}
+	}
+	return out
+}
+
+// typeDrops returns the sequences and enum types that to lacks, by name
+// order. They come after the tables, which may still use them.
+func typeDrops(from, to *schema.Schema) []Change {
+	var out []Change
+	for _, q := range sortedByName(from.Sequences, func(q *schema.Sequence) string { return q.Name }) {
+		if _, ok := to.Sequence(q.Name); !ok {
+			out = append(out, &DropSequence{S: q})
+		}
+	}
+	for _, e := range sortedByName(from.Enums, func(e *schema.Enum) string { return e.Name }) {
+		if _, ok := to.Enum(e.Name); !ok {
+			out = append(out, &DropEnum{E: e})
+		}
+	}
+	return out
+}
+
+func sameSequence(a, b *schema.Sequence) bool {
+	return sameType(a.Type, b.Type) && a.Start == b.Start && a.Increment == b.Increment &&
+		a.Min == b.Min && a.Max == b.Max && a.Cache == b.Cache && a.Cycle == b.Cycle
+}
+
+func sortedByName[T any](xs []T, name func(T) string) []T {
+	out := slices.Clone(xs)
+	sort.SliceStable(out, func(i, j int) bool { return name(out[i]) < name(out[j]) })
 	return out
 }

@@ -14,6 +14,11 @@ type Schema struct {
 	Tables   []*Table   `json:"tables"`
 	Views    []*View    `json:"views,omitempty"`
 	Triggers []*Trigger `json:"triggers,omitempty"`
+	// Enums are PostgreSQL enum types (CREATE TYPE … AS ENUM).
+	Enums []*Enum `json:"enums,omitempty"`
+	// Sequences are PostgreSQL sequences that no serial or identity column
+	// owns (those are part of their column).
+	Sequences []*Sequence `json:"sequences,omitempty"`
 }
 
 // Table is a table and everything declared on it.
@@ -47,6 +52,9 @@ type Column struct {
 	// MySQL's AUTO_INCREMENT.
 	AutoIncrement bool   `json:"auto_increment,omitempty"`
 	Comment       string `json:"comment,omitempty"`
+	// Identity is "ALWAYS" or "BY DEFAULT" for a PostgreSQL identity
+	// column (GENERATED … AS IDENTITY), "" otherwise.
+	Identity string `json:"identity,omitempty"`
 }
 
 // Generated describes a generated column's expression and storage.
@@ -74,6 +82,12 @@ type Index struct {
 	Where string `json:"where,omitempty"`
 	// Method is the access method (PostgreSQL: btree, gin, …), "" for default.
 	Method string `json:"method,omitempty"`
+	// Include lists the non-key columns of a covering index (PostgreSQL
+	// INCLUDE).
+	Include []string `json:"include,omitempty"`
+	// NullsNotDistinct marks a PostgreSQL unique index or constraint that
+	// treats NULLs as equal.
+	NullsNotDistinct bool `json:"nulls_not_distinct,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.
@@ -82,6 +96,12 @@ type IndexPart struct {
 	Expr      string `json:"expr,omitempty"`
 	Desc      bool   `json:"desc,omitempty"`
 	Collation string `json:"collation,omitempty"`
+	// OpClass is a non-default operator class (PostgreSQL), e.g.
+	// text_pattern_ops.
+	OpClass string `json:"opclass,omitempty"`
+	// Nulls is "FIRST" or "LAST" when the NULL ordering is not the default
+	// for the direction (ASC NULLS LAST, DESC NULLS FIRST), "" otherwise.
+	Nulls string `json:"nulls,omitempty"`
 }
 
 // ForeignKey is a FOREIGN KEY constraint. Its identity is Columns,
@@ -114,6 +134,26 @@ type View struct {
 	Schema string `json:"schema,omitempty"`
 	Name   string `json:"name"`
 	Def    string `json:"def"`
+}
+
+// Enum is a PostgreSQL enum type: its labels in sort order.
+type Enum struct {
+	Schema string   `json:"schema,omitempty"`
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+}
+
+// Sequence is a PostgreSQL sequence (its definition, not its current value).
+type Sequence struct {
+	Schema    string `json:"schema,omitempty"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	Start     int64  `json:"start"`
+	Increment int64  `json:"increment"`
+	Min       int64  `json:"min"`
+	Max       int64  `json:"max"`
+	Cache     int64  `json:"cache"`
+	Cycle     bool   `json:"cycle,omitempty"`
 }
 
 // Trigger is a trigger on Table. Def is the whole CREATE TRIGGER statement.
@@ -192,6 +232,26 @@ func (s *Schema) View(name string) (*View, bool) {
 	for _, v := range s.Views {
 		if strings.EqualFold(v.Name, name) {
 			return v, true
+		}
+	}
+	return nil, false
+}
+
+// Enum returns the enum type named name.
+func (s *Schema) Enum(name string) (*Enum, bool) {
+	for _, e := range s.Enums {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// Sequence returns the sequence named name.
+func (s *Schema) Sequence(name string) (*Sequence, bool) {
+	for _, q := range s.Sequences {
+		if q.Name == name {
+			return q, true
 		}
 	}
 	return nil, false

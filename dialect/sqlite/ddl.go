@@ -3,6 +3,7 @@ package sqlite
 import (
 	"strings"
 
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -63,7 +64,7 @@ func columnDef(c *schema.Column, pk *schema.PrimaryKey) string {
 	b.WriteString(quote(c.Name))
 	if c.Type != "" {
 		b.WriteString(" ")
-		b.WriteString(c.Type)
+		b.WriteString(typeSQL(c.Type))
 	}
 	if pk != nil {
 		b.WriteString(" ")
@@ -212,4 +213,85 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 		b.WriteString(";\n\n")
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// typeSQL returns a declared type as it can be written after a column name.
+// SQLite reports the type dequoted ("0000" and "TEXT NOT NULL" are valid
+// quoted types), so a type that would not read back as the same words
+// is written as a quoted identifier, which SQLite stores dequoted again.
+func typeSQL(typ string) string {
+	if plainType(typ) {
+		return typ
+	}
+	return quote(typ)
+}
+
+// plainType reports whether typ has the shape of SQLite's typetoken:
+// identifiers, then optionally one or two signed numbers in parentheses.
+func plainType(typ string) bool {
+	var toks []sqltok.Token
+	for _, t := range sqltok.Tokenize(typ, sqltok.Options{}) {
+		switch t.Kind {
+		case sqltok.Comment:
+			return false
+		case sqltok.Space:
+		default:
+			toks = append(toks, t)
+		}
+	}
+	i := 0
+	for i < len(toks) && toks[i].Kind == sqltok.Word && !typeStop[strings.ToUpper(toks[i].Text)] {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	if i == len(toks) {
+		return true
+	}
+	is := func(s string) bool { return i < len(toks) && toks[i].Kind == sqltok.Punct && toks[i].Text == s }
+	signed := func() bool {
+		if is("+") || is("-") {
+			i++
+		}
+		if i < len(toks) && toks[i].Kind == sqltok.Number {
+			i++
+			return true
+		}
+		return false
+	}
+	if !is("(") {
+		return false
+	}
+	i++
+	if !signed() {
+		return false
+	}
+	if is(",") {
+		i++
+		if !signed() {
+			return false
+		}
+	}
+	return is(")") && i == len(toks)-1
+}
+
+// typeStop holds the words that cannot be part of a bare type name: SQLite's
+// reserved words (those that do not fall back to identifiers), and
+// GENERATED ALWAYS, which SQLite cuts from the end of a type.
+var typeStop = map[string]bool{
+	"ADD": true, "ALL": true, "ALTER": true, "ALWAYS": true, "AND": true, "AS": true,
+	"AUTOINCREMENT": true, "BETWEEN": true, "CASE": true, "CHECK": true, "COLLATE": true,
+	"COMMIT": true, "CONSTRAINT": true, "CREATE": true, "CROSS": true, "DEFAULT": true,
+	"DEFERRABLE": true, "DELETE": true, "DISTINCT": true, "DROP": true, "ELSE": true,
+	"ESCAPE": true, "EXCEPT": true, "EXISTS": true, "FILTER": true, "FOREIGN": true,
+	"FROM": true, "FULL": true, "GENERATED": true, "GROUP": true, "HAVING": true, "IN": true,
+	"INDEX": true, "INDEXED": true, "INNER": true, "INSERT": true, "INTERSECT": true,
+	"INTO": true, "IS": true, "ISNULL": true, "JOIN": true, "LEFT": true, "LIMIT": true,
+	"NATURAL": true, "NOT": true, "NOTHING": true, "NOTNULL": true, "NULL": true, "ON": true,
+	"OR": true, "ORDER": true, "OUTER": true, "OVER": true, "PRIMARY": true,
+	"REFERENCES": true, "RETURNING": true, "RIGHT": true, "ROLLBACK": true, "SELECT": true,
+	"SET": true, "TABLE": true, "THEN": true, "TO": true, "TRANSACTION": true, "UNION": true,
+	"UNIQUE": true, "UPDATE": true, "USING": true, "VALUES": true, "WHEN": true,
+	"WHERE": true, "WINDOW": true,
 }

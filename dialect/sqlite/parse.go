@@ -42,6 +42,7 @@ type fkDef struct {
 	name              string
 	cols              []string
 	refTable          string
+	match             string // as written, upper case; "" if absent
 	deferrable        bool
 	initiallyDeferred bool
 }
@@ -359,7 +360,7 @@ func (p *parser) references(fk *fkDef) {
 				p.i++
 			}
 		case p.accept("MATCH"):
-			p.i++
+			fk.match = strings.ToUpper(p.ident())
 		case p.accept("NOT"):
 			if p.accept("DEFERRABLE") {
 				p.initially(fk)

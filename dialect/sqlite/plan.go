@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -16,10 +17,11 @@ import (
 // changed foreign key, check, primary key, column type, nullability,
 // default, collation, UNIQUE constraint or table option) the table is
 // rebuilt: created anew under a temporary name, its rows copied with their
-// rowids, the old table dropped, the new one renamed, and its indexes and
-// triggers recreated. Views and triggers elsewhere that name a rebuilt
-// table are dropped before and recreated after, since SQLite refuses the
-// rename while they point at a missing table.
+// rowids, the old table dropped, the new one renamed, and its indexes
+// recreated; its triggers are recreated after the last table change. Views
+// and triggers elsewhere that name a rebuilt table (or a view the diff
+// drops) are dropped before and recreated after, since SQLite refuses the
+// rename, and DROP COLUMN, while any of them points at a missing table.
 //
 // The plan relies on the envelope of Transact: with foreign_keys on,
 // dropping a parent table would fire ON DELETE actions on its children.
@@ -34,6 +36,7 @@ type planner struct {
 	plan     *dialect.Plan
 
 	rebuilt       map[string]bool // lower-case names of rebuilt tables
+	dropsColumn   bool            // some table drops a column natively
 	droppedViews  map[string]bool
 	droppedTrigs  map[string]bool
 	addedTriggers map[string]bool
@@ -50,9 +53,6 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	for i, c := range changes {
 		switch c := c.(type) {
 		case *diff.ModifyTable:
-			if p.needsRebuild(c) {
-				p.rebuilt[strings.ToLower(c.To.Name)] = true
-			}
 			lastModify = i
 		case *diff.DropView:
 			p.droppedViews[strings.ToLower(c.V.Name)] = true
@@ -60,6 +60,15 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.droppedTrigs[strings.ToLower(c.T.Name)] = true
 		case *diff.AddTrigger:
 			p.addedTriggers[strings.ToLower(c.T.Name)] = true
+		}
+	}
+	for _, c := range changes {
+		if mt, ok := c.(*diff.ModifyTable); ok {
+			if p.needsRebuild(mt) {
+				p.rebuilt[strings.ToLower(mt.To.Name)] = true
+			} else if slices.ContainsFunc(mt.Changes, func(c diff.Change) bool { _, ok := c.(*diff.DropColumn); return ok }) {
+				p.dropsColumn = true
+			}
 		}
 	}
 	depViews, depTrigs := p.dependents()
@@ -102,8 +111,18 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 				for _, v := range depViews {
 					p.add(dialect.Step{SQL: v.Def, Rebuild: true})
 				}
+				// The triggers of rebuilt tables come back only now: one
+				// that names another rebuilt table would make that table's
+				// rename fail while it is missing.
+				for _, tr := range p.to.Triggers {
+					if p.rebuilt[strings.ToLower(tr.Table)] && !p.addedTriggers[strings.ToLower(tr.Name)] {
+						p.add(dialect.Step{SQL: tr.Def, Rebuild: true})
+					}
+				}
 				for _, tr := range depTrigs {
-					p.add(dialect.Step{SQL: tr.Def, Rebuild: true})
+					if !p.rebuilt[strings.ToLower(tr.Table)] {
+						p.add(dialect.Step{SQL: tr.Def, Rebuild: true})
+					}
 				}
 			}
 		case *diff.DropTable:
@@ -119,16 +138,24 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	return p.plan, nil
 }
 
-// dependents returns the views and triggers of the current schema that name
-// a rebuilt table (or a view that does), excluding those the diff drops
-// anyway and triggers on the rebuilt tables themselves (DROP TABLE takes
-// those, and rebuild recreates them).
+// dependents returns the views and triggers of the current schema that must
+// be dropped before the first table change and created again after the
+// last: SQLite's ALTER TABLE RENAME (the end of a rebuild) and DROP COLUMN
+// check every view and trigger of the schema and fail on one that names a
+// missing table or view. Missing, at some point, are the rebuilt tables and
+// the views the diff drops. Views and triggers the diff drops anyway are
+// left out; so are triggers on a rebuilt table that name no other missing
+// object (DROP TABLE takes those; they are created again with the others
+// of the rebuilt tables).
 func (p *planner) dependents() (views []*schema.View, trigs []*schema.Trigger) {
-	if len(p.rebuilt) == 0 {
+	if len(p.rebuilt) == 0 && !p.dropsColumn {
 		return nil, nil
 	}
 	names := map[string]bool{}
 	for n := range p.rebuilt {
+		names[n] = true
+	}
+	for n := range p.droppedViews {
 		names[n] = true
 	}
 	dep := map[*schema.View]bool{}
@@ -152,7 +179,15 @@ func (p *planner) dependents() (views []*schema.View, trigs []*schema.Trigger) {
 	}
 	for _, tr := range p.from.Triggers {
 		lt := strings.ToLower(tr.Table)
-		if p.rebuilt[lt] || p.droppedTrigs[strings.ToLower(tr.Name)] {
+		if p.droppedTrigs[strings.ToLower(tr.Name)] {
+			continue
+		}
+		if p.rebuilt[lt] {
+			others := maps.Clone(names)
+			delete(others, lt)
+			if mentions(tr.Def, others) {
+				trigs = append(trigs, tr)
+			}
 			continue
 		}
 		if names[lt] || mentions(tr.Def, names) {
@@ -264,12 +299,12 @@ func (p *planner) canDropColumn(t *schema.Table, c *schema.Column) bool {
 		}
 	}
 	for _, v := range p.from.Views {
-		if mentions(v.Def, name) {
+		if !p.droppedViews[strings.ToLower(v.Name)] && mentions(v.Def, name) {
 			return false
 		}
 	}
 	for _, tr := range p.from.Triggers {
-		if mentions(tr.Def, name) {
+		if !p.droppedTrigs[strings.ToLower(tr.Name)] && mentions(tr.Def, name) {
 			return false
 		}
 	}

@@ -73,11 +73,8 @@ func (p *planner) rebuild(mt *diff.ModifyTable) {
 			p.add(dialect.Step{Rebuild: true, SQL: createIndex(to.Name, ix)})
 		}
 	}
-	for _, tr := range p.to.TriggersOn(to.Name) {
-		if !p.addedTriggers[strings.ToLower(tr.Name)] {
-			p.add(dialect.Step{Rebuild: true, SQL: tr.Def})
-		}
-	}
+	// The table's triggers are created again after the last table change
+	// (see run).
 }
 
 // rowidName returns the name under which to copy rowids explicitly, or ""

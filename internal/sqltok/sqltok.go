@@ -55,11 +55,14 @@ func (t Token) Ident() (name string, ok bool) {
 	return "", false
 }
 
-// Options selects dialect-specific lexing.
+// Options selects dialect-specific lexing. The zero value lexes SQLite:
+// x'..' is the only prefixed string, so that in b'..' the b is a word.
 type Options struct {
-	// DollarQuotes enables PostgreSQL's $tag$…$tag$ strings.
+	// DollarQuotes enables PostgreSQL's $tag$…$tag$ strings (and, as
+	// Backslash does, the E'..', B'..' and N'..' prefixed strings).
 	DollarQuotes bool
-	// Backslash enables MySQL's backslash escapes inside strings.
+	// Backslash enables MySQL's backslash escapes inside strings (and the
+	// b'..' and n'..' prefixed strings).
 	Backslash bool
 }
 
@@ -140,7 +143,8 @@ func lexOne(s string, i *int, opt Options) Kind {
 			*i += j + 1
 		}
 		return QuotedIdent
-	case (c == 'x' || c == 'X' || c == 'e' || c == 'E' || c == 'b' || c == 'B' || c == 'n' || c == 'N') &&
+	case (c == 'x' || c == 'X' || ((opt.DollarQuotes || opt.Backslash) &&
+		(c == 'e' || c == 'E' || c == 'b' || c == 'B' || c == 'n' || c == 'N'))) &&
 		*i+1 < len(s) && s[*i+1] == '\'':
 		*i++
 		quoted(s, i, '\'', opt.Backslash || c == 'e' || c == 'E')

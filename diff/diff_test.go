@@ -1,0 +1,661 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/retortdb/retort/schema"
+)
+
+// Literal helpers. A table is built from parts: columns, keys, indexes and
+// checks, in any order.
+
+func table(name string, parts ...any) *schema.Table {
+	t := &schema.Table{Name: name}
+	for _, p := range parts {
+		switch p := p.(type) {
+		case *schema.Column:
+			t.Columns = append(t.Columns, p)
+		case *schema.PrimaryKey:
+			t.PrimaryKey = p
+		case *schema.ForeignKey:
+			t.ForeignKeys = append(t.ForeignKeys, p)
+		case *schema.Index:
+			t.Indexes = append(t.Indexes, p)
+		case *schema.Check:
+			t.Checks = append(t.Checks, p)
+		default:
+			panic(fmt.Sprintf("table: unexpected %T", p))
+		}
+	}
+	return t
+}
+
+func col(name, typ string) *schema.Column { return &schema.Column{Name: name, Type: typ} }
+
+func pk(cols ...string) *schema.PrimaryKey { return &schema.PrimaryKey{Columns: cols} }
+
+// fk returns an unnamed key "cols → ref(refCols)"; cols and refCols are
+// comma-separated.
+func fk(cols, ref, refCols string) *schema.ForeignKey {
+	return &schema.ForeignKey{Columns: strings.Split(cols, ","), RefTable: ref, RefColumns: strings.Split(refCols, ",")}
+}
+
+func with(k *schema.ForeignKey, f func(*schema.ForeignKey)) *schema.ForeignKey {
+	c := *k
+	f(&c)
+	return &c
+}
+
+func unique(name string, cols ...string) *schema.Index {
+	ix := &schema.Index{Name: name, Unique: true, Constraint: true}
+	for _, c := range cols {
+		ix.Parts = append(ix.Parts, schema.IndexPart{Column: c})
+	}
+	return ix
+}
+
+func index(name string, cols ...string) *schema.Index {
+	ix := &schema.Index{Name: name}
+	for _, c := range cols {
+		ix.Parts = append(ix.Parts, schema.IndexPart{Column: c})
+	}
+	return ix
+}
+
+func check(name, expr string) *schema.Check { return &schema.Check{Name: name, Expr: expr} }
+
+func view(name, def string) *schema.View { return &schema.View{Name: name, Def: def} }
+
+func trigger(name, on, def string) *schema.Trigger {
+	return &schema.Trigger{Name: name, Table: on, Def: def}
+}
+
+func users() *schema.Table {
+	return table("users", col("id", "INTEGER"), col("name", "TEXT"), pk("id"))
+}
+
+func notes(k *schema.ForeignKey) *schema.Table {
+	return table("notes", col("id", "INTEGER"), col("author_id", "INTEGER"), pk("id"), k)
+}
+
+// summary renders changes as one short line each, nested changes indented,
+// so that cases can state order and kind at a glance.
+func summary(changes []Change) []string {
+	var out []string
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *AddTable:
+			out = append(out, "add table "+c.T.Name)
+		case *DropTable:
+			out = append(out, "drop table "+c.T.Name)
+		case *AddView:
+			out = append(out, "add view "+c.V.Name)
+		case *DropView:
+			out = append(out, "drop view "+c.V.Name)
+		case *AddTrigger:
+			out = append(out, "add trigger "+c.T.Name)
+		case *DropTrigger:
+			out = append(out, "drop trigger "+c.T.Name)
+		case *ModifyTable:
+			out = append(out, "modify table "+c.To.Name)
+			for _, tc := range c.Changes {
+				out = append(out, "  "+tableChange(tc))
+			}
+		default:
+			out = append(out, fmt.Sprintf("%T", c))
+		}
+	}
+	return out
+}
+
+func tableChange(c Change) string {
+	switch c := c.(type) {
+	case *AddColumn:
+		return "add column " + c.C.Name
+	case *DropColumn:
+		return "drop column " + c.C.Name
+	case *ModifyColumn:
+		return fmt.Sprintf("modify column %s %s", c.To.Name, columnBits(c.What))
+	case *AddIndex:
+		return "add index " + indexLabel(c.I)
+	case *DropIndex:
+		return "drop index " + indexLabel(c.I)
+	case *AddForeignKey:
+		return "add fk " + fkLabel(c.FK)
+	case *DropForeignKey:
+		return "drop fk " + fkLabel(c.FK)
+	case *ModifyForeignKey:
+		return fmt.Sprintf("modify fk %s %s", fkLabel(c.To), fkBits(c.What))
+	case *AddCheck:
+		return "add check " + checkLabel(c.C)
+	case *DropCheck:
+		return "drop check " + checkLabel(c.C)
+	case *ModifyPrimaryKey:
+		return "modify primary key " + pkLabel(c.To)
+	case *ModifyTableOptions:
+		return "modify table options"
+	}
+	return fmt.Sprintf("%T", c)
+}
+
+func columnBits(w ColumnChange) string {
+	var out []string
+	for bit, name := range map[ColumnChange]string{
+		ChangeType: "type", ChangeNull: "null", ChangeDefault: "default", ChangeCollation: "collation",
+		ChangeGenerated: "generated", ChangeAutoIncrement: "autoincrement", ChangeComment: "comment",
+	} {
+		if w&bit != 0 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, "+")
+}
+
+func fkBits(w FKChange) string {
+	var out []string
+	for bit, name := range map[FKChange]string{
+		ChangeOnDelete: "on_delete", ChangeOnUpdate: "on_update", ChangeDeferrable: "deferrable",
+		ChangeMatch: "match", ChangeName: "name",
+	} {
+		if w&bit != 0 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, "+")
+}
+
+func schemaOf(parts ...any) *schema.Schema {
+	s := &schema.Schema{}
+	for _, p := range parts {
+		switch p := p.(type) {
+		case *schema.Table:
+			s.Tables = append(s.Tables, p)
+		case *schema.View:
+			s.Views = append(s.Views, p)
+		case *schema.Trigger:
+			s.Triggers = append(s.Triggers, p)
+		default:
+			panic(fmt.Sprintf("schemaOf: unexpected %T", p))
+		}
+	}
+	return s
+}
+
+func TestCompare(t *testing.T) {
+	cascade := func(k *schema.ForeignKey) { k.OnDelete = schema.Cascade }
+	for _, tt := range []struct {
+		name     string
+		from, to *schema.Schema
+		opts     []Option
+		want     []string
+	}{
+		// Identical schemas.
+		{
+			name: "same schema gives nothing",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id")), view("v", "CREATE VIEW v AS SELECT 1")),
+			to:   schemaOf(users(), notes(fk("author_id", "users", "id")), view("v", "create view v as select 1")),
+		},
+
+		// Order.
+		{
+			name: "new tables: parents before children whatever their names",
+			from: schemaOf(),
+			to: schemaOf(
+				table("a_child", col("id", "INT"), col("p", "INT"), fk("p", "z_parent", "id")),
+				table("m_grandchild", col("c", "INT"), fk("c", "a_child", "id")),
+				table("z_parent", col("id", "INT")),
+			),
+			want: []string{"add table z_parent", "add table a_child", "add table m_grandchild"},
+		},
+		{
+			name: "dropped tables: children before parents",
+			from: schemaOf(
+				table("z_parent", col("id", "INT")),
+				table("a_child", col("id", "INT"), col("p", "INT"), fk("p", "z_parent", "id")),
+				table("m_grandchild", col("c", "INT"), fk("c", "a_child", "id")),
+			),
+			to:   schemaOf(),
+			want: []string{"drop table m_grandchild", "drop table a_child", "drop table z_parent"},
+		},
+		{
+			name: "cycles and self references terminate, in name order",
+			from: schemaOf(),
+			to: schemaOf(
+				table("b", col("a_id", "INT"), fk("a_id", "a", "id")),
+				table("a", col("b_id", "INT"), col("parent", "INT"), fk("b_id", "b", "id"), fk("parent", "a", "id")),
+			),
+			want: []string{"add table b", "add table a"},
+		},
+		{
+			name: "triggers then views dropped first; tables added, modified, dropped; views then triggers created last",
+			from: schemaOf(
+				users(), table("old", col("id", "INT")),
+				view("v", "CREATE VIEW v AS SELECT id FROM users"),
+				trigger("tr", "users", "CREATE TRIGGER tr AFTER INSERT ON users BEGIN SELECT 1; END"),
+			),
+			to: schemaOf(
+				table("users", col("id", "INTEGER"), col("name", "TEXT"), col("email", "TEXT"), pk("id")),
+				table("new", col("id", "INT")),
+				view("v", "CREATE VIEW v AS SELECT id, name FROM users"),
+				trigger("tr", "users", "CREATE TRIGGER tr AFTER INSERT ON users BEGIN SELECT 2; END"),
+			),
+			want: []string{
+				"drop trigger tr", "drop view v",
+				"add table new",
+				"modify table users", "  add column email",
+				"drop table old",
+				"add view v", "add trigger tr",
+			},
+		},
+		{
+			name: "views: dropped in reverse, created in schema order",
+			from: schemaOf(users(), view("a", "CREATE VIEW a AS SELECT 1"), view("b", "CREATE VIEW b AS SELECT 2")),
+			to:   schemaOf(users(), view("a", "CREATE VIEW a AS SELECT 10"), view("b", "CREATE VIEW b AS SELECT 20")),
+			want: []string{"drop view b", "drop view a", "add view a", "add view b"},
+		},
+		{
+			name: "a view reading a redefined view is redefined with it",
+			from: schemaOf(users(),
+				view("active", "CREATE VIEW active AS SELECT id FROM users WHERE name <> ''"),
+				view("active_ids", "CREATE VIEW active_ids AS SELECT id FROM active"),
+				view("other", "CREATE VIEW other AS SELECT 1"),
+			),
+			to: schemaOf(users(),
+				view("active", "CREATE VIEW active AS SELECT id FROM users WHERE name IS NOT NULL"),
+				view("active_ids", "CREATE VIEW active_ids AS SELECT id FROM active"),
+				view("other", "CREATE VIEW other AS SELECT 1"),
+			),
+			want: []string{"drop view active_ids", "drop view active", "add view active", "add view active_ids"},
+		},
+		{
+			name: "a trigger on a redefined view is dropped with it and created after it",
+			from: schemaOf(users(),
+				view("v", "CREATE VIEW v AS SELECT id FROM users"),
+				trigger("v_ins", "v", "CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN SELECT 1; END"),
+			),
+			to: schemaOf(users(),
+				view("v", "CREATE VIEW v AS SELECT id, name FROM users"),
+				trigger("v_ins", "v", "CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN SELECT 1; END"),
+			),
+			want: []string{"drop trigger v_ins", "drop view v", "add view v", "add trigger v_ins"},
+		},
+		{
+			name: "inside a table: drops, columns, key, options, adds, then modifications",
+			from: schemaOf(table("t", col("a", "INT"), col("b", "INT"), pk("a"), index("t_b", "b"), check("c1", "a > 0"), fk("b", "p", "id"))),
+			to: schemaOf(table("t", col("a", "INT"), col("c", "INT"), pk("a", "c"), index("t_c", "c"), check("c1", "a > 0"),
+				with(fk("c", "p", "id"), cascade))),
+			want: []string{
+				"modify table t",
+				"  drop fk (b) → p(id)", "  drop index t_b",
+				"  drop column b", "  add column c",
+				"  modify primary key (a, c)",
+				"  add fk (c) → p(id)", "  add index t_c",
+			},
+		},
+
+		// Foreign keys.
+		{
+			name: "fk identity is columns and target: a new target column is a drop and an add",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to:   schemaOf(users(), notes(fk("author_id", "users", "name"))),
+			want: []string{"modify table notes", "  drop fk (author_id) → users(id)", "  add fk (author_id) → users(name)"},
+		},
+		{
+			name: "fk identity ignores case",
+			from: schemaOf(users(), notes(fk("Author_ID", "Users", "ID"))),
+			to:   schemaOf(users(), notes(fk("author_id", "users", "id"))),
+		},
+		{
+			name: "fk ON DELETE",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), cascade))),
+			want: []string{"modify table notes", "  modify fk (author_id) → users(id) on_delete"},
+		},
+		{
+			name: "fk ON UPDATE",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.OnUpdate = schema.SetNull }))),
+			want: []string{"modify table notes", "  modify fk (author_id) → users(id) on_update"},
+		},
+		{
+			name: "fk DEFERRABLE",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Deferrable = true }))),
+			want: []string{"modify table notes", "  modify fk (author_id) → users(id) deferrable"},
+		},
+		{
+			name: "fk INITIALLY DEFERRED",
+			from: schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Deferrable = true }))),
+			to: schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) {
+				k.Deferrable, k.InitiallyDeferred = true, true
+			}))),
+			want: []string{"modify table notes", "  modify fk (author_id) → users(id) deferrable"},
+		},
+		{
+			name: "fk MATCH FULL",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Match = "FULL" }))),
+			want: []string{"modify table notes", "  modify fk (author_id) → users(id) match"},
+		},
+		{
+			name: "fk MATCH SIMPLE and NONE are the default",
+			from: schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Match = "simple" }))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Match = "NONE" }))),
+		},
+		{
+			name: "fk renamed",
+			from: schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Name = "a" }))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Name = "b" }))),
+			want: []string{"modify table notes", "  modify fk b name"},
+		},
+		{
+			name: "fk named on one side only is the same key",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.Name = "notes_author_id_fkey" }))),
+		},
+		{
+			name: "fk several properties at once",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to: schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) {
+				k.OnDelete, k.OnUpdate, k.Deferrable, k.Match = schema.SetDefault, schema.Cascade, true, "PARTIAL"
+			}))),
+			want: []string{"modify table notes", "  modify fk (author_id) → users(id) deferrable+match+on_delete+on_update"},
+		},
+		{
+			name: "fk explicit NO ACTION equals the zero value",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to: schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) {
+				k.OnDelete, _ = schema.ParseAction("NO ACTION")
+				k.OnUpdate, _ = schema.ParseAction("no_action")
+			}))),
+		},
+		{
+			name: "fk RESTRICT differs from NO ACTION",
+			from: schemaOf(users(), notes(fk("author_id", "users", "id"))),
+			to:   schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.OnDelete = schema.Restrict }))),
+			want: []string{"modify table notes", "  modify fk (author_id) → users(id) on_delete"},
+		},
+		{
+			name: "composite fk: column order is part of the identity",
+			from: schemaOf(table("c", col("a", "INT"), col("b", "INT"), fk("a,b", "p", "x,y"))),
+			to:   schemaOf(table("c", col("a", "INT"), col("b", "INT"), fk("b,a", "p", "y,x"))),
+			want: []string{"modify table c", "  drop fk (a, b) → p(x, y)", "  add fk (b, a) → p(y, x)"},
+		},
+		{
+			name: "two keys on the same columns to different tables",
+			from: schemaOf(table("c", col("a", "INT"), fk("a", "p", "id"), fk("a", "q", "id"))),
+			to:   schemaOf(table("c", col("a", "INT"), fk("a", "q", "id"), with(fk("a", "p", "id"), cascade))),
+			want: []string{"modify table c", "  modify fk (a) → p(id) on_delete"},
+		},
+
+		// Checks.
+		{
+			name: "named check matched by name: a new expression is a drop and an add",
+			from: schemaOf(table("t", col("a", "INT"), check("a_pos", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), check("a_pos", "a >= 1"))),
+			want: []string{"modify table t", "  drop check a_pos", "  add check a_pos"},
+		},
+		{
+			name: "unnamed checks matched by expression, layout ignored",
+			from: schemaOf(table("t", col("a", "INT"), check("", "a>0"), check("", "a < 10"))),
+			to:   schemaOf(table("t", col("a", "INT"), check("", "a < 10"), check("", "A > 0"))),
+		},
+		{
+			name: "unnamed check with a new expression is a drop and an add",
+			from: schemaOf(table("t", col("a", "INT"), check("", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), check("", "a > 1"))),
+			want: []string{"modify table t", "  drop check (a > 0)", "  add check (a > 1)"},
+		},
+		{
+			name: "named and unnamed check with the same expression match",
+			from: schemaOf(table("t", col("a", "INT"), check("", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), check("t_a_check", "a > 0"))),
+		},
+		{
+			name: "renamed check with the same expression",
+			from: schemaOf(table("t", col("a", "INT"), check("old", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), check("new", "a > 0"))),
+			want: []string{"modify table t", "  drop check old", "  add check new"},
+		},
+
+		// UNIQUE constraints and indexes.
+		{
+			name: "unnamed unique constraint matched by columns",
+			from: schemaOf(table("t", col("a", "INT"), col("b", "INT"), unique("", "a", "b"))),
+			to:   schemaOf(table("t", col("a", "INT"), col("b", "INT"), unique("t_a_b_key", "a", "b"))),
+		},
+		{
+			name: "unique constraint on other columns",
+			from: schemaOf(table("t", col("a", "INT"), col("b", "INT"), unique("", "a"))),
+			to:   schemaOf(table("t", col("a", "INT"), col("b", "INT"), unique("", "a", "b"))),
+			want: []string{"modify table t", "  drop index (a)", "  add index (a, b)"},
+		},
+		{
+			name: "unique constraint and unique index are different things",
+			from: schemaOf(table("t", col("a", "INT"), unique("t_a_key", "a"))),
+			to:   schemaOf(table("t", col("a", "INT"), &schema.Index{Name: "t_a_key", Unique: true, Parts: []schema.IndexPart{{Column: "a"}}})),
+			want: []string{"modify table t", "  drop index t_a_key", "  add index t_a_key"},
+		},
+		{
+			name: "index redefined under its name",
+			from: schemaOf(table("t", col("a", "INT"), index("t_a", "a"))),
+			to:   schemaOf(table("t", col("a", "INT"), &schema.Index{Name: "t_a", Parts: []schema.IndexPart{{Column: "a", Desc: true}}})),
+			want: []string{"modify table t", "  drop index t_a", "  add index t_a"},
+		},
+		{
+			name: "index: expression layout and name case ignored",
+			from: schemaOf(table("t", col("a", "TEXT"), &schema.Index{Name: "T_Lower", Parts: []schema.IndexPart{{Expr: "lower(a)"}}, Where: "a is not null"})),
+			to:   schemaOf(table("t", col("a", "TEXT"), &schema.Index{Name: "t_lower", Parts: []schema.IndexPart{{Expr: "LOWER( a )"}}, Where: "a IS NOT NULL"})),
+		},
+
+		// Columns, keys, options.
+		{
+			name: "column type: case and spacing ignored, size kept",
+			from: schemaOf(table("t", col("a", "varchar(100)"), col("b", "NUMERIC(10, 2)"), col("c", "VARCHAR(100)"))),
+			to:   schemaOf(table("t", col("a", "VARCHAR(100)"), col("b", "numeric(10,2)"), col("c", "VARCHAR(200)"))),
+			want: []string{"modify table t", "  modify column c type"},
+		},
+		{
+			name: "column nullability, default, collation",
+			from: schemaOf(table("t", &schema.Column{Name: "a", Type: "TEXT", Default: "(datetime('now'))"}, col("b", "TEXT"))),
+			to: schemaOf(table("t", &schema.Column{Name: "a", Type: "TEXT", NotNull: true, Default: "( datetime( 'now' ) )"},
+				&schema.Column{Name: "b", Type: "TEXT", Default: "'x'", Collation: "NOCASE"})),
+			want: []string{"modify table t", "  modify column a null", "  modify column b collation+default"},
+		},
+		{
+			name: "column generated and autoincrement",
+			from: schemaOf(table("t", col("id", "INTEGER"), col("g", "INT"))),
+			to: schemaOf(table("t", &schema.Column{Name: "id", Type: "INTEGER", AutoIncrement: true},
+				&schema.Column{Name: "g", Type: "INT", Generated: &schema.Generated{Expr: "id * 2"}})),
+			want: []string{"modify table t", "  modify column id autoincrement", "  modify column g generated"},
+		},
+		{
+			name: "primary key added and table options",
+			from: schemaOf(table("t", col("a", "INT"))),
+			to:   schemaOf(&schema.Table{Name: "t", Columns: []*schema.Column{col("a", "INT")}, PrimaryKey: pk("a"), WithoutRowID: true}),
+			want: []string{"modify table t", "  modify primary key (a)", "  modify table options"},
+		},
+
+		// Tables retort does not own.
+		{
+			name: "other tools' version tables are never dropped",
+			from: schemaOf(users(),
+				table("alembic_version", col("version_num", "VARCHAR(32)")),
+				table("goose_db_version", col("id", "INTEGER")),
+				table("schema_migrations", col("version", "TEXT")),
+				table("retort_revisions", col("revision", "TEXT")),
+				table("Flyway_Schema_History", col("x", "INT")),
+				table("sqlite_sequence", col("name", ""), col("seq", "")),
+			),
+			to: schemaOf(users()),
+		},
+		{
+			name: "unowned tables are never created or altered",
+			from: schemaOf(users(), table("alembic_version", col("version_num", "TEXT"))),
+			to:   schemaOf(users(), table("alembic_version", col("version_num", "VARCHAR(32)")), table("goose_db_version", col("id", "INT"))),
+		},
+		{
+			name: "Exclude patterns leave tables and their triggers alone on both sides",
+			from: schemaOf(users(), table("tmp_a", col("x", "INT")), table("audit_log", col("x", "INT")),
+				trigger("tmp_tr", "tmp_a", "CREATE TRIGGER tmp_tr AFTER INSERT ON tmp_a BEGIN SELECT 1; END")),
+			to:   schemaOf(users(), table("TMP_b", col("x", "INT")), table("audit_log", col("x", "INT"), col("y", "INT"))),
+			opts: []Option{Exclude("tmp_*"), Exclude("audit_?og")},
+		},
+		{
+			name: "without Exclude the same tables are managed",
+			from: schemaOf(users(), table("tmp_a", col("x", "INT"))),
+			to:   schemaOf(users(), table("tmp_b", col("x", "INT"))),
+			want: []string{"add table tmp_b", "drop table tmp_a"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := summary(Compare(tt.from, tt.to, tt.opts...))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Compare (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestExcluded(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		patterns []string
+		want     bool
+	}{
+		{"alembic_version", nil, true},
+		{"ALEMBIC_VERSION", nil, true},
+		{"goose_db_version", nil, true},
+		{"schema_migrations", nil, true},
+		{"retort_revisions", nil, true},
+		{"sqlite_stat1", nil, true},
+		{"users", nil, false},
+		{"schema_migrations_backup", nil, false},
+		{"tmp_x", []string{"tmp_*"}, true},
+		{"TMP_X", []string{"tmp_*"}, true},
+		{"xtmp", []string{"tmp_*"}, false},
+	} {
+		if got := Excluded(tt.name, tt.patterns); got != tt.want {
+			t.Errorf("Excluded(%q, %q) = %t, want %t", tt.name, tt.patterns, got, tt.want)
+		}
+	}
+}
+
+// bigSchemas returns two schemas that differ in many ways at once.
+func bigSchemas() (from, to *schema.Schema) {
+	from = schemaOf(
+		users(),
+		notes(fk("author_id", "users", "id")),
+		table("tags", col("id", "INT"), col("note_id", "INT"), fk("note_id", "notes", "id"), unique("", "note_id")),
+		table("gone_child", col("p", "INT"), fk("p", "gone_parent", "id")),
+		table("gone_parent", col("id", "INT")),
+		view("v1", "CREATE VIEW v1 AS SELECT 1"),
+		view("v2", "CREATE VIEW v2 AS SELECT * FROM v1"),
+		trigger("t1", "users", "CREATE TRIGGER t1 AFTER INSERT ON users BEGIN SELECT 1; END"),
+	)
+	to = schemaOf(
+		table("users", col("id", "INTEGER"), col("name", "VARCHAR(100)"), pk("id"), check("", "name <> ''")),
+		notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) { k.OnDelete = schema.Cascade; k.Deferrable = true })),
+		table("tags", col("id", "INT"), col("note_id", "INT"), col("label", "TEXT"), fk("note_id", "notes", "id"), unique("", "note_id", "label")),
+		table("new_child", col("p", "INT"), fk("p", "new_parent", "id")),
+		table("new_parent", col("id", "INT")),
+		view("v1", "CREATE VIEW v1 AS SELECT 2"),
+		view("v2", "CREATE VIEW v2 AS SELECT * FROM v1"),
+		trigger("t2", "users", "CREATE TRIGGER t2 AFTER INSERT ON users BEGIN SELECT 2; END"),
+	)
+	return from, to
+}
+
+func TestCompareDeterministic(t *testing.T) {
+	from, to := bigSchemas()
+	first := Compare(from, to)
+	if len(first) == 0 {
+		t.Fatal("no changes: the test compares nothing")
+	}
+	for i := range 20 {
+		if again := Compare(from, to); !cmp.Equal(summary(first), summary(again)) {
+			t.Fatalf("run %d differs (-first +again):\n%s", i, cmp.Diff(summary(first), summary(again)))
+		}
+	}
+	// The order of the tables in the input does not matter.
+	rev := func(s *schema.Schema) *schema.Schema {
+		c := *s
+		c.Tables = slices.Clone(s.Tables)
+		slices.Reverse(c.Tables)
+		return &c
+	}
+	if again := Compare(rev(from), rev(to)); !cmp.Equal(summary(first), summary(again)) {
+		t.Errorf("reversed input order changes the result (-first +again):\n%s", cmp.Diff(summary(first), summary(again)))
+	}
+	// Comparing a schema with itself gives nothing.
+	if same := Compare(to, to); len(same) > 0 {
+		t.Errorf("Compare(to, to) = %q", summary(same))
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	named := func(k *schema.ForeignKey) { k.Name = "notes_author_id_fkey" }
+	from := schemaOf(users(), notes(with(fk("author_id", "users", "id"), named)))
+	to := schemaOf(users(), notes(with(fk("author_id", "users", "id"), func(k *schema.ForeignKey) {
+		named(k)
+		k.OnDelete = schema.Cascade
+	})))
+	got := Describe(Compare(from, to))
+	want := []string{"notes: foreign key notes_author_id_fkey ON DELETE NO ACTION → CASCADE"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("Describe (-want +got):\n%s", cmp.Diff(want, got))
+	}
+
+	bigFrom, bigTo := bigSchemas()
+	got = Describe(Compare(bigFrom, bigTo))
+	want = []string{
+		"trigger t1 on users: dropped",
+		"view v2: dropped",
+		"view v1: dropped",
+		"new_parent: new table",
+		"new_child: new table",
+		"notes: foreign key (author_id) → users(id) ON DELETE NO ACTION → CASCADE, NOT DEFERRABLE → DEFERRABLE",
+		"tags: unique constraint (note_id) dropped",
+		"tags: column label added (TEXT)",
+		"tags: unique constraint (note_id, label) added",
+		"users: column name type TEXT → VARCHAR(100)",
+		"users: check (name <> '') added",
+		"gone_child: table dropped",
+		"gone_parent: table dropped",
+		"view v1: created",
+		"view v2: created",
+		"trigger t2 on users: created",
+	}
+	if !cmp.Equal(got, want) {
+		t.Errorf("Describe (-want +got):\n%s", cmp.Diff(want, got))
+	}
+}
+
+func TestDestructive(t *testing.T) {
+	from := schemaOf(users(), table("old", col("id", "INT")), table("t", col("a", "INT"), col("b", "INT")))
+	to := schemaOf(users(), table("t", col("a", "INT"), col("c", "INT")))
+	changes := Compare(from, to)
+	want := []string{"drop column t.b", "drop table old"}
+	if got := Destructive(changes); !cmp.Equal(got, want) {
+		t.Errorf("Destructive (-want +got):\n%s", cmp.Diff(want, got))
+	}
+	var flagged []string
+	for _, c := range changes {
+		if IsDestructive(c) {
+			flagged = append(flagged, summary([]Change{c})[0])
+		}
+	}
+	if want := []string{"modify table t", "drop table old"}; !cmp.Equal(flagged, want) {
+		t.Errorf("IsDestructive flags %q, want %q", flagged, want)
+	}
+	if IsDestructive(&AddColumn{C: col("x", "INT")}) {
+		t.Error("IsDestructive(AddColumn) = true")
+	}
+}
