@@ -1,0 +1,69 @@
+package retort
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		name, raw, dialect, dsn, path string
+	}{
+		{name: "sqlite relative", raw: "sqlite:path/app.db", dialect: "sqlite", path: "path/app.db",
+			dsn: "file:path/app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"},
+		{name: "sqlite absolute", raw: "sqlite:///abs/path.db", dialect: "sqlite", path: "/abs/path.db",
+			dsn: "file:/abs/path.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"},
+		{name: "sqlite memory", raw: "sqlite::memory:", dialect: "sqlite", dsn: ":memory:"},
+		{name: "sqlite path with space", raw: "sqlite:my dir/app.db", dialect: "sqlite", path: "my dir/app.db",
+			dsn: "file:my%20dir/app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"},
+		{name: "postgres", raw: "postgres://u:p@h:5432/db?sslmode=disable", dialect: "postgres", dsn: "postgres://u:p@h:5432/db?sslmode=disable"},
+		{name: "postgresql", raw: "postgresql://h/db", dialect: "postgres", dsn: "postgresql://h/db"},
+		{name: "mysql", raw: "mysql://root:pw@127.0.0.1:3306/test", dialect: "mysql", dsn: "root:pw@tcp(127.0.0.1:3306)/test?parseTime=true"},
+		{name: "mariadb default port", raw: "mariadb://root@db/app", dialect: "mysql", dsn: "root@tcp(db:3306)/app?parseTime=true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseURL(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Dialect != tt.dialect || got.DSN != tt.dsn || got.Path != tt.path {
+				t.Errorf("ParseURL(%q) = %+v, want dialect %s dsn %s path %q", tt.raw, got, tt.dialect, tt.dsn, tt.path)
+			}
+		})
+	}
+}
+
+func TestParseURLErrors(t *testing.T) {
+	tests := []struct{ name, raw, want string }{
+		{"no scheme", "app.db", "no scheme"},
+		{"unknown scheme", "oracle://scott:tiger@db/orcl", `unknown scheme "oracle"`},
+		{"sqlite without file", "sqlite:", "no database file"},
+		{"mysql without host", "mysql:///db", "malformed mysql url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseURL(tt.raw)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ParseURL(%q) error = %v, want %q", tt.raw, err, tt.want)
+			}
+			if strings.Contains(err.Error(), "tiger") {
+				t.Fatalf("error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://admin:hunter2@db:5432/app", "postgres://admin:xxxxx@db:5432/app"},
+		{"mysql://root@db/app", "mysql://root@db/app"},
+		{"sqlite:app.db", "sqlite:app.db"},
+		{"postgres://admin:hun%zzter@db/app", "postgres://xxxxx@db/app"}, // does not parse
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
