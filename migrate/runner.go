@@ -105,8 +105,9 @@ func (r *Runner) now() time.Time {
 }
 
 // State returns the version table's records, after checking them against
-// the graph: a recorded revision the directory does not have, or an applied
-// file whose checksum changed (unless AllowChanged), is an error.
+// the graph: a recorded revision the directory does not have, or a
+// completely applied file whose checksum changed (unless AllowChanged), is
+// an error.
 func (r *Runner) State(ctx context.Context, q dialect.Querier) ([]Record, error) {
 	recs, err := r.History.Records(ctx, q)
 	if err != nil {
@@ -118,7 +119,10 @@ func (r *Runner) State(ctx context.Context, q dialect.Querier) ([]Record, error)
 		if !ok {
 			return nil, fmt.Errorf("the database has revision %s applied, which is not in the migrations directory", rec.Revision)
 		}
-		if rec.Checksum != f.Checksum && !r.AllowChanged {
+		// A partly applied migration stopped at a failed statement: its
+		// file is expected to change (the fix), and the run resumes after
+		// the last recorded statement.
+		if rec.Complete() && rec.Checksum != f.Checksum && !r.AllowChanged {
 			changed = append(changed, f.Name)
 		}
 	}
