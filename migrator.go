@@ -150,16 +150,18 @@ func (m *Migrator) Downgrade(ctx context.Context, target string) ([]migrate.Resu
 	return m.runner.Downgrade(ctx, target)
 }
 
-// History returns the version table's rows, checked against the files.
+// History returns the version table's rows.
+// Unlike Upgrade, it reports the rows even when applied files have changed,
+// so that one can see where the database is.
 func (m *Migrator) History(ctx context.Context) ([]migrate.Record, error) {
-	return m.runner.State(ctx, m.db.db)
+	return m.runner.History.Records(ctx, m.db.db)
 }
 
 // Current returns the applied heads: the revisions the database is at
 // (none for an empty database, several after upgrading branches
-// separately).
+// separately). Like History, it does not fail when applied files changed.
 func (m *Migrator) Current(ctx context.Context) ([]string, error) {
-	recs, err := m.runner.State(ctx, m.db.db)
+	recs, err := m.History(ctx)
 	if err != nil {
 		return nil, err
 	}
