@@ -34,7 +34,7 @@ func createTable(t *schema.Table, name string) string {
 		}
 	}
 	for _, ck := range t.Checks {
-		items = append(items, constraintName(ck.Name)+"CHECK ("+ck.Expr+")")
+		items = append(items, constraintName(ck.Name)+"CHECK ("+endLine(ck.Expr)+")")
 	}
 	for _, fk := range t.ForeignKeys {
 		items = append(items, constraintName(fk.Name)+"FOREIGN KEY ("+quoteList(fk.Columns)+") "+references(fk))
@@ -82,7 +82,7 @@ func columnDef(c *schema.Column, pk *schema.PrimaryKey) string {
 	}
 	if c.Default != "" && c.Generated == nil {
 		b.WriteString(" DEFAULT ")
-		b.WriteString(c.Default)
+		b.WriteString(endLine(c.Default))
 	}
 	if c.Collation != "" {
 		b.WriteString(" COLLATE ")
@@ -90,7 +90,7 @@ func columnDef(c *schema.Column, pk *schema.PrimaryKey) string {
 	}
 	if c.Generated != nil {
 		b.WriteString(" GENERATED ALWAYS AS (")
-		b.WriteString(c.Generated.Expr)
+		b.WriteString(endLine(c.Generated.Expr))
 		b.WriteString(")")
 		if c.Generated.Stored {
 			b.WriteString(" STORED")
@@ -152,7 +152,7 @@ func indexParts(parts []schema.IndexPart) string {
 	for i, p := range parts {
 		s := quote(p.Column)
 		if p.Column == "" {
-			s = p.Expr
+			s = endLine(p.Expr)
 			if !strings.HasPrefix(s, "(") {
 				s = "(" + s + ")"
 			}
@@ -184,7 +184,7 @@ func createIndex(table string, ix *schema.Index) string {
 	b.WriteString(")")
 	if ix.Where != "" {
 		b.WriteString(" WHERE ")
-		b.WriteString(ix.Where)
+		b.WriteString(endLine(ix.Where))
 	}
 	return b.String()
 }
@@ -205,11 +205,11 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 		b.WriteString("\n")
 	}
 	for _, v := range s.Views {
-		b.WriteString(v.Def)
+		b.WriteString(endLine(v.Def))
 		b.WriteString(";\n\n")
 	}
 	for _, tr := range s.Triggers {
-		b.WriteString(tr.Def)
+		b.WriteString(endLine(tr.Def))
 		b.WriteString(";\n\n")
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
@@ -294,4 +294,16 @@ var typeStop = map[string]bool{
 	"SET": true, "TABLE": true, "THEN": true, "TO": true, "TRANSACTION": true, "UNION": true,
 	"UNIQUE": true, "UPDATE": true, "USING": true, "VALUES": true, "WHEN": true,
 	"WHERE": true, "WINDOW": true,
+}
+
+// endLine returns SQL text that is written inside or before other text
+// followed by a newline when it ends in a -- comment, which would otherwise
+// swallow what comes after it: a closing parenthesis, the next column, the
+// statement's semicolon. SQLite keeps such comments in the text it stores.
+func endLine(s string) string {
+	toks := sqltok.Tokenize(s, sqltok.Options{})
+	if n := len(toks); n > 0 && toks[n-1].Kind == sqltok.Comment && strings.HasPrefix(toks[n-1].Text, "--") {
+		return s + "\n"
+	}
+	return s
 }

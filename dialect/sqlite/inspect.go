@@ -345,10 +345,20 @@ func findColDef(def *tableDef, name string) (colDef, bool) {
 
 // normalizeDefault turns the default as pragma_table_xinfo reports it (the
 // text as written, outer parentheses removed) into SQL that can be written
-// after DEFAULT again: literals stay as they are, anything else is put back
-// in parentheses.
+// after DEFAULT again: comments and redundant parentheses removed, literals
+// as they are, anything else in one pair of parentheses.
 func normalizeDefault(s string) string {
-	s = strings.TrimSpace(s)
+	// Comments go: they are no part of the value, and a -- comment would
+	// swallow what follows DEFAULT x when the column is written out.
+	var b strings.Builder
+	for _, t := range sqltok.Tokenize(s, sqltok.Options{}) {
+		if t.Kind == sqltok.Comment {
+			b.WriteByte(' ')
+			continue
+		}
+		b.WriteString(t.Text)
+	}
+	s = strings.TrimSpace(b.String())
 	toks := sqltok.Significant(sqltok.Tokenize(s, sqltok.Options{}))
 	// Redundant parentheses go: DEFAULT (('x')) and DEFAULT 'x' are the
 	// same default, and pragma_table_xinfo removes only one pair.

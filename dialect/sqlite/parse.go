@@ -212,7 +212,7 @@ func parseCreateTable(src string) *tableDef {
 	for _, r := range p.splitTop(from, to) {
 		item := &parser{src: p.src, toks: p.toks[r[0]:r[1]]}
 		if tableConstraintStart[strings.ToUpper(item.peek().Text)] && item.peek().Kind == sqltok.Word {
-			item.tableConstraint(def)
+			item.tableConstraints(def)
 		} else {
 			item.columnDef(def)
 		}
@@ -305,6 +305,28 @@ func (p *parser) columnDef(def *tableDef) {
 		name = ""
 	}
 	def.columns = append(def.columns, col)
+}
+
+// tableConstraints reads the table constraints of one comma-separated
+// item: SQLite also accepts constraints that follow each other without a
+// comma, as in "UNIQUE (a) CHECK (a > 0)".
+func (p *parser) tableConstraints(def *tableDef) {
+	for !p.done() {
+		start := p.i
+		p.tableConstraint(def)
+		// Skip what the constraint left (a key's column list, ON CONFLICT)
+		// up to the next one.
+		for !p.done() && !(p.peek().Kind == sqltok.Word && tableConstraintStart[strings.ToUpper(p.peek().Text)]) {
+			if p.punct("(") {
+				p.group()
+				continue
+			}
+			p.i++
+		}
+		if p.i == start {
+			p.i++
+		}
+	}
 }
 
 func (p *parser) tableConstraint(def *tableDef) {

@@ -40,6 +40,7 @@ type planner struct {
 	droppedViews  map[string]bool
 	droppedTrigs  map[string]bool
 	addedTriggers map[string]bool
+	earlyIndexes  map[string]bool // indexes dropped first: another table takes the name
 }
 
 func (p *planner) add(s dialect.Step) { p.plan.Steps = append(p.plan.Steps, s) }
@@ -72,6 +73,10 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 		}
 	}
 	depViews, depTrigs := p.dependents()
+	for _, name := range p.movedIndexes(changes) {
+		p.add(dialect.Step{SQL: "DROP INDEX " + quote(name),
+			Comment: "the name is taken by an index on another table below"})
+	}
 
 	firstModify := true
 	for i, c := range changes {
@@ -109,33 +114,88 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			}
 			if i == lastModify {
 				for _, v := range depViews {
-					p.add(dialect.Step{SQL: v.Def, Rebuild: true})
+					p.add(dialect.Step{SQL: endLine(v.Def), Rebuild: true})
 				}
 				// The triggers of rebuilt tables come back only now: one
 				// that names another rebuilt table would make that table's
 				// rename fail while it is missing.
 				for _, tr := range p.to.Triggers {
 					if p.rebuilt[strings.ToLower(tr.Table)] && !p.addedTriggers[strings.ToLower(tr.Name)] {
-						p.add(dialect.Step{SQL: tr.Def, Rebuild: true})
+						p.add(dialect.Step{SQL: endLine(tr.Def), Rebuild: true})
 					}
 				}
 				for _, tr := range depTrigs {
 					if !p.rebuilt[strings.ToLower(tr.Table)] {
-						p.add(dialect.Step{SQL: tr.Def, Rebuild: true})
+						p.add(dialect.Step{SQL: endLine(tr.Def), Rebuild: true})
 					}
 				}
 			}
 		case *diff.DropTable:
 			p.add(dialect.Step{SQL: "DROP TABLE " + quote(c.T.Name), Destructive: true})
 		case *diff.AddView:
-			p.add(dialect.Step{SQL: c.V.Def})
+			p.add(dialect.Step{SQL: endLine(c.V.Def)})
 		case *diff.AddTrigger:
-			p.add(dialect.Step{SQL: c.T.Def})
+			p.add(dialect.Step{SQL: endLine(c.T.Def)})
 		default:
 			return nil, fmt.Errorf("sqlite: plan: unexpected change %T", c)
 		}
 	}
 	return p.plan, nil
+}
+
+// movedIndexes returns the indexes that go away from one table while an
+// index of the same name is created on another (index names are global in
+// SQLite), so that they are dropped before any table is created or changed.
+// It records them in p.earlyIndexes.
+func (p *planner) movedIndexes(changes []diff.Change) []string {
+	created := map[string]string{} // index name → table, lower case
+	for _, c := range changes {
+		var t *schema.Table
+		var ixs []*schema.Index
+		switch c := c.(type) {
+		case *diff.AddTable:
+			t, ixs = c.T, c.T.Indexes
+		case *diff.ModifyTable:
+			t = c.To
+			if p.rebuilt[strings.ToLower(t.Name)] {
+				ixs = t.Indexes
+			}
+			for _, tc := range c.Changes {
+				if a, ok := tc.(*diff.AddIndex); ok {
+					ixs = append(ixs, a.I)
+				}
+			}
+		}
+		for _, ix := range ixs {
+			if !ix.Constraint && ix.Name != "" {
+				created[strings.ToLower(ix.Name)] = strings.ToLower(t.Name)
+			}
+		}
+	}
+	p.earlyIndexes = map[string]bool{}
+	var out []string
+	take := func(table string, ix *schema.Index) {
+		n := strings.ToLower(ix.Name)
+		if other, ok := created[n]; ok && other != strings.ToLower(table) && !ix.Constraint && !p.earlyIndexes[n] {
+			p.earlyIndexes[n] = true
+			out = append(out, ix.Name)
+		}
+	}
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *diff.DropTable:
+			for _, ix := range c.T.Indexes {
+				take(c.T.Name, ix)
+			}
+		case *diff.ModifyTable:
+			for _, tc := range c.Changes {
+				if d, ok := tc.(*diff.DropIndex); ok {
+					take(c.From.Name, d.I)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // dependents returns the views and triggers of the current schema that must
@@ -325,7 +385,9 @@ func (p *planner) native(mt *diff.ModifyTable) error {
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.DropIndex:
-			p.add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
+			if !p.earlyIndexes[strings.ToLower(c.I.Name)] {
+				p.add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
+			}
 		case *diff.DropColumn:
 			p.add(dialect.Step{SQL: "ALTER TABLE " + table + " DROP COLUMN " + quote(c.C.Name), Destructive: true})
 		case *diff.AddColumn:
