@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -119,7 +120,11 @@ func writeStep(b *strings.Builder, s Step) {
 	if s.Destructive {
 		b.WriteString("-- retort: destructive\n")
 	}
-	fmt.Fprintf(b, "%s;\n", s.SQL)
+	if endsInLineComment(s.SQL) {
+		fmt.Fprintf(b, "%s\n;\n", s.SQL) // a ";" on the comment's line would be part of it
+	} else {
+		fmt.Fprintf(b, "%s;\n", s.SQL)
+	}
 	if s.Commit {
 		b.WriteString("-- retort:commit\n")
 	}
@@ -139,6 +144,12 @@ func (e *ExecError) Error() string {
 
 // Unwrap returns the engine's error.
 func (e *ExecError) Unwrap() error { return e.Err }
+
+// endsInLineComment reports whether sql ends inside a "--" comment.
+func endsInLineComment(sql string) bool {
+	toks := sqltok.Tokenize(sql, sqltok.Options{DollarQuotes: true})
+	return len(toks) > 0 && toks[len(toks)-1].Kind == sqltok.Comment && strings.HasPrefix(toks[len(toks)-1].Text, "--")
+}
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

@@ -61,10 +61,10 @@ func (p *planner) rebuild(mt *diff.ModifyTable) {
 		p.add(insert)
 	}
 	if hasAutoIncrement(to) {
-		p.add(dialect.Step{Rebuild: true, SQL: "DELETE FROM sqlite_sequence WHERE name = " + quoteString(tmp),
+		p.add(dialect.Step{Rebuild: true, SQL: "DELETE FROM \"sqlite_sequence\" WHERE \"name\" = " + quoteString(tmp),
 			Comment: "keep the AUTOINCREMENT high-water mark"})
 		p.add(dialect.Step{Rebuild: true,
-			SQL: "INSERT INTO sqlite_sequence (name, seq) SELECT " + quoteString(tmp) + ", seq FROM sqlite_sequence WHERE name = " + quoteString(from.Name)})
+			SQL: "INSERT INTO \"sqlite_sequence\" (\"name\", \"seq\") SELECT " + quoteString(tmp) + ", \"seq\" FROM \"sqlite_sequence\" WHERE \"name\" = " + quoteString(from.Name)})
 	}
 	p.add(dialect.Step{Rebuild: true, SQL: "DROP TABLE " + quote(from.Name)})
 	p.add(dialect.Step{Rebuild: true, SQL: "ALTER TABLE " + quote(tmp) + " RENAME TO " + quote(to.Name)})

@@ -16,8 +16,8 @@ CREATE TABLE "_retort_new_notes" (
 INSERT INTO "_retort_new_notes" ("id", "author_id", "title", "body", "created_at")
   SELECT "id", "author_id", "title", "body", "created_at" FROM "notes";
 -- keep the AUTOINCREMENT high-water mark
-DELETE FROM sqlite_sequence WHERE name = '_retort_new_notes';
-INSERT INTO sqlite_sequence (name, seq) SELECT '_retort_new_notes', seq FROM sqlite_sequence WHERE name = 'notes';
+DELETE FROM "sqlite_sequence" WHERE "name" = '_retort_new_notes';
+INSERT INTO "sqlite_sequence" ("name", "seq") SELECT '_retort_new_notes', "seq" FROM "sqlite_sequence" WHERE "name" = 'notes';
 DROP TABLE "notes";
 ALTER TABLE "_retort_new_notes" RENAME TO "notes";
 CREATE INDEX "notes_author_id_idx" ON "notes" ("author_id");
@@ -36,8 +36,8 @@ CREATE TABLE "_retort_new_notes" (
 INSERT INTO "_retort_new_notes" ("id", "author_id", "title", "body", "created_at")
   SELECT "id", "author_id", "title", "body", "created_at" FROM "notes";
 -- keep the AUTOINCREMENT high-water mark
-DELETE FROM sqlite_sequence WHERE name = '_retort_new_notes';
-INSERT INTO sqlite_sequence (name, seq) SELECT '_retort_new_notes', seq FROM sqlite_sequence WHERE name = 'notes';
+DELETE FROM "sqlite_sequence" WHERE "name" = '_retort_new_notes';
+INSERT INTO "sqlite_sequence" ("name", "seq") SELECT '_retort_new_notes', "seq" FROM "sqlite_sequence" WHERE "name" = 'notes';
 DROP TABLE "notes";
 ALTER TABLE "_retort_new_notes" RENAME TO "notes";
 CREATE INDEX "notes_author_id_idx" ON "notes" ("author_id");
