@@ -63,7 +63,7 @@ func Run(files []*migrate.File, engine string, analyzers ...Analyzer) []Diagnost
 // words returns the upper-cased leading keywords of a statement.
 func words(sql string, n int) []string {
 	var out []string
-	for _, t := range sqltok.Significant(sqltok.Tokenize(sql, sqltok.Options{DollarQuotes: true})) {
+	for _, t := range sqltok.Lex(sql, sqltok.Options{DollarQuotes: true}, n) {
 		if len(out) == n {
 			break
 		}
@@ -119,7 +119,7 @@ func destructive(f *migrate.File, _ string) []Diagnostic {
 // isRebuildDrop reports whether a DROP TABLE belongs to a SQLite rebuild in
 // the same section (the table is recreated from _retort_new_*).
 func isRebuildDrop(f *migrate.File, drop string) bool {
-	toks := sqltok.Significant(sqltok.Tokenize(drop, sqltok.Options{}))
+	toks := sqltok.Lex(drop, sqltok.Options{}, 0)
 	if len(toks) == 0 {
 		return false
 	}

@@ -359,12 +359,12 @@ func normalizeDefault(s string) string {
 		b.WriteString(t.Text)
 	}
 	s = strings.TrimSpace(b.String())
-	toks := sqltok.Significant(sqltok.Tokenize(s, sqltok.Options{}))
+	toks := sqltok.Lex(s, sqltok.Options{}, 0)
 	// Redundant parentheses go: DEFAULT (('x')) and DEFAULT 'x' are the
 	// same default, and pragma_table_xinfo removes only one pair.
 	for len(toks) >= 2 && toks[0].Text == "(" && toks[len(toks)-1].Text == ")" && balancedOuter(toks) {
 		s = strings.TrimSpace(s[toks[0].Pos+1 : toks[len(toks)-1].Pos])
-		toks = sqltok.Significant(sqltok.Tokenize(s, sqltok.Options{}))
+		toks = sqltok.Lex(s, sqltok.Options{}, 0)
 	}
 	literal := false
 	switch {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/internal/sqlsplit"
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -33,7 +34,7 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 	if err != nil {
 		return nil, err
 	}
-	parts, ok := partition(stmts)
+	parts, order, ok := partition(stmts)
 	if !ok || len(parts) < 2 {
 		return d.loadOne(ctx, file, stmts)
 	}
@@ -69,7 +70,7 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 	if first != nil {
 		return nil, first
 	}
-	return merge(schemas, stmts), nil
+	return merge(schemas, order), nil
 }
 
 func (d *Dialect) loadOne(ctx context.Context, file string, stmts []sqlsplit.Stmt) (*schema.Schema, error) {
@@ -87,25 +88,30 @@ func (d *Dialect) loadOne(ctx context.Context, file string, stmts []sqlsplit.Stm
 // partition groups the statements by table: a table with its indexes and
 // triggers stays together, views go with the first part. ok is false when
 // a statement of another kind requires loading in one database.
-func partition(stmts []sqlsplit.Stmt) (parts [][]sqlsplit.Stmt, ok bool) {
+// order gives each table's position in the script.
+func partition(stmts []sqlsplit.Stmt) (parts [][]sqlsplit.Stmt, order map[string]int, ok bool) {
 	owner := make([]string, len(stmts)) // table each statement belongs to; "" for views
 	var tables []string
+	order = map[string]int{}
 	for i, s := range stmts {
 		kind, table := classify(s.SQL)
 		switch kind {
 		case "table":
 			tables = append(tables, table)
 			owner[i] = table
+			if _, seen := order[table]; !seen {
+				order[table] = i
+			}
 		case "index", "trigger":
 			owner[i] = table
 		case "view":
 		default:
-			return nil, false
+			return nil, nil, false
 		}
 	}
 	n := (len(tables) + tablesPerPart - 1) / tablesPerPart
 	if n < 2 {
-		return nil, true
+		return nil, order, true
 	}
 	partOf := map[string]int{}
 	for i, t := range tables {
@@ -117,19 +123,20 @@ func partition(stmts []sqlsplit.Stmt) (parts [][]sqlsplit.Stmt, ok bool) {
 		if owner[i] != "" {
 			var known bool
 			if p, known = partOf[owner[i]]; !known {
-				return nil, false // an index on a table the script does not create
+				return nil, nil, false // an index on a table the script does not create
 			}
 		}
 		parts[p] = append(parts[p], s)
 	}
-	return parts, true
+	return parts, order, true
 }
 
 // classify returns the kind of a CREATE statement ("table", "index",
 // "trigger", "view", or "" for anything else) and the table it belongs to
 // (lower case).
 func classify(sql string) (kind, table string) {
-	p := newParser(sql)
+	// The kind and the table are in the statement's first tokens.
+	p := &parser{src: sql, toks: sqltok.Lex(sql, sqltok.Options{}, 48)}
 	if !p.accept("CREATE") {
 		return "", ""
 	}
@@ -174,15 +181,7 @@ func classify(sql string) (kind, table string) {
 // merge joins the parts' schemas, keeping the script's order of tables,
 // views and triggers, and resolves foreign keys that name a parent in
 // another part without columns.
-func merge(parts []*schema.Schema, stmts []sqlsplit.Stmt) *schema.Schema {
-	order := map[string]int{}
-	for i, s := range stmts {
-		if kind, table := classify(s.SQL); kind == "table" {
-			if _, seen := order[table]; !seen {
-				order[table] = i
-			}
-		}
-	}
+func merge(parts []*schema.Schema, order map[string]int) *schema.Schema {
 	out := &schema.Schema{}
 	for _, p := range parts {
 		out.Tables = append(out.Tables, p.Tables...)

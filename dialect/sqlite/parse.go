@@ -55,7 +55,7 @@ type parser struct {
 }
 
 func newParser(src string) *parser {
-	return &parser{src: src, toks: sqltok.Significant(sqltok.Tokenize(src, sqltok.Options{}))}
+	return &parser{src: src, toks: sqltok.Lex(src, sqltok.Options{}, 0)}
 }
 
 func (p *parser) done() bool { return p.i >= len(p.toks) }

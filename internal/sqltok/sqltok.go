@@ -70,15 +70,33 @@ type Options struct {
 // concatenating the Text of every token gives src back. Unterminated
 // quotes and comments run to the end of the input; Tokenize never fails.
 func Tokenize(src string, opt Options) []Token {
-	var toks []Token
+	return lex(src, opt, true, 0)
+}
+
+// Lex returns the significant tokens of src (no spaces, no comments), as
+// Significant(Tokenize(src, opt)) would, without building the others. With
+// max > 0 it stops after max tokens.
+func Lex(src string, opt Options, max int) []Token {
+	return lex(src, opt, false, max)
+}
+
+func lex(src string, opt Options, all bool, max int) []Token {
+	toks := make([]Token, 0, len(src)/6+1)
 	line := 1
 	i := 0
 	for i < len(src) {
 		start := i
 		kind := lexOne(src, &i, opt)
 		text := src[start:i]
-		toks = append(toks, Token{Kind: kind, Text: text, Line: line, Pos: start})
-		line += strings.Count(text, "\n")
+		if all || (kind != Space && kind != Comment) {
+			toks = append(toks, Token{Kind: kind, Text: text, Line: line, Pos: start})
+			if max > 0 && len(toks) == max {
+				break
+			}
+		}
+		if kind == Space || kind == Comment || kind == String || kind == QuotedIdent {
+			line += strings.Count(text, "\n")
+		}
 	}
 	return toks
 }
@@ -304,7 +322,7 @@ func Unquote(s string) string {
 // expression that differ only in layout compare equal. Keyword case is
 // folded to upper case; identifiers, quoted text and strings keep theirs.
 func Normalize(src string, opt Options) string {
-	return Join(Significant(Tokenize(src, opt)))
+	return Join(Lex(src, opt, 0))
 }
 
 // Join prints significant tokens with single spaces between words and no
