@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/migrate"
@@ -197,6 +198,12 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 			opts = append(opts, sqlite.WithBusyTimeout(cfg.lockTimeout))
 		}
 		return sqlite.New(opts...), "sqlite", nil
+	case "postgres":
+		opts := []postgres.Option{postgres.WithNaming(cfg.naming), postgres.WithLogger(cfg.logger), postgres.WithScratchServer(server)}
+		if cfg.lockTimeout > 0 {
+			opts = append(opts, postgres.WithLockTimeout(cfg.lockTimeout))
+		}
+		return postgres.New(opts...), "pgx", nil
 	}
 	return nil, "", fmt.Errorf("the %s engine is not available yet", name)
 }

@@ -1,0 +1,390 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/retortdb/retort/bench/postgres"
+	"github.com/retortdb/retort/dialect"
+	pg "github.com/retortdb/retort/dialect/postgres"
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/testdb"
+	"github.com/retortdb/retort/schema"
+)
+
+var (
+	tables = flag.Int("tables", 1000, "tables of the schema BenchmarkInspectDiff inspects (two foreign keys each)")
+	rows   = flag.Int("rows", 2_000_000, "rows of the child table whose foreign key BenchmarkFKStall recreates")
+)
+
+// Both benchmarks need the server of RETORT_TEST_POSTGRES_URL (they skip
+// without it), and report ratios against a baseline measured in the same
+// iterations, alternately, so that a background burst on a shared machine
+// hits both sides. The *-ms metrics are medians, for reading the ratios.
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func open(b *testing.B, url string) *sql.DB {
+	b.Helper()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Ping(); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// load runs src in one transaction.
+func load(b *testing.B, db *sql.DB, src string) {
+	b.Helper()
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := dialect.Load(ctx, tx, "schema.sql", src); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// counter counts the queries one Inspect issues.
+type counter struct {
+	dialect.Querier
+	n int
+}
+
+func (c *counter) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.n++
+	return c.Querier.QueryContext(ctx, q, args...)
+}
+
+func (c *counter) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	c.n++
+	return c.Querier.QueryRowContext(ctx, q, args...)
+}
+
+// BenchmarkInspectDiff times what a diff against a live database costs
+// retort — connect, Inspect, diff.Compare against the desired schema (an
+// equal copy, so the diff walks everything and finds nothing), disconnect
+// — against pg_dump --schema-only of the same database (a process that
+// connects, reads the catalog and prints it), alternately in the same
+// iterations. It reports x-pg_dump (target ≤ 1.5), the medians, and the
+// number of queries one Inspect issues.
+func BenchmarkInspectDiff(b *testing.B) {
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		b.Skip("pg_dump is not installed")
+	}
+	url := testdb.Postgres(b)
+	db := open(b, url)
+	load(b, db, postgres.Schema(*tables))
+	if _, err := db.Exec("ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	d := pg.New()
+	c := &counter{Querier: db}
+	first, err := d.Inspect(ctx, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fks := 0
+	for _, t := range first.Tables {
+		fks += len(t.ForeignKeys)
+	}
+	if len(first.Tables) != *tables || fks != 2**tables {
+		b.Fatalf("inspected %d tables and %d foreign keys, want %d and %d", len(first.Tables), fks, *tables, 2**tables)
+	}
+	// The desired schema: a deep copy, so that Compare compares every field.
+	var desired schema.Schema
+	js, _ := json.Marshal(first)
+	if err := json.Unmarshal(js, &desired); err != nil {
+		b.Fatal(err)
+	}
+
+	var retort, dump []time.Duration
+	for i := 0; i < b.N; i++ {
+		run := func() {
+			start := time.Now()
+			conn, err := sql.Open("pgx", url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := d.Inspect(ctx, conn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if changes := diff.Compare(s, &desired); len(changes) > 0 {
+				b.Fatalf("spurious diff: %v", diff.Describe(changes))
+			}
+			conn.Close()
+			retort = append(retort, time.Since(start))
+		}
+		baseline := func() {
+			b.StopTimer()
+			start := time.Now()
+			cmd := exec.Command("pg_dump", "--schema-only", "--dbname", url)
+			var stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("pg_dump: %v\n%s", err, stderr.String())
+			}
+			dump = append(dump, time.Since(start))
+			b.StartTimer()
+		}
+		if i%2 == 0 {
+			run()
+			baseline()
+		} else {
+			baseline()
+			run()
+		}
+	}
+	b.ReportMetric(float64(median(retort))/float64(median(dump)), "x-pg_dump")
+	b.ReportMetric(ms(median(retort)), "retort-ms")
+	b.ReportMetric(ms(median(dump)), "pg_dump-ms")
+	b.ReportMetric(float64(c.n), "queries")
+	b.ReportMetric(0, "ns/op")
+}
+
+// writer inserts into table in a loop on a connection of its own and
+// records when each insert started and how long it took.
+type writer struct {
+	mu      sync.Mutex
+	samples []sample
+	stop    chan struct{}
+	done    chan error
+}
+
+type sample struct {
+	at  time.Time
+	dur time.Duration
+}
+
+func startWriter(db *sql.DB, insert string) *writer {
+	w := &writer{stop: make(chan struct{}), done: make(chan error, 1)}
+	go func() {
+		ctx := context.Background()
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			w.done <- err
+			return
+		}
+		defer conn.Close()
+		for i := 0; ; i++ {
+			select {
+			case <-w.stop:
+				w.done <- nil
+				return
+			default:
+			}
+			start := time.Now()
+			if _, err := conn.ExecContext(ctx, insert, 1+i%1000); err != nil {
+				w.done <- err
+				return
+			}
+			w.mu.Lock()
+			w.samples = append(w.samples, sample{at: start, dur: time.Since(start)})
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+// stall returns the longest insert that overlapped [from, to], and how many
+// inserts completed within it.
+func (w *writer) stall(from, to time.Time) (longest time.Duration, n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range w.samples {
+		end := s.at.Add(s.dur)
+		if end.Before(from) || s.at.After(to) {
+			continue
+		}
+		n++
+		longest = max(longest, s.dur)
+	}
+	return longest, n
+}
+
+func (w *writer) halt() error {
+	close(w.stop)
+	return <-w.done
+}
+
+// BenchmarkFKStall recreates the foreign key of a child table of -rows rows
+// (notes.author_id → users.id) while one writer inserts into the child and
+// another into the parent, alternately with retort's plan (orphan check,
+// DROP + ADD … NOT VALID, commit, VALIDATE) and with the plain
+// "DROP CONSTRAINT; ADD CONSTRAINT" in one transaction that most tools
+// emit. Each iteration flips ON DELETE between NO ACTION and CASCADE once
+// each way. It reports the longest insert stall of each (medians over the
+// iterations): child-retort-ms (target < 100), child-naive-ms, and
+// x-shorter (naive over retort; target ≥ 10), and the same for the parent;
+// child-quiet-ms is the longest insert over 400 ms without any change, the
+// noise floor.
+func BenchmarkFKStall(b *testing.B) {
+	url := testdb.Postgres(b)
+	db := open(b, url)
+	ctx := context.Background()
+	setup := time.Now()
+	load(b, db, fmt.Sprintf(`
+CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL);
+CREATE SEQUENCE user_ids START 100000;
+CREATE TABLE notes (id bigserial PRIMARY KEY, author_id integer, body text);
+INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 1000) g;
+INSERT INTO notes (author_id, body) SELECT 1 + g %% 1000, 'note ' || g FROM generate_series(1, %d) g;
+ALTER TABLE notes ADD CONSTRAINT notes_author_id_fkey FOREIGN KEY (author_id) REFERENCES users (id);`, *rows))
+	if _, err := db.Exec("VACUUM ANALYZE notes"); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("setup: %d child rows in %v", *rows, time.Since(setup).Round(time.Millisecond))
+
+	d := pg.New()
+	// want returns the database's schema with ON DELETE set as asked.
+	want := func(cascade bool) *schema.Schema {
+		s, err := d.Inspect(ctx, db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		notes, _ := s.Table("notes")
+		fk := *notes.ForeignKeys[0]
+		fk.OnDelete = schema.NoAction
+		if cascade {
+			fk.OnDelete = schema.Cascade
+		}
+		notes.ForeignKeys = []*schema.ForeignKey{&fk}
+		return s
+	}
+	retortWay := func(cascade bool) {
+		current, err := d.Inspect(ctx, db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		desired := want(cascade)
+		p, err := d.Plan(ctx, current, desired, diff.Compare(current, desired))
+		if err != nil {
+			b.Fatal(err)
+		}
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		if err := dialect.Apply(ctx, d, conn, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	naiveWay := func(cascade bool) {
+		action := ""
+		if cascade {
+			action = " ON DELETE CASCADE"
+		}
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		for _, s := range []string{"BEGIN",
+			"ALTER TABLE notes DROP CONSTRAINT notes_author_id_fkey",
+			"ALTER TABLE notes ADD CONSTRAINT notes_author_id_fkey FOREIGN KEY (author_id) REFERENCES users (id)" + action,
+			"COMMIT"} {
+			if _, err := conn.ExecContext(ctx, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+
+	child := startWriter(db, "INSERT INTO notes (author_id, body) VALUES ($1, 'written during the change')")
+	parent := startWriter(db, "INSERT INTO users (id, name) VALUES (nextval('user_ids'), 'x' || $1::int)")
+	// The noise floor: the longest insert while nothing else happens, over
+	// a window as long as retort's whole change.
+	time.Sleep(200 * time.Millisecond)
+	quietFrom := time.Now()
+	time.Sleep(400 * time.Millisecond)
+	quiet, _ := child.stall(quietFrom, time.Now())
+	var (
+		cr, cn, pr, pn []time.Duration
+		tr, tn         []time.Duration
+		cascade        bool
+	)
+	measure := func(fn func(bool), c, p, took *[]time.Duration) {
+		cascade = !cascade
+		start := time.Now()
+		fn(cascade)
+		end := time.Now()
+		time.Sleep(50 * time.Millisecond)
+		cs, _ := child.stall(start, end)
+		ps, _ := parent.stall(start, end)
+		*c = append(*c, cs)
+		*p = append(*p, ps)
+		*took = append(*took, end.Sub(start))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			measure(retortWay, &cr, &pr, &tr)
+			measure(naiveWay, &cn, &pn, &tn)
+			measure(retortWay, &cr, &pr, &tr)
+			measure(naiveWay, &cn, &pn, &tn)
+		} else {
+			measure(naiveWay, &cn, &pn, &tn)
+			measure(retortWay, &cr, &pr, &tr)
+			measure(naiveWay, &cn, &pn, &tn)
+			measure(retortWay, &cr, &pr, &tr)
+		}
+	}
+	b.StopTimer()
+	if err := child.halt(); err != nil {
+		b.Fatal(err)
+	}
+	if err := parent.halt(); err != nil {
+		b.Fatal(err)
+	}
+	var rowsAfter int
+	if err := db.QueryRow("SELECT count(*) FROM notes").Scan(&rowsAfter); err != nil {
+		b.Fatal(err)
+	}
+	if rowsAfter < *rows {
+		b.Fatalf("notes lost rows: %d < %d", rowsAfter, *rows)
+	}
+	b.ReportMetric(ms(quiet), "child-quiet-ms")
+	b.ReportMetric(ms(median(cr)), "child-retort-ms")
+	b.ReportMetric(ms(median(cn)), "child-naive-ms")
+	b.ReportMetric(float64(median(cn))/float64(median(cr)), "x-shorter")
+	b.ReportMetric(ms(median(pr)), "parent-retort-ms")
+	b.ReportMetric(ms(median(pn)), "parent-naive-ms")
+	b.ReportMetric(ms(median(tr)), "total-retort-ms")
+	b.ReportMetric(ms(median(tn)), "total-naive-ms")
+	b.ReportMetric(0, "ns/op")
+}

@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/retortdb/retort/schema"
+)
+
+// orphanCheck returns a DO block that counts the rows of table that fk
+// would reject (child values with no parent row; under MATCH FULL also
+// keys that are only partly NULL) and, if there are any, raises
+// foreign_key_violation with the count and up to five example keys. It is
+// plain SQL, so it works in migration files and in offline scripts.
+func orphanCheck(table string, fk *schema.ForeignKey) string {
+	var notNull, join, keys []string
+	for i, c := range fk.Columns {
+		notNull = append(notNull, "c."+quote(c)+" IS NOT NULL")
+		join = append(join, "p."+quote(fk.RefColumns[i])+" = c."+quote(c))
+		keys = append(keys, "c."+quote(c)+"::text")
+	}
+	missing := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s p WHERE %s)", qualified(fk.RefSchema, fk.RefTable), strings.Join(join, " AND "))
+	cond := strings.Join(notNull, " AND ") + "\n      AND " + missing
+	if strings.EqualFold(fk.Match, "FULL") && len(fk.Columns) > 1 {
+		cols := make([]string, len(fk.Columns))
+		for i, c := range fk.Columns {
+			cols[i] = "c." + quote(c)
+		}
+		cond = fmt.Sprintf("(%s)\n      OR num_nulls(%s) NOT IN (0, %d)", strings.Replace(cond, "\n      AND ", " AND ", 1),
+			strings.Join(cols, ", "), len(cols))
+	}
+	from := qualified("", table) + " c"
+	target := fk.RefTable
+	if fk.RefSchema != "" {
+		target = fk.RefSchema + "." + fk.RefTable
+	}
+	esc := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+	cols := esc(strings.Join(fk.Columns, ", "))
+	msg := "retort: % row(s) of " + esc(table) + " reference no row of " + esc(target) +
+		", so foreign key " + esc(fk.Name) + " (" + cols + ") cannot be added; e.g. (" + cols + ") = %"
+	body := fmt.Sprintf(`DECLARE
+  n bigint;
+  examples text;
+BEGIN
+  SELECT count(*) INTO n FROM %[1]s
+    WHERE %[2]s;
+  IF n > 0 THEN
+    SELECT string_agg('(' || k || ')', ', ') INTO examples FROM (
+      SELECT concat_ws(', ', %[3]s) AS k FROM %[1]s
+      WHERE %[2]s
+      LIMIT 5) e;
+    RAISE EXCEPTION %[4]s, n, examples
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'delete those rows or add their parents, then run the migration again';
+  END IF;
+END`, from, cond, strings.Join(keys, ", "), literal(msg))
+	tag := "$retort$"
+	for i := 1; strings.Contains(body, tag); i++ {
+		tag = fmt.Sprintf("$retort%d$", i)
+	}
+	return "DO " + tag + "\n" + body + "\n" + tag
+}
+
+// orphanComment is the comment above an orphan check in a plan.
+func orphanComment(table string, fk *schema.ForeignKey) string {
+	target := fk.RefTable
+	if fk.RefSchema != "" {
+		target = fk.RefSchema + "." + target
+	}
+	return fmt.Sprintf("%s: rows of %s without a parent in %s stop the migration here", fk.Name, table, target)
+}

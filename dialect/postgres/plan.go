@@ -1,0 +1,496 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/sqltok"
+	"github.com/retortdb/retort/schema"
+)
+
+// Plan turns changes into PostgreSQL statements, all of them native
+// ALTERs. The plan is one transaction, followed by a second one (a
+// "-- retort:commit" boundary in migration files) when foreign keys are
+// added to tables that already exist:
+//
+//  1. new enum labels (ALTER TYPE … ADD VALUE), committed before anything
+//     can use them;
+//  2. orphan checks for the foreign keys to add whose columns exist already:
+//     a DO block that counts the child rows without a parent and raises
+//     foreign_key_violation with the count and example keys, before any
+//     lock is taken;
+//  3. dropped triggers and views, and the views that read a column whose
+//     type changes (recreated in 7); dropped foreign keys, including those
+//     whose referenced key is dropped and recreated; dropped tables,
+//     children first;
+//  4. new enum types and sequences; new tables, parents first, with their
+//     foreign keys inline when the referenced key exists already;
+//  5. changed tables: DROP/ADD COLUMN, ALTER COLUMN (TYPE … USING, [SET|DROP]
+//     NOT NULL, DEFAULT, identity, serial), primary keys, UNIQUE, CHECK,
+//     indexes, comments;
+//  6. dropped sequences and types;
+//  7. new and redefined views (after the views they read) and triggers;
+//  8. foreign keys: on a new table a plain ADD CONSTRAINT; on an existing
+//     table ADD CONSTRAINT … NOT VALID — for a changed key in the same
+//     statement as its DROP CONSTRAINT — which holds its lock for
+//     milliseconds; then COMMIT, and VALIDATE CONSTRAINT in the next
+//     transaction, which scans the table without blocking writers.
+//
+// With WithConcurrentIndexes, indexes of existing tables are created and
+// dropped CONCURRENTLY after all that, each as a step outside any
+// transaction.
+func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []diff.Change) (*dialect.Plan, error) {
+	p := &planner{d: d, n: namer{d: d}, from: from, to: to}
+	if err := p.run(changes); err != nil {
+		return nil, err
+	}
+	return p.result(), nil
+}
+
+type planner struct {
+	d        *Dialect
+	n        namer
+	from, to *schema.Schema
+
+	enumValues []dialect.Step // 1
+	early      []dialect.Step // 2
+	drops      []dialect.Step // 3
+	creates    []dialect.Step // 4
+	modifies   []dialect.Step // 5
+	removes    []dialect.Step // 6
+	views      []dialect.Step // 7
+	fks        []dialect.Step // 8, first transaction
+	validates  []dialect.Step // 8, second transaction
+	concurrent []dialect.Step
+
+	created    map[string]bool // tables created by the plan
+	done       map[string]bool // tables created by the steps so far
+	dropKeys   map[string][][]string
+	typeTables map[string]bool // tables whose column types change
+	oldEnums   []string        // renamed enum types to drop at the end
+}
+
+func (p *planner) result() *dialect.Plan {
+	var steps []dialect.Step
+	if len(p.enumValues) > 0 {
+		steps = append(steps, p.enumValues...)
+	}
+	main := slices.Concat(p.early, p.drops, p.creates, p.modifies, p.removes, p.views, p.fks)
+	if len(steps) > 0 && len(main)+len(p.validates) > 0 {
+		steps[len(steps)-1].Commit = true
+	}
+	steps = append(steps, main...)
+	if len(p.validates) > 0 && len(steps) > 0 {
+		steps[len(steps)-1].Commit = true
+	}
+	steps = append(steps, p.validates...)
+	steps = append(steps, p.concurrent...)
+	return &dialect.Plan{Steps: steps}
+}
+
+func alter(table string) string { return "ALTER TABLE " + quote(table) + " " }
+
+func (p *planner) run(changes []diff.Change) error {
+	p.created = map[string]bool{}
+	p.done = map[string]bool{}
+	p.dropKeys = map[string][][]string{}
+	p.typeTables = map[string]bool{}
+
+	var (
+		dropViews, addViews []*schema.View
+		addTables, dropTabs []*schema.Table
+		mods                []*diff.ModifyTable
+	)
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *diff.DropView:
+			dropViews = append(dropViews, c.V)
+		case *diff.AddView:
+			addViews = append(addViews, c.V)
+		case *diff.AddTable:
+			addTables = append(addTables, c.T)
+			p.created[c.T.Name] = true
+		case *diff.DropTable:
+			dropTabs = append(dropTabs, c.T)
+		case *diff.ModifyTable:
+			mods = append(mods, c)
+			p.scanKeys(c)
+		}
+	}
+
+	// Enum labels and types first: columns may use them.
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *diff.AddEnum:
+			p.creates = append(p.creates, dialect.Step{SQL: createEnum(c.E)})
+		case *diff.ModifyEnum:
+			p.modifyEnum(c)
+		case *diff.AddSequence:
+			p.creates = append(p.creates, dialect.Step{SQL: createSequence(c.S)})
+		case *diff.ModifySequence:
+			p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+		}
+	}
+
+	// Triggers and views that go away, and those that read a table whose
+	// column types change (PostgreSQL refuses to change the type of a
+	// column a view uses).
+	for _, c := range changes {
+		if c, ok := c.(*diff.DropTrigger); ok {
+			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
+		}
+	}
+	dependents := p.dependentViews(dropViews)
+	dropped := map[string]bool{}
+	for _, v := range dropViews {
+		dropped[v.Name] = true
+	}
+	for i := len(p.from.Views) - 1; i >= 0; i-- {
+		v := p.from.Views[i]
+		switch {
+		case dropped[v.Name]:
+			p.drops = append(p.drops, dialect.Step{SQL: dropView(v)})
+		case dependents[v.Name]:
+			p.drops = append(p.drops, dialect.Step{SQL: dropView(v),
+				Comment: "reads a column whose type changes; recreated below"})
+		}
+	}
+	for _, v := range dropViews { // views the inspected order does not know
+		if _, ok := p.from.View(v.Name); !ok {
+			p.drops = append(p.drops, dialect.Step{SQL: dropView(v)})
+		}
+	}
+
+	// Foreign keys, then the tables that go away (children first).
+	p.planForeignKeys(mods, dropTabs)
+	for _, t := range dropTabs {
+		p.drops = append(p.drops, dialect.Step{SQL: "DROP TABLE " + quote(t.Name), Destructive: true})
+	}
+
+	// New tables, parents first (Compare's order).
+	for _, t := range addTables {
+		p.addTable(t)
+	}
+	for _, mt := range mods {
+		if err := p.modifyTable(mt); err != nil {
+			return err
+		}
+	}
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *diff.DropSequence:
+			p.removes = append(p.removes, dialect.Step{SQL: "DROP SEQUENCE " + quote(c.S.Name)})
+		case *diff.DropEnum:
+			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.E.Name)})
+		}
+	}
+	for _, name := range p.oldEnums {
+		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(name)})
+	}
+
+	// Views in the desired schema's order (views after the views they read).
+	add := map[string]bool{}
+	for _, v := range addViews {
+		add[v.Name] = true
+	}
+	for n := range dependents {
+		add[n] = true
+	}
+	for _, v := range p.to.Views {
+		if add[v.Name] {
+			p.views = append(p.views, dialect.Step{SQL: v.Def})
+			delete(add, v.Name)
+		}
+	}
+	for _, v := range addViews {
+		if add[v.Name] {
+			p.views = append(p.views, dialect.Step{SQL: v.Def})
+		}
+	}
+	for _, c := range changes {
+		if c, ok := c.(*diff.AddTrigger); ok {
+			p.views = append(p.views, dialect.Step{SQL: c.T.Def})
+		}
+	}
+	return nil
+}
+
+// scanKeys records the keys (primary keys and unique indexes) a modified
+// table loses, and whether its column types change.
+func (p *planner) scanKeys(mt *diff.ModifyTable) {
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.ModifyPrimaryKey:
+			if c.From != nil {
+				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], c.From.Columns)
+			}
+		case *diff.DropIndex:
+			if cols, ok := c.I.Columns(); ok && c.I.Unique {
+				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], cols)
+			}
+		case *diff.ModifyColumn:
+			if c.What&(diff.ChangeType|diff.ChangeCollation|diff.ChangeGenerated) != 0 {
+				p.typeTables[mt.From.Name] = true
+			}
+		}
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// keyDropped reports whether the key of table on cols is dropped by the plan.
+func (p *planner) keyDropped(table string, cols []string) bool {
+	for _, k := range p.dropKeys[table] {
+		if sameSet(k, cols) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyExists reports whether table has, before the plan, a primary key or
+// unique index on exactly cols that the plan keeps.
+func (p *planner) keyExists(table string, cols []string) bool {
+	t, ok := p.from.Table(table)
+	if !ok || t.Name != table || p.keyDropped(table, cols) {
+		return false
+	}
+	if t.PrimaryKey != nil && sameSet(t.PrimaryKey.Columns, cols) {
+		return true
+	}
+	for _, ix := range t.Indexes {
+		if c, ok := ix.Columns(); ok && ix.Unique && ix.Where == "" && sameSet(c, cols) {
+			return true
+		}
+	}
+	return false
+}
+
+// dependentViews returns the names of the views of the current schema
+// that the diff keeps but that must be dropped and recreated around a
+// column type change: those that name a table whose column types change,
+// or another such view.
+func (p *planner) dependentViews(dropViews []*schema.View) map[string]bool {
+	out := map[string]bool{}
+	if len(p.typeTables) == 0 {
+		return out
+	}
+	names := map[string]bool{}
+	for t := range p.typeTables {
+		names[strings.ToLower(t)] = true
+	}
+	dropped := map[string]bool{}
+	for _, v := range dropViews {
+		dropped[v.Name] = true
+		names[strings.ToLower(v.Name)] = true
+	}
+	for grew := true; grew; {
+		grew = false
+		for _, v := range p.from.Views {
+			if out[v.Name] || dropped[v.Name] {
+				continue
+			}
+			if mentions(v.Def, names) {
+				out[v.Name] = true
+				names[strings.ToLower(v.Name)] = true
+				grew = true
+			}
+		}
+	}
+	return out
+}
+
+// mentions reports whether the SQL text src names any of names (lower
+// case) as an identifier.
+func mentions(src string, names map[string]bool) bool {
+	for _, t := range sqltok.Tokenize(src, sqltok.Options{DollarQuotes: true}) {
+		if t.Kind != sqltok.Word && t.Kind != sqltok.QuotedIdent {
+			continue
+		}
+		if name, ok := t.Ident(); ok && names[strings.ToLower(name)] {
+			return true
+		}
+	}
+	return false
+}
+
+// fkAdd is a foreign key to add to an existing table, possibly replacing
+// the constraint named drop in the same statement.
+type fkAdd struct {
+	table   string
+	fk      *schema.ForeignKey
+	drop    string
+	comment string
+}
+
+// describe returns the summary line of one change to table t.
+func describe(t *schema.Table, c diff.Change) string {
+	lines := diff.Describe([]diff.Change{&diff.ModifyTable{From: t, To: t, Changes: []diff.Change{c}}})
+	return strings.Join(lines, "\n")
+}
+
+// planForeignKeys plans the foreign keys that the modified and dropped
+// tables lose, and those the modified tables gain or change.
+func (p *planner) planForeignKeys(mods []*diff.ModifyTable, dropTabs []*schema.Table) {
+	var adds []fkAdd
+	touched := map[string]bool{} // table\x00constraint
+	for _, mt := range mods {
+		named := p.n.named(mt.To)
+		for _, c := range mt.Changes {
+			switch c := c.(type) {
+			case *diff.DropForeignKey:
+				touched[mt.To.Name+"\x00"+c.FK.Name] = true
+				p.drops = append(p.drops, dialect.Step{SQL: alter(mt.From.Name) + "DROP CONSTRAINT " + quote(c.FK.Name)})
+			case *diff.AddForeignKey:
+				fk := namedFK(mt.To, named, c.FK)
+				touched[mt.To.Name+"\x00"+fk.Name] = true
+				adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, comment: describe(mt.To, c)})
+			case *diff.ModifyForeignKey:
+				touched[mt.To.Name+"\x00"+c.From.Name] = true
+				fk := namedFK(mt.To, named, c.To)
+				touched[mt.To.Name+"\x00"+fk.Name] = true
+				switch {
+				case c.What == diff.ChangeName:
+					p.modifies = append(p.modifies, dialect.Step{SQL: alter(mt.To.Name) + "RENAME CONSTRAINT " + quote(c.From.Name) + " TO " + quote(fk.Name)})
+				case c.What == diff.ChangeValidated:
+					p.validates = append(p.validates,
+						dialect.Step{SQL: orphanCheck(mt.To.Name, fk), Comment: orphanComment(mt.To.Name, fk)},
+						dialect.Step{SQL: alter(mt.To.Name) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
+				case p.keyDropped(fk.RefTable, fk.RefColumns) && fk.RefSchema == "":
+					p.drops = append(p.drops, dialect.Step{SQL: alter(mt.From.Name) + "DROP CONSTRAINT " + quote(c.From.Name)})
+					adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, comment: describe(mt.To, c)})
+				default:
+					adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, drop: c.From.Name, comment: describe(mt.To, c)})
+				}
+			}
+		}
+	}
+	// Keys that stay but whose referenced key is dropped and recreated.
+	for _, t := range p.to.Tables {
+		if p.created[t.Name] || len(p.dropKeys) == 0 {
+			continue
+		}
+		for _, fk := range p.n.named(t).ForeignKeys {
+			if touched[t.Name+"\x00"+fk.Name] || fk.RefSchema != "" || !p.keyDropped(fk.RefTable, fk.RefColumns) {
+				continue
+			}
+			p.drops = append(p.drops, dialect.Step{SQL: alter(t.Name) + "DROP CONSTRAINT " + quote(fk.Name),
+				Comment: fmt.Sprintf("the key it references, %s (%s), is recreated; so is it, below", fk.RefTable, strings.Join(fk.RefColumns, ", "))})
+			adds = append(adds, fkAdd{table: t.Name, fk: fk})
+		}
+	}
+	// Tables that are dropped lose the keys that point at tables dropped
+	// before them (a cycle among dropped tables).
+	order := map[string]int{}
+	for i, t := range dropTabs {
+		order[t.Name] = i
+	}
+	for i, t := range dropTabs {
+		for _, fk := range t.ForeignKeys {
+			if j, ok := order[fk.RefTable]; ok && fk.RefSchema == "" && j < i {
+				p.drops = append(p.drops, dialect.Step{SQL: alter(t.Name) + "DROP CONSTRAINT " + quote(fk.Name)})
+			}
+		}
+	}
+
+	for _, a := range adds {
+		p.addFK(a)
+	}
+}
+
+// namedFK returns the copy of fk (an element of t.ForeignKeys) in named,
+// the table with every constraint named.
+func namedFK(t, named *schema.Table, fk *schema.ForeignKey) *schema.ForeignKey {
+	if i := slices.Index(t.ForeignKeys, fk); i >= 0 {
+		return named.ForeignKeys[i]
+	}
+	return fk
+}
+
+// addFK adds a foreign key to a table that exists before the plan: NOT
+// VALID in the first transaction after an orphan check, VALIDATE in the
+// second.
+func (p *planner) addFK(a fkAdd) {
+	fk := a.fk
+	sql := alter(a.table)
+	if a.drop != "" {
+		sql += "DROP CONSTRAINT " + quote(a.drop) + ", "
+	}
+	sql += "ADD " + constraintFK(fk) + " NOT VALID"
+	if !fk.NotValid {
+		check := dialect.Step{SQL: orphanCheck(a.table, fk), Comment: orphanComment(a.table, fk)}
+		if p.checkEarly(a) {
+			p.early = append(p.early, check)
+		} else {
+			p.fks = append(p.fks, check)
+		}
+	}
+	p.fks = append(p.fks, dialect.Step{SQL: sql, Comment: a.comment})
+	if !fk.NotValid {
+		p.validates = append(p.validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
+	}
+}
+
+// checkEarly reports whether the orphan check of a can run before the
+// plan changes anything: its columns exist on both sides and keep their
+// types.
+func (p *planner) checkEarly(a fkAdd) bool {
+	has := func(table string, cols []string) bool {
+		t, ok := p.from.Table(table)
+		if !ok || t.Name != table || p.typeTables[table] {
+			return false
+		}
+		for _, c := range cols {
+			if col, ok := t.Column(c); !ok || col.Name != c {
+				return false
+			}
+		}
+		return true
+	}
+	return has(a.table, a.fk.Columns) && (a.fk.RefSchema != "" || has(a.fk.RefTable, a.fk.RefColumns))
+}
+
+func (p *planner) addTable(t *schema.Table) {
+	t = p.n.named(t)
+	var later []dialect.Step
+	p.creates = append(p.creates, dialect.Step{SQL: createTable(t, func(fk *schema.ForeignKey) bool {
+		ready := fk.RefSchema != "" || fk.RefTable == t.Name || p.done[fk.RefTable] ||
+			(!p.created[fk.RefTable] && p.keyExists(fk.RefTable, fk.RefColumns))
+		if !ready {
+			later = append(later, dialect.Step{SQL: alter(t.Name) + "ADD " + constraintFK(fk)})
+		}
+		return ready
+	})})
+	p.done[t.Name] = true
+	for _, ix := range t.Indexes {
+		if !ix.Constraint {
+			p.creates = append(p.creates, dialect.Step{SQL: createIndex(t.Name, ix, false)})
+		}
+	}
+	if t.Comment != "" {
+		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TABLE", quote(t.Name), t.Comment)})
+	}
+	for _, c := range t.Columns {
+		if c.Comment != "" {
+			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment)})
+		}
+	}
+	// A key to a table created later, or to a key the plan adds: the new
+	// table is empty, so a plain ADD CONSTRAINT after the other changes
+	// scans nothing.
+	p.fks = append(later, p.fks...)
+}

@@ -1,0 +1,277 @@
+package postgres
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/schema"
+)
+
+// serialTypes maps the serial pseudo-types to the column type they stand for.
+var serialTypes = map[string]string{"smallserial": "smallint", "serial": "integer", "bigserial": "bigint"}
+
+// baseType returns the real column type of a declared type (serial →
+// integer).
+func baseType(typ string) string {
+	if b, ok := serialTypes[strings.ToLower(typ)]; ok {
+		return b
+	}
+	return typ
+}
+
+func isSerial(typ string) bool {
+	_, ok := serialTypes[strings.ToLower(typ)]
+	return ok
+}
+
+// modifyTable plans the changes of one existing table: drops of checks,
+// indexes and the primary key, then columns, then new keys, checks and
+// indexes. Foreign keys are planned by planForeignKeys.
+func (p *planner) modifyTable(mt *diff.ModifyTable) error {
+	name := mt.To.Name
+	named := p.n.named(mt.To)
+	add := func(s dialect.Step) { p.modifies = append(p.modifies, s) }
+
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.DropCheck:
+			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.C.Name)})
+		case *diff.DropIndex:
+			switch {
+			case c.I.Constraint:
+				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.I.Name)})
+			case p.d.concurrent:
+				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(c.I.Name), NoTx: true})
+			default:
+				add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
+			}
+		case *diff.ModifyPrimaryKey:
+			if c.From != nil {
+				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.From.Name)})
+			}
+		}
+	}
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.DropColumn:
+			add(dialect.Step{SQL: alter(name) + "DROP COLUMN " + quote(c.C.Name), Destructive: true})
+		case *diff.AddColumn:
+			add(dialect.Step{SQL: alter(name) + "ADD COLUMN " + columnDef(c.C)})
+			if c.C.Comment != "" {
+				add(dialect.Step{SQL: commentOn("COLUMN", quote(name)+"."+quote(c.C.Name), c.C.Comment)})
+			}
+		case *diff.ModifyColumn:
+			p.modifyColumn(name, c)
+		}
+	}
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.ModifyPrimaryKey:
+			if c.To != nil {
+				add(dialect.Step{SQL: alter(name) + "ADD " + pkClause(named.PrimaryKey)})
+			}
+		case *diff.ModifyTableOptions:
+			if c.From.Comment != c.To.Comment {
+				add(dialect.Step{SQL: commentOn("TABLE", quote(name), c.To.Comment)})
+			}
+		case *diff.AddCheck:
+			ck := c.C
+			if i := slices.Index(mt.To.Checks, c.C); i >= 0 {
+				ck = named.Checks[i]
+			}
+			add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ck.Name) + " CHECK (" + ck.Expr + ")"})
+		case *diff.AddIndex:
+			ix := c.I
+			if i := slices.Index(mt.To.Indexes, c.I); i >= 0 {
+				ix = named.Indexes[i]
+			}
+			switch {
+			case ix.Constraint && p.d.concurrent:
+				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct}
+				p.concurrent = append(p.concurrent,
+					dialect.Step{SQL: createIndex(name, u, true), NoTx: true},
+					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name), NoTx: true})
+			case ix.Constraint:
+				add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
+			case p.d.concurrent:
+				p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(name, ix, true), NoTx: true})
+			default:
+				add(dialect.Step{SQL: createIndex(name, ix, false)})
+			}
+		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey,
+			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn:
+		default:
+			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
+		}
+	}
+	return nil
+}
+
+// modifyColumn plans one column change as a short series of ALTER TABLE
+// statements, in an order PostgreSQL accepts: defaults and identity that
+// go away first, then the type (with a USING cast), nullability, identity,
+// serial sequences, the new default and the comment.
+func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
+	from, to, what := c.From, c.To, c.What
+	col := quote(to.Name)
+	add := func(sql string) { p.modifies = append(p.modifies, dialect.Step{SQL: sql}) }
+	ac := alter(table) + "ALTER COLUMN " + col + " "
+
+	if what&diff.ChangeGenerated != 0 && to.Generated != nil {
+		// PostgreSQL 15 cannot change a generation expression, nor make a
+		// column generated: the column is dropped and added again.
+		p.modifies = append(p.modifies,
+			dialect.Step{SQL: alter(table) + "DROP COLUMN " + col, Destructive: from.Generated == nil,
+				Comment: "a generated column's expression cannot be altered: the column is dropped and added again"},
+			dialect.Step{SQL: alter(table) + "ADD COLUMN " + columnDef(to)})
+		if to.Comment != "" {
+			add(commentOn("COLUMN", quote(table)+"."+col, to.Comment))
+		}
+		return
+	}
+	typeChanges := (what&diff.ChangeType != 0 && !strings.EqualFold(baseType(from.Type), baseType(to.Type))) ||
+		what&diff.ChangeCollation != 0
+	dropDefault := from.Default != "" &&
+		((what&diff.ChangeDefault != 0 && to.Default == "") || typeChanges || (what&diff.ChangeIdentity != 0 && to.Identity != ""))
+	setDefault := to.Default != "" && (what&diff.ChangeDefault != 0 || dropDefault)
+
+	if dropDefault {
+		add(ac + "DROP DEFAULT")
+	}
+	if what&diff.ChangeIdentity != 0 && from.Identity != "" && to.Identity == "" {
+		add(ac + "DROP IDENTITY")
+	}
+	if what&diff.ChangeGenerated != 0 && from.Generated != nil {
+		add(ac + "DROP EXPRESSION")
+	}
+	fromSerial, toSerial := isSerial(from.Type), isSerial(to.Type)
+	if fromSerial && !toSerial {
+		add(ac + "DROP DEFAULT")
+	}
+	if typeChanges {
+		s := ac + "TYPE " + baseType(to.Type)
+		switch {
+		case to.Collation != "":
+			s += " COLLATE " + quote(to.Collation)
+		case from.Collation != "":
+			s += ` COLLATE "default"`
+		}
+		if !strings.EqualFold(baseType(from.Type), baseType(to.Type)) && to.Generated == nil {
+			s += " USING " + col + "::" + baseType(to.Type)
+		}
+		add(s)
+	}
+	serialSeq := "pg_get_serial_sequence(" + literal(quote(table)) + ", " + literal(to.Name) + ")"
+	switch {
+	case fromSerial && !toSerial:
+		add(doBlock("EXECUTE 'DROP SEQUENCE ' || " + serialSeq + ";"))
+	case fromSerial && toSerial && typeChanges:
+		add(doBlock("EXECUTE 'ALTER SEQUENCE ' || " + serialSeq + " || ' AS " + baseType(to.Type) + "';"))
+	}
+	if what&diff.ChangeNull != 0 {
+		if to.NotNull {
+			add(ac + "SET NOT NULL")
+		} else if to.Identity == "" {
+			add(ac + "DROP NOT NULL")
+		}
+	}
+	if what&diff.ChangeIdentity != 0 && to.Identity != "" {
+		if from.Identity == "" {
+			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY")
+			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", serialSeq, col, quote(table)))
+		} else {
+			add(ac + "SET GENERATED " + to.Identity)
+		}
+	}
+	if toSerial && !fromSerial {
+		seq := objectName(table, to.Name, "seq")
+		add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
+		add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
+		add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
+	}
+	if setDefault {
+		add(ac + "SET DEFAULT " + to.Default)
+	}
+	if what&diff.ChangeComment != 0 {
+		add(commentOn("COLUMN", quote(table)+"."+col, to.Comment))
+	}
+}
+
+// doBlock wraps PL/pgSQL statements in an anonymous DO block.
+func doBlock(body string) string {
+	return "DO $retort$ BEGIN " + body + " END $retort$"
+}
+
+// modifyEnum adds the new labels of an enum with ALTER TYPE … ADD VALUE
+// when the old labels keep their order; otherwise it creates the type
+// anew under its name and converts the columns that use it through text.
+func (p *planner) modifyEnum(c *diff.ModifyEnum) {
+	if subsequence(c.From.Values, c.To.Values) {
+		placed := map[string]bool{}
+		for _, v := range c.From.Values {
+			placed[v] = true
+		}
+		for i, v := range c.To.Values {
+			if placed[v] {
+				continue
+			}
+			pos := ""
+			if i > 0 {
+				pos = " AFTER " + literal(c.To.Values[i-1])
+			} else if j := slices.IndexFunc(c.To.Values, func(s string) bool { return placed[s] }); j >= 0 {
+				pos = " BEFORE " + literal(c.To.Values[j])
+			}
+			p.enumValues = append(p.enumValues, dialect.Step{SQL: "ALTER TYPE " + quote(c.To.Name) + " ADD VALUE " + literal(v) + pos})
+			placed[v] = true
+		}
+		return
+	}
+	const suffix = "_retort_old"
+	old := clip(c.From.Name, MaxIdentLen-len(suffix)) + suffix
+	p.creates = append(p.creates,
+		dialect.Step{SQL: "ALTER TYPE " + quote(c.From.Name) + " RENAME TO " + quote(old),
+			Comment: fmt.Sprintf("enum %s loses or reorders labels: it is created anew and its columns converted", c.To.Name)},
+		dialect.Step{SQL: createEnum(c.To)})
+	for _, t := range p.to.Tables {
+		ft, ok := p.from.Table(t.Name)
+		if !ok || p.created[t.Name] {
+			continue
+		}
+		for _, col := range t.Columns {
+			fc, ok := ft.Column(col.Name)
+			if !ok || !typeIs(col.Type, c.To.Name) || !typeIs(fc.Type, c.From.Name) {
+				continue
+			}
+			ac := alter(t.Name) + "ALTER COLUMN " + quote(col.Name) + " "
+			if fc.Default != "" {
+				p.creates = append(p.creates, dialect.Step{SQL: ac + "DROP DEFAULT"})
+			}
+			p.creates = append(p.creates, dialect.Step{SQL: ac + "TYPE " + quote(c.To.Name) + " USING " + quote(col.Name) + "::text::" + quote(c.To.Name)})
+			if col.Default != "" {
+				p.creates = append(p.creates, dialect.Step{SQL: ac + "SET DEFAULT " + col.Default})
+			}
+			p.typeTables[t.Name] = true
+		}
+	}
+	p.oldEnums = append(p.oldEnums, old)
+}
+
+// subsequence reports whether every element of a appears in b, in order.
+func subsequence(a, b []string) bool {
+	i := 0
+	for _, x := range b {
+		if i < len(a) && a[i] == x {
+			i++
+		}
+	}
+	return i == len(a)
+}
+
+// typeIs reports whether a column type as format_type prints it names the
+// type name (quoted where it needs quotes).
+func typeIs(colType, name string) bool {
+	return colType == name || colType == quote(name)
+}

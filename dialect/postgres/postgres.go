@@ -1,0 +1,292 @@
+// Package postgres is retort's PostgreSQL engine: inspection of one schema
+// with a fixed number of catalog queries, planning with native ALTERs
+// (foreign keys recreated NOT VALID and validated in a second transaction,
+// after an orphan-row check), the migration envelope (a transaction with a
+// lock_timeout, retried when a lock is not granted in time), a session
+// advisory lock for the migration runner, and scratch databases on the
+// server for loading desired schemas.
+//
+// The package does not import a driver. Programs register one, normally
+// github.com/jackc/pgx/v5/stdlib (driver name "pgx").
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/retortdb/retort/dialect"
+)
+
+// DefaultLockTimeout is the lock_timeout that Transact sets when none is
+// configured: a DDL statement that waits longer than this for a lock
+// (behind a long transaction) fails instead of blocking every writer queued
+// behind it, and the transaction is retried.
+const DefaultLockTimeout = 5 * time.Second
+
+// MaxIdentLen is the longest identifier PostgreSQL keeps (NAMEDATALEN-1
+// bytes); longer ones are truncated.
+const MaxIdentLen = 63
+
+// Dialect is the PostgreSQL engine. Create it with New.
+type Dialect struct {
+	naming           dialect.Naming
+	logger           *slog.Logger
+	driver           string
+	server           string
+	schema           string
+	lockTimeout      time.Duration
+	statementTimeout time.Duration
+	retries          int
+	retryDelay       time.Duration
+	concurrent       bool
+}
+
+// Option configures a Dialect.
+type Option func(*Dialect)
+
+// WithNaming sets the naming convention for constraints retort names.
+// Names are cut to 63 bytes, as PostgreSQL cuts them; a cut name is
+// logged as a warning.
+func WithNaming(n dialect.Naming) Option { return func(d *Dialect) { d.naming = n } }
+
+// WithLogger sets the logger for warnings (truncated names) and for waits
+// on locks.
+func WithLogger(l *slog.Logger) Option {
+	return func(d *Dialect) {
+		if l != nil {
+			d.logger = l
+		}
+	}
+}
+
+// WithDriver sets the database/sql driver name used for scratch databases
+// (default "pgx", as registered by github.com/jackc/pgx/v5/stdlib).
+func WithDriver(name string) Option { return func(d *Dialect) { d.driver = name } }
+
+// WithScratchServer sets the server where Scratch creates its databases,
+// as the URL of any database on it (postgres://user@host:5432/db). Scratch
+// creates retort_scratch_<random> there and drops it afterwards; when the
+// user may not create databases it falls back to a temporary schema in
+// that database and refuses SQL that names another schema.
+func WithScratchServer(url string) Option { return func(d *Dialect) { d.server = url } }
+
+// WithSchema sets the schema retort manages. The default is the first
+// schema of the connection's search_path (current_schema()); a connection
+// whose search_path starts elsewhere is refused by Inspect, since the
+// planned SQL names objects unqualified. Scratch databases use a schema of
+// the same name.
+func WithSchema(name string) Option { return func(d *Dialect) { d.schema = name } }
+
+// WithLockTimeout sets the lock_timeout of every migration transaction
+// (default DefaultLockTimeout); 0 keeps the server's setting.
+func WithLockTimeout(t time.Duration) Option { return func(d *Dialect) { d.lockTimeout = t } }
+
+// WithStatementTimeout sets the statement_timeout of every migration
+// transaction (default: the server's).
+func WithStatementTimeout(t time.Duration) Option {
+	return func(d *Dialect) { d.statementTimeout = t }
+}
+
+// WithRetries sets how many times Transact retries a transaction whose
+// lock_timeout expired (default 3), waiting delay, then twice as long, and
+// so on, in between.
+func WithRetries(n int, delay time.Duration) Option {
+	return func(d *Dialect) { d.retries, d.retryDelay = n, delay }
+}
+
+// WithConcurrentIndexes makes Plan create and drop the indexes of existing
+// tables CONCURRENTLY, as steps outside any transaction, after the others.
+func WithConcurrentIndexes(on bool) Option { return func(d *Dialect) { d.concurrent = on } }
+
+// New returns the PostgreSQL engine.
+func New(opts ...Option) *Dialect {
+	d := &Dialect{
+		naming:      dialect.DefaultNaming(),
+		logger:      slog.New(slog.DiscardHandler),
+		driver:      "pgx",
+		lockTimeout: DefaultLockTimeout,
+		retries:     3,
+		retryDelay:  200 * time.Millisecond,
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.naming.MaxLen == 0 || d.naming.MaxLen > MaxIdentLen {
+		d.naming.MaxLen = MaxIdentLen
+	}
+	return d
+}
+
+// Name returns "postgres".
+func (d *Dialect) Name() string { return "postgres" }
+
+// Quote returns ident as a double-quoted PostgreSQL identifier.
+func (d *Dialect) Quote(ident string) string { return quote(ident) }
+
+func quote(ident string) string {
+	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+}
+
+// qualified returns schema.name quoted, or just name when schema is "".
+func qualified(schema, name string) string {
+	if schema == "" {
+		return quote(name)
+	}
+	return quote(schema) + "." + quote(name)
+}
+
+// literal returns s as a SQL string literal (standard_conforming_strings).
+func literal(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// Envelope returns the statements Transact runs around a migration
+// segment.
+func (d *Dialect) Envelope() (before, after []string) {
+	return append([]string{"BEGIN"}, d.settings()...), []string{"COMMIT"}
+}
+
+func (d *Dialect) settings() []string {
+	var out []string
+	if d.lockTimeout > 0 {
+		out = append(out, "SET LOCAL lock_timeout = "+duration(d.lockTimeout))
+	}
+	if d.statementTimeout > 0 {
+		out = append(out, "SET LOCAL statement_timeout = "+duration(d.statementTimeout))
+	}
+	return out
+}
+
+// duration returns t as a PostgreSQL interval literal: '5s' or '250ms'.
+func duration(t time.Duration) string {
+	ms := t.Milliseconds()
+	if ms < 1 {
+		ms = 1
+	}
+	if ms%1000 == 0 {
+		return fmt.Sprintf("'%ds'", ms/1000)
+	}
+	return fmt.Sprintf("'%dms'", ms)
+}
+
+// LockTimeoutError is a transaction that still could not get its locks
+// within lock_timeout after every retry.
+type LockTimeoutError struct {
+	Attempts int
+	Timeout  time.Duration
+	Err      error
+}
+
+func (e *LockTimeoutError) Error() string {
+	return fmt.Sprintf("postgres: a lock was not granted within lock_timeout %v, %d attempts (another transaction holds it; retry later, or raise the lock timeout): %v",
+		e.Timeout, e.Attempts, e.Err)
+}
+
+// Unwrap returns the last attempt's error.
+func (e *LockTimeoutError) Unwrap() error { return e.Err }
+
+// Transact runs fn in one transaction on conn: BEGIN, SET LOCAL
+// lock_timeout (and statement_timeout), fn, COMMIT. If fn fails the
+// transaction is rolled back and the error returned. If it failed because
+// a lock was not granted within lock_timeout (SQLSTATE 55P03), the whole
+// transaction — fn included — is run again after a pause, up to the
+// configured number of retries: fn must therefore do nothing outside the
+// transaction that cannot be repeated, which holds for the plan and
+// migration runners.
+func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx context.Context, tx dialect.Querier) error) error {
+	delay := d.retryDelay
+	for attempt := 1; ; attempt++ {
+		err := d.attempt(ctx, conn, fn)
+		if err == nil || SQLState(err) != "55P03" {
+			return err
+		}
+		if attempt > d.retries {
+			return &LockTimeoutError{Attempts: attempt, Timeout: d.lockTimeout, Err: err}
+		}
+		d.logger.Warn("postgres: lock_timeout expired, retrying the transaction", "attempt", attempt, "wait", delay, "error", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+func (d *Dialect) attempt(ctx context.Context, conn *sql.Conn, fn func(context.Context, dialect.Querier) error) (err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+				err = fmt.Errorf("postgres: rollback: %w", rerr)
+			}
+		}
+	}()
+	for _, s := range d.settings() {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("postgres: %s: %w", s, err)
+		}
+	}
+	if err := fn(ctx, conn); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// SQLState returns the SQLSTATE code of a PostgreSQL error in err's chain
+// ("" if there is none). It works with any driver whose errors have a
+// SQLState() string method, as pgx's *pgconn.PgError does.
+func SQLState(err error) string {
+	var s interface{ SQLState() string }
+	if errors.As(err, &s) {
+		return s.SQLState()
+	}
+	return ""
+}
+
+// Lock takes the session-level advisory lock named key (hashed together
+// with the current schema, so that two schemas of one database migrate
+// independently) on conn, waiting until it is free or ctx ends. unlock
+// releases it.
+func (d *Dialect) Lock(ctx context.Context, conn *sql.Conn, key string) (unlock func() error, err error) {
+	const k = `hashtext(current_schema() || '.' || $1)`
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(`+k+`)`, key).Scan(&got); err != nil {
+		return nil, fmt.Errorf("postgres: advisory lock: %w", err)
+	}
+	if !got {
+		var holder sql.NullInt64
+		_ = conn.QueryRowContext(ctx, `SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+			AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND l.objid = (`+k+`)::oid LIMIT 1`, key).Scan(&holder)
+		d.logger.Info("postgres: waiting for the migration lock", "key", key, "held_by_pid", holder.Int64)
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+k+`)`, key); err != nil {
+			return nil, fmt.Errorf("postgres: wait for the migration lock (held by backend %d): %w", holder.Int64, err)
+		}
+	}
+	return func() error {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+k+`)`, key)
+		return err
+	}, nil
+}
+
+var (
+	_ dialect.Dialect   = (*Dialect)(nil)
+	_ dialect.Locker    = (*Dialect)(nil)
+	_ dialect.Scratcher = (*Dialect)(nil)
+)
