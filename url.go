@@ -58,8 +58,20 @@ func ParseURL(raw string) (*Target, error) {
 			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 		return &Target{Dialect: "sqlite", DSN: dsn, Path: path, Redacted: red}, nil
 	case "postgres", "postgresql":
-		if _, err := url.Parse(raw); err != nil {
+		u, err := url.Parse(raw)
+		if err != nil {
 			return nil, &URLError{URL: red, Msg: "malformed postgres url"}
+		}
+		// ?schema=app selects the schema retort manages: it becomes the
+		// first schema of the search path.
+		if q := u.Query(); q.Get("schema") != "" {
+			if q.Get("search_path") != "" {
+				return nil, &URLError{URL: red, Msg: "give either schema= or search_path=, not both"}
+			}
+			q.Set("search_path", q.Get("schema"))
+			q.Del("schema")
+			u.RawQuery = q.Encode()
+			raw = u.String()
 		}
 		return &Target{Dialect: "postgres", DSN: raw, Redacted: red}, nil
 	case "mysql", "mariadb":

@@ -18,6 +18,7 @@ func TestParseURL(t *testing.T) {
 			dsn: "file:my%20dir/app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"},
 		{name: "postgres", raw: "postgres://u:p@h:5432/db?sslmode=disable", dialect: "postgres", dsn: "postgres://u:p@h:5432/db?sslmode=disable"},
 		{name: "postgresql", raw: "postgresql://h/db", dialect: "postgres", dsn: "postgresql://h/db"},
+		{name: "postgres schema", raw: "postgres://h/db?schema=app&sslmode=disable", dialect: "postgres", dsn: "postgres://h/db?search_path=app&sslmode=disable"},
 		{name: "mysql", raw: "mysql://root:pw@127.0.0.1:3306/test", dialect: "mysql", dsn: "root:pw@tcp(127.0.0.1:3306)/test?parseTime=true"},
 		{name: "mariadb default port", raw: "mariadb://root@db/app", dialect: "mysql", dsn: "root@tcp(db:3306)/app?parseTime=true"},
 	}

@@ -93,20 +93,45 @@ func (p *Plan) Format() string {
 	return b.String()
 }
 
-// FormatEnveloped is Format wrapped in the envelope of d, i.e. exactly the
-// SQL that applying the plan runs.
+// FormatEnveloped is the plan wrapped in the envelope of d, i.e. exactly the
+// SQL that applying the plan runs: each segment in an envelope of its own.
 func FormatEnveloped(d Dialect, p *Plan) string {
 	if p.Empty() {
 		return ""
 	}
 	before, after := d.Envelope()
 	var b strings.Builder
-	for _, s := range before {
-		fmt.Fprintf(&b, "%s;\n", s)
+	lines := func(stmts []string) {
+		for _, s := range stmts {
+			fmt.Fprintf(&b, "%s;\n", s)
+		}
 	}
-	b.WriteString(p.Format())
-	for _, s := range after {
-		fmt.Fprintf(&b, "%s;\n", s)
+	// As Apply runs it: one envelope per segment (a step marked Commit ends
+	// one), NoTx steps outside any.
+	open := false
+	for _, s := range p.Steps {
+		if s.NoTx {
+			if open {
+				lines(after)
+				open = false
+			}
+			writeStep(&b, s)
+			continue
+		}
+		if !open {
+			lines(before)
+			open = true
+		}
+		commit := s.Commit
+		s.Commit = false // the envelope's end marks it
+		writeStep(&b, s)
+		if commit {
+			lines(after)
+			open = false
+		}
+	}
+	if open {
+		lines(after)
 	}
 	return b.String()
 }
