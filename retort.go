@@ -47,6 +47,10 @@ type config struct {
 	mustExist bool
 	devURL    string
 
+	// concurrentIndexes builds indexes on existing tables CONCURRENTLY
+	// (PostgreSQL), outside a transaction.
+	concurrentIndexes bool
+
 	// Migrator settings.
 	progress     func(migrate.Event)
 	allowChanged bool
@@ -113,6 +117,13 @@ func WithDevURL(rawURL string) Option {
 		c.devURL = rawURL
 		return nil
 	}
+}
+
+// WithConcurrentIndexes makes PostgreSQL plans create indexes on existing
+// tables with CREATE INDEX CONCURRENTLY, outside a transaction, so that
+// writers are not blocked while the index builds. Other engines ignore it.
+func WithConcurrentIndexes() Option {
+	return func(c *config) error { c.concurrentIndexes = true; return nil }
 }
 
 // MustExist makes Open fail when a SQLite database file does not exist,
@@ -202,6 +213,9 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		opts := []postgres.Option{postgres.WithNaming(cfg.naming), postgres.WithLogger(cfg.logger), postgres.WithScratchServer(server)}
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, postgres.WithLockTimeout(cfg.lockTimeout))
+		}
+		if cfg.concurrentIndexes {
+			opts = append(opts, postgres.WithConcurrentIndexes(true))
 		}
 		return postgres.New(opts...), "pgx", nil
 	}

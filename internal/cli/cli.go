@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
@@ -37,6 +38,8 @@ type Env struct {
 	// Global flags.
 	url, devURL, configPath string
 	asJSON                  bool
+	lockTimeout             time.Duration
+	concurrentIndexes       bool
 	cfg                     *Config
 }
 
@@ -131,6 +134,8 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf.StringVar(&env.devURL, "dev-url", "", "scratch database for loading schemas (default: in-memory SQLite, or a temporary database on the target server)")
 	pf.StringVar(&env.configPath, "config", "retort.toml", "configuration file")
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
+	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long DDL waits for locks held by others (PostgreSQL lock_timeout, SQLite busy timeout); 0 keeps the engine's default")
+	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: create indexes on existing tables CONCURRENTLY, outside a transaction")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(err.Error()) })
 	root.AddCommand(env.initCommand(), env.revisionCommand(), env.upgradeCommand(), env.downgradeCommand(),
 		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
@@ -182,6 +187,12 @@ func (env *Env) options() []retort.Option {
 	opts := []retort.Option{retort.WithLogger(slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))}
 	if len(env.cfg.Exclude) > 0 {
 		opts = append(opts, retort.WithExclude(env.cfg.Exclude...))
+	}
+	if env.lockTimeout > 0 {
+		opts = append(opts, retort.WithLockTimeout(env.lockTimeout))
+	}
+	if env.concurrentIndexes {
+		opts = append(opts, retort.WithConcurrentIndexes())
 	}
 	if dev := env.devURLValue(); dev != "" {
 		opts = append(opts, retort.WithDevURL(dev))
