@@ -370,10 +370,12 @@ type applyConfig struct{ allowDestructive bool }
 // AllowDestructive lets Apply drop tables and columns.
 func AllowDestructive() ApplyOption { return func(c *applyConfig) { c.allowDestructive = true } }
 
-// Apply runs the plan on the database in one transaction, inside the
-// engine's envelope, on a connection of its own. A plan that drops tables or
-// columns is refused with a *DestructiveError unless AllowDestructive is
-// given. On any error nothing is changed.
+// Apply runs the plan on the database inside the engine's envelope, on a
+// connection of its own: in one transaction, or one per segment where the
+// plan has commit boundaries (PostgreSQL validates a new foreign key after
+// adding it NOT VALID). A plan that drops tables or columns is refused with
+// a *DestructiveError unless AllowDestructive is given. On an error the
+// failing transaction is rolled back; on SQLite nothing is changed.
 func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) error {
 	var ac applyConfig
 	for _, o := range opts {
