@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/mysql"
 	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/diff"
@@ -218,6 +219,12 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 			opts = append(opts, postgres.WithConcurrentIndexes(true))
 		}
 		return postgres.New(opts...), "pgx", nil
+	case "mysql":
+		opts := []mysql.Option{mysql.WithNaming(cfg.naming), mysql.WithLogger(cfg.logger), mysql.WithScratchServer(server)}
+		if cfg.lockTimeout > 0 {
+			opts = append(opts, mysql.WithLockTimeout(cfg.lockTimeout))
+		}
+		return mysql.New(opts...), "mysql", nil
 	}
 	return nil, "", fmt.Errorf("the %s engine is not available yet", name)
 }

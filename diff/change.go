@@ -78,7 +78,7 @@ type (
 	// ModifyPrimaryKey changes the primary key (either side may be nil).
 	ModifyPrimaryKey struct{ From, To *schema.PrimaryKey }
 	// ModifyTableOptions changes table options (SQLite WITHOUT ROWID, STRICT;
-	// comments).
+	// MySQL engine, charset and collation; comments).
 	ModifyTableOptions struct{ From, To *schema.Table }
 )
 
@@ -95,6 +95,8 @@ const (
 	ChangeAutoIncrement
 	ChangeComment
 	ChangeIdentity
+	// ChangeOnUpdateExpr: MySQL's ON UPDATE CURRENT_TIMESTAMP.
+	ChangeOnUpdateExpr
 )
 
 // FKChange is a set of foreign key properties that differ.

@@ -115,6 +115,9 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangeIdentity != 0 {
 			parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
 		}
+		if c.What&ChangeOnUpdateExpr != 0 {
+			parts = append(parts, fmt.Sprintf("on update %s → %s", orNone(c.From.OnUpdate), orNone(c.To.OnUpdate)))
+		}
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
@@ -156,10 +159,39 @@ func describeTableChange(t *schema.Table, c Change) string {
 	case *ModifyPrimaryKey:
 		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
 	case *ModifyTableOptions:
+		if c.From.WithoutRowID == c.To.WithoutRowID && c.From.Strict == c.To.Strict {
+			return describeMySQLOptions(c.From, c.To)
+		}
 		return fmt.Sprintf("table options changed (without rowid %t → %t, strict %t → %t)",
 			c.From.WithoutRowID, c.To.WithoutRowID, c.From.Strict, c.To.Strict)
 	}
 	return fmt.Sprintf("%T", c)
+}
+
+// describeMySQLOptions lists the table options (engine, charset,
+// collation, comment) that differ.
+func describeMySQLOptions(from, to *schema.Table) string {
+	var parts []string
+	if !strings.EqualFold(from.Engine, to.Engine) {
+		parts = append(parts, fmt.Sprintf("engine %s → %s", orDefault(from.Engine), orDefault(to.Engine)))
+	}
+	if !strings.EqualFold(from.Charset, to.Charset) {
+		parts = append(parts, fmt.Sprintf("charset %s → %s", orDefault(from.Charset), orDefault(to.Charset)))
+	}
+	if !strings.EqualFold(from.Collation, to.Collation) {
+		parts = append(parts, fmt.Sprintf("collation %s → %s", orDefault(from.Collation), orDefault(to.Collation)))
+	}
+	if from.Comment != to.Comment {
+		parts = append(parts, "comment changed")
+	}
+	return "table options changed (" + strings.Join(parts, ", ") + ")"
+}
+
+func orDefault(s string) string {
+	if s == "" {
+		return "default"
+	}
+	return s
 }
 
 func nullWord(notNull bool) string {

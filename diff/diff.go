@@ -261,7 +261,9 @@ func compareTable(from, to *schema.Table) []Change {
 	if !samePK(from.PrimaryKey, to.PrimaryKey) {
 		out = append(out, &ModifyPrimaryKey{From: from.PrimaryKey, To: to.PrimaryKey})
 	}
-	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment {
+	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment ||
+		!strings.EqualFold(from.Engine, to.Engine) || !strings.EqualFold(from.Charset, to.Charset) ||
+		!strings.EqualFold(from.Collation, to.Collation) {
 		out = append(out, &ModifyTableOptions{From: from, To: to})
 	}
 	out = append(out, adds...)
@@ -295,6 +297,9 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	}
 	if !strings.EqualFold(a.Identity, b.Identity) {
 		w |= ChangeIdentity
+	}
+	if !sameSQL(a.OnUpdate, b.OnUpdate) {
+		w |= ChangeOnUpdateExpr
 	}
 	return w
 }
@@ -343,6 +348,11 @@ func sameIndexIdentity(a, b *schema.Index) bool {
 	if a.Constraint != b.Constraint {
 		return false
 	}
+	// An index the engine keeps for a foreign key is known by its key: the
+	// engine names and renames it at will (MySQL).
+	if a.Implicit && b.Implicit {
+		return sameParts(a.Parts, b.Parts)
+	}
 	if a.Name != "" && b.Name != "" {
 		return strings.EqualFold(a.Name, b.Name)
 	}
@@ -361,7 +371,8 @@ func sameParts(a, b []schema.IndexPart) bool {
 	return slices.EqualFunc(a, b, func(x, y schema.IndexPart) bool {
 		return strings.EqualFold(x.Column, y.Column) && sameSQL(x.Expr, y.Expr) &&
 			x.Desc == y.Desc && strings.EqualFold(x.Collation, y.Collation) &&
-			strings.EqualFold(x.OpClass, y.OpClass) && strings.EqualFold(x.Nulls, y.Nulls)
+			strings.EqualFold(x.OpClass, y.OpClass) && strings.EqualFold(x.Nulls, y.Nulls) &&
+			x.Length == y.Length
 	})
 }
 

@@ -2,7 +2,9 @@ package migrate
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -51,13 +53,21 @@ type Event struct {
 type Result = Event
 
 // StmtError is a migration statement that failed. The migration was rolled
-// back (on engines with transactional DDL) and the version is unchanged.
+// back (on engines with transactional DDL) and the version is unchanged,
+// except for the Done statements before it that were committed and
+// recorded (earlier segments; on MySQL, every earlier statement): the next
+// upgrade resumes after them.
 type StmtError struct {
 	File     string
 	Line     int
 	Stmt     string
 	Revision string
 	Err      error
+	// Number is the statement's 1-based position in its section.
+	Number int
+	// Done is the number of statements of the migration that ran before
+	// it and are recorded as done.
+	Done int
 }
 
 func (e *StmtError) Error() string {
@@ -65,7 +75,14 @@ func (e *StmtError) Error() string {
 	if i := strings.IndexByte(stmt, '\n'); i >= 0 {
 		stmt = stmt[:i] + " …"
 	}
-	return fmt.Sprintf("%s:%d: %v\n  in: %s", e.File, e.Line, e.Err, stmt)
+	msg := fmt.Sprintf("%s:%d: %v\n  in: %s", e.File, e.Line, e.Err, stmt)
+	if e.Number > 0 {
+		msg += fmt.Sprintf("\n  statement %d of %s", e.Number, e.Revision)
+		if e.Done > 0 {
+			msg += fmt.Sprintf("; statements 1-%d ran and are recorded (the schema is partly migrated): fix the file and run upgrade again to resume at statement %d", e.Done, e.Done+1)
+		}
+	}
+	return msg
 }
 
 // Unwrap returns the engine's error.
@@ -121,9 +138,14 @@ func (r *Runner) State(ctx context.Context, q dialect.Querier) ([]Record, error)
 		}
 		// A partly applied migration stopped at a failed statement: its
 		// file is expected to change (the fix), and the run resumes after
-		// the last recorded statement.
-		if rec.Complete() && rec.Checksum != f.Checksum && !r.AllowChanged {
+		// the last recorded statement. The statements that already ran
+		// must stay as they were: their checksum is recorded.
+		switch {
+		case r.AllowChanged:
+		case rec.Complete() && rec.Checksum != f.Checksum:
 			changed = append(changed, f.Name)
+		case !rec.Complete() && rec.Checksum != f.Checksum && rec.Checksum != PrefixChecksum(f.Up, rec.Progress):
+			changed = append(changed, fmt.Sprintf("%s (statements 1-%d, which ran before it failed)", f.Name, rec.Progress))
 		}
 	}
 	if len(changed) > 0 {
@@ -206,6 +228,9 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	if err != nil {
 		return nil, err
 	}
+	if _, partial := Applied(recs); dir == Down && len(partial) > 0 {
+		return nil, r.partialError(partial)
+	}
 	path, err := r.Plan(recs, target, dir)
 	if err != nil {
 		return nil, err
@@ -262,13 +287,19 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 			case dir == Up && recorded && progress >= segStart+len(seg.Statements):
 				return nil // this segment ran before an interruption
 			}
+			n := segStart
 			for _, st := range seg.Statements {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 				if _, err := q.ExecContext(ctx, st.SQL); err != nil {
-					return &StmtError{File: f.Name, Line: st.Line, Stmt: st.SQL, Revision: f.Revision, Err: err}
+					se := &StmtError{File: f.Name, Line: st.Line, Stmt: st.SQL, Revision: f.Revision, Err: err, Number: n + 1}
+					if dir == Up {
+						se.Done = segStart
+					}
+					return se
 				}
+				n++
 			}
 			return execAll(ctx, q, r.versionSQL(f, dir, last, done, time.Since(start)))
 		}
@@ -328,6 +359,7 @@ func (r *Runner) versionSQL(f *File, dir Direction, last bool, done int, took ti
 		AppliedAt: r.now(), Duration: took, Progress: -1}
 	if !last {
 		rec.Progress = done
+		rec.Checksum = PrefixChecksum(f.Up, done)
 	}
 	return r.History.WriteSQL(rec)
 }
@@ -424,4 +456,61 @@ func (r *Runner) Stamp(ctx context.Context, target string) error {
 		}
 		return nil
 	})
+}
+
+// PrefixChecksum returns the hex SHA-256 of the first n statements of sec
+// (their SQL, without comments): what a partly applied migration records
+// as its checksum, so that fixing the statements after them is allowed and
+// changing those that ran is not.
+func PrefixChecksum(sec Section, n int) string {
+	h := sha256.New()
+	for i, st := range sec.Statements() {
+		if i == n {
+			break
+		}
+		io.WriteString(h, st.SQL)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// PartialError is a downgrade refused because a migration is partly
+// applied: its first Done statements ran (on an engine whose DDL commits on
+// its own, or in committed segments) and the rest did not. retort cannot
+// know how to undo part of a migration.
+type PartialError struct {
+	File     string
+	Revision string
+	Done     int
+	Total    int
+	Lines    []int
+	Parent   string
+}
+
+func (e *PartialError) Error() string {
+	lines := make([]string, len(e.Lines))
+	for i, l := range e.Lines {
+		lines[i] = itoa(l)
+	}
+	return fmt.Sprintf("%s is partly applied: statements 1-%d of %d ran (lines %s) and the rest did not, so it cannot be downgraded\n"+
+		"  fix the file and run upgrade to finish it, or undo those statements by hand and run 'retort stamp %s'",
+		e.File, e.Done, e.Total, strings.Join(lines, ", "), e.Parent)
+}
+
+func (r *Runner) partialError(partial map[string]int) error {
+	revs := make([]string, 0, len(partial))
+	for rev := range partial {
+		revs = append(revs, rev)
+	}
+	slices.Sort(revs)
+	f, _ := r.Graph.Get(revs[0])
+	stmts := f.Up.Statements()
+	e := &PartialError{File: f.Name, Revision: f.Revision, Done: partial[revs[0]], Total: len(stmts), Parent: "base"}
+	if len(f.Parents) > 0 {
+		e.Parent = strings.Join(f.Parents, " ")
+	}
+	for i := 0; i < e.Done && i < len(stmts); i++ {
+		e.Lines = append(e.Lines, stmts[i].Line)
+	}
+	return e
 }

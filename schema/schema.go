@@ -34,6 +34,11 @@ type Table struct {
 	WithoutRowID bool   `json:"without_rowid,omitempty"`
 	Strict       bool   `json:"strict,omitempty"`
 	Comment      string `json:"comment,omitempty"`
+	// Engine, Charset and Collation are MySQL table options; "" means the
+	// server's or database's default.
+	Engine    string `json:"engine,omitempty"`
+	Charset   string `json:"charset,omitempty"`
+	Collation string `json:"collation,omitempty"`
 }
 
 // Column is one column of a table.
@@ -55,6 +60,9 @@ type Column struct {
 	// Identity is "ALWAYS" or "BY DEFAULT" for a PostgreSQL identity
 	// column (GENERATED … AS IDENTITY), "" otherwise.
 	Identity string `json:"identity,omitempty"`
+	// OnUpdate is MySQL's ON UPDATE expression (CURRENT_TIMESTAMP), "" for
+	// none.
+	OnUpdate string `json:"on_update,omitempty"`
 }
 
 // Generated describes a generated column's expression and storage.
@@ -88,6 +96,11 @@ type Index struct {
 	// NullsNotDistinct marks a PostgreSQL unique index or constraint that
 	// treats NULLs as equal.
 	NullsNotDistinct bool `json:"nulls_not_distinct,omitempty"`
+	// Implicit marks an index that the engine keeps for a foreign key and
+	// may create or rename by itself (MySQL: a plain index on exactly the
+	// columns of a foreign key). Two implicit indexes are matched by their
+	// parts, not by their names.
+	Implicit bool `json:"implicit,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.
@@ -102,6 +115,9 @@ type IndexPart struct {
 	// Nulls is "FIRST" or "LAST" when the NULL ordering is not the default
 	// for the direction (ASC NULLS LAST, DESC NULLS FIRST), "" otherwise.
 	Nulls string `json:"nulls,omitempty"`
+	// Length is the prefix length of a MySQL index on part of a column
+	// (name(10)); 0 for the whole column.
+	Length int `json:"length,omitempty"`
 }
 
 // ForeignKey is a FOREIGN KEY constraint. Its identity is Columns,

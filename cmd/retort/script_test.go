@@ -103,6 +103,7 @@ func params(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits": cmdExits,
 			"sql":   cmdSQL,
+			"mysql": cmdMySQL, // mysql_cmd_test.go
 		},
 	}
 }

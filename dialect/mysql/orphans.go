@@ -1,0 +1,60 @@
+package mysql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/retortdb/retort/schema"
+)
+
+// orphanCheck returns one statement that counts the rows of table that fk
+// would reject (child keys without NULLs that no parent row has) and, if
+// there are any, fails with the count and up to five example keys.
+//
+// MySQL runs SIGNAL only inside stored programs, and a migration should not
+// need the privilege to create one, so the statement fails the portable
+// way: it sets sql_mode to the message, which the server refuses with
+// "Variable 'sql_mode' can't be set to the value of 'retort: …'". When
+// nothing is orphaned it sets sql_mode to its own value, which changes
+// nothing. The message has no commas (sql_mode would split it there) and
+// fits the 200 characters of the server's error.
+func orphanCheck(table string, fk *schema.ForeignKey) string {
+	var notNull, join, keys []string
+	for i, c := range fk.Columns {
+		notNull = append(notNull, "c."+quote(c)+" IS NOT NULL")
+		join = append(join, "p."+quote(fk.RefColumns[i])+" = c."+quote(c))
+		keys = append(keys, "c."+quote(c))
+	}
+	where := strings.Join(notNull, " AND ") + "\n    AND NOT EXISTS (SELECT 1 FROM " + refTable(fk) + " p WHERE " + strings.Join(join, " AND ") + ")"
+	from := quote(table) + " c"
+	target := fk.RefTable
+	if fk.RefSchema != "" {
+		target = fk.RefSchema + "." + target
+	}
+	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
+	head := fmt.Sprintf(" orphan row(s) in %s (%s) without a parent in %s (%s); e.g. ",
+		noComma(table), noComma(strings.Join(fk.Columns, " ")), noComma(target), noComma(strings.Join(fk.RefColumns, " ")))
+	tail := fmt.Sprintf("; cannot add foreign key %s", noComma(fk.Name))
+	key := "CONCAT('(', CONCAT_WS(' ', " + strings.Join(keys, ", ") + "), ')')"
+	if len(keys) == 1 {
+		key = keys[0]
+	}
+	return fmt.Sprintf(`SET SESSION sql_mode = (
+  SELECT IF(COUNT(*) = 0, @@SESSION.sql_mode, CONCAT('retort: ', COUNT(*), %s,
+    (SELECT REPLACE(GROUP_CONCAT(k SEPARATOR ' '), ',', ' ') FROM (
+      SELECT %s AS k FROM %s
+      WHERE %s
+      ORDER BY %s
+      LIMIT 5) e), %s))
+  FROM %s
+  WHERE %s)`, literal(head), key, from, strings.ReplaceAll(where, "\n    ", "\n        "), strings.Join(keys, ", "), literal(tail), from, where)
+}
+
+// orphanComment is the comment above an orphan check in a plan.
+func orphanComment(table string, fk *schema.ForeignKey) string {
+	target := fk.RefTable
+	if fk.RefSchema != "" {
+		target = fk.RefSchema + "." + target
+	}
+	return fmt.Sprintf("%s: rows of %s without a parent in %s stop the migration here", fk.Name, table, target)
+}
