@@ -279,6 +279,8 @@ func (env *Env) historyCommand() *cobra.Command {
 				File      string   `json:"file"`
 				Applied   bool     `json:"applied"`
 				AppliedAt string   `json:"applied_at,omitempty"`
+				// Partial is "done/total" statements of a partly applied migration.
+				Partial string `json:"partial,omitempty"`
 			}
 			var out []entry
 			for _, rev := range g.Revisions() {
@@ -287,6 +289,8 @@ func (env *Env) historyCommand() *cobra.Command {
 				if r, ok := applied[rev]; ok && r.Complete() {
 					e.Applied = true
 					e.AppliedAt = r.AppliedAt.UTC().Format(time.RFC3339)
+				} else if ok {
+					e.Partial = fmt.Sprintf("%d/%d", r.Progress, len(f.Up.Statements()))
 				}
 				out = append(out, e)
 			}
@@ -302,8 +306,11 @@ func (env *Env) historyCommand() *cobra.Command {
 					parents = "base"
 				}
 				state := "pending"
-				if e.Applied {
+				switch {
+				case e.Applied:
 					state = "applied"
+				case e.Partial != "":
+					state = "partial " + e.Partial
 				}
 				fmt.Fprintf(env.Stdout, "%s -> %s  %-7s  %s\n", parents, e.Revision, state, e.Message)
 			}
