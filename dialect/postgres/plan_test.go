@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
@@ -20,91 +20,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// planCase is one testdata/plan/*.txtar file:
-//
-//	(comment)        what the case is about
-//	-- from.sql --   the schema the database has
-//	-- data.sql --   (optional) rows inserted into it before the migration
-//	-- to.sql --     the schema it should have
-//	-- want.sql --   the plan, as a migration file's up section holds it
-//	-- check.sql --  (optional) statements run after the migration …
-//	-- check.out --  … and what they return
-type planCase struct {
-	path                             string
-	archive                          *txtar.Archive
-	from, data, to, want, check, out string
-}
-
-func (c *planCase) section(name string) *string {
-	switch name {
-	case "from.sql":
-		return &c.from
-	case "data.sql":
-		return &c.data
-	case "to.sql":
-		return &c.to
-	case "want.sql":
-		return &c.want
-	case "check.sql":
-		return &c.check
-	case "check.out":
-		return &c.out
-	}
-	return nil
-}
+// planCase is a golden schema-pair case: see dialecttest.Case.
+type planCase = dialecttest.Case
 
 func readPlanCases(t *testing.T) []*planCase {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "plan", "*.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no testdata/plan/*.txtar files")
-	}
-	var out []*planCase
-	for _, f := range files {
-		a, err := txtar.ParseFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &planCase{path: f, archive: a}
-		for _, sec := range a.Files {
-			p := c.section(sec.Name)
-			if p == nil {
-				t.Fatalf("%s: unknown section %q", f, sec.Name)
-			}
-			*p = string(sec.Data)
-		}
-		if c.to == "" {
-			t.Fatalf("%s: needs to.sql", f)
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// rewrite sets section name of the case's archive to data (adding it when
-// missing) and writes the file back.
-func (c *planCase) rewrite(t *testing.T, name, data string) {
-	t.Helper()
-	found := false
-	for i := range c.archive.Files {
-		if c.archive.Files[i].Name == name {
-			c.archive.Files[i].Data = []byte(data)
-			found = true
-		}
-	}
-	if !found {
-		c.archive.Files = append(c.archive.Files, txtar.File{Name: name, Data: []byte(data)})
-	}
-	if err := os.WriteFile(c.path, txtar.Format(c.archive), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func caseName(path string) string {
-	return strings.TrimSuffix(filepath.Base(path), ".txtar")
+	return dialecttest.Cases(t, filepath.Join("testdata", "plan"))
 }
 
 // TestConverge runs every testdata/plan case against the server: a
@@ -121,26 +41,26 @@ func TestConverge(t *testing.T) {
 		t.Skipf("set %s to run the PostgreSQL convergence tests", testdb.PostgresEnv)
 	}
 	for _, c := range readPlanCases(t) {
-		t.Run(caseName(c.path), func(t *testing.T) {
+		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			db, _, d := newDB(t)
-			load(t, db, "from.sql", c.from)
-			if c.data != "" {
-				load(t, db, "data.sql", c.data)
+			load(t, db, "from.sql", c.From)
+			if c.Data != "" {
+				load(t, db, "data.sql", c.Data)
 			}
 			before := rowCounts(t, db)
 			current := inspect(t, d, db)
-			desired := loadSchema(t, d, "to.sql", c.to)
+			desired := loadSchema(t, d, "to.sql", c.To)
 
-			roundTrip(t, d, desired, c.to)
+			roundTrip(t, d, desired, c.To)
 
 			p := plan(t, d, current, desired)
 			got := p.Format()
 			if *update {
-				c.rewrite(t, "want.sql", got)
-			} else if got != c.want {
-				t.Errorf("plan differs from want.sql (-want +got):\n%s", cmp.Diff(c.want, got))
+				c.Rewrite(t, "want.sql", got)
+			} else if got != c.Want {
+				t.Errorf("plan differs from want.sql (-want +got):\n%s", cmp.Diff(c.Want, got))
 			}
 
 			conn := pin(t, db)
@@ -156,9 +76,9 @@ func TestConverge(t *testing.T) {
 			}
 			checkRows(t, before, rowCounts(t, db))
 
-			if c.check != "" {
+			if c.Check != "" {
 				var b strings.Builder
-				for _, q := range strings.Split(strings.TrimSpace(c.check), ";\n") {
+				for _, q := range strings.Split(strings.TrimSpace(c.Check), ";\n") {
 					q = strings.TrimSuffix(strings.TrimSpace(q), ";")
 					if q == "" {
 						continue
@@ -169,17 +89,17 @@ func TestConverge(t *testing.T) {
 					}
 				}
 				if *update {
-					c.rewrite(t, "check.out", b.String())
-				} else if b.String() != c.out {
-					t.Errorf("check.sql gives (-want +got):\n%s", cmp.Diff(c.out, b.String()))
+					c.Rewrite(t, "check.out", b.String())
+				} else if b.String() != c.Out {
+					t.Errorf("check.sql gives (-want +got):\n%s", cmp.Diff(c.Out, b.String()))
 				}
 			}
 
 			// And back.
-			if c.from == "" {
+			if c.From == "" {
 				return
 			}
-			original := loadSchema(t, d, "from.sql", c.from)
+			original := loadSchema(t, d, "from.sql", c.From)
 			mid := rowCounts(t, db)
 			back := plan(t, d, after, original)
 			if err := dialect.Apply(ctx, d, conn, back); err != nil {

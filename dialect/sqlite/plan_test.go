@@ -4,15 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/schema"
@@ -20,90 +19,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// planCase is one testdata/plan/*.txtar file:
-//
-//	-- from.sql --   the schema the database has
-//	-- data.sql --   (optional) rows inserted into it before the migration
-//	-- to.sql --     the schema it should have
-//	-- want.sql --   the plan as applying it runs it (envelope included)
-//	-- check.sql --  (optional) statements run after the migration …
-//	-- check.out --  … and what they return
-type planCase struct {
-	path                             string
-	archive                          *txtar.Archive
-	from, data, to, want, check, out string
-}
-
-func (c *planCase) section(name string) *string {
-	switch name {
-	case "from.sql":
-		return &c.from
-	case "data.sql":
-		return &c.data
-	case "to.sql":
-		return &c.to
-	case "want.sql":
-		return &c.want
-	case "check.sql":
-		return &c.check
-	case "check.out":
-		return &c.out
-	}
-	return nil
-}
+// planCase is a golden schema-pair case: see dialecttest.Case.
+type planCase = dialecttest.Case
 
 func readPlanCases(t *testing.T) []*planCase {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "plan", "*.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no testdata/plan/*.txtar files")
-	}
-	var out []*planCase
-	for _, f := range files {
-		a, err := txtar.ParseFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &planCase{path: f, archive: a}
-		for _, sec := range a.Files {
-			p := c.section(sec.Name)
-			if p == nil {
-				t.Fatalf("%s: unknown section %q", f, sec.Name)
-			}
-			*p = string(sec.Data)
-		}
-		if c.from == "" && c.to == "" {
-			t.Fatalf("%s: needs from.sql and to.sql", f)
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// rewrite sets section name of the case's archive to data (adding it when
-// missing) and writes the file back.
-func (c *planCase) rewrite(t *testing.T, name, data string) {
-	t.Helper()
-	found := false
-	for i := range c.archive.Files {
-		if c.archive.Files[i].Name == name {
-			c.archive.Files[i].Data = []byte(data)
-			found = true
-		}
-	}
-	if !found {
-		c.archive.Files = append(c.archive.Files, txtar.File{Name: name, Data: []byte(data)})
-	}
-	if err := os.WriteFile(c.path, txtar.Format(c.archive), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func caseName(path string) string {
-	return strings.TrimSuffix(filepath.Base(path), ".txtar")
+	return dialecttest.Cases(t, filepath.Join("testdata", "plan"))
 }
 
 // TestPlanGolden plans every testdata/plan case from a scratch database and
@@ -111,9 +31,9 @@ func caseName(path string) string {
 func TestPlanGolden(t *testing.T) {
 	d := New()
 	for _, c := range readPlanCases(t) {
-		t.Run(caseName(c.path), func(t *testing.T) {
-			from := loadSchema(t, d, "from.sql", c.from)
-			to := loadSchema(t, d, "to.sql", c.to)
+		t.Run(c.Name, func(t *testing.T) {
+			from := loadSchema(t, d, "from.sql", c.From)
+			to := loadSchema(t, d, "to.sql", c.To)
 			got := dialect.FormatEnveloped(d, plan(t, d, from, to))
 			// SQL that SQLite does not have, or that touches what it owns.
 			for _, bad := range []string{"sqlite_autoindex", "ADD CONSTRAINT", "ADD UNIQUE", "ALTER COLUMN", `CONSTRAINT ""`} {
@@ -122,11 +42,11 @@ func TestPlanGolden(t *testing.T) {
 				}
 			}
 			if *update {
-				c.rewrite(t, "want.sql", got)
+				c.Rewrite(t, "want.sql", got)
 				return
 			}
-			if got != c.want {
-				t.Errorf("plan differs from want.sql (-want +got):\n%s", cmp.Diff(c.want, got))
+			if got != c.Want {
+				t.Errorf("plan differs from want.sql (-want +got):\n%s", cmp.Diff(c.Want, got))
 			}
 		})
 	}
@@ -138,8 +58,8 @@ func TestPlanGolden(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	d := New()
 	for _, c := range readPlanCases(t) {
-		t.Run(caseName(c.path), func(t *testing.T) {
-			for _, side := range []struct{ name, src string }{{"from.sql", c.from}, {"to.sql", c.to}} {
+		t.Run(c.Name, func(t *testing.T) {
+			for _, side := range []struct{ name, src string }{{"from.sql", c.From}, {"to.sql", c.To}} {
 				want := loadSchema(t, d, side.name, side.src)
 				script := d.SQL(want)
 				got := loadSchema(t, d, side.name+" written back", script)
@@ -162,19 +82,19 @@ func TestConverge(t *testing.T) {
 	d := New()
 	ctx := context.Background()
 	for _, c := range readPlanCases(t) {
-		t.Run(caseName(c.path), func(t *testing.T) {
-			p, conn, desired := converge(t, d, c.from, c.data, c.to)
-			if got := dialect.FormatEnveloped(d, p); got != c.want && !*update {
-				t.Errorf("the plan for the live database differs from want.sql (-want +got):\n%s", cmp.Diff(c.want, got))
+		t.Run(c.Name, func(t *testing.T) {
+			p, conn, desired := converge(t, d, c.From, c.Data, c.To)
+			if got := dialect.FormatEnveloped(d, p); got != c.Want && !*update {
+				t.Errorf("the plan for the live database differs from want.sql (-want +got):\n%s", cmp.Diff(c.Want, got))
 			}
 
 			// The plan as printed (diff, upgrade --sql, migration files) is
 			// a script that does the same when run statement by statement.
 			t.Run("script", func(t *testing.T) {
 				db := openFile(t)
-				load(t, db, "from.sql", c.from)
-				if c.data != "" {
-					load(t, db, "data.sql", c.data)
+				load(t, db, "from.sql", c.From)
+				if c.Data != "" {
+					load(t, db, "data.sql", c.Data)
 				}
 				conn := pin(t, db)
 				stmts, err := sqlsplit.Split(dialect.FormatEnveloped(d, p), sqlsplit.Options{})
@@ -192,16 +112,16 @@ func TestConverge(t *testing.T) {
 				}
 			})
 
-			if c.check == "" {
+			if c.Check == "" {
 				return
 			}
-			got := runChecks(t, conn, c.check)
+			got := runChecks(t, conn, c.Check)
 			if *update {
-				c.rewrite(t, "check.out", got)
+				c.Rewrite(t, "check.out", got)
 				return
 			}
-			if got != c.out {
-				t.Errorf("check.sql results differ from check.out (-want +got):\n%s", cmp.Diff(c.out, got))
+			if got != c.Out {
+				t.Errorf("check.sql results differ from check.out (-want +got):\n%s", cmp.Diff(c.Out, got))
 			}
 		})
 	}
