@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/migrate"
+)
+
+// writeMigration writes f into the migrations directory and prints its path.
+func (env *Env) writeMigration(mf *migrationFlags, f *migrate.File) error {
+	dir := env.migrationsDir(mf)
+	name := f.Revision + "_" + migrate.Slug(f.Message) + ".sql"
+	path := dir + string(os.PathSeparator) + name
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s already exists", path)
+	}
+	if err := os.WriteFile(path, migrate.Format(f), 0o644); err != nil {
+		return err
+	}
+	rel := name
+	if mf.dir != "" {
+		rel = strings.TrimSuffix(mf.dir, "/") + "/" + name
+	} else {
+		rel = strings.TrimSuffix(env.cfg.Dir, "/") + "/" + name
+	}
+	fmt.Fprintf(env.Stdout, "Created %s\n", rel)
+	return nil
+}
+
+func revisionTime(revID string) (time.Time, error) {
+	if revID == "" {
+		return time.Now(), nil
+	}
+	t, err := time.Parse("20060102150405", revID)
+	if err != nil {
+		return time.Time{}, usageError(fmt.Sprintf("--rev-id %q: want YYYYMMDDHHMMSS", revID))
+	}
+	return t, nil
+}
+
+func (env *Env) revisionCommand() *cobra.Command {
+	var mf migrationFlags
+	var message, schemaPath, revID string
+	var auto bool
+	cmd := &cobra.Command{
+		Use:   "revision -m MSG [--autogenerate]",
+		Short: "Create a migration (with --autogenerate: from schema.sql vs the migrations' head)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if message == "" {
+				return usageError("revision needs -m MSG")
+			}
+			ctx := cmd.Context()
+			g, err := env.graph(&mf)
+			if err != nil {
+				return err
+			}
+			now, err := revisionTime(revID)
+			if err != nil {
+				return err
+			}
+			if !auto {
+				heads := g.Heads()
+				if len(heads) > 1 {
+					return &migrate.MultipleHeadsError{Heads: heads}
+				}
+				rev := now.UTC().Format("20060102150405")
+				if _, taken := g.Get(rev); taken {
+					return fmt.Errorf("revision %s already exists", rev)
+				}
+				return env.writeMigration(&mf, migrate.NewFile(rev, heads, message, migrate.Section{}, migrate.Section{}))
+			}
+			d, err := env.engine()
+			if err != nil {
+				return err
+			}
+			if schemaPath == "" {
+				schemaPath = env.cfg.Schema
+			}
+			data, err := os.ReadFile(env.path(schemaPath))
+			if err != nil {
+				return fmt.Errorf("read schema: %w", err)
+			}
+			desired, err := retort.LoadSQL(ctx, d, schemaPath, string(data))
+			if err != nil {
+				return err
+			}
+			f, err := retort.Autogenerate(ctx, d, g, desired, message, now, retort.WithExclude(env.cfg.Exclude...))
+			if err != nil {
+				return err
+			}
+			if f == nil {
+				fmt.Fprintf(env.Stdout, "No changes: the migrations' head already matches %s; no file written.\n", schemaPath)
+				return nil
+			}
+			return env.writeMigration(&mf, f)
+		},
+	}
+	mf.register(cmd)
+	cmd.Flags().StringVarP(&message, "message", "m", "", "what the migration does")
+	cmd.Flags().BoolVar(&auto, "autogenerate", false, "write the SQL that turns the migrations' head into the schema file")
+	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema, else schema.sql)")
+	cmd.Flags().StringVar(&revID, "rev-id", "", "revision id to use instead of the current time (YYYYMMDDHHMMSS)")
+	return cmd
+}
+
+func (env *Env) mergeCommand() *cobra.Command {
+	var mf migrationFlags
+	var message, revID string
+	cmd := &cobra.Command{
+		Use:   "merge -m MSG",
+		Short: "Create a migration that joins every head",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if message == "" {
+				return usageError("merge needs -m MSG")
+			}
+			g, err := env.graph(&mf)
+			if err != nil {
+				return err
+			}
+			now, err := revisionTime(revID)
+			if err != nil {
+				return err
+			}
+			f, err := retort.Merge(g, message, now)
+			if err != nil {
+				return err
+			}
+			return env.writeMigration(&mf, f)
+		},
+	}
+	mf.register(cmd)
+	cmd.Flags().StringVarP(&message, "message", "m", "", "what the merge joins")
+	cmd.Flags().StringVar(&revID, "rev-id", "", "revision id to use instead of the current time (YYYYMMDDHHMMSS)")
+	return cmd
+}
