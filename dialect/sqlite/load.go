@@ -24,7 +24,7 @@ import (
 // in one database, in order.
 
 // tablesPerPart is how many tables a part of a split load holds.
-const tablesPerPart = 100
+const tablesPerPart = 50
 
 // LoadSchema loads the schema script src (named file in errors) into
 // scratch databases and returns the schema it creates. It implements
