@@ -1,6 +1,7 @@
 // Package sqlsplit splits a SQL script into statements. It understands
 // quotes, comments, PostgreSQL dollar quotes, the BEGIN … END body of a
-// CREATE TRIGGER (with CASE … END inside it), and explicit
+// CREATE TRIGGER, PROCEDURE, FUNCTION or EVENT (with CASE … END, END IF,
+// END LOOP … inside it), and explicit
 // "-- retort:begin" / "-- retort:end" markers around a statement that must
 // not be split.
 package sqlsplit
@@ -41,8 +42,9 @@ func Split(src string, opt Options) ([]Stmt, error) {
 		out       []Stmt
 		start     = -1 // index of the first significant token of the statement
 		explicit  = -1 // line of an open -- retort:begin
-		trigger   bool // statement is CREATE … TRIGGER
-		blockDep  int  // BEGIN … END depth inside a trigger
+		trigger   bool // statement is CREATE … TRIGGER, PROCEDURE, FUNCTION or EVENT
+		blockDep  int  // BEGIN … END depth inside its body
+		skip      = -1 // token that an END before it has consumed
 		caseDep   int
 		words     int // significant words seen in this statement
 		lastSigni = -1
@@ -92,8 +94,12 @@ func Split(src string, opt Options) ([]Stmt, error) {
 		lastSigni = i
 		if t.Kind == sqltok.Word {
 			words++
-			if words <= 5 && t.Is("TRIGGER") && toks[start].Is("CREATE") {
+			if words <= 5 && toks[start].Is("CREATE") &&
+				(t.Is("TRIGGER") || t.Is("PROCEDURE") || t.Is("FUNCTION") || t.Is("EVENT")) {
 				trigger = true
+			}
+			if trigger && i == skip {
+				continue // the IF/CASE/LOOP … of an END IF, END CASE, END LOOP
 			}
 			if trigger {
 				switch {
@@ -102,9 +108,17 @@ func Split(src string, opt Options) ([]Stmt, error) {
 				case t.Is("CASE"):
 					caseDep++
 				case t.Is("END"):
-					if caseDep > 0 {
+					next := nextSignificant(toks, i)
+					switch {
+					case next >= 0 && (toks[next].Is("IF") || toks[next].Is("LOOP") || toks[next].Is("WHILE") ||
+						toks[next].Is("REPEAT") || toks[next].Is("FOR")):
+						skip = next // closes a control statement, not a block
+					case caseDep > 0:
 						caseDep--
-					} else if blockDep > 0 {
+						if next >= 0 && toks[next].Is("CASE") {
+							skip = next
+						}
+					case blockDep > 0:
 						blockDep--
 					}
 				}
@@ -119,6 +133,17 @@ func Split(src string, opt Options) ([]Stmt, error) {
 	}
 	flush(len(toks))
 	return out, nil
+}
+
+// nextSignificant returns the index of the first token after i that is
+// neither space nor comment, or -1.
+func nextSignificant(toks []sqltok.Token, i int) int {
+	for j := i + 1; j < len(toks); j++ {
+		if toks[j].Kind != sqltok.Space && toks[j].Kind != sqltok.Comment {
+			return j
+		}
+	}
+	return -1
 }
 
 // marker returns "begin" or "end" for a "-- retort:begin" / "-- retort:end"

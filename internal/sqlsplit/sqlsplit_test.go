@@ -22,6 +22,12 @@ func TestSplit(t *testing.T) {
 			{"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql", 1}, {"SELECT 2", 2}}},
 		{name: "explicit block", src: "SELECT 1;\n-- retort:begin\nDO a; b;\n-- retort:end\nSELECT 3;", want: []Stmt{{"SELECT 1", 1}, {"DO a; b", 3}, {"SELECT 3", 5}}},
 		{name: "empty statements dropped", src: ";;\n-- only a comment\n", want: nil},
+		{name: "mysql trigger with IF and CASE statements", src: "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n  IF NEW.x < 0 THEN SET NEW.x = 0; END IF;\n  CASE NEW.y WHEN 1 THEN SET NEW.z = 1; ELSE SET NEW.z = 2; END CASE;\n  l: LOOP LEAVE l; END LOOP;\nEND;\nSELECT 1;", want: []Stmt{
+			{"CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n  IF NEW.x < 0 THEN SET NEW.x = 0; END IF;\n  CASE NEW.y WHEN 1 THEN SET NEW.z = 1; ELSE SET NEW.z = 2; END CASE;\n  l: LOOP LEAVE l; END LOOP;\nEND", 1}, {"SELECT 1", 6}}},
+		{name: "sql-standard function body", src: "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 3;", want: []Stmt{
+			{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END", 1}, {"SELECT 3", 2}}},
+		{name: "plpgsql function in dollar quotes", opt: Options{DollarQuotes: true}, src: "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN IF 1 THEN RETURN NEW; END IF; END $$ LANGUAGE plpgsql;\nSELECT 1;", want: []Stmt{
+			{"CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN IF 1 THEN RETURN NEW; END IF; END $$ LANGUAGE plpgsql", 1}, {"SELECT 1", 2}}},
 		{name: "no trailing semicolon", src: "SELECT 1", want: []Stmt{{"SELECT 1", 1}}},
 	}
 	for _, tt := range tests {
