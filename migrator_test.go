@@ -12,6 +12,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/retortdb/retort/dialect/dialecttest"
+
 	"github.com/google/go-cmp/cmp"
 	_ "modernc.org/sqlite"
 
@@ -184,38 +186,7 @@ func TestConcurrentUpgrade(t *testing.T) {
 // queryRows returns each row of query as its columns joined by "|".
 func queryRows(t testing.TB, db *sql.DB, query string) []string {
 	t.Helper()
-	rows, err := db.Query(query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		parts := make([]string, len(vals))
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			parts[i] = fmt.Sprint(v)
-		}
-		out = append(out, strings.Join(parts, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return dialecttest.RowsSep(t, db, "|", query)
 }
 
 func TestMigratorStopsAtTheFailedMigration(t *testing.T) {

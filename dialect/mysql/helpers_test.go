@@ -3,7 +3,6 @@ package mysql_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/dialect/mysql"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
@@ -102,46 +102,10 @@ func apply(t *testing.T, d *mysql.Dialect, db *sql.DB, p *dialect.Plan) {
 	}
 }
 
-// queryRows runs query on q and returns its rows as lines of
-// " | "-separated values (NULL for null).
+// queryRows is dialecttest.Rows.
 func queryRows(t *testing.T, q dialect.Querier, query string, args ...any) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(), query, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		var parts []string
-		for _, v := range vals {
-			switch v := v.(type) {
-			case nil:
-				parts = append(parts, "NULL")
-			case []byte:
-				parts = append(parts, string(v))
-			default:
-				parts = append(parts, fmt.Sprint(v))
-			}
-		}
-		out = append(out, strings.Join(parts, " | "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return out
+	return dialecttest.Rows(t, q, query, args...)
 }
 
 // rowCounts returns the number of rows of every base table.

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
@@ -89,46 +89,10 @@ func plan(t *testing.T, d *postgres.Dialect, from, to *schema.Schema) *dialect.P
 	return p
 }
 
-// queryRows runs query on q and returns its rows as lines of
-// " | "-separated values (NULL for null).
+// queryRows is dialecttest.Rows.
 func queryRows(t *testing.T, q dialect.Querier, query string, args ...any) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(), query, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		var parts []string
-		for _, v := range vals {
-			switch v := v.(type) {
-			case nil:
-				parts = append(parts, "NULL")
-			case []byte:
-				parts = append(parts, string(v))
-			default:
-				parts = append(parts, fmt.Sprint(v))
-			}
-		}
-		out = append(out, strings.Join(parts, " | "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return out
+	return dialecttest.Rows(t, q, query, args...)
 }
 
 // rowCounts returns the number of rows of every table of the current

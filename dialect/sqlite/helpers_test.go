@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/schema"
 )
@@ -102,46 +102,10 @@ func plan(t *testing.T, d *Dialect, from, to *schema.Schema) *dialect.Plan {
 	return p
 }
 
-// queryRows runs query on q and returns its rows as lines of
-// " | "-separated values (NULL for null).
-func queryRows(t *testing.T, q dialect.Querier, query string) []string {
+// queryRows is dialecttest.Rows.
+func queryRows(t *testing.T, q dialect.Querier, query string, args ...any) []string {
 	t.Helper()
-	rows, err := q.QueryContext(context.Background(), query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		var parts []string
-		for _, v := range vals {
-			switch v := v.(type) {
-			case nil:
-				parts = append(parts, "NULL")
-			case []byte:
-				parts = append(parts, string(v))
-			default:
-				parts = append(parts, fmt.Sprint(v))
-			}
-		}
-		out = append(out, strings.Join(parts, " | "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return out
+	return dialecttest.Rows(t, q, query, args...)
 }
 
 // rowCounts returns the number of rows of every table in q's database,
