@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/bench"
-	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/schema"
 )
@@ -92,29 +90,17 @@ func (s *sampler) measure(b *testing.B, work func()) {
 	}
 }
 
-// report reports, for every baseline, median(work) / median(baseline) and
+// report reports, for every baseline, bench.Median(work) / bench.Median(baseline) and
 // the baseline's median, and the median of work as retort-ms.
 func (s *sampler) report(b *testing.B) {
 	b.Helper()
-	w := median(s.work)
+	w := bench.Median(s.work)
 	for _, base := range s.bases {
-		m := median(base.samples)
+		m := bench.Median(base.samples)
 		b.ReportMetric(float64(w)/float64(m), "x-"+base.name)
 		b.ReportMetric(float64(m)/1e6, base.name+"-ms")
 	}
 	b.ReportMetric(float64(w)/1e6, "retort-ms")
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // BenchmarkInspectDiff measures `retort diff --from sqlite:db --to
@@ -250,27 +236,6 @@ func loadScript(b *testing.B, ctx context.Context, stmts []string) {
 	}
 }
 
-// countingQuerier counts the statements its Querier runs.
-type countingQuerier struct {
-	dialect.Querier
-	n int
-}
-
-func (q *countingQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	q.n++
-	return q.Querier.ExecContext(ctx, query, args...)
-}
-
-func (q *countingQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	q.n++
-	return q.Querier.QueryContext(ctx, query, args...)
-}
-
-func (q *countingQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	q.n++
-	return q.Querier.QueryRowContext(ctx, query, args...)
-}
-
 // countQueries returns how many queries one Inspect of the database at url
 // issues.
 func countQueries(b *testing.B, url string) int {
@@ -281,11 +246,11 @@ func countQueries(b *testing.B, url string) int {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	q := &countingQuerier{Querier: db.DB()}
+	q := &bench.Counter{Querier: db.DB()}
 	if _, err := db.Dialect().Inspect(ctx, q); err != nil {
 		b.Fatal(err)
 	}
-	return q.n
+	return q.N()
 }
 
 func createDB(b *testing.B, path, src string) {

@@ -45,9 +45,9 @@ func Schema(n int) string {
 // TableName returns the name Schema gives its i-th table (1-based).
 func TableName(i int) string { return fmt.Sprintf("t%04d", i) }
 
-// refs returns the 1-based tables that table i's two foreign keys name:
+// Refs returns the 1-based tables that table i's two foreign keys name:
 // two distinct earlier tables when there are, itself otherwise.
-func refs(i int) (a, b int) {
+func Refs(i int) (a, b int) {
 	switch i {
 	case 1:
 		return 1, 1
@@ -64,7 +64,7 @@ func refs(i int) (a, b int) {
 
 func writeTable(b *strings.Builder, i int) {
 	t := TableName(i)
-	ra, rb := refs(i)
+	ra, rb := Refs(i)
 	delA := onDelete[i%len(onDelete)]
 	delB := onDelete[(i+1)%len(onDelete)]
 

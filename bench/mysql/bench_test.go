@@ -8,17 +8,16 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/retortdb/retort/bench"
 
 	_ "github.com/go-sql-driver/mysql"
 
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/bench/mysql"
-	"github.com/retortdb/retort/dialect"
 	my "github.com/retortdb/retort/dialect/mysql"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
@@ -32,36 +31,6 @@ var tables = flag.Int("tables", 1000, "tables of the schema BenchmarkInspectDiff
 // same iterations, alternately, so that a background burst on a shared
 // machine hits both sides. The *-ms metrics are medians, for reading the
 // ratio.
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// counter counts the queries an Inspect sends.
-type counter struct {
-	dialect.Querier
-	n atomic.Int64
-}
-
-func (c *counter) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	c.n.Add(1)
-	return c.Querier.QueryContext(ctx, q, args...)
-}
-
-func (c *counter) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	c.n.Add(1)
-	return c.Querier.QueryRowContext(ctx, q, args...)
-}
 
 // database creates a database of n generated tables on the test server and
 // returns its URL, the driver DSN and a pool.
@@ -129,7 +98,7 @@ func BenchmarkInspectDiff(b *testing.B) {
 			_, dsn, db := database(b, n)
 			ctx := context.Background()
 			d := my.New()
-			c := &counter{Querier: db}
+			c := &bench.Counter{Querier: db}
 			first, err := d.Inspect(ctx, c)
 			if err != nil {
 				b.Fatal(err)
@@ -190,10 +159,10 @@ func BenchmarkInspectDiff(b *testing.B) {
 					run()
 				}
 			}
-			b.ReportMetric(float64(median(retort))/float64(median(baseline)), "x-mysqldump")
-			b.ReportMetric(ms(median(retort)), "retort-ms")
-			b.ReportMetric(ms(median(baseline)), "mysqldump-ms")
-			b.ReportMetric(float64(c.n.Load()), "queries")
+			b.ReportMetric(float64(bench.Median(retort))/float64(bench.Median(baseline)), "x-mysqldump")
+			b.ReportMetric(bench.Millis(bench.Median(retort)), "retort-ms")
+			b.ReportMetric(bench.Millis(bench.Median(baseline)), "mysqldump-ms")
+			b.ReportMetric(float64(c.N()), "queries")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

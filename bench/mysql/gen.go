@@ -6,13 +6,12 @@ package mysql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/retortdb/retort/bench"
 )
 
 // onDelete cycles through the foreign key actions of the generated tables.
 var onDelete = [...]string{"CASCADE", "SET NULL", "RESTRICT", "NO ACTION"}
-
-// TableName returns the name Schema gives its i-th table (1-based).
-func TableName(i int) string { return fmt.Sprintf("t%04d", i) }
 
 // Schema returns a MySQL schema script of n tables, t0001 … tNNNN, in
 // dependency order, with 2n foreign keys. It is deterministic.
@@ -35,24 +34,9 @@ func Schema(n int) string {
 	return b.String()
 }
 
-func refs(i int) (a, b int) {
-	switch i {
-	case 1:
-		return 1, 1
-	case 2:
-		return 1, 2
-	}
-	a = i - 1
-	b = 1 + int(uint64(i)*2654435761%uint64(i-1))
-	if b == a {
-		b = a - 1
-	}
-	return a, b
-}
-
 func writeTable(b *strings.Builder, i int) {
-	t := TableName(i)
-	ra, rb := refs(i)
+	t := bench.TableName(i)
+	ra, rb := bench.Refs(i)
 	fmt.Fprintf(b, "CREATE TABLE %s (\n", t)
 	b.WriteString("  id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,\n")
 	b.WriteString("  name varchar(100) NOT NULL,\n")
@@ -63,10 +47,10 @@ func writeTable(b *strings.Builder, i int) {
 	b.WriteString("  payload blob,\n")
 	b.WriteString("  status enum('new','active','archived') NOT NULL DEFAULT 'new',\n")
 	b.WriteString("  meta json,\n")
-	fmt.Fprintf(b, "  ref_a bigint unsigned REFERENCES %s (id) ON DELETE %s,\n", TableName(ra), onDelete[i%len(onDelete)])
+	fmt.Fprintf(b, "  ref_a bigint unsigned REFERENCES %s (id) ON DELETE %s,\n", bench.TableName(ra), onDelete[i%len(onDelete)])
 	b.WriteString("  ref_b bigint unsigned,\n")
 	fmt.Fprintf(b, "  CONSTRAINT %s_ref_b_fkey FOREIGN KEY (ref_b) REFERENCES %s (id) ON DELETE %s ON UPDATE CASCADE,\n",
-		t, TableName(rb), onDelete[(i+1)%len(onDelete)])
+		t, bench.TableName(rb), onDelete[(i+1)%len(onDelete)])
 	fmt.Fprintf(b, "  UNIQUE KEY %s_name_label_key (name, label),\n", t)
 	if i%2 == 0 {
 		fmt.Fprintf(b, "  KEY %s_label_idx (label(20), created_at)\n", t)

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/retortdb/retort/bench"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -33,20 +34,6 @@ var (
 // without it), and report ratios against a baseline measured in the same
 // iterations, alternately, so that a background burst on a shared machine
 // hits both sides. The *-ms metrics are medians, for reading the ratios.
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func open(b *testing.B, url string) *sql.DB {
 	b.Helper()
@@ -78,22 +65,6 @@ func load(b *testing.B, db *sql.DB, src string) {
 	}
 }
 
-// counter counts the queries one Inspect issues.
-type counter struct {
-	dialect.Querier
-	n int
-}
-
-func (c *counter) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	c.n++
-	return c.Querier.QueryContext(ctx, q, args...)
-}
-
-func (c *counter) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	c.n++
-	return c.Querier.QueryRowContext(ctx, q, args...)
-}
-
 // BenchmarkInspectDiff times what a diff against a live database costs
 // retort — connect, Inspect, diff.Compare against the desired schema (an
 // equal copy, so the diff walks everything and finds nothing), disconnect
@@ -113,7 +84,7 @@ func BenchmarkInspectDiff(b *testing.B) {
 	}
 	ctx := context.Background()
 	d := pg.New()
-	c := &counter{Querier: db}
+	c := &bench.Counter{Querier: db}
 	first, err := d.Inspect(ctx, c)
 	if err != nil {
 		b.Fatal(err)
@@ -170,10 +141,10 @@ func BenchmarkInspectDiff(b *testing.B) {
 			run()
 		}
 	}
-	b.ReportMetric(float64(median(retort))/float64(median(dump)), "x-pg_dump")
-	b.ReportMetric(ms(median(retort)), "retort-ms")
-	b.ReportMetric(ms(median(dump)), "pg_dump-ms")
-	b.ReportMetric(float64(c.n), "queries")
+	b.ReportMetric(float64(bench.Median(retort))/float64(bench.Median(dump)), "x-pg_dump")
+	b.ReportMetric(bench.Millis(bench.Median(retort)), "retort-ms")
+	b.ReportMetric(bench.Millis(bench.Median(dump)), "pg_dump-ms")
+	b.ReportMetric(float64(c.N()), "queries")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -378,13 +349,13 @@ ALTER TABLE notes ADD CONSTRAINT notes_author_id_fkey FOREIGN KEY (author_id) RE
 	if rowsAfter < *rows {
 		b.Fatalf("notes lost rows: %d < %d", rowsAfter, *rows)
 	}
-	b.ReportMetric(ms(quiet), "child-quiet-ms")
-	b.ReportMetric(ms(median(cr)), "child-retort-ms")
-	b.ReportMetric(ms(median(cn)), "child-naive-ms")
-	b.ReportMetric(float64(median(cn))/float64(median(cr)), "x-shorter")
-	b.ReportMetric(ms(median(pr)), "parent-retort-ms")
-	b.ReportMetric(ms(median(pn)), "parent-naive-ms")
-	b.ReportMetric(ms(median(tr)), "total-retort-ms")
-	b.ReportMetric(ms(median(tn)), "total-naive-ms")
+	b.ReportMetric(bench.Millis(quiet), "child-quiet-ms")
+	b.ReportMetric(bench.Millis(bench.Median(cr)), "child-retort-ms")
+	b.ReportMetric(bench.Millis(bench.Median(cn)), "child-naive-ms")
+	b.ReportMetric(float64(bench.Median(cn))/float64(bench.Median(cr)), "x-shorter")
+	b.ReportMetric(bench.Millis(bench.Median(pr)), "parent-retort-ms")
+	b.ReportMetric(bench.Millis(bench.Median(pn)), "parent-naive-ms")
+	b.ReportMetric(bench.Millis(bench.Median(tr)), "total-retort-ms")
+	b.ReportMetric(bench.Millis(bench.Median(tn)), "total-naive-ms")
 	b.ReportMetric(0, "ns/op")
 }
