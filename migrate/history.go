@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -210,6 +209,3 @@ func Current(g *Graph, applied map[string]bool) []string {
 	slices.Sort(out)
 	return out
 }
-
-// itoa is strconv.Itoa, kept short for messages.
-func itoa(n int) string { return strconv.Itoa(n) }

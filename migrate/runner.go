@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -490,7 +491,7 @@ type PartialError struct {
 func (e *PartialError) Error() string {
 	lines := make([]string, len(e.Lines))
 	for i, l := range e.Lines {
-		lines[i] = itoa(l)
+		lines[i] = strconv.Itoa(l)
 	}
 	return fmt.Sprintf("%s is partly applied: statements 1-%d of %d ran (lines %s) and the rest did not, so it cannot be downgraded\n"+
 		"  fix the file and run upgrade to finish it, or undo those statements by hand and run 'retort stamp %s'",

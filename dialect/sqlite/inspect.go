@@ -302,12 +302,6 @@ func inspectForeignKeys(ctx context.Context, q dialect.Querier, tables map[strin
 	for _, k := range order {
 		fk := byKey[k]
 		t := tables[k.table]
-		// REFERENCES parent without columns means the parent's primary key.
-		if len(fk.RefColumns) == 0 {
-			if p, ok := tables[strings.ToLower(fk.RefTable)]; ok && p.PrimaryKey != nil {
-				fk.RefColumns = slices.Clone(p.PrimaryKey.Columns)
-			}
-		}
 		def := defs[k.table]
 		if used[k.table] == nil {
 			used[k.table] = make([]bool, len(def.fks))
@@ -328,6 +322,7 @@ func inspectForeignKeys(ctx context.Context, q dialect.Querier, tables map[strin
 		}
 		t.ForeignKeys = append(t.ForeignKeys, fk)
 	}
+	resolveRefColumns(tables)
 	return nil
 }
 
