@@ -21,8 +21,6 @@
 package migrate
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -132,8 +130,13 @@ type File struct {
 	// Up and Down are the file's two sections. A Down without statements
 	// marks an irreversible migration.
 	Up, Down Section
-	// Checksum is the hex SHA-256 of the file's bytes.
+	// Checksum is the file's checksum (see the Checksum function): it
+	// changes when a statement or a directive changes, not when only
+	// comments or white space do.
 	Checksum string
+	// legacy is the version-1 checksum (SHA-256 of the bytes), accepted
+	// from version tables written by older retort.
+	legacy string
 	// Headers reports whether the file had retort headers. A file without
 	// them is a plain dbmate file.
 	Headers bool
@@ -189,11 +192,10 @@ var keywords = []string{kwRevision, kwParent, kwMessage, kwBegin, kwEnd, kwCommi
 // retort header must have a "-- retort:parent" header ("base" for a first
 // revision).
 func Parse(name string, src []byte) (*File, error) {
-	sum := sha256.Sum256(src)
 	p := &parser{
 		name: name,
 		text: strings.TrimPrefix(string(src), "\ufeff"),
-		f:    &File{Name: name, Checksum: hex.EncodeToString(sum[:])},
+		f:    &File{Name: name, Checksum: Checksum(src), legacy: legacyChecksum(src)},
 	}
 	if err := p.parse(); err != nil {
 		return nil, err

@@ -2,8 +2,6 @@ package migrate
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/retortdb/retort/internal/sqlsplit"
@@ -121,8 +119,8 @@ func NewFile(revision string, parents []string, message string, up, down Section
 	if slug := Slug(msg); slug != "" {
 		f.Name = revision + "_" + slug + ".sql"
 	}
-	sum := sha256.Sum256(Format(f))
-	f.Checksum = hex.EncodeToString(sum[:])
+	src := Format(f)
+	f.Checksum, f.legacy = Checksum(src), legacyChecksum(src)
 	return f
 }
 

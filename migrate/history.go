@@ -145,6 +145,12 @@ func (h *History) WriteSQL(r Record) []string {
 	}
 }
 
+// ChecksumSQL returns the statement that sets rev's recorded checksum.
+func (h *History) ChecksumSQL(rev, checksum string) string {
+	return fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s", h.q(h.table), h.q("checksum"), literal(checksum),
+		h.q("revision"), literal(rev))
+}
+
 // DeleteSQL returns the statement that removes rev's row.
 func (h *History) DeleteSQL(rev string) string {
 	return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", h.q(h.table), h.q("revision"), literal(rev))

@@ -123,36 +123,89 @@ func (r *Runner) now() time.Time {
 }
 
 // State returns the version table's records, after checking them against
-// the graph: a recorded revision the directory does not have, or a
-// completely applied file whose checksum changed (unless AllowChanged), is
-// an error.
+// the graph: a recorded revision the directory does not have is an
+// *AppliedUnknownError, and a completely applied file whose checksum
+// changed (unless AllowChanged) a *ChangedError.
 func (r *Runner) State(ctx context.Context, q dialect.Querier) ([]Record, error) {
-	recs, err := r.History.Records(ctx, q)
+	recs, _, err := r.state(ctx, q)
+	return recs, err
+}
+
+// state is State that also returns the records whose checksum is of an
+// older form (see ChecksumMatches), to be rewritten.
+func (r *Runner) state(ctx context.Context, q dialect.Querier) (recs, outdated []Record, err error) {
+	recs, err = r.History.Records(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if err := UnknownRevisions(r.Graph, recs); err != nil {
+		return nil, nil, err
 	}
 	var changed []string
 	for _, rec := range recs {
-		f, ok := r.Graph.Get(rec.Revision)
-		if !ok {
-			return nil, fmt.Errorf("the database has revision %s applied, which is not in the migrations directory", rec.Revision)
-		}
+		f, _ := r.Graph.Get(rec.Revision)
 		// A partly applied migration stopped at a failed statement: its
 		// file is expected to change (the fix), and the run resumes after
 		// the last recorded statement. The statements that already ran
 		// must stay as they were: their checksum is recorded.
+		ok, old := ChecksumMatches(rec.Checksum, f)
+		if ok && old {
+			outdated = append(outdated, rec)
+		}
 		switch {
-		case r.AllowChanged:
-		case rec.Complete() && rec.Checksum != f.Checksum:
+		case r.AllowChanged, ok:
+		case rec.Complete():
 			changed = append(changed, f.Name)
-		case !rec.Complete() && rec.Checksum != f.Checksum && rec.Checksum != PrefixChecksum(f.Up, rec.Progress):
+		case rec.Checksum != PrefixChecksum(f.Up, rec.Progress):
 			changed = append(changed, fmt.Sprintf("%s (statements 1-%d, which ran before it failed)", f.Name, rec.Progress))
 		}
 	}
 	if len(changed) > 0 {
-		return nil, &ChangedError{Files: changed}
+		return nil, nil, &ChangedError{Files: changed}
 	}
-	return recs, nil
+	return recs, outdated, nil
+}
+
+// UnknownRevisions returns an *AppliedUnknownError when recs (the version
+// table's rows) name revisions that g does not have, and nil otherwise.
+func UnknownRevisions(g *Graph, recs []Record) error {
+	var unknown []Record
+	for _, rec := range recs {
+		if _, ok := g.Get(rec.Revision); !ok {
+			unknown = append(unknown, rec)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	return &AppliedUnknownError{Records: unknown}
+}
+
+// AppliedUnknownError is a database whose version table records revisions
+// that the migrations directory does not have: a deleted migration file, a
+// migration from another branch, or the wrong database. Nothing runs until
+// the directory has them again or the version table is re-stamped.
+type AppliedUnknownError struct {
+	// Records are the version table's rows for the unknown revisions.
+	Records []Record
+}
+
+func (e *AppliedUnknownError) Error() string {
+	revs := make([]string, len(e.Records))
+	for i, r := range e.Records {
+		revs[i] = r.Revision
+	}
+	stamp := "REV"
+	if p := e.Records[0].Parents; len(p) == 1 {
+		stamp = p[0] + " (its recorded parent)"
+	} else if len(p) == 0 {
+		stamp = "base"
+	}
+	return fmt.Sprintf("the database has revision %s applied, which is not in the migrations directory "+
+		"(a deleted file, another branch's migration, or the wrong database?)\n"+
+		"  check out the branch that has it or restore the file; if the schema is not what that revision made, "+
+		"record where it really is with 'retort stamp %s'",
+		strings.Join(revs, ", "), stamp)
 }
 
 // Plan returns the migrations that Upgrade (up) or Downgrade (down) would
@@ -225,8 +278,11 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		}
 		defer unlock()
 	}
-	recs, err := r.State(ctx, conn)
+	recs, outdated, err := r.state(ctx, conn)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.rewriteChecksums(ctx, conn, outdated); err != nil {
 		return nil, err
 	}
 	if _, partial := Applied(recs); dir == Down && len(partial) > 0 {
@@ -262,6 +318,18 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		}
 	}
 	return results, nil
+}
+
+// rewriteChecksums records the current checksum of the files whose row
+// holds a checksum of an older form that matched.
+func (r *Runner) rewriteChecksums(ctx context.Context, q dialect.Querier, outdated []Record) error {
+	for _, rec := range outdated {
+		f, _ := r.Graph.Get(rec.Revision)
+		if _, err := q.ExecContext(ctx, r.History.ChecksumSQL(rec.Revision, f.Checksum)); err != nil {
+			return fmt.Errorf("migrate: rewrite the checksum of %s: %w", rec.Revision, err)
+		}
+	}
+	return nil
 }
 
 // apply runs one migration in one direction, segment by segment.
