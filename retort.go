@@ -245,11 +245,15 @@ func DialectFor(rawURL string, opts ...Option) (dialect.Dialect, error) {
 	return d, err
 }
 
-// NewDialect returns the engine for name ("sqlite", "postgres", "mysql").
-// PostgreSQL and MySQL need WithDevURL for their scratch databases.
+// NewDialect returns the engine for name ("sqlite", "postgres", "mysql",
+// or an alias that DialectName accepts). PostgreSQL and MySQL need
+// WithDevURL for their scratch databases.
 func NewDialect(name string, opts ...Option) (dialect.Dialect, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
+		return nil, err
+	}
+	if name, err = DialectName(name); err != nil {
 		return nil, err
 	}
 	d, _, err := newDialect(name, "", cfg)

@@ -58,6 +58,9 @@ func ParseURL(raw string) (*Target, error) {
 			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 		return &Target{Dialect: "sqlite", DSN: dsn, Path: path, Redacted: red}, nil
 	case "postgres", "postgresql":
+		if hint := encodingHint(raw); hint != "" {
+			return nil, &URLError{URL: red, Msg: "malformed postgres url" + hint}
+		}
 		u, err := url.Parse(raw)
 		if err != nil {
 			return nil, &URLError{URL: red, Msg: "malformed postgres url"}
@@ -75,6 +78,9 @@ func ParseURL(raw string) (*Target, error) {
 		}
 		return &Target{Dialect: "postgres", DSN: raw, Redacted: red}, nil
 	case "mysql", "mariadb":
+		if hint := encodingHint(raw); hint != "" {
+			return nil, &URLError{URL: red, Msg: "malformed mysql url" + hint}
+		}
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" {
 			return nil, &URLError{URL: red, Msg: "malformed mysql url (want mysql://user:pass@host:3306/db)"}
@@ -84,10 +90,44 @@ func ParseURL(raw string) (*Target, error) {
 	return nil, &URLError{URL: red, Msg: fmt.Sprintf("unknown scheme %q: want sqlite:, postgres:// or mysql://", scheme)}
 }
 
+// DialectName returns the engine name ("sqlite", "postgres" or "mysql")
+// for name or one of its aliases: "sqlite3", "postgresql", "pg", "mariadb",
+// in any case.
+func DialectName(name string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "sqlite", "sqlite3":
+		return "sqlite", nil
+	case "postgres", "postgresql", "pg":
+		return "postgres", nil
+	case "mysql", "mariadb":
+		return "mysql", nil
+	}
+	return "", fmt.Errorf("unknown dialect %q: want sqlite, postgres or mysql (aliases sqlite3, postgresql, mariadb)", name)
+}
+
+// encodingHint explains a server URL whose user info holds a character
+// that URLs reserve: a '#' starts the fragment, so the host parsed is
+// nonsense ("no such host"). It never repeats the password.
+func encodingHint(raw string) string {
+	rest := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest = raw[i+3:]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 || !strings.Contains(rest[:at], "#") {
+		return ""
+	}
+	return "; a password containing '#', '?', '/' or '@' must be percent-encoded in a URL ('#' is %23, '?' %3F, '/' %2F, '@' %40)"
+}
+
 // Redact returns raw with the password of its user info, if any, replaced
 // by "xxxxx". Text that does not parse as a URL is returned with everything
 // between "://" and "@" hidden.
 func Redact(raw string) string {
+	if encodingHint(raw) != "" {
+		i := strings.Index(raw, "://")
+		return raw[:i+3] + "xxxxx" + raw[i+3+strings.LastIndex(raw[i+3:], "@"):]
+	}
 	u, err := url.Parse(raw)
 	if err == nil {
 		if _, has := u.User.Password(); has {

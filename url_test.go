@@ -68,3 +68,30 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestParseURLPasswordWithHash(t *testing.T) {
+	for _, raw := range []string{"postgres://admin:s3#cret@db:5432/app", "mysql://root:a#b@db/app", "mariadb://root:#x@db/app"} {
+		_, err := ParseURL(raw)
+		if err == nil || !strings.Contains(err.Error(), "percent-encoded") || !strings.Contains(err.Error(), "%23") {
+			t.Errorf("ParseURL(%q) = %v, want a hint to percent-encode", raw, err)
+		}
+		if err != nil && (strings.Contains(err.Error(), "cret") || strings.Contains(err.Error(), "a#b") || strings.Contains(err.Error(), "#x")) {
+			t.Errorf("ParseURL(%q): error %q shows the password", raw, err)
+		}
+	}
+	if _, err := ParseURL("postgres://admin:s3%23cret@db:5432/app"); err != nil {
+		t.Errorf("the encoded form: %v", err)
+	}
+}
+
+func TestDialectName(t *testing.T) {
+	for in, want := range map[string]string{"sqlite": "sqlite", "SQLite3": "sqlite", "postgresql": "postgres", "postgres": "postgres",
+		"pg": "postgres", "mariadb": "mysql", "MySQL": "mysql"} {
+		if got, err := DialectName(in); got != want || err != nil {
+			t.Errorf("DialectName(%q) = %q, %v, want %q", in, got, err, want)
+		}
+	}
+	if _, err := DialectName("oracle"); err == nil {
+		t.Error("DialectName(oracle) succeeded")
+	}
+}

@@ -19,6 +19,9 @@ or another database URL), in one transaction. Drops of tables or columns are
 refused (exit 1) unless --allow-destructive is given. --dry-run prints the SQL
 and changes nothing.`,
 		Args: cobra.NoArgs,
+		Example: `  retort apply --url sqlite:app.db --to file://schema.sql --dry-run
+  retort apply --url sqlite:app.db --to file://schema.sql
+  retort apply --to dir://migrations --allow-destructive`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if toRaw == "" {
 				return usageError("apply needs --to SRC")
@@ -28,7 +31,10 @@ and changes nothing.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := env.openDatabase(ctx, false)
+			if !dryRun {
+				env.announce()
+			}
+			db, err := env.openDatabase(ctx, dryRun)
 			if err != nil {
 				return err
 			}
@@ -52,6 +58,9 @@ and changes nothing.`,
 				return err
 			}
 			if plan.Empty() {
+				if env.asJSON {
+					return env.printJSON(planJSON(plan))
+				}
 				fmt.Fprintln(env.Stdout, "Schema is in sync; nothing to do.")
 				return nil
 			}
@@ -61,6 +70,9 @@ and changes nothing.`,
 			}
 			if err := db.Apply(ctx, plan, opts...); err != nil {
 				return err
+			}
+			if env.asJSON {
+				return env.printJSON(planJSON(plan))
 			}
 			for _, line := range plan.Summary() {
 				fmt.Fprintf(env.Stdout, "  %s\n", line)

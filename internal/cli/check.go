@@ -15,18 +15,28 @@ func (env *Env) checkCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Exit 1 when the migrations' head or the database differs from schema.sql",
-		Args:  cobra.NoArgs,
+		Long: `Check that the migrations' head equals schema.sql and, when a database is
+configured, that the database is at head and equal to schema.sql too. Exit 0
+when all agree, 1 with a summary of what differs, 2 on errors. Without a
+database only the migrations are checked, and the output says so.`,
+		Args: cobra.NoArgs,
+		Example: `  retort check                      # in CI: exit 1 on drift
+  retort check --url "$STAGING_URL"
+  retort check --json | jq .ok`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			readPath := env.path(schemaPath)
 			if schemaPath == "" {
 				schemaPath = env.cfg.Schema
+				readPath = env.cfgPath(schemaPath)
 			}
-			data, err := os.ReadFile(env.path(schemaPath))
+			data, err := os.ReadFile(readPath)
 			if err != nil {
 				return fmt.Errorf("read schema: %w", err)
 			}
 			var rep *retort.CheckReport
-			if env.databaseURL() != "" {
+			database := env.databaseURL()
+			if database != "" {
 				m, err := env.migrator(ctx, &mf)
 				if err != nil {
 					return err
@@ -62,8 +72,17 @@ func (env *Env) checkCommand() *cobra.Command {
 				}
 				rep = &retort.CheckReport{Migrations: plan.Summary()}
 			}
+			heads := 0
+			if g, err := env.graph(&mf); err == nil {
+				heads = len(g.Heads())
+			}
 			if env.asJSON {
-				if err := env.printJSON(map[string]any{"ok": rep.OK(), "report": rep}); err != nil {
+				out := checkJSON{OK: rep.OK(), Schema: schemaPath, DatabaseChecked: database != "",
+					Migrations: nonNil(rep.Migrations), Pending: nonNil(rep.Pending), Database: nonNil(rep.Database), Heads: heads}
+				if database != "" {
+					out.DatabaseURL = retort.Redact(database)
+				}
+				if err := env.printJSON(out); err != nil {
 					return err
 				}
 				if !rep.OK() {
@@ -72,7 +91,13 @@ func (env *Env) checkCommand() *cobra.Command {
 				return nil
 			}
 			if rep.OK() {
-				fmt.Fprintf(env.Stdout, "OK: migrations and database match %s.\n", schemaPath)
+				if database == "" {
+					fmt.Fprintf(env.Stdout, "OK: the migrations' head matches %s.\n"+
+						"Not checked: no database is configured (pass --url, set RETORT_DATABASE_URL, or add url to %s) to check that it is at head and matches too.\n",
+						schemaPath, env.cfgName)
+					return nil
+				}
+				fmt.Fprintf(env.Stdout, "OK: the migrations' head and the database (%s, at head) match %s.\n", retort.Redact(database), schemaPath)
 				return nil
 			}
 			if len(rep.Migrations) > 0 {
@@ -82,7 +107,11 @@ func (env *Env) checkCommand() *cobra.Command {
 				}
 			}
 			if len(rep.Pending) > 0 {
-				fmt.Fprintln(env.Stdout, "The database is not at head; pending migrations (run 'retort upgrade'):")
+				advice := "run 'retort upgrade'"
+				if heads > 1 {
+					advice = fmt.Sprintf("there are %d heads: run 'retort merge -m MSG', then 'retort upgrade'; or 'retort upgrade heads'", heads)
+				}
+				fmt.Fprintf(env.Stdout, "The database is not at head; pending migrations (%s):\n", advice)
 				for _, l := range rep.Pending {
 					fmt.Fprintf(env.Stdout, "  %s\n", l)
 				}
@@ -93,10 +122,34 @@ func (env *Env) checkCommand() *cobra.Command {
 					fmt.Fprintf(env.Stdout, "  %s\n", l)
 				}
 			}
+			if database == "" {
+				fmt.Fprintln(env.Stdout, "Not checked: no database is configured.")
+			}
 			return &findingsError{}
 		},
 	}
 	mf.register(cmd)
+	mf.registerAllowChanged(cmd)
 	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema, else schema.sql)")
 	return cmd
+}
+
+// checkJSON is check's --json output (docs/json.md).
+type checkJSON struct {
+	OK              bool     `json:"ok"`
+	Schema          string   `json:"schema"`
+	DatabaseChecked bool     `json:"database_checked"`
+	DatabaseURL     string   `json:"database_url,omitempty"`
+	Heads           int      `json:"heads"`
+	Migrations      []string `json:"migrations"`
+	Pending         []string `json:"pending"`
+	Database        []string `json:"database"`
+}
+
+// nonNil returns s, or an empty slice for nil, so that JSON says [] not null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,16 @@ type Env struct {
 	lockTimeout             time.Duration
 	concurrentIndexes       bool
 	cfg                     *Config
+
+	// cfgDir is the directory of the configuration file, against which
+	// its relative paths are read (the working directory without one).
+	cfgDir string
+	// cfgName is how the configuration file is named in messages.
+	cfgName string
+	// dbURL is the database URL resolved by resolveURL, dbFrom where it
+	// came from, and dbErr why it cannot be used.
+	dbURL, dbFrom string
+	dbErr         error
 }
 
 // Config is retort.toml.
@@ -78,8 +89,20 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	return env.Run(ctx, args)
 }
 
-// Run runs args with env and returns the exit code.
-func (env *Env) Run(ctx context.Context, args []string) int {
+// Run runs args with env and returns the exit code. It never panics: a
+// panic is a bug, reported as one with exit code 2.
+func (env *Env) Run(ctx context.Context, args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("internal error (a bug in retort %s; please report it at %s with the command you ran): %v",
+				moduleVersion(), bugURL, r)
+			fmt.Fprintf(env.Stderr, "retort: %v\n", err)
+			if env.asJSON || slices.Contains(args, "--json") {
+				env.printError(err, "internal")
+			}
+			code = ExitError
+		}
+	}()
 	root := env.rootCommand()
 	root.SetArgs(relativeTargets(args))
 	root.SetIn(env.Stdin)
@@ -92,6 +115,9 @@ func (env *Env) Run(ctx context.Context, args []string) int {
 	var fe *findingsError
 	if !errors.As(err, &fe) || fe.msg != "" {
 		fmt.Fprintf(env.Stderr, "retort: %v\n", err)
+		if env.asJSON || slices.Contains(args, "--json") {
+			env.printError(err, errorCode(err))
+		}
 	}
 	return exitCode(err)
 }
@@ -122,28 +148,44 @@ func (env *Env) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "retort",
 		Short:         "Schema migrations for SQLite, PostgreSQL and MySQL, foreign keys done right",
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Example: `  retort init --dialect sqlite
+  retort revision -m "add notes" --autogenerate
+  retort upgrade
+  retort check --json`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return env.loadConfig()
+			if err := env.loadConfig(cmd.Flags().Changed("config")); err != nil {
+				return err
+			}
+			env.resolveURL()
+			return nil
 		},
 	}
+	root.SetVersionTemplate("retort {{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 	pf := root.PersistentFlags()
-	pf.StringVar(&env.url, "url", "", "database URL (default: $RETORT_DATABASE_URL, $DATABASE_URL, retort.toml)")
+	pf.StringVar(&env.url, "url", "", "database URL (default: $RETORT_DATABASE_URL, retort.toml's url, then $DATABASE_URL if retort.toml names none)")
 	pf.StringVar(&env.devURL, "dev-url", "", "scratch database for loading schemas (default: in-memory SQLite, or a temporary database on the target server)")
-	pf.StringVar(&env.configPath, "config", "retort.toml", "configuration file")
+	pf.StringVar(&env.configPath, "config", "retort.toml", "configuration file (default: retort.toml here or in a parent directory)")
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
 	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long DDL waits for locks held by others (PostgreSQL lock_timeout, SQLite busy timeout); 0 keeps the engine's default")
 	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: create indexes on existing tables CONCURRENTLY, outside a transaction")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(err.Error()) })
 	root.AddCommand(env.initCommand(), env.revisionCommand(), env.upgradeCommand(), env.downgradeCommand(),
 		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
-		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand())
+		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand(),
+		env.versionCommand(), env.completionCommand(root))
 	return root
 }
 
-func usageError(msg string) error { return fmt.Errorf("usage: %s", msg) }
+// usageErr is a command line that cannot be run as given.
+type usageErr struct{ msg string }
+
+func (e *usageErr) Error() string { return "usage: " + e.msg }
+
+func usageError(msg string) error { return &usageErr{msg} }
 
 func (env *Env) path(p string) string {
 	if filepath.IsAbs(p) {
@@ -152,35 +194,120 @@ func (env *Env) path(p string) string {
 	return filepath.Join(env.Dir, p)
 }
 
-func (env *Env) loadConfig() error {
+// loadConfig reads the configuration file: --config if given (it must
+// exist), else retort.toml in the working directory or the nearest parent
+// that has one, stopping at the top of a git work tree.
+func (env *Env) loadConfig(explicit bool) error {
 	env.cfg = &Config{Schema: "schema.sql", Dir: "migrations"}
+	env.cfgDir, env.cfgName = env.Dir, env.configPath
 	path := env.path(env.configPath)
+	if !explicit {
+		path = findUp(env.Dir, env.configPath)
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
+		if explicit {
+			return fmt.Errorf("configuration file %s not found", env.configPath)
+		}
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", env.configPath, err)
 	}
+	env.cfgDir = filepath.Dir(path)
+	if rel, err := filepath.Rel(env.Dir, path); err == nil && !explicit {
+		env.cfgName = rel
+	}
 	md, err := toml.Decode(string(data), env.cfg)
 	if err != nil {
-		return fmt.Errorf("%s: %w", env.configPath, err)
+		return fmt.Errorf("%s: %w", env.cfgName, err)
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return fmt.Errorf("%s: unknown key %q", env.configPath, undec[0].String())
+		return fmt.Errorf("%s: unknown key %q", env.cfgName, undec[0].String())
+	}
+	if env.cfg.Dialect != "" {
+		d, err := retort.DialectName(env.cfg.Dialect)
+		if err != nil {
+			return fmt.Errorf("%s: %w", env.cfgName, err)
+		}
+		env.cfg.Dialect = d
 	}
 	return nil
 }
 
-// databaseURL resolves the database URL: --url, $RETORT_DATABASE_URL,
-// $DATABASE_URL, retort.toml.
-func (env *Env) databaseURL() string {
-	for _, u := range []string{env.url, env.Getenv("RETORT_DATABASE_URL"), env.Getenv("DATABASE_URL"), env.cfg.URL} {
-		if u != "" {
-			return u
-		}
+// findUp returns the path of name in dir or its nearest parent that has
+// it, not looking above the top of a git work tree; dir/name when none has.
+func findUp(dir, name string) string {
+	if filepath.IsAbs(name) || strings.ContainsRune(name, filepath.Separator) {
+		return filepath.Join(dir, name)
 	}
-	return ""
+	for d := dir; ; {
+		p := filepath.Join(d, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	return filepath.Join(dir, name)
+}
+
+// cfgPath resolves a path from the configuration file against its
+// directory.
+func (env *Env) cfgPath(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(env.cfgDir, p)
+}
+
+// resolveURL picks the database URL: --url, $RETORT_DATABASE_URL, the
+// configuration's url, then $DATABASE_URL only when the configuration
+// names no database (an ambient DATABASE_URL must not redirect a project
+// to another database). A URL of another engine than the configuration's
+// dialect is refused when used.
+func (env *Env) resolveURL() {
+	env.dbURL, env.dbFrom, env.dbErr = "", "", nil
+	ambient := env.Getenv("DATABASE_URL")
+	switch {
+	case env.url != "":
+		env.dbURL, env.dbFrom = env.url, "--url"
+	case env.Getenv("RETORT_DATABASE_URL") != "":
+		env.dbURL, env.dbFrom = env.Getenv("RETORT_DATABASE_URL"), "$RETORT_DATABASE_URL"
+	case env.cfg.URL != "":
+		env.dbURL, env.dbFrom = env.cfg.URL, env.cfgName
+		if ambient != "" && ambient != env.cfg.URL {
+			fmt.Fprintf(env.Stderr, "retort: ignoring $DATABASE_URL: %s names the database (use --url or $RETORT_DATABASE_URL to override it)\n", env.cfgName)
+		}
+	case ambient != "":
+		env.dbURL, env.dbFrom = ambient, "$DATABASE_URL"
+	}
+	if env.dbURL == "" || env.cfg.Dialect == "" {
+		return
+	}
+	if t, err := retort.ParseURL(env.dbURL); err == nil && t.Dialect != env.cfg.Dialect {
+		env.dbErr = fmt.Errorf("the database URL from %s (%s) is a %s database, but %s says dialect = %q; "+
+			"pass the right URL with --url, or fix the dialect in %s",
+			env.dbFrom, t.Redacted, t.Dialect, env.cfgName, env.cfg.Dialect, env.cfgName)
+	}
+}
+
+// databaseURL returns the resolved database URL ("" when none is given).
+func (env *Env) databaseURL() string { return env.dbURL }
+
+// announce tells, on stderr, which database a command that changes it
+// acts on, and where its URL came from (never its password).
+func (env *Env) announce() {
+	if env.dbURL == "" || env.dbErr != nil {
+		return
+	}
+	fmt.Fprintf(env.Stderr, "Database: %s (from %s)\n", retort.Redact(env.dbURL), env.dbFrom)
 }
 
 func (env *Env) options() []retort.Option {
@@ -204,18 +331,24 @@ func (env *Env) options() []retort.Option {
 func (env *Env) openDatabase(ctx context.Context, mustExist bool) (*retort.Database, error) {
 	u := env.databaseURL()
 	if u == "" {
-		return nil, usageError("no database: pass --url, set RETORT_DATABASE_URL or DATABASE_URL, or add url to retort.toml")
+		return nil, errNoDatabase
+	}
+	if env.dbErr != nil {
+		return nil, env.dbErr
 	}
 	return env.openURL(ctx, u, mustExist)
 }
+
+var errNoDatabase = usageError("no database: pass --url, set RETORT_DATABASE_URL or DATABASE_URL, or add url to retort.toml")
 
 func (env *Env) openURL(ctx context.Context, u string, mustExist bool) (*retort.Database, error) {
 	opts := env.options()
 	if mustExist {
 		opts = append(opts, retort.MustExist())
 	}
-	if t, err := retort.ParseURL(u); err == nil && t.Path != "" && !filepath.IsAbs(t.Path) {
-		u = "sqlite:" + env.path(t.Path)
+	u, err := env.sqlitePath(u, mustExist)
+	if err != nil {
+		return nil, err
 	}
 	return retort.Open(ctx, u, opts...)
 }
@@ -243,7 +376,7 @@ func (env *Env) dialectHint() string {
 		}
 	}
 	if env.cfg.Dialect != "" {
-		return strings.ToLower(env.cfg.Dialect)
+		return env.cfg.Dialect
 	}
 	return "sqlite"
 }

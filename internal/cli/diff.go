@@ -19,6 +19,9 @@ func (env *Env) diffCommand() *cobra.Command {
 (envelope included), or nothing when they are in sync. SRC is a database
 URL, file://schema.sql or dir://migrations.`,
 		Args: cobra.NoArgs,
+		Example: `  retort diff --from sqlite:app.db --to file://schema.sql
+  retort diff --from dir://migrations --to file://schema.sql --json
+  retort diff --from "$PROD_URL" --to "$STAGING_URL"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fromRaw == "" || toRaw == "" {
 				return usageError("diff needs --from SRC and --to SRC")

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/retortdb/retort"
 )
 
 func (env *Env) initCommand() *cobra.Command {
@@ -14,31 +15,55 @@ func (env *Env) initCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init [--dialect sqlite|postgres|mysql]",
 		Short: "Create retort.toml, migrations/ and schema.sql",
-		Args:  cobra.NoArgs,
+		Long: `Create retort.toml, migrations/ and schema.sql in the current directory;
+files that exist are kept. The dialect is --dialect (aliases sqlite3,
+postgresql, mariadb), else that of --url, else sqlite; --url, when given,
+becomes retort.toml's url.`,
+		Args: cobra.NoArgs,
+		Example: `  retort init
+  retort init --dialect postgres
+  retort init --url "postgres://app@localhost:5432/app?sslmode=disable"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			urls := map[string]string{
 				"sqlite":   "sqlite:app.db",
 				"postgres": "postgres://postgres@127.0.0.1:5432/app?sslmode=disable",
 				"mysql":    "mysql://root@127.0.0.1:3306/app",
 			}
-			url, ok := urls[dialectName]
-			if !ok {
-				return usageError(fmt.Sprintf("--dialect %q: want sqlite, postgres or mysql", dialectName))
+			name, err := retort.DialectName(dialectName)
+			if err != nil {
+				return usageError("--dialect: " + err.Error())
+			}
+			url := urls[name]
+			if env.url != "" {
+				t, err := retort.ParseURL(env.url)
+				if err != nil {
+					return err
+				}
+				if cmd.Flags().Changed("dialect") && t.Dialect != name {
+					return usageError(fmt.Sprintf("--dialect %s but --url is a %s database", dialectName, t.Dialect))
+				}
+				name, url = t.Dialect, env.url
 			}
 			files := []struct{ path, content string }{
-				{"retort.toml", fmt.Sprintf(`# retort configuration. --url, $RETORT_DATABASE_URL and $DATABASE_URL override url.
+				{"retort.toml", fmt.Sprintf(`# retort configuration. --url and $RETORT_DATABASE_URL override url;
+# $DATABASE_URL is used only when url is not set.
 dialect = %q
 url = %q
 schema = "schema.sql"     # the schema you want, as SQL
 dir = "migrations"        # versioned migrations
 # exclude = ["audit_*"]   # tables retort never touches (besides other tools' version tables)
-`, dialectName, url)},
+`, name, url)},
 				{"schema.sql", "-- The schema you want. Edit it, then run: retort revision --autogenerate -m \"what changed\"\n"},
 			}
+			type result struct {
+				Path    string `json:"path"`
+				Created bool   `json:"created"`
+			}
+			var out []result
 			for _, f := range files {
 				p := env.path(f.path)
 				if _, err := os.Stat(p); err == nil {
-					fmt.Fprintf(env.Stdout, "Kept %s (exists)\n", f.path)
+					out = append(out, result{f.path, false})
 					continue
 				} else if !errors.Is(err, os.ErrNotExist) {
 					return err
@@ -46,16 +71,34 @@ dir = "migrations"        # versioned migrations
 				if err := os.WriteFile(p, []byte(f.content), 0o644); err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Stdout, "Created %s\n", f.path)
+				out = append(out, result{f.path, true})
 			}
 			dir := env.path("migrations")
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
+			st, err := os.Stat(dir)
+			switch {
+			case err == nil && st.IsDir():
+				out = append(out, result{"migrations/", false})
+			case err == nil:
+				return fmt.Errorf("%s exists and is not a directory", dir)
+			default:
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return err
+				}
+				out = append(out, result{"migrations/", true})
 			}
-			fmt.Fprintf(env.Stdout, "Created %s%c\n", filepath.Base(dir), os.PathSeparator)
+			if env.asJSON {
+				return env.printJSON(map[string]any{"dialect": name, "files": out})
+			}
+			for _, r := range out {
+				if r.Created {
+					fmt.Fprintf(env.Stdout, "Created %s\n", r.Path)
+				} else {
+					fmt.Fprintf(env.Stdout, "Kept %s (exists)\n", r.Path)
+				}
+			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dialectName, "dialect", "sqlite", "sqlite, postgres or mysql")
+	cmd.Flags().StringVar(&dialectName, "dialect", "sqlite", "sqlite, postgres or mysql (aliases sqlite3, postgresql, mariadb)")
 	return cmd
 }

@@ -12,6 +12,8 @@ func (env *Env) inspectCommand() *cobra.Command {
 		Use:   "inspect",
 		Short: "Print the database's schema (as SQL, or JSON)",
 		Args:  cobra.NoArgs,
+		Example: `  retort inspect --url sqlite:app.db
+  retort inspect --format json > schema.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if env.asJSON {
 				format = "json"

@@ -15,6 +15,8 @@ func (env *Env) lintCommand() *cobra.Command {
 		Use:   "lint [--dir migrations]",
 		Short: "Analyze pending migrations (all of them without a database); exit 1 on findings",
 		Args:  cobra.NoArgs,
+		Example: `  retort lint                       # pending migrations of the configured database
+  retort lint --dir migrations --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			g, err := env.graph(&mf)
@@ -60,5 +62,6 @@ func (env *Env) lintCommand() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
+	mf.registerAllowChanged(cmd)
 	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,17 +18,26 @@ import (
 type migrationFlags struct {
 	dir          string
 	allowChanged bool
+	// create lets the command create a SQLite database file that does
+	// not exist (upgrade and stamp); other commands refuse a missing file.
+	create bool
 }
 
 func (f *migrationFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.dir, "dir", "", "migrations directory (default: retort.toml's dir, else migrations)")
 }
 
+// registerAllowChanged adds --allow-changed to a command that reads the
+// version table through the checksum check.
+func (f *migrationFlags) registerAllowChanged(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.allowChanged, "allow-changed", false, "go on although applied migration files changed")
+}
+
 func (env *Env) migrationsDir(f *migrationFlags) string {
 	if f.dir != "" {
 		return env.path(f.dir)
 	}
-	return env.path(env.cfg.Dir)
+	return env.cfgPath(env.cfg.Dir)
 }
 
 // existingDir returns the migrations directory, which must exist.
@@ -57,13 +65,19 @@ func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrat
 	}
 	u := env.databaseURL()
 	if u == "" {
-		return nil, usageError("no database: pass --url, set RETORT_DATABASE_URL or DATABASE_URL, or add url to retort.toml")
+		return nil, errNoDatabase
+	}
+	if env.dbErr != nil {
+		return nil, env.dbErr
 	}
 	opts := env.options()
 	if f.allowChanged {
 		opts = append(opts, retort.WithAllowChanged())
 	}
 	opts = append(opts, retort.WithProgress(func(e migrate.Event) {
+		if env.asJSON {
+			return // the command prints its results as JSON
+		}
 		verb := e.Direction.String() + "grade"
 		if e.Skipped {
 			fmt.Fprintf(env.Stdout, "%s %s %s (already applied by another process)\n", verb, e.Revision, e.Message)
@@ -71,8 +85,9 @@ func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrat
 		}
 		fmt.Fprintf(env.Stdout, "%s %s %s (%s)\n", verb, e.Revision, e.Message, e.Duration.Round(time.Millisecond))
 	}))
-	if t, err := retort.ParseURL(u); err == nil && t.Path != "" && !strings.HasPrefix(t.Path, "/") {
-		u = "sqlite:" + env.path(t.Path)
+	u, err = env.sqlitePath(u, !f.create)
+	if err != nil {
+		return nil, err
 	}
 	return retort.OpenMigrator(ctx, u, os.DirFS(dir), opts...)
 }

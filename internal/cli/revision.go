@@ -29,6 +29,9 @@ func (env *Env) writeMigration(mf *migrationFlags, f *migrate.File) error {
 	} else {
 		rel = strings.TrimSuffix(env.cfg.Dir, "/") + "/" + name
 	}
+	if env.asJSON {
+		return env.printJSON(map[string]string{"created": rel, "revision": f.Revision})
+	}
 	fmt.Fprintf(env.Stdout, "Created %s\n", rel)
 	return nil
 }
@@ -49,9 +52,13 @@ func (env *Env) revisionCommand() *cobra.Command {
 	var message, schemaPath, revID string
 	var auto bool
 	cmd := &cobra.Command{
-		Use:   "revision -m MSG [--autogenerate]",
-		Short: "Create a migration (with --autogenerate: from schema.sql vs the migrations' head)",
-		Args:  cobra.NoArgs,
+		Use:     "revision -m MSG [--autogenerate]",
+		Aliases: []string{"new"},
+		Short:   "Create a migration (with --autogenerate: from schema.sql vs the migrations' head)",
+		Args:    cobra.NoArgs,
+		Example: `  retort revision -m "add notes" --autogenerate   # write the SQL from schema.sql
+  retort revision -m "backfill slugs"               # an empty migration to fill in
+  retort new -m "seed data" --rev-id 20261125100000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if message == "" {
 				return usageError("revision needs -m MSG")
@@ -71,8 +78,13 @@ func (env *Env) revisionCommand() *cobra.Command {
 					return &migrate.MultipleHeadsError{Heads: heads}
 				}
 				rev := now.UTC().Format("20060102150405")
-				if _, taken := g.Get(rev); taken {
-					return fmt.Errorf("revision %s already exists", rev)
+				for _, taken := g.Get(rev); taken; _, taken = g.Get(rev) {
+					if revID != "" {
+						return fmt.Errorf("revision %s already exists", rev)
+					}
+					// Two revisions in the same second: take the next free one.
+					now = now.Add(time.Second)
+					rev = now.UTC().Format("20060102150405")
 				}
 				return env.writeMigration(&mf, migrate.NewFile(rev, heads, message, migrate.Section{}, migrate.Section{}))
 			}
@@ -80,10 +92,12 @@ func (env *Env) revisionCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			readPath := env.path(schemaPath)
 			if schemaPath == "" {
 				schemaPath = env.cfg.Schema
+				readPath = env.cfgPath(schemaPath)
 			}
-			data, err := os.ReadFile(env.path(schemaPath))
+			data, err := os.ReadFile(readPath)
 			if err != nil {
 				return fmt.Errorf("read schema: %w", err)
 			}
@@ -94,6 +108,9 @@ func (env *Env) revisionCommand() *cobra.Command {
 			f, err := retort.Autogenerate(ctx, d, g, desired, message, now, retort.WithExclude(env.cfg.Exclude...))
 			if err != nil {
 				return err
+			}
+			if f == nil && env.asJSON {
+				return env.printJSON(map[string]any{"created": nil})
 			}
 			if f == nil {
 				fmt.Fprintf(env.Stdout, "No changes: the migrations' head already matches %s; no file written.\n", schemaPath)
@@ -114,9 +131,10 @@ func (env *Env) mergeCommand() *cobra.Command {
 	var mf migrationFlags
 	var message, revID string
 	cmd := &cobra.Command{
-		Use:   "merge -m MSG",
-		Short: "Create a migration that joins every head",
-		Args:  cobra.NoArgs,
+		Use:     "merge -m MSG",
+		Short:   "Create a migration that joins every head",
+		Args:    cobra.NoArgs,
+		Example: `  retort merge -m "merge the notes and tags branches"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if message == "" {
 				return usageError("merge needs -m MSG")

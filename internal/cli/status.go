@@ -16,6 +16,8 @@ func (env *Env) currentCommand() *cobra.Command {
 		Use:   "current",
 		Short: "Print the revision(s) the database is at",
 		Args:  cobra.NoArgs,
+		Example: `  retort current
+  retort current --url sqlite:app.db --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			m, err := env.migrator(ctx, &mf)
@@ -23,6 +25,10 @@ func (env *Env) currentCommand() *cobra.Command {
 				return err
 			}
 			defer m.Close()
+			recs, err := m.History(ctx)
+			if err != nil {
+				return err
+			}
 			cur, err := m.Current(ctx)
 			if err != nil {
 				return err
@@ -31,29 +37,42 @@ func (env *Env) currentCommand() *cobra.Command {
 			for _, h := range m.Graph().Heads() {
 				heads[h] = true
 			}
+			messages := map[string]string{}
+			for _, r := range recs {
+				messages[r.Revision] = r.Message
+			}
+			type rev struct {
+				Revision     string `json:"revision"`
+				Message      string `json:"message"`
+				Head         bool   `json:"head"`
+				InMigrations bool   `json:"in_migrations"`
+			}
+			out := []rev{}
+			for _, r := range cur {
+				e := rev{Revision: r, Message: messages[r], Head: heads[r]}
+				if f, ok := m.Graph().Get(r); ok {
+					e.Message, e.InMigrations = f.Message, true
+				}
+				out = append(out, e)
+			}
+			if unknown := migrate.UnknownRevisions(m.Graph(), recs); unknown != nil {
+				fmt.Fprintf(env.Stderr, "retort: warning: %v\n", unknown)
+			}
 			if env.asJSON {
-				type rev struct {
-					Revision string `json:"revision"`
-					Message  string `json:"message"`
-					Head     bool   `json:"head"`
-				}
-				out := []rev{}
-				for _, r := range cur {
-					f, _ := m.Graph().Get(r)
-					out = append(out, rev{r, f.Message, heads[r]})
-				}
 				return env.printJSON(out)
 			}
-			if len(cur) == 0 {
+			if len(out) == 0 {
 				fmt.Fprintln(env.Stdout, "base (no revision applied)")
 			}
-			for _, r := range cur {
-				f, _ := m.Graph().Get(r)
+			for _, r := range out {
 				mark := ""
-				if heads[r] {
+				switch {
+				case !r.InMigrations:
+					mark = " " + notInMigrations
+				case r.Head:
 					mark = " (head)"
 				}
-				fmt.Fprintf(env.Stdout, "%s%s %s\n", r, mark, f.Message)
+				fmt.Fprintf(env.Stdout, "%s%s %s\n", r.Revision, mark, r.Message)
 			}
 			return nil
 		},
@@ -62,12 +81,18 @@ func (env *Env) currentCommand() *cobra.Command {
 	return cmd
 }
 
+// notInMigrations marks an applied revision the migrations directory lacks.
+const notInMigrations = "(not in migrations/)"
+
 func (env *Env) historyCommand() *cobra.Command {
 	var mf migrationFlags
 	cmd := &cobra.Command{
-		Use:   "history",
-		Short: "List the revisions, oldest first, with what is applied",
-		Args:  cobra.NoArgs,
+		Use:     "history",
+		Aliases: []string{"status"},
+		Short:   "List the revisions, oldest first, with what is applied",
+		Args:    cobra.NoArgs,
+		Example: `  retort history
+  retort status --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			g, err := env.graph(&mf)
@@ -75,14 +100,14 @@ func (env *Env) historyCommand() *cobra.Command {
 				return err
 			}
 			applied := map[string]migrate.Record{}
+			var recs []migrate.Record
 			if env.databaseURL() != "" {
 				m, err := env.migrator(ctx, &mf)
 				if err != nil {
 					return err
 				}
 				defer m.Close()
-				recs, err := m.History(ctx)
-				if err != nil {
+				if recs, err = m.History(ctx); err != nil {
 					return err
 				}
 				for _, r := range recs {
@@ -98,16 +123,44 @@ func (env *Env) historyCommand() *cobra.Command {
 				AppliedAt string   `json:"applied_at,omitempty"`
 				// Partial is "done/total" statements of a partly applied migration.
 				Partial string `json:"partial,omitempty"`
+				// Changed reports an applied file edited since it was applied.
+				Changed bool `json:"changed"`
+				// InMigrations is false for a revision the database has
+				// applied that the migrations directory lacks.
+				InMigrations bool `json:"in_migrations"`
 			}
 			var out []entry
 			for _, rev := range g.Revisions() {
 				f, _ := g.Get(rev)
-				e := entry{Revision: rev, Parents: f.Parents, Message: f.Message, File: f.Name}
-				if r, ok := applied[rev]; ok && r.Complete() {
+				e := entry{Revision: rev, Parents: f.Parents, Message: f.Message, File: f.Name, InMigrations: true}
+				if e.Parents == nil {
+					e.Parents = []string{}
+				}
+				r, ok := applied[rev]
+				if ok && r.Complete() {
 					e.Applied = true
 					e.AppliedAt = r.AppliedAt.UTC().Format(time.RFC3339)
 				} else if ok {
 					e.Partial = fmt.Sprintf("%d/%d", r.Progress, len(f.Up.Statements()))
+				}
+				if ok {
+					same, _ := migrate.ChecksumMatches(r.Checksum, f)
+					e.Changed = !same && (r.Complete() || r.Checksum != migrate.PrefixChecksum(f.Up, r.Progress))
+				}
+				out = append(out, e)
+			}
+			for _, r := range recs {
+				if _, ok := g.Get(r.Revision); ok {
+					continue
+				}
+				e := entry{Revision: r.Revision, Parents: r.Parents, Message: r.Message, Applied: r.Complete()}
+				if e.Parents == nil {
+					e.Parents = []string{}
+				}
+				if e.Applied {
+					e.AppliedAt = r.AppliedAt.UTC().Format(time.RFC3339)
+				} else {
+					e.Partial = fmt.Sprintf("%d/?", r.Progress)
 				}
 				out = append(out, e)
 			}
@@ -129,7 +182,17 @@ func (env *Env) historyCommand() *cobra.Command {
 				case e.Partial != "":
 					state = "partial " + e.Partial
 				}
-				fmt.Fprintf(env.Stdout, "%s -> %s  %-7s  %s\n", parents, e.Revision, state, e.Message)
+				mark := ""
+				switch {
+				case !e.InMigrations:
+					mark = "  " + notInMigrations
+				case e.Changed:
+					mark = "  (changed since applied)"
+				}
+				fmt.Fprintf(env.Stdout, "%s -> %s  %-7s  %s%s\n", parents, e.Revision, state, e.Message, mark)
+			}
+			if unknown := migrate.UnknownRevisions(g, recs); unknown != nil {
+				fmt.Fprintf(env.Stderr, "retort: warning: %v\n", unknown)
 			}
 			return nil
 		},
@@ -141,13 +204,27 @@ func (env *Env) historyCommand() *cobra.Command {
 func (env *Env) headsCommand() *cobra.Command {
 	var mf migrationFlags
 	cmd := &cobra.Command{
-		Use:   "heads",
-		Short: "Print the head revisions of the migrations directory",
-		Args:  cobra.NoArgs,
+		Use:     "heads",
+		Short:   "Print the head revisions of the migrations directory",
+		Args:    cobra.NoArgs,
+		Example: "  retort heads\n  retort heads --dir db/migrations --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			g, err := env.graph(&mf)
 			if err != nil {
 				return err
+			}
+			if env.asJSON {
+				type head struct {
+					Revision string `json:"revision"`
+					Message  string `json:"message"`
+					File     string `json:"file"`
+				}
+				out := []head{}
+				for _, h := range g.Heads() {
+					f, _ := g.Get(h)
+					out = append(out, head{h, f.Message, f.Name})
+				}
+				return env.printJSON(out)
 			}
 			for _, h := range g.Heads() {
 				f, _ := g.Get(h)
@@ -166,9 +243,14 @@ func (env *Env) stampCommand() *cobra.Command {
 		Use:   "stamp REV",
 		Short: "Record REV (and its ancestors) as applied without running anything",
 		Args:  cobra.ExactArgs(1),
+		Example: `  retort stamp head                 # the database was built by other means
+  retort stamp 20261125100000       # record where the database really is
+  retort stamp base                 # empty the version table`,
+		ValidArgsFunction: env.completeRevisions(&mf, "head", "heads", "base"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			mf.allowChanged = true
+			mf.allowChanged, mf.create = true, true
+			env.announce()
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
 				return err
@@ -176,6 +258,9 @@ func (env *Env) stampCommand() *cobra.Command {
 			defer m.Close()
 			if err := m.Stamp(ctx, args[0]); err != nil {
 				return err
+			}
+			if env.asJSON {
+				return env.printJSON(map[string]string{"stamped": args[0]})
 			}
 			fmt.Fprintf(env.Stdout, "Stamped %s.\n", args[0])
 			return nil

@@ -15,9 +15,15 @@ func (env *Env) upgradeCommand() *cobra.Command {
 	var mf migrationFlags
 	var sqlRange string
 	cmd := &cobra.Command{
-		Use:   "upgrade [TARGET]",
-		Short: "Apply migrations up to TARGET (head, heads, a revision, +N)",
-		Args:  cobra.MaximumNArgs(1),
+		Use:     "upgrade [TARGET]",
+		Aliases: []string{"up"},
+		Short:   "Apply migrations up to TARGET (head, heads, a revision, +N)",
+		Args:    cobra.MaximumNArgs(1),
+		Example: `  retort upgrade                    # to the single head
+  retort upgrade +1                 # the next migration only
+  retort upgrade heads              # every branch, before 'retort merge'
+  retort upgrade --sql > up.sql     # print the SQL, touch no database`,
+		ValidArgsFunction: env.completeRevisions(&mf, "head", "heads"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := "head"
 			if len(args) == 1 {
@@ -27,6 +33,8 @@ func (env *Env) upgradeCommand() *cobra.Command {
 				return env.offline(cmd.Context(), &mf, sqlRange, target, migrate.Up)
 			}
 			ctx := cmd.Context()
+			mf.create = true
+			env.announce()
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
 				return err
@@ -36,6 +44,9 @@ func (env *Env) upgradeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if env.asJSON {
+				return env.printJSON(resultsJSON(res))
+			}
 			if len(res) == 0 {
 				fmt.Fprintln(env.Stdout, "Nothing to upgrade: the database is at", target+".")
 			}
@@ -43,7 +54,7 @@ func (env *Env) upgradeCommand() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
-	cmd.Flags().BoolVar(&mf.allowChanged, "allow-changed", false, "run although applied migration files changed")
+	mf.registerAllowChanged(cmd)
 	cmd.Flags().StringVar(&sqlRange, "sql", "", "print the SQL instead of running it; optional FROM revision (--sql=FROM)")
 	cmd.Flags().Lookup("sql").NoOptDefVal = "base"
 	return cmd
@@ -53,14 +64,20 @@ func (env *Env) downgradeCommand() *cobra.Command {
 	var mf migrationFlags
 	var sqlRange string
 	cmd := &cobra.Command{
-		Use:   "downgrade TARGET",
-		Short: "Revert migrations down to TARGET (a revision, -N, base)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "downgrade TARGET",
+		Aliases: []string{"down"},
+		Short:   "Revert migrations down to TARGET (a revision, -N, base)",
+		Args:    cobra.ExactArgs(1),
+		Example: `  retort downgrade -1               # revert the last migration
+  retort downgrade 20261125100000   # revert what came after it
+  retort downgrade base --sql       # print the SQL that reverts everything`,
+		ValidArgsFunction: env.completeRevisions(&mf, "base"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("sql") {
 				return env.offline(cmd.Context(), &mf, sqlRange, args[0], migrate.Down)
 			}
 			ctx := cmd.Context()
+			env.announce()
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
 				return err
@@ -70,6 +87,9 @@ func (env *Env) downgradeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if env.asJSON {
+				return env.printJSON(resultsJSON(res))
+			}
 			if len(res) == 0 {
 				fmt.Fprintln(env.Stdout, "Nothing to downgrade.")
 			}
@@ -77,10 +97,27 @@ func (env *Env) downgradeCommand() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
-	cmd.Flags().BoolVar(&mf.allowChanged, "allow-changed", false, "run although applied migration files changed")
+	mf.registerAllowChanged(cmd)
 	cmd.Flags().StringVar(&sqlRange, "sql", "", "print the SQL instead of running it; optional FROM revision (--sql=FROM)")
 	cmd.Flags().Lookup("sql").NoOptDefVal = "heads"
 	return cmd
+}
+
+// resultJSON is one migration that ran, as --json prints it.
+type resultJSON struct {
+	Revision   string `json:"revision"`
+	Message    string `json:"message"`
+	Direction  string `json:"direction"`
+	DurationMS int64  `json:"duration_ms"`
+	Skipped    bool   `json:"skipped"`
+}
+
+func resultsJSON(res []migrate.Result) []resultJSON {
+	out := []resultJSON{}
+	for _, r := range res {
+		out = append(out, resultJSON{r.Revision, r.Message, r.Direction.String(), r.Duration.Milliseconds(), r.Skipped})
+	}
+	return out
 }
 
 // offline prints the SQL of an upgrade or downgrade without a database.
