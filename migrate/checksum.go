@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 const checksumV2 = "v2:"
 
 // Checksum returns the checksum of a migration file's contents: "v2:" and
-// the hex SHA-256 of its significant tokens and its directive comments
+// the unpadded base64url SHA-256 (46 characters in all) of its significant tokens and its directive comments
 // ("-- migrate:…", "-- retort:…", "-- retort: destructive"), so that an
 // edit of plain comments or white space between tokens does not change it
 // and any edit of a statement or a directive does. Text inside strings and
@@ -39,7 +40,8 @@ func Checksum(src []byte) string {
 		}
 		h.Write([]byte{0})
 	}
-	return checksumV2 + hex.EncodeToString(h.Sum(nil))
+	// Base64 keeps it within the version table's VARCHAR(64) column.
+	return checksumV2 + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
 
 // directiveText returns a directive comment's text with its runs of white

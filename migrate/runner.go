@@ -195,16 +195,17 @@ func (e *AppliedUnknownError) Error() string {
 	for i, r := range e.Records {
 		revs[i] = r.Revision
 	}
-	stamp := "REV"
-	if p := e.Records[0].Parents; len(p) == 1 {
-		stamp = p[0] + " (its recorded parent)"
-	} else if len(p) == 0 {
-		stamp = "base"
+	stamp := "REV'"
+	switch p := e.Records[0].Parents; len(p) {
+	case 0:
+		stamp = "base' (its recorded parent is base)"
+	case 1:
+		stamp = p[0] + "' (its recorded parent)"
 	}
 	return fmt.Sprintf("the database has revision %s applied, which is not in the migrations directory "+
 		"(a deleted file, another branch's migration, or the wrong database?)\n"+
 		"  check out the branch that has it or restore the file; if the schema is not what that revision made, "+
-		"record where it really is with 'retort stamp %s'",
+		"record where it really is with 'retort stamp %s",
 		strings.Join(revs, ", "), stamp)
 }
 
