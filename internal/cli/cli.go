@@ -35,6 +35,8 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Dir            string // working directory
+	// Now is the clock new revision ids come from; nil means time.Now.
+	Now func() time.Time
 
 	// Global flags.
 	url, devURL, configPath string

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -117,6 +118,51 @@ func TestPanicIsABugReport(t *testing.T) {
 		}
 		if len(args) == 2 && !strings.Contains(stdout.String(), `"code": "internal"`) {
 			t.Errorf("--json: stdout %q, want an error object", stdout.String())
+		}
+	}
+}
+
+// TestRevisionsInTheSameSecond: a second `revision` in the same second
+// takes the next free second instead of failing with "already exists".
+func TestRevisionsInTheSameSecond(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"retort.toml": "url = \"sqlite:app.db\"\n", "migrations/.keep": ""})
+	at := time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
+	for i, want := range []string{"20261125103000_a.sql", "20261125103001_b.sql", "20261125103002_c.sql"} {
+		var stdout, stderr bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Dir: dir,
+			Getenv: func(string) string { return "" }, Now: func() time.Time { return at }}
+		msg := string(rune('a' + i))
+		if code := env.Run(context.Background(), []string{"revision", "-m", msg}); code != 0 {
+			t.Fatalf("revision %d: exit %d: %s", i, code, stderr.String())
+		}
+		if got := stdout.String(); got != "Created migrations/"+want+"\n" {
+			t.Errorf("revision %d: %q, want %s", i, got, want)
+		}
+	}
+	// An explicit --rev-id that is taken is still an error.
+	if code, _, stderr := run(t, dir, nil, "revision", "-m", "d", "--rev-id", "20261125103000"); code != 2 || !strings.Contains(stderr, "already exists") {
+		t.Errorf("taken --rev-id: exit %d, %q", code, stderr)
+	}
+}
+
+// TestEveryCommandHasExamples: every --help has an Examples section, and
+// the aliases users of other tools type work.
+func TestEveryCommandHasExamples(t *testing.T) {
+	env := &Env{Getenv: func(string) string { return "" }}
+	root := env.rootCommand()
+	if root.Example == "" {
+		t.Error("retort --help has no examples")
+	}
+	for _, c := range root.Commands() {
+		if c.Example == "" {
+			t.Errorf("retort %s --help has no examples", c.Name())
+		}
+	}
+	for alias, name := range map[string]string{"up": "upgrade", "down": "downgrade", "status": "history", "new": "revision"} {
+		c, _, err := root.Find([]string{alias})
+		if err != nil || c.Name() != name {
+			t.Errorf("alias %s: %v, %v; want %s", alias, c, err, name)
 		}
 	}
 }

@@ -33,7 +33,12 @@ becomes retort.toml's url.`,
 			if err != nil {
 				return usageError("--dialect: " + err.Error())
 			}
-			url := urls[name]
+			// A guessed server URL is left commented out: as the
+			// configuration's url it would beat $DATABASE_URL.
+			urlLine := fmt.Sprintf("url = %q", urls[name])
+			if name != "sqlite" {
+				urlLine = "# " + urlLine + "   # or set $DATABASE_URL / $RETORT_DATABASE_URL"
+			}
 			if env.url != "" {
 				t, err := retort.ParseURL(env.url)
 				if err != nil {
@@ -42,17 +47,17 @@ becomes retort.toml's url.`,
 				if cmd.Flags().Changed("dialect") && t.Dialect != name {
 					return usageError(fmt.Sprintf("--dialect %s but --url is a %s database", dialectName, t.Dialect))
 				}
-				name, url = t.Dialect, env.url
+				name, urlLine = t.Dialect, fmt.Sprintf("url = %q", env.url)
 			}
 			files := []struct{ path, content string }{
 				{"retort.toml", fmt.Sprintf(`# retort configuration. --url and $RETORT_DATABASE_URL override url;
 # $DATABASE_URL is used only when url is not set.
 dialect = %q
-url = %q
+%s
 schema = "schema.sql"     # the schema you want, as SQL
 dir = "migrations"        # versioned migrations
 # exclude = ["audit_*"]   # tables retort never touches (besides other tools' version tables)
-`, name, url)},
+`, name, urlLine)},
 				{"schema.sql", "-- The schema you want. Edit it, then run: retort revision --autogenerate -m \"what changed\"\n"},
 			}
 			type result struct {

@@ -36,8 +36,11 @@ func (env *Env) writeMigration(mf *migrationFlags, f *migrate.File) error {
 	return nil
 }
 
-func revisionTime(revID string) (time.Time, error) {
+func (env *Env) revisionTime(revID string) (time.Time, error) {
 	if revID == "" {
+		if env.Now != nil {
+			return env.Now(), nil
+		}
 		return time.Now(), nil
 	}
 	t, err := time.Parse("20060102150405", revID)
@@ -68,7 +71,7 @@ func (env *Env) revisionCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			now, err := revisionTime(revID)
+			now, err := env.revisionTime(revID)
 			if err != nil {
 				return err
 			}
@@ -143,7 +146,7 @@ func (env *Env) mergeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			now, err := revisionTime(revID)
+			now, err := env.revisionTime(revID)
 			if err != nil {
 				return err
 			}
