@@ -50,6 +50,9 @@ func (env *Env) engineFor(srcs ...source) (dialect.Dialect, error) {
 // configured dialect (SQLite by default).
 func (env *Env) engine() (dialect.Dialect, error) {
 	if u := env.databaseURL(); u != "" {
+		if env.dbErr != nil {
+			return nil, env.dbErr
+		}
 		return retort.DialectFor(u, env.options()...)
 	}
 	return retort.NewDialect(env.dialectHint(), env.options()...)
