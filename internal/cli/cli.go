@@ -54,6 +54,9 @@ type Env struct {
 	// came from, and dbErr why it cannot be used.
 	dbURL, dbFrom string
 	dbErr         error
+	// ambientIgnored: $DATABASE_URL was set but the configuration's url
+	// wins; said once, when the database is first used.
+	ambientIgnored bool
 }
 
 // Config is retort.toml.
@@ -275,7 +278,7 @@ func (env *Env) cfgPath(p string) string {
 // to another database). A URL of another engine than the configuration's
 // dialect is refused when used.
 func (env *Env) resolveURL() {
-	env.dbURL, env.dbFrom, env.dbErr = "", "", nil
+	env.dbURL, env.dbFrom, env.dbErr, env.ambientIgnored = "", "", nil, false
 	ambient := env.Getenv("DATABASE_URL")
 	switch {
 	case env.url != "":
@@ -284,9 +287,7 @@ func (env *Env) resolveURL() {
 		env.dbURL, env.dbFrom = env.Getenv("RETORT_DATABASE_URL"), "$RETORT_DATABASE_URL"
 	case env.cfg.URL != "":
 		env.dbURL, env.dbFrom = env.cfg.URL, env.cfgName
-		if ambient != "" && ambient != env.cfg.URL {
-			fmt.Fprintf(env.Stderr, "retort: ignoring $DATABASE_URL: %s names the database (use --url or $RETORT_DATABASE_URL to override it)\n", env.cfgName)
-		}
+		env.ambientIgnored = ambient != "" && ambient != env.cfg.URL
 	case ambient != "":
 		env.dbURL, env.dbFrom = ambient, "$DATABASE_URL"
 	}
@@ -301,12 +302,19 @@ func (env *Env) resolveURL() {
 }
 
 // databaseURL returns the resolved database URL ("" when none is given).
-func (env *Env) databaseURL() string { return env.dbURL }
+// The first call says on stderr when $DATABASE_URL was ignored.
+func (env *Env) databaseURL() string {
+	if env.ambientIgnored {
+		env.ambientIgnored = false
+		fmt.Fprintf(env.Stderr, "retort: ignoring $DATABASE_URL: %s names the database (use --url or $RETORT_DATABASE_URL to override it)\n", env.cfgName)
+	}
+	return env.dbURL
+}
 
 // announce tells, on stderr, which database a command that changes it
 // acts on, and where its URL came from (never its password).
 func (env *Env) announce() {
-	if env.dbURL == "" || env.dbErr != nil {
+	if env.databaseURL() == "" || env.dbErr != nil {
 		return
 	}
 	fmt.Fprintf(env.Stderr, "Database: %s (from %s)\n", retort.Redact(env.dbURL), env.dbFrom)
