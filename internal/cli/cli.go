@@ -173,7 +173,7 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&env.url, "url", "", "database URL (default: $RETORT_DATABASE_URL, retort.toml's url, then $DATABASE_URL if retort.toml names none)")
 	pf.StringVar(&env.devURL, "dev-url", "", "scratch database for loading schemas (default: in-memory SQLite, or a temporary database on the target server)")
-	pf.StringVar(&env.configPath, "config", "retort.toml", "configuration file (default: retort.toml here or in a parent directory)")
+	pf.StringVar(&env.configPath, "config", "", "configuration file (default: retort.toml here or in the nearest parent directory)")
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
 	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long DDL waits for locks held by others (PostgreSQL lock_timeout, SQLite busy timeout); 0 keeps the engine's default")
 	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: create indexes on existing tables CONCURRENTLY, outside a transaction")
@@ -182,6 +182,12 @@ func (env *Env) rootCommand() *cobra.Command {
 		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
 		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand(),
 		env.versionCommand(), env.completionCommand(root))
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			c.Example = "  retort help upgrade\n  retort upgrade --help"
+		}
+	}
 	return root
 }
 
@@ -204,6 +210,9 @@ func (env *Env) path(p string) string {
 // that has one, stopping at the top of a git work tree.
 func (env *Env) loadConfig(explicit bool) error {
 	env.cfg = &Config{Schema: "schema.sql", Dir: "migrations"}
+	if env.configPath == "" {
+		env.configPath, explicit = "retort.toml", false
+	}
 	env.cfgDir, env.cfgName = env.Dir, env.configPath
 	path := env.path(env.configPath)
 	if !explicit {
