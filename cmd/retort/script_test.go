@@ -98,7 +98,9 @@ func params(dir string) testscript.Params {
 			// Scripts must not pick up the developer's database.
 			env.Setenv("RETORT_DATABASE_URL", "")
 			env.Setenv("DATABASE_URL", "")
-			return nil
+			// Nor a retort.toml above $WORK: the search for one in parent
+			// directories stops at the top of a git work tree.
+			return os.Mkdir(filepath.Join(env.WorkDir, ".git"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits": cmdExits,

@@ -27,8 +27,13 @@ func run(t *testing.T, dir string, vars map[string]string, args ...string) (int,
 	return code, stdout.String(), stderr.String()
 }
 
+// writeFiles writes a project into dir, which it marks as the top of a
+// git work tree so that no retort.toml above it is found.
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for name, text := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
