@@ -44,8 +44,9 @@ func (env *Env) sqlitePath(u string, mustExist bool) (string, error) {
 	return u, nil
 }
 
-// similarFiles returns up to three files next to path whose names are
-// within a few edits of its name, or that share its stem.
+// similarFiles returns up to three database files next to path whose names
+// without extension are within a few edits of its own (one per three
+// letters, plus one).
 func similarFiles(path string) []string {
 	dir, base := filepath.Split(path)
 	entries, err := os.ReadDir(filepath.Clean(dir))
@@ -60,8 +61,7 @@ func similarFiles(path string) []string {
 			continue
 		}
 		nameStem := strings.TrimSuffix(name, filepath.Ext(name))
-		if isDatabaseFile(name) && (editDistance(strings.ToLower(name), strings.ToLower(base)) <= 3 ||
-			strings.EqualFold(nameStem, stem)) {
+		if isDatabaseFile(name) && editDistance(strings.ToLower(nameStem), strings.ToLower(stem)) <= len(stem)/3+1 {
 			out = append(out, name)
 		}
 	}
