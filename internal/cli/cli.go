@@ -69,6 +69,14 @@ type Config struct {
 	Exclude []string `toml:"exclude"`
 }
 
+// panicError is a panic caught in a command: a bug, reported as one.
+type panicError struct{ v any }
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("internal error (a bug in retort %s; please report it at %s with the command you ran): %v",
+		moduleVersion(), bugURL, e.v)
+}
+
 // findingsError carries exit code 1: the command ran and found something.
 type findingsError struct{ msg string }
 
@@ -99,8 +107,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 func (env *Env) Run(ctx context.Context, args []string) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			err := fmt.Errorf("internal error (a bug in retort %s; please report it at %s with the command you ran): %v",
-				moduleVersion(), bugURL, r)
+			err := &panicError{r}
 			fmt.Fprintf(env.Stderr, "retort: %v\n", err)
 			if env.asJSON || slices.Contains(args, "--json") {
 				env.printError(err, "internal")

@@ -49,6 +49,11 @@ URL, file://schema.sql or dir://migrations.`,
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer func() { // Run's recover does not reach this goroutine
+					if r := recover(); r != nil {
+						toErr = &panicError{r}
+					}
+				}()
 				toSchema, toDB, toErr = env.load(ctx, to, d)
 			}()
 			fromSchema, fromDB, err := env.load(ctx, from, d)

@@ -27,7 +27,10 @@ func errorCode(err error) string {
 		findings *findingsError
 		usage    *usageErr
 	)
+	var bug *panicError
 	switch {
+	case errors.As(err, &bug):
+		return "internal"
 	case errors.As(err, &usage):
 		return "usage"
 	case errors.As(err, &findings):
