@@ -139,7 +139,7 @@ func FormatEnveloped(d Dialect, p *Plan) string {
 func writeStep(b *strings.Builder, s Step) {
 	if s.Comment != "" {
 		for _, line := range strings.Split(s.Comment, "\n") {
-			fmt.Fprintf(b, "-- %s\n", line)
+			b.WriteString(sqltok.CommentLine(line) + "\n")
 		}
 	}
 	if s.Destructive {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqltok"
 )
 
 // Runner applies and reverts migrations on one database, one migration at
@@ -377,7 +378,7 @@ func (r *Runner) Script(w io.Writer, path []*File, dir Direction) error {
 			return &IrreversibleError{File: f.Name}
 		}
 		segments := r.segments(sec)
-		fmt.Fprintf(&b, "\n-- %s %s: %s (%s)\n", dir, f.Revision, f.Message, f.Name)
+		fmt.Fprintf(&b, "\n%s\n", sqltok.CommentLine(fmt.Sprintf("%s %s: %s (%s)", dir, f.Revision, f.Message, f.Name)))
 		done := 0
 		for i, seg := range segments {
 			done += len(seg.Statements)
