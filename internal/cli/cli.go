@@ -215,7 +215,7 @@ func (env *Env) openURL(ctx context.Context, u string, mustExist bool) (*retort.
 		opts = append(opts, retort.MustExist())
 	}
 	if t, err := retort.ParseURL(u); err == nil && t.Path != "" && !filepath.IsAbs(t.Path) {
-		u = "sqlite:" + env.path(t.Path)
+		u = "sqlite:" + env.path(t.Path) + queryOf(t)
 	}
 	return retort.Open(ctx, u, opts...)
 }
@@ -246,4 +246,12 @@ func (env *Env) dialectHint() string {
 		return strings.ToLower(env.cfg.Dialect)
 	}
 	return "sqlite"
+}
+
+// queryOf returns the "?…" parameter part of a SQLite URL, "" if none.
+func queryOf(t *retort.Target) string {
+	if t.Query == "" {
+		return ""
+	}
+	return "?" + t.Query
 }

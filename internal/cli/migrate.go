@@ -72,7 +72,7 @@ func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrat
 		fmt.Fprintf(env.Stdout, "%s %s %s (%s)\n", verb, e.Revision, e.Message, e.Duration.Round(time.Millisecond))
 	}))
 	if t, err := retort.ParseURL(u); err == nil && t.Path != "" && !strings.HasPrefix(t.Path, "/") {
-		u = "sqlite:" + env.path(t.Path)
+		u = "sqlite:" + env.path(t.Path) + queryOf(t)
 	}
 	return retort.OpenMigrator(ctx, u, os.DirFS(dir), opts...)
 }
