@@ -164,7 +164,7 @@ type ExecError struct {
 }
 
 func (e *ExecError) Error() string {
-	return fmt.Sprintf("statement %d failed: %v\n  %s", e.Index+1, e.Err, firstLine(e.Stmt))
+	return fmt.Sprintf("statement %d failed: %s\n  %s", e.Index+1, sqltok.ClipError(e.Err), sqltok.Excerpt(e.Stmt))
 }
 
 // Unwrap returns the engine's error.
@@ -174,13 +174,6 @@ func (e *ExecError) Unwrap() error { return e.Err }
 func endsInLineComment(sql string) bool {
 	toks := sqltok.Tokenize(sql, sqltok.Options{DollarQuotes: true})
 	return len(toks) > 0 && toks[len(toks)-1].Kind == sqltok.Comment && strings.HasPrefix(toks[len(toks)-1].Text, "--")
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
 }
 
 // Apply runs the plan's steps on conn inside d's envelope: one transaction

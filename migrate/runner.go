@@ -73,11 +73,7 @@ type StmtError struct {
 }
 
 func (e *StmtError) Error() string {
-	stmt := e.Stmt
-	if i := strings.IndexByte(stmt, '\n'); i >= 0 {
-		stmt = stmt[:i] + " …"
-	}
-	msg := fmt.Sprintf("%s:%d: %v\n  in: %s", e.File, e.Line, e.Err, stmt)
+	msg := fmt.Sprintf("%s:%d: %s\n  in: %s", e.File, e.Line, sqltok.ClipError(e.Err), sqltok.Excerpt(e.Stmt))
 	if e.Number > 0 {
 		msg += fmt.Sprintf("\n  statement %d of %s", e.Number, e.Revision)
 		if e.Done > 0 {

@@ -72,3 +72,46 @@ func unsafeRune(r rune, n int) bool {
 	}
 	return false
 }
+
+// ExcerptLen is the most of a statement's text that an error quotes.
+const ExcerptLen = 200
+
+// Excerpt returns what an error message quotes of the statement stmt: its
+// first line, at most ExcerptLen bytes of it, escaped as EscapeLine does;
+// when anything was left out, an ellipsis and the statement's length in
+// bytes follow ("INSERT INTO t VALUES ('xxxx … (10485790 bytes)").
+func Excerpt(stmt string) string {
+	line, _, _ := strings.Cut(stmt, "\n")
+	if len(line) <= ExcerptLen && len(line) == len(stmt) {
+		return EscapeLine(stmt)
+	}
+	return EscapeLine(cut(line, ExcerptLen)) + fmt.Sprintf(" … (%d bytes)", len(stmt))
+}
+
+// ErrorTextLen is the most of an engine's error message that retort's
+// errors repeat: engines quote names and tokens of the failing statement
+// in their messages, at any length.
+const ErrorTextLen = 1000
+
+// ClipError returns err's message, cut to ErrorTextLen bytes and followed
+// by an ellipsis and its full length when it is longer.
+func ClipError(err error) string {
+	msg := err.Error()
+	if len(msg) <= ErrorTextLen {
+		return msg
+	}
+	return cut(msg, ErrorTextLen) + fmt.Sprintf(" … (%d bytes)", len(msg))
+}
+
+// cut returns at most max bytes of s, ending at a rune boundary, without
+// trailing spaces.
+func cut(s string, max int) string {
+	if len(s) > max {
+		i := max
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		s = s[:i]
+	}
+	return strings.TrimRight(s, " ")
+}

@@ -1,6 +1,7 @@
 package sqltok
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -54,4 +55,37 @@ func FuzzEscapeLine(f *testing.F) {
 			t.Fatalf("EscapeLine(%q) = %q holds a line break", s, got)
 		}
 	})
+}
+
+func TestExcerpt(t *testing.T) {
+	long := strings.Repeat("é", 150) // 300 bytes, 2 per rune
+	tests := []struct{ name, in, want string }{
+		{"short", "DROP TABLE t", "DROP TABLE t"},
+		{"more lines", "CREATE TABLE t (\n  a INT\n)", "CREATE TABLE t ( … (26 bytes)"},
+		{"long line cut at a rune boundary", long, strings.Repeat("é", 100) + " … (300 bytes)"},
+		{"control characters escaped", "SELECT '\x1b[2J'", `SELECT '\x1b[2J'`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Excerpt(tt.in); got != tt.want {
+				t.Errorf("Excerpt(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	odd := "x" + long // the cut falls inside a rune
+	if got := Excerpt(odd); !utf8.ValidString(got) || !strings.HasPrefix(got, "x"+strings.Repeat("é", 99)+" …") {
+		t.Errorf("Excerpt cut a rune: %q", got)
+	}
+}
+
+func TestClipError(t *testing.T) {
+	short := errors.New("near \"x\": syntax error")
+	if got := ClipError(short); got != short.Error() {
+		t.Errorf("ClipError(%q) = %q", short, got)
+	}
+	long := errors.New("no such column: " + strings.Repeat("x", 5000))
+	got := ClipError(long)
+	if len(got) > ErrorTextLen+30 || !strings.HasSuffix(got, " … (5016 bytes)") || !strings.HasPrefix(got, "no such column: xxx") {
+		t.Errorf("ClipError of a 5016-byte message = %.80q… (%d bytes)", got, len(got))
+	}
 }
