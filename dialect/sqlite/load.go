@@ -97,6 +97,9 @@ func (d *Dialect) loadOne(ctx context.Context, file string, stmts []sqlsplit.Stm
 		return nil, err
 	}
 	defer drop()
+	if stmts, err = d.skipMissingModules(ctx, db, file, stmts); err != nil {
+		return nil, err
+	}
 	if err := dialect.LoadStatements(ctx, db, file, stmts); err != nil {
 		return nil, err
 	}
