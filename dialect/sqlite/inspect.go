@@ -173,12 +173,13 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		}) int {
 			return a.pos - b.pos
 		})
-		pk := &schema.PrimaryKey{Name: defs[strings.ToLower(t.Name)].pkName}
+		def := defs[strings.ToLower(t.Name)]
+		pk := &schema.PrimaryKey{Name: def.pkName, OnConflict: def.pkConflict}
 		for _, c := range cols {
 			pk.Columns = append(pk.Columns, c.name)
 		}
 		if len(cols) == 1 {
-			if cd, ok := findColDef(defs[strings.ToLower(t.Name)], cols[0].name); ok {
+			if cd, ok := findColDef(def, cols[0].name); ok {
 				pk.Desc = cd.pkDesc
 			}
 		}
@@ -201,6 +202,7 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 	type key struct{ table, index string }
 	byKey := map[key]*schema.Index{}
 	parsed := map[key]*indexDef{}
+	pkParts := map[*schema.Table][]schema.IndexPart{}
 	err := queryEach(ctx, q, queryIndexes, func(rows *sql.Rows) error {
 		var tbl, name, origin string
 		var unique, partial, desc bool
@@ -210,7 +212,11 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 			return err
 		}
 		t, ok := tables[strings.ToLower(tbl)]
-		if !ok || origin == "pk" {
+		if !ok {
+			return nil
+		}
+		if origin == "pk" {
+			pkParts[t] = append(pkParts[t], pkPart(t, col.String, desc, coll))
 			return nil
 		}
 		k := key{strings.ToLower(tbl), name}
@@ -249,6 +255,7 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 	if err != nil {
 		return fmt.Errorf("sqlite: inspect indexes: %w", err)
 	}
+	setPKParts(pkParts)
 	// UNIQUE constraints are autoindexes: take their names from the table SQL.
 	for tk, t := range tables {
 		def := defs[tk]
@@ -440,4 +447,32 @@ func queryEach(ctx context.Context, q dialect.Querier, query string, fn func(*sq
 		}
 	}
 	return rows.Err()
+}
+
+// pkPart returns one column of a primary key as its index reports it: its
+// order, and its collation where it differs from the column's own.
+func pkPart(t *schema.Table, col string, desc bool, coll sql.NullString) schema.IndexPart {
+	part := schema.IndexPart{Column: col, Desc: desc}
+	implied := "BINARY"
+	if c, ok := t.Column(col); ok && c.Collation != "" {
+		implied = c.Collation
+	}
+	if coll.Valid && !strings.EqualFold(coll.String, implied) {
+		part.Collation = coll.String
+	}
+	return part
+}
+
+// setPKParts gives each primary key of several columns declared with DESC
+// or COLLATE its Parts, read from the key's index.
+func setPKParts(parts map[*schema.Table][]schema.IndexPart) {
+	for t, ps := range parts {
+		pk := t.PrimaryKey
+		if pk == nil || len(pk.Columns) < 2 || len(ps) != len(pk.Columns) {
+			continue
+		}
+		if slices.ContainsFunc(ps, func(p schema.IndexPart) bool { return p.Desc || p.Collation != "" }) {
+			pk.Parts = ps
+		}
+	}
 }
