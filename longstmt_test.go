@@ -10,7 +10,6 @@ import (
 
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect"
-	"github.com/retortdb/retort/internal/testdb"
 )
 
 // TestLongStatementErrors checks that an error about a 10 MB statement
@@ -20,14 +19,6 @@ import (
 func TestLongStatementErrors(t *testing.T) {
 	const size = 10 << 20
 	big := strings.Repeat("x", size)
-	engines := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return sqliteURL(t) }},
-		{"postgres", func(t *testing.T) string { return testdb.Postgres(t) }},
-		{"mysql", func(t *testing.T) string { return testdb.MySQL(t) }},
-	}
 	check := func(t *testing.T, err error, where string, wantLength bool) {
 		t.Helper()
 		if err == nil {

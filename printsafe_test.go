@@ -22,6 +22,17 @@ import (
 	"github.com/retortdb/retort/migrate"
 )
 
+// engines gives each engine's name and a fresh database of it per call
+// (the server ones skip the test when their server is not configured).
+var engines = []struct {
+	name string
+	url  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return sqliteURL(t) }},
+	{"postgres", func(t *testing.T) string { return testdb.Postgres(t) }},
+	{"mysql", func(t *testing.T) string { return testdb.MySQL(t) }},
+}
+
 // hostileNames are table names that end a "--" comment early in some SQL
 // client (psql ends it at CR, every client at LF) and run the rest of the
 // name as SQL, or that a client or terminal may treat as a line break.
@@ -43,14 +54,6 @@ const hostileMessage = "msg\rDROP TABLE IF EXISTS users; --"
 // migration file whose names end a comment early, and checks that the
 // victim table users still has its rows and that the scripts did their job.
 func TestPrintedSQLSafeToRun(t *testing.T) {
-	engines := []struct {
-		name string
-		url  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "app.db") }},
-		{"postgres", func(t *testing.T) string { return testdb.Postgres(t) }},
-		{"mysql", func(t *testing.T) string { return testdb.MySQL(t) }},
-	}
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
 			ctx := context.Background()
