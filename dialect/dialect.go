@@ -43,8 +43,10 @@ type Dialect interface {
 	// restored. If fn or the checks fail, the transaction is rolled back and
 	// the error returned.
 	Transact(ctx context.Context, conn *sql.Conn, fn func(ctx context.Context, tx Querier) error) error
-	// Envelope returns the statements Transact runs before and after fn, as
-	// printed by offline SQL output (diff, upgrade --sql).
+	// Envelope returns the statements that offline SQL output (diff,
+	// upgrade --sql) puts before and after each transaction's steps: what
+	// Transact does, in SQL a command-line client can run (SQLite's also
+	// rolls back new foreign key violations there).
 	Envelope() (before, after []string)
 }
 
