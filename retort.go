@@ -166,7 +166,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w (is the %s driver imported?)", t.Redacted, err, driver)
 	}
-	if t.DSN == ":memory:" {
+	if t.Dialect == "sqlite" && t.Path == "" {
 		db.SetMaxOpenConns(1)
 	}
 	if err := db.PingContext(ctx); err != nil {

@@ -3,7 +3,11 @@ package retort
 import (
 	"fmt"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
+
+	"github.com/retortdb/retort/internal/sqltok"
 )
 
 // Target is a parsed database URL.
@@ -14,6 +18,9 @@ type Target struct {
 	DSN string
 	// Path is the file of a SQLite database ("" for :memory:).
 	Path string
+	// Query is the parameter part of a SQLite URL, after its "?" ("" for
+	// none), as given: a caller that rewrites Path keeps it.
+	Query string
 	// Redacted is the URL with any password replaced by "xxxxx", safe to print.
 	Redacted string
 }
@@ -30,6 +37,7 @@ func (e *URLError) Error() string { return fmt.Sprintf("database url %q: %s", e.
 // ParseURL parses a database URL of one of the forms
 //
 //	sqlite:path/app.db  sqlite:///abs/path.db  sqlite::memory:
+//	sqlite:app.db?mode=ro  (parameters: see sqliteParams)
 //	postgres://user:pass@host:5432/db?sslmode=disable  (also postgresql://)
 //	mysql://user:pass@host:3306/db                     (also mariadb://)
 func ParseURL(raw string) (*Target, error) {
@@ -45,18 +53,26 @@ func ParseURL(raw string) (*Target, error) {
 		case strings.HasPrefix(path, "//"):
 			path = strings.TrimPrefix(path, "//") // sqlite:///abs → /abs ; sqlite://rel → rel
 		}
+		query := ""
 		if q := strings.IndexByte(path, '?'); q >= 0 {
-			path = path[:q]
+			path, query = path[:q], path[q+1:]
 		}
 		if path == "" {
 			return nil, &URLError{URL: red, Msg: "no database file (use sqlite:path/app.db or sqlite::memory:)"}
 		}
-		if path == ":memory:" {
+		params, err := sqliteParams(query)
+		if err != nil {
+			return nil, &URLError{URL: red, Msg: err.Error()}
+		}
+		if path == ":memory:" && query == "" {
 			return &Target{Dialect: "sqlite", DSN: ":memory:", Redacted: red}, nil
 		}
-		dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-		return &Target{Dialect: "sqlite", DSN: dsn, Path: path, Redacted: red}, nil
+		dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params
+		t := &Target{Dialect: "sqlite", DSN: dsn, Path: path, Query: query, Redacted: red}
+		if path == ":memory:" || slices.Contains(strings.Split(query, "&"), "mode=memory") {
+			t.Path = "" // no file: one connection holds the whole database
+		}
+		return t, nil
 	case "postgres", "postgresql":
 		if hint := encodingHint(raw); hint != "" {
 			return nil, &URLError{URL: red, Msg: "malformed postgres url" + hint}
@@ -167,4 +183,116 @@ func mysqlDSN(u *url.URL) string {
 	}
 	b.WriteString("?" + q.Encode())
 	return b.String()
+}
+
+// sqliteDefaults are the connection settings retort gives every SQLite
+// database unless the URL sets them itself: wait 10 s for another writer,
+// enforce foreign keys, take the write lock when a transaction begins.
+var sqliteDefaults = []struct{ key, value, setting string }{
+	{"_pragma", "busy_timeout(10000)", "busy_timeout"},
+	{"_pragma", "foreign_keys(1)", "foreign_keys"},
+	{"_txlock", "immediate", "txlock"},
+}
+
+// sqliteParamNames are the URL parameters a SQLite URL may carry: SQLite's
+// own URI parameters (https://www.sqlite.org/uri.html) and those of the
+// modernc.org/sqlite driver. Each maps to the setting it makes, so that a
+// URL's own value replaces retort's default for it.
+var sqliteParamNames = map[string]string{
+	// SQLite
+	"mode": "", "cache": "", "immutable": "", "nolock": "", "psow": "", "vfs": "", "modeof": "",
+	// modernc.org/sqlite
+	"_pragma": "", "_txlock": "txlock",
+	"_busy_timeout": "busy_timeout", "_timeout": "busy_timeout",
+	"_foreign_keys": "foreign_keys", "_fk": "foreign_keys",
+	"_journal_mode": "", "_journal": "", "_synchronous": "", "_sync": "",
+	"_auto_vacuum": "", "_vacuum": "", "_query_only": "",
+	"_time_format": "", "_time_integer_format": "", "_timezone": "",
+	"_inttotime": "", "_texttotime": "", "_dqs": "", "_defensive": "", "_error_rc": "",
+}
+
+// sqliteParamValues are the values SQLite accepts for the parameters whose
+// values it checks loosely or not at all.
+var sqliteParamValues = map[string][]string{
+	"mode":      {"ro", "rw", "rwc", "memory"},
+	"cache":     {"shared", "private"},
+	"immutable": {"0", "1", "true", "false", "yes", "no", "on", "off"},
+	"nolock":    {"0", "1", "true", "false", "yes", "no", "on", "off"},
+	"psow":      {"0", "1", "true", "false", "yes", "no", "on", "off"},
+}
+
+// sqliteParams checks the parameters of a SQLite URL and returns the DSN
+// query retort opens the database with: retort's defaults (sqliteDefaults)
+// for what the URL does not set, then the URL's parameters. An unknown
+// parameter is an error naming it and the accepted ones, as is a value
+// SQLite would ignore and a _pragma that holds more than one statement.
+func sqliteParams(query string) (string, error) {
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("malformed parameters: %v", err)
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	set := map[string]bool{} // settings the URL makes itself
+	var user []string
+	for _, k := range keys {
+		setting, ok := sqliteParamNames[k]
+		if !ok {
+			return "", fmt.Errorf("unknown SQLite parameter %q; accepted: %s", k, strings.Join(sortedKeys(sqliteParamNames), ", "))
+		}
+		for _, v := range q[k] {
+			if allowed := sqliteParamValues[k]; allowed != nil && !slices.Contains(allowed, strings.ToLower(v)) {
+				return "", fmt.Errorf("SQLite parameter %s=%q: want one of %s", k, v, strings.Join(allowed, ", "))
+			}
+			if k == "_pragma" {
+				name, err := pragmaName(v)
+				if err != nil {
+					return "", err
+				}
+				setting = name
+			}
+			if setting != "" {
+				set[setting] = true
+			}
+			user = append(user, url.QueryEscape(k)+"="+url.QueryEscape(v))
+		}
+	}
+	var out []string
+	for _, d := range sqliteDefaults {
+		if !set[d.setting] {
+			out = append(out, d.key+"="+d.value)
+		}
+	}
+	return strings.Join(append(out, user...), "&"), nil
+}
+
+// pragmaName returns the name of the pragma a _pragma value sets
+// ("busy_timeout" for "busy_timeout(5000)"), refusing a value that holds
+// more than one statement: the driver runs it as SQL text.
+func pragmaName(v string) (string, error) {
+	var name string
+	for _, t := range sqltok.Tokenize(v, sqltok.Options{}) {
+		switch {
+		case t.Kind == sqltok.Punct && strings.Contains(t.Text, ";"):
+			return "", fmt.Errorf("SQLite parameter _pragma=%q holds more than one statement", v)
+		case name == "" && t.Kind == sqltok.Word:
+			name = strings.ToLower(t.Text)
+		}
+	}
+	if name == "" {
+		return "", fmt.Errorf("SQLite parameter _pragma=%q names no pragma", v)
+	}
+	return name, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

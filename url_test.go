@@ -16,6 +16,14 @@ func TestParseURL(t *testing.T) {
 		{name: "sqlite memory", raw: "sqlite::memory:", dialect: "sqlite", dsn: ":memory:"},
 		{name: "sqlite path with space", raw: "sqlite:my dir/app.db", dialect: "sqlite", path: "my dir/app.db",
 			dsn: "file:my%20dir/app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"},
+		{name: "sqlite read-only", raw: "sqlite:app.db?mode=ro", dialect: "sqlite", path: "app.db",
+			dsn: "file:app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&mode=ro"},
+		{name: "sqlite parameters kept", raw: "sqlite:app.db?cache=shared&immutable=1&_journal_mode=WAL", dialect: "sqlite", path: "app.db",
+			dsn: "file:app.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&_journal_mode=WAL&cache=shared&immutable=1"},
+		{name: "sqlite own settings replace the defaults", raw: "sqlite:app.db?_pragma=foreign_keys(0)&_timeout=50&_txlock=deferred", dialect: "sqlite", path: "app.db",
+			dsn: "file:app.db?_pragma=foreign_keys%280%29&_timeout=50&_txlock=deferred"},
+		{name: "sqlite shared memory", raw: "sqlite::memory:?cache=shared", dialect: "sqlite",
+			dsn: "file::memory:?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&cache=shared"},
 		{name: "postgres", raw: "postgres://u:p@h:5432/db?sslmode=disable", dialect: "postgres", dsn: "postgres://u:p@h:5432/db?sslmode=disable"},
 		{name: "postgresql", raw: "postgresql://h/db", dialect: "postgres", dsn: "postgresql://h/db"},
 		{name: "postgres schema", raw: "postgres://h/db?schema=app&sslmode=disable", dialect: "postgres", dsn: "postgres://h/db?search_path=app&sslmode=disable"},
@@ -41,6 +49,9 @@ func TestParseURLErrors(t *testing.T) {
 		{"unknown scheme", "oracle://scott:tiger@db/orcl", `unknown scheme "oracle"`},
 		{"sqlite without file", "sqlite:", "no database file"},
 		{"mysql without host", "mysql:///db", "malformed mysql url"},
+		{"sqlite unknown parameter", "sqlite:app.db?mdoe=ro", `unknown SQLite parameter "mdoe"; accepted: _auto_vacuum, `},
+		{"sqlite bad mode", "sqlite:app.db?mode=readonly", `SQLite parameter mode="readonly": want one of ro, rw, rwc, memory`},
+		{"sqlite pragma with two statements", "sqlite:app.db?_pragma=foreign_keys(1)%3BATTACH%20'x.db'%20AS%20x", "holds more than one statement"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,8 +43,10 @@ type Dialect interface {
 	// restored. If fn or the checks fail, the transaction is rolled back and
 	// the error returned.
 	Transact(ctx context.Context, conn *sql.Conn, fn func(ctx context.Context, tx Querier) error) error
-	// Envelope returns the statements Transact runs before and after fn, as
-	// printed by offline SQL output (diff, upgrade --sql).
+	// Envelope returns the statements that offline SQL output (diff,
+	// upgrade --sql) puts before and after each transaction's steps: what
+	// Transact does, in SQL a command-line client can run (SQLite's also
+	// rolls back new foreign key violations there).
 	Envelope() (before, after []string)
 }
 
@@ -139,7 +141,7 @@ func FormatEnveloped(d Dialect, p *Plan) string {
 func writeStep(b *strings.Builder, s Step) {
 	if s.Comment != "" {
 		for _, line := range strings.Split(s.Comment, "\n") {
-			fmt.Fprintf(b, "-- %s\n", line)
+			b.WriteString(sqltok.CommentLine(line) + "\n")
 		}
 	}
 	if s.Destructive {
@@ -164,7 +166,7 @@ type ExecError struct {
 }
 
 func (e *ExecError) Error() string {
-	return fmt.Sprintf("statement %d failed: %v\n  %s", e.Index+1, e.Err, firstLine(e.Stmt))
+	return fmt.Sprintf("statement %d failed: %s\n  %s", e.Index+1, sqltok.ClipError(e.Err), sqltok.Excerpt(e.Stmt))
 }
 
 // Unwrap returns the engine's error.
@@ -174,13 +176,6 @@ func (e *ExecError) Unwrap() error { return e.Err }
 func endsInLineComment(sql string) bool {
 	toks := sqltok.Tokenize(sql, sqltok.Options{DollarQuotes: true})
 	return len(toks) > 0 && toks[len(toks)-1].Kind == sqltok.Comment && strings.HasPrefix(toks[len(toks)-1].Text, "--")
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
 }
 
 // Apply runs the plan's steps on conn inside d's envelope: one transaction

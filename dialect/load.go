@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/internal/sqlsplit"
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -17,7 +18,9 @@ type LoadError struct {
 	Err  error
 }
 
-func (e *LoadError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+func (e *LoadError) Error() string {
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, sqltok.ClipError(e.Err))
+}
 
 // Unwrap returns the engine's error.
 func (e *LoadError) Unwrap() error { return e.Err }

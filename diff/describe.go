@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/schema"
@@ -262,5 +263,18 @@ func pkLabel(pk *schema.PrimaryKey) string {
 	if pk == nil {
 		return "none"
 	}
-	return "(" + strings.Join(pk.Columns, ", ") + ")"
+	cols := slices.Clone(pk.Columns)
+	for i, p := range pk.Parts {
+		if i < len(cols) && p.Collation != "" {
+			cols[i] += " COLLATE " + p.Collation
+		}
+		if i < len(cols) && p.Desc {
+			cols[i] += " DESC"
+		}
+	}
+	label := "(" + strings.Join(cols, ", ") + ")"
+	if pk.OnConflict != "" {
+		label += " ON CONFLICT " + pk.OnConflict
+	}
+	return label
 }

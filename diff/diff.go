@@ -383,7 +383,8 @@ func samePK(a, b *schema.PrimaryKey) bool {
 	if a.Name != "" && b.Name != "" && !strings.EqualFold(a.Name, b.Name) {
 		return false
 	}
-	return a.Desc == b.Desc && equalFoldSlices(a.Columns, b.Columns)
+	return a.Desc == b.Desc && equalFoldSlices(a.Columns, b.Columns) &&
+		sameParts(a.Parts, b.Parts) && strings.EqualFold(a.OnConflict, b.OnConflict)
 }
 
 func equalFoldSlices(a, b []string) bool {

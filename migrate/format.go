@@ -22,17 +22,17 @@ import (
 // its parent.
 func Format(f *File) []byte {
 	var b bytes.Buffer
-	b.WriteString("-- retort:revision " + f.Revision + "\n")
+	b.WriteString(sqltok.CommentLine("retort:revision "+f.Revision) + "\n")
 	parents := "base"
 	if len(f.Parents) > 0 {
 		parents = strings.Join(f.Parents, ", ")
 	}
-	b.WriteString("-- retort:parent " + parents + "\n")
-	b.WriteString("-- retort:message")
+	b.WriteString(sqltok.CommentLine("retort:parent "+parents) + "\n")
+	header := "retort:message"
 	if msg := strings.TrimSpace(strings.ReplaceAll(f.Message, "\n", " ")); msg != "" {
-		b.WriteString(" " + msg)
+		header += " " + msg
 	}
-	b.WriteString("\n\n")
+	b.WriteString(sqltok.CommentLine(header) + "\n\n")
 	writeSection(&b, kwUp, f.Up)
 	b.WriteString("\n")
 	writeSection(&b, kwDown, f.Down)
@@ -100,11 +100,13 @@ func endsInLineComment(sql string) bool {
 // NewFile returns a migration file with headers, named
 // "<revision>_<slug>.sql" after Slug(message) ("<revision>.sql" when the
 // slug is empty), with its checksum set to that of Format's output. The
-// message's runs of white space, newlines included, become single spaces.
+// message's runs of white space, newlines included, become single spaces,
+// and control characters are escaped (sqltok.EscapeLine), so that it stays
+// one comment line and Parse reads back the same message.
 // NewFile does not validate revision and parents; Parse of the formatted
 // file does.
 func NewFile(revision string, parents []string, message string, up, down Section) *File {
-	msg := strings.Join(strings.Fields(message), " ")
+	msg := sqltok.EscapeLine(strings.Join(strings.Fields(message), " "))
 	f := &File{
 		Revision: revision,
 		Message:  msg,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqltok"
 )
 
 // Runner applies and reverts migrations on one database, one migration at
@@ -72,11 +73,7 @@ type StmtError struct {
 }
 
 func (e *StmtError) Error() string {
-	stmt := e.Stmt
-	if i := strings.IndexByte(stmt, '\n'); i >= 0 {
-		stmt = stmt[:i] + " …"
-	}
-	msg := fmt.Sprintf("%s:%d: %v\n  in: %s", e.File, e.Line, e.Err, stmt)
+	msg := fmt.Sprintf("%s:%d: %s\n  in: %s", e.File, e.Line, sqltok.ClipError(e.Err), sqltok.Excerpt(e.Stmt))
 	if e.Number > 0 {
 		msg += fmt.Sprintf("\n  statement %d of %s", e.Number, e.Revision)
 		if e.Done > 0 {
@@ -446,7 +443,7 @@ func (r *Runner) Script(w io.Writer, path []*File, dir Direction) error {
 			return &IrreversibleError{File: f.Name}
 		}
 		segments := r.segments(sec)
-		fmt.Fprintf(&b, "\n-- %s %s: %s (%s)\n", dir, f.Revision, f.Message, f.Name)
+		fmt.Fprintf(&b, "\n%s\n", sqltok.CommentLine(fmt.Sprintf("%s %s: %s (%s)", dir, f.Revision, f.Message, f.Name)))
 		done := 0
 		for i, seg := range segments {
 			done += len(seg.Statements)

@@ -77,6 +77,15 @@ type PrimaryKey struct {
 	Columns []string `json:"columns"`
 	// Desc marks a single-column SQLite key declared DESC.
 	Desc bool `json:"desc,omitempty"`
+	// Parts gives, for a SQLite key of several columns declared with
+	// DESC or COLLATE (PRIMARY KEY (a DESC, b COLLATE NOCASE)), each
+	// column's order and collation, Columns' names in Columns' order; nil
+	// when every column is ascending in its own collation.
+	Parts []IndexPart `json:"parts,omitempty"`
+	// OnConflict is a SQLite key's conflict resolution (ON CONFLICT
+	// REPLACE): ROLLBACK, ABORT, FAIL, IGNORE or REPLACE, upper case; ""
+	// when not declared.
+	OnConflict string `json:"on_conflict,omitempty"`
 }
 
 // Index is an index, or a UNIQUE constraint (Constraint set), which the

@@ -25,8 +25,12 @@ func createTable(t *schema.Table, name string) string {
 		}
 		items = append(items, columnDef(c, pk))
 	}
-	if t.PrimaryKey != nil && !inlinePK {
-		items = append(items, constraintName(t.PrimaryKey.Name)+"PRIMARY KEY ("+quoteList(t.PrimaryKey.Columns)+")")
+	if pk := t.PrimaryKey; pk != nil && !inlinePK {
+		cols := quoteList(pk.Columns)
+		if len(pk.Parts) == len(pk.Columns) {
+			cols = indexParts(pk.Parts)
+		}
+		items = append(items, constraintName(pk.Name)+"PRIMARY KEY ("+cols+")"+onConflict(pk))
 	}
 	for _, ix := range t.Indexes {
 		if ix.Constraint {
@@ -56,6 +60,15 @@ func createTable(t *schema.Table, name string) string {
 	return b.String()
 }
 
+// onConflict returns the key's " ON CONFLICT …" clause, or "".
+func onConflict(pk *schema.PrimaryKey) string {
+	switch r := strings.ToUpper(pk.OnConflict); r {
+	case "ROLLBACK", "ABORT", "FAIL", "IGNORE", "REPLACE":
+		return " ON CONFLICT " + r
+	}
+	return ""
+}
+
 // columnDef returns a column definition; pk is set when the column alone is
 // the primary key, which is declared inline so that an INTEGER column stays
 // the rowid alias and AUTOINCREMENT stays possible.
@@ -73,6 +86,7 @@ func columnDef(c *schema.Column, pk *schema.PrimaryKey) string {
 		if pk.Desc {
 			b.WriteString(" DESC")
 		}
+		b.WriteString(onConflict(pk))
 		if c.AutoIncrement {
 			b.WriteString(" AUTOINCREMENT")
 		}

@@ -26,17 +26,17 @@ ORDER BY s.rowid`
 
 	queryColumns = `SELECT s.name, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden
 FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c
-WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+WHERE s.type = 'table' AND s.rootpage > 0 AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
 ORDER BY s.name, c.cid`
 
 	queryForeignKeys = `SELECT s.name, f.id, f."table", f."from", f."to", f.on_update, f.on_delete, f."match"
 FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f
-WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+WHERE s.type = 'table' AND s.rootpage > 0 AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\'
 ORDER BY s.name, f.id, f.seq`
 
 	queryIndexes = `SELECT s.name, i.name, i."unique", i.origin, i.partial, k.cid, k.name, k."desc", k.coll
 FROM sqlite_schema AS s JOIN pragma_index_list(s.name) AS i JOIN pragma_index_xinfo(i.name) AS k
-WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND k.key = 1
+WHERE s.type = 'table' AND s.rootpage > 0 AND s.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND k.key = 1
 ORDER BY s.name, i.name, k.seqno`
 )
 
@@ -65,17 +65,50 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: inspect tables: %w", err)
 	}
+	// Read every object first: a virtual table whose module the driver
+	// lacks must be known before its shadow tables, which SQLite then
+	// reports as plain tables, are.
+	type object struct{ typ, name, tbl, text string }
+	var objects []object
+	var un unmanaged
 	err = queryEach(ctx, q, queryObjects, func(rows *sql.Rows) error {
-		var typ, name, tbl, text string
-		if err := rows.Scan(&typ, &name, &tbl, &text); err != nil {
+		var o object
+		if err := rows.Scan(&o.typ, &o.name, &o.tbl, &o.text); err != nil {
 			return err
 		}
+		if o.typ == "table" && list[o.name].typ == "virtual" {
+			module, _ := virtualModule(o.text)
+			un.virtual = append(un.virtual, virtualTable{name: o.name, module: module})
+		}
+		objects = append(objects, o)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: inspect objects: %w", err)
+	}
+	if len(un.virtual) > 0 {
+		known, err := modules(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: inspect modules: %w", err)
+		}
+		un.missing = map[string]bool{}
+		for _, v := range un.virtual {
+			if !known[v.module] {
+				un.missing[v.module] = true
+			}
+		}
+	}
+	for _, o := range objects {
+		typ, name, tbl, text := o.typ, o.name, o.tbl, o.text
 		l := list[name]
 		ltype, wr, strict := l.typ, l.wr, l.strict
 		switch typ {
 		case "table":
-			if ltype != "table" {
-				return nil // virtual or shadow table
+			if ltype != "table" || un.isShadow(name) {
+				if ltype != "virtual" {
+					un.shadows++
+				}
+				continue // virtual or shadow table
 			}
 			def := parseCreateTable(text)
 			t := &schema.Table{Name: name, WithoutRowID: wr || def.withoutRowID, Strict: strict || def.strict}
@@ -89,11 +122,8 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		case "index":
 			indexSQL[strings.ToLower(name)] = text
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: inspect objects: %w", err)
 	}
+	un.report(d)
 
 	pkCols := map[*schema.Table][]struct {
 		pos  int
@@ -143,12 +173,13 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		}) int {
 			return a.pos - b.pos
 		})
-		pk := &schema.PrimaryKey{Name: defs[strings.ToLower(t.Name)].pkName}
+		def := defs[strings.ToLower(t.Name)]
+		pk := &schema.PrimaryKey{Name: def.pkName, OnConflict: def.pkConflict}
 		for _, c := range cols {
 			pk.Columns = append(pk.Columns, c.name)
 		}
 		if len(cols) == 1 {
-			if cd, ok := findColDef(defs[strings.ToLower(t.Name)], cols[0].name); ok {
+			if cd, ok := findColDef(def, cols[0].name); ok {
 				pk.Desc = cd.pkDesc
 			}
 		}
@@ -171,6 +202,7 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 	type key struct{ table, index string }
 	byKey := map[key]*schema.Index{}
 	parsed := map[key]*indexDef{}
+	pkParts := map[*schema.Table][]schema.IndexPart{}
 	err := queryEach(ctx, q, queryIndexes, func(rows *sql.Rows) error {
 		var tbl, name, origin string
 		var unique, partial, desc bool
@@ -180,7 +212,11 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 			return err
 		}
 		t, ok := tables[strings.ToLower(tbl)]
-		if !ok || origin == "pk" {
+		if !ok {
+			return nil
+		}
+		if origin == "pk" {
+			pkParts[t] = append(pkParts[t], pkPart(t, col.String, desc, coll))
 			return nil
 		}
 		k := key{strings.ToLower(tbl), name}
@@ -219,6 +255,7 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 	if err != nil {
 		return fmt.Errorf("sqlite: inspect indexes: %w", err)
 	}
+	setPKParts(pkParts)
 	// UNIQUE constraints are autoindexes: take their names from the table SQL.
 	for tk, t := range tables {
 		def := defs[tk]
@@ -410,4 +447,32 @@ func queryEach(ctx context.Context, q dialect.Querier, query string, fn func(*sq
 		}
 	}
 	return rows.Err()
+}
+
+// pkPart returns one column of a primary key as its index reports it: its
+// order, and its collation where it differs from the column's own.
+func pkPart(t *schema.Table, col string, desc bool, coll sql.NullString) schema.IndexPart {
+	part := schema.IndexPart{Column: col, Desc: desc}
+	implied := "BINARY"
+	if c, ok := t.Column(col); ok && c.Collation != "" {
+		implied = c.Collation
+	}
+	if coll.Valid && !strings.EqualFold(coll.String, implied) {
+		part.Collation = coll.String
+	}
+	return part
+}
+
+// setPKParts gives each primary key of several columns declared with DESC
+// or COLLATE its Parts, read from the key's index.
+func setPKParts(parts map[*schema.Table][]schema.IndexPart) {
+	for t, ps := range parts {
+		pk := t.PrimaryKey
+		if pk == nil || len(pk.Columns) < 2 || len(ps) != len(pk.Columns) {
+			continue
+		}
+		if slices.ContainsFunc(ps, func(p schema.IndexPart) bool { return p.Desc || p.Collation != "" }) {
+			pk.Parts = ps
+		}
+	}
 }

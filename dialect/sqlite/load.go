@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -28,12 +29,29 @@ const tablesPerPart = 50
 
 // LoadSchema loads the schema script src (named file in errors) into
 // scratch databases and returns the schema it creates. It implements
-// dialect.SchemaLoader.
+// dialect.SchemaLoader. SQLite takes a foreign key to a table or column
+// that does not exist, or to columns that are not a key of the parent, and
+// fails only later, at the first write ("foreign key mismatch"); such a
+// key is refused here with the line of its CREATE TABLE, as PostgreSQL and
+// MySQL refuse it while loading.
 func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error) {
 	stmts, err := dialect.Split(file, src)
 	if err != nil {
 		return nil, err
 	}
+	sch, err := d.loadStatements(ctx, file, stmts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkForeignKeys(sch); err != nil {
+		return nil, &dialect.LoadError{File: file, Line: lineOf(stmts, err.table), Err: err}
+	}
+	return sch, nil
+}
+
+// loadStatements loads stmts in parts when the script allows it (see
+// partition), else in one database.
+func (d *Dialect) loadStatements(ctx context.Context, file string, stmts []sqlsplit.Stmt) (*schema.Schema, error) {
 	parts, order, ok := partition(stmts)
 	if !ok || len(parts) < 2 {
 		return d.loadOne(ctx, file, stmts)
@@ -79,6 +97,9 @@ func (d *Dialect) loadOne(ctx context.Context, file string, stmts []sqlsplit.Stm
 		return nil, err
 	}
 	defer drop()
+	if stmts, err = d.skipMissingModules(ctx, db, file, stmts); err != nil {
+		return nil, err
+	}
 	if err := dialect.LoadStatements(ctx, db, file, stmts); err != nil {
 		return nil, err
 	}
@@ -212,4 +233,98 @@ func resolveRefColumns(tables map[string]*schema.Table) {
 			}
 		}
 	}
+}
+
+// fkError is a foreign key of a loaded schema that SQLite would not be
+// able to enforce.
+type fkError struct {
+	table string // the child
+	msg   string
+}
+
+func (e *fkError) Error() string { return e.msg }
+
+// checkForeignKeys returns an *fkError for the first foreign key of s whose
+// parent table or columns do not exist, or whose parent columns are neither
+// the parent's primary key nor a UNIQUE constraint or index (SQLite needs
+// one to look the parent row up).
+func checkForeignKeys(s *schema.Schema) *fkError {
+	tables := map[string]*schema.Table{}
+	for _, t := range s.Tables {
+		tables[strings.ToLower(t.Name)] = t
+	}
+	for _, t := range s.Tables {
+		for _, fk := range t.ForeignKeys {
+			what := "foreign key (" + strings.Join(fk.Columns, ", ") + ") of " + t.Name
+			if fk.Name != "" {
+				what = "foreign key " + fk.Name + " of " + t.Name
+			}
+			fail := func(format string, args ...any) *fkError {
+				return &fkError{table: t.Name, msg: what + " " + fmt.Sprintf(format, args...)}
+			}
+			parent, ok := tables[strings.ToLower(fk.RefTable)]
+			if !ok {
+				return fail("references table %s, which the schema does not create", fk.RefTable)
+			}
+			if len(fk.RefColumns) == 0 {
+				return fail("references %s without naming columns, and %s has no primary key", parent.Name, parent.Name)
+			}
+			for _, c := range fk.RefColumns {
+				if _, ok := parent.Column(c); !ok {
+					return fail("references column %s.%s, which does not exist", parent.Name, c)
+				}
+			}
+			if !isKey(parent, fk.RefColumns) {
+				return fail("references %s (%s), which is neither the primary key of %s nor UNIQUE: SQLite would refuse every write to either table with \"foreign key mismatch\"",
+					parent.Name, strings.Join(fk.RefColumns, ", "), parent.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// isKey reports whether cols are, in any order, the columns of t's primary
+// key or of one of its unique indexes that is not partial.
+func isKey(t *schema.Table, cols []string) bool {
+	same := func(key []string) bool {
+		if len(key) != len(cols) {
+			return false
+		}
+		for _, c := range cols {
+			if !slices.ContainsFunc(key, func(k string) bool { return strings.EqualFold(k, c) }) {
+				return false
+			}
+		}
+		return true
+	}
+	if t.PrimaryKey != nil && same(t.PrimaryKey.Columns) {
+		return true
+	}
+	for _, ix := range t.Indexes {
+		if !ix.Unique || ix.Where != "" {
+			continue
+		}
+		key := make([]string, 0, len(ix.Parts))
+		for _, p := range ix.Parts {
+			if p.Column == "" {
+				key = nil // an expression
+				break
+			}
+			key = append(key, p.Column)
+		}
+		if key != nil && same(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineOf returns the line of the statement that creates table name, or 1.
+func lineOf(stmts []sqlsplit.Stmt, name string) int {
+	for _, s := range stmts {
+		if kind, table := classify(s.SQL); kind == "table" && table == strings.ToLower(name) {
+			return s.Line
+		}
+	}
+	return 1
 }

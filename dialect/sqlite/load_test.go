@@ -91,3 +91,50 @@ func TestLoadSchemaFallsBackForOtherStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLoadSchemaChecksForeignKeyTargets checks that a foreign key SQLite
+// cannot enforce (its parent table or columns missing, or not a key of the
+// parent) is refused when the schema is loaded, naming the line of the
+// child's CREATE TABLE, and that valid keys load, split or not.
+func TestLoadSchemaChecksForeignKeyTargets(t *testing.T) {
+	const parent = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  email TEXT UNIQUE,\n  org INTEGER,\n  login TEXT,\n  nick TEXT\n);\n" +
+		"CREATE UNIQUE INDEX users_org_login ON users (org, login);\nCREATE UNIQUE INDEX users_nick ON users (nick) WHERE nick IS NOT NULL;\n"
+	tests := []struct {
+		name, child string
+		want        string // "" when the schema must load
+	}{
+		{"missing table", "CREATE TABLE notes (id INTEGER PRIMARY KEY, author INTEGER REFERENCES authors (id));",
+			"schema.sql:10: foreign key (author) of notes references table authors, which the schema does not create"},
+		{"missing column", "CREATE TABLE notes (\n  id INTEGER PRIMARY KEY,\n  author INTEGER,\n  CONSTRAINT notes_author_fkey FOREIGN KEY (author) REFERENCES users (uid)\n);",
+			"schema.sql:10: foreign key notes_author_fkey of notes references column users.uid, which does not exist"},
+		{"not a key", "CREATE TABLE notes (id INTEGER PRIMARY KEY, login TEXT REFERENCES users (login));",
+			"schema.sql:10: foreign key (login) of notes references users (login), which is neither the primary key of users nor UNIQUE"},
+		{"partial unique index is not a key", "CREATE TABLE notes (id INTEGER PRIMARY KEY, nick TEXT REFERENCES users (nick));",
+			"which is neither the primary key of users nor UNIQUE"},
+		{"no columns and no primary key", "CREATE TABLE tags (name TEXT);\nCREATE TABLE notes (id INTEGER PRIMARY KEY, tag TEXT REFERENCES tags);",
+			"schema.sql:11: foreign key (tag) of notes references tags without naming columns, and tags has no primary key"},
+		{"primary key", "CREATE TABLE notes (id INTEGER PRIMARY KEY, author INTEGER REFERENCES users (id));", ""},
+		{"primary key without columns", "CREATE TABLE notes (id INTEGER PRIMARY KEY, author INTEGER REFERENCES users);", ""},
+		{"unique column, other case", "CREATE TABLE notes (id INTEGER PRIMARY KEY, email TEXT REFERENCES Users (EMAIL));", ""},
+		{"unique index, other order", "CREATE TABLE notes (id INTEGER PRIMARY KEY, o INTEGER, l TEXT, FOREIGN KEY (l, o) REFERENCES users (login, org));", ""},
+		{"self reference", "CREATE TABLE notes (id INTEGER PRIMARY KEY, reply_to INTEGER REFERENCES notes (id));", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sqlite.New().LoadSchema(context.Background(), "schema.sql", parent+tt.child)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("a valid schema was refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("split load", func(t *testing.T) {
+		src := bigSchema(250) + "CREATE TABLE notes (id INTEGER PRIMARY KEY, t0 INTEGER REFERENCES t0 (name), t1 INTEGER REFERENCES t249 (nosuch));\n"
+		_, err := sqlite.New().LoadSchema(context.Background(), "schema.sql", src)
+		if err == nil || !strings.Contains(err.Error(), "schema.sql:503: foreign key (t1) of notes references column t249.nosuch, which does not exist") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}

@@ -18,6 +18,7 @@ import (
 type tableDef struct {
 	columns      []colDef
 	pkName       string
+	pkConflict   string // ON CONFLICT of the primary key, upper case
 	uniques      []namedCols
 	checks       []*schema.Check
 	fks          []fkDef
@@ -259,7 +260,7 @@ func (p *parser) columnDef(def *tableDef) {
 				col.pkDesc = true
 			}
 			p.accept("ASC")
-			p.conflictClause()
+			def.pkConflict = p.conflictClause()
 			if p.accept("AUTOINCREMENT") {
 				col.autoincrement = true
 			}
@@ -338,6 +339,8 @@ func (p *parser) tableConstraint(def *tableDef) {
 	case p.accept("PRIMARY"):
 		p.accept("KEY")
 		def.pkName = name
+		p.group() // the columns: their order and collation come from the key's index
+		def.pkConflict = p.conflictClause()
 	case p.accept("UNIQUE"):
 		def.uniques = append(def.uniques, namedCols{name: name, cols: p.indexedColumns()})
 	case p.accept("CHECK"):
@@ -407,10 +410,14 @@ func (p *parser) initially(fk *fkDef) {
 	}
 }
 
-func (p *parser) conflictClause() {
-	if p.is("ON") && p.i+1 < len(p.toks) && p.toks[p.i+1].Is("CONFLICT") {
+// conflictClause consumes "ON CONFLICT resolution" and returns the
+// resolution, upper case, or "" when there is none.
+func (p *parser) conflictClause() string {
+	if p.is("ON") && p.i+2 < len(p.toks) && p.toks[p.i+1].Is("CONFLICT") {
 		p.i += 3
+		return strings.ToUpper(p.toks[p.i-1].Text)
 	}
+	return ""
 }
 
 // indexDef is what the CREATE INDEX text tells beyond the pragmas: each key's

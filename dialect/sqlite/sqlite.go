@@ -73,11 +73,41 @@ func quoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// Envelope returns the statements that Transact runs around a migration.
+// Envelope returns the statements that offline SQL runs around a
+// migration, doing in plain SQL what Transact does: foreign_keys off
+// outside the transaction, BEGIN IMMEDIATE, the steps, the foreign key
+// check, COMMIT, foreign_keys on.
+//
+// The check counts the violations before the steps (just before BEGIN: a
+// writer that adds some in between makes the migration roll back, never
+// commit) and after them, and a temporary trigger rolls the transaction
+// back (RAISE(ROLLBACK)) when the steps added any; violations already there
+// are listed but not blamed. A
+// segment whose transaction did not commit leaves its mark in the session's
+// temporary table, so that in a client that goes on after an error (the
+// sqlite3 shell without -bail) every later segment of the script is rolled
+// back too, instead of being applied over a migration that was not.
 func (d *Dialect) Envelope() (before, after []string) {
-	return []string{"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"},
-		[]string{"PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON"}
+	return envelopeBefore, envelopeAfter
 }
+
+var (
+	envelopeBefore = []string{
+		"PRAGMA foreign_keys = OFF",
+		"CREATE TEMP TABLE IF NOT EXISTS _retort_offline AS SELECT 0 AS failed, 0 AS open, 0 AS violations",
+		"CREATE TEMP TRIGGER IF NOT EXISTS _retort_offline_check AFTER UPDATE OF open ON _retort_offline\n" +
+			"  WHEN NEW.open = 0 AND (OLD.failed OR (SELECT count(*) FROM pragma_foreign_key_check) > OLD.violations)\n" +
+			"BEGIN SELECT RAISE(ROLLBACK, 'retort: rolled back: the migration adds foreign key violations (PRAGMA foreign_key_check lists them), or an earlier one in this script was rolled back'); END",
+		"UPDATE temp._retort_offline SET failed = failed OR open, open = 1, violations = (SELECT count(*) FROM pragma_foreign_key_check)",
+		"BEGIN IMMEDIATE",
+	}
+	envelopeAfter = []string{
+		"PRAGMA foreign_key_check",
+		"UPDATE temp._retort_offline SET open = 0",
+		"COMMIT",
+		"PRAGMA foreign_keys = ON",
+	}
+)
 
 // Scratch opens a private in-memory database for loading a desired schema.
 // drop closes it.

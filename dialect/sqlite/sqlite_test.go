@@ -274,7 +274,19 @@ func TestTransactCancelledContext(t *testing.T) {
 func TestEnvelopeMatchesFormat(t *testing.T) {
 	d := New()
 	p := &dialect.Plan{Steps: []dialect.Step{{SQL: "CREATE TABLE t (id INTEGER)"}}}
-	want := "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\nCREATE TABLE t (id INTEGER);\nPRAGMA foreign_key_check;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n"
+	want := `PRAGMA foreign_keys = OFF;
+CREATE TEMP TABLE IF NOT EXISTS _retort_offline AS SELECT 0 AS failed, 0 AS open, 0 AS violations;
+CREATE TEMP TRIGGER IF NOT EXISTS _retort_offline_check AFTER UPDATE OF open ON _retort_offline
+  WHEN NEW.open = 0 AND (OLD.failed OR (SELECT count(*) FROM pragma_foreign_key_check) > OLD.violations)
+BEGIN SELECT RAISE(ROLLBACK, 'retort: rolled back: the migration adds foreign key violations (PRAGMA foreign_key_check lists them), or an earlier one in this script was rolled back'); END;
+UPDATE temp._retort_offline SET failed = failed OR open, open = 1, violations = (SELECT count(*) FROM pragma_foreign_key_check);
+BEGIN IMMEDIATE;
+CREATE TABLE t (id INTEGER);
+PRAGMA foreign_key_check;
+UPDATE temp._retort_offline SET open = 0;
+COMMIT;
+PRAGMA foreign_keys = ON;
+`
 	if got := dialect.FormatEnveloped(d, p); got != want {
 		t.Errorf("FormatEnveloped (-want +got):\n%s", cmp.Diff(want, got))
 	}

@@ -406,3 +406,11 @@ func (env *Env) dialectHint() string {
 	}
 	return "sqlite"
 }
+
+// queryOf returns the "?…" parameter part of a SQLite URL, "" if none.
+func queryOf(t *retort.Target) string {
+	if t.Query == "" {
+		return ""
+	}
+	return "?" + t.Query
+}

@@ -29,7 +29,7 @@ func (env *Env) sqlitePath(u string, mustExist bool) (string, error) {
 		} else {
 			path = env.path(path)
 		}
-		u = "sqlite:" + path
+		u = "sqlite:" + path + queryOf(t)
 	}
 	if !mustExist {
 		return u, nil
