@@ -28,10 +28,16 @@ const tablesPerPart = 50
 
 // LoadSchema loads the schema script src (named file in errors) into
 // scratch databases and returns the schema it creates. It implements
-// dialect.SchemaLoader.
+// dialect.SchemaLoader. Every statement is screened before any runs (see
+// screenStmt): one that would reach outside the scratch database is
+// refused with its file and line.
 func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error) {
 	stmts, err := dialect.Split(file, src)
 	if err != nil {
+		return nil, err
+	}
+	screen, _ := d.Screen(ctx, nil)
+	if stmts, err = screen.Statements(file, stmts); err != nil {
 		return nil, err
 	}
 	parts, order, ok := partition(stmts)
