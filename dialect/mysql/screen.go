@@ -93,11 +93,13 @@ func classify(stmt string, others map[string]bool) dialect.Verdict {
 		case object == "ROLE" || (object == "DEFAULT" && word(2) == "ROLE"):
 			return skip("SET ROLE")
 		}
+		for _, t := range toks {
+			if t.Is("GTID_PURGED") {
+				return skip("SET GTID_PURGED") // the dumped server's replication state
+			}
+		}
 		for i, t := range toks {
 			name := strings.ToUpper(strings.TrimPrefix(t.Text, "@"))
-			if t.Kind == sqltok.Word && name == "GTID_PURGED" {
-				return skip("SET GTID_PURGED")
-			}
 			scoped := (t.Kind == sqltok.Word || t.Kind == sqltok.Param) && (i == 0 || toks[i-1].Text != ".")
 			if scoped && (name == "GLOBAL" || name == "PERSIST" || name == "PERSIST_ONLY") {
 				return refuse("SET %s changes the server's configuration", name)

@@ -1,0 +1,64 @@
+package dialect_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqlsplit"
+	"github.com/retortdb/retort/internal/sqltok"
+)
+
+// byLead is a screen that refuses DROP, skips GRANT and OWNER, and drops
+// a leading \restrict line.
+func byLead(stmt string) dialect.Verdict {
+	if v := dialect.MetaCommands(stmt, sqltok.Options{DollarQuotes: true}, "psql", func(c string) bool { return c == `\restrict` }); v.Action != dialect.Allow || v.SQL != "" {
+		return v
+	}
+	switch {
+	case strings.HasPrefix(stmt, "DROP"):
+		return dialect.Verdict{Action: dialect.Refuse, Kind: "DROP is not allowed"}
+	case strings.HasPrefix(stmt, "GRANT"):
+		return dialect.Verdict{Action: dialect.Skip, Kind: "GRANT"}
+	case strings.HasPrefix(stmt, "OWNER"):
+		return dialect.Verdict{Action: dialect.Skip, Kind: "OWNER TO"}
+	}
+	return dialect.Verdict{}
+}
+
+func TestScreenStatements(t *testing.T) {
+	var buf bytes.Buffer
+	s := &dialect.Screen{Classify: byLead, Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	stmts := []sqlsplit.Stmt{
+		{SQL: "\\restrict k\nCREATE TABLE a ()", Line: 1},
+		{SQL: "GRANT x", Line: 3}, {SQL: "OWNER y", Line: 4}, {SQL: "GRANT z", Line: 5},
+		{SQL: "\\restrict k", Line: 6},
+	}
+	got, err := s.Statements("f.sql", stmts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].SQL != "CREATE TABLE a ()" || got[0].Line != 2 {
+		t.Errorf("statements %+v, want CREATE TABLE a () at line 2", got)
+	}
+	s.Report()
+	want := "skipped 3 statements that describe the server, not the schema: 2 GRANT, 1 OWNER TO"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("log %q, want %q", buf.String(), want)
+	}
+	buf.Reset()
+	s.Report()
+	if buf.Len() != 0 {
+		t.Errorf("a second Report logged %q", buf.String())
+	}
+
+	_, err = s.Statements("f.sql", append(stmts, sqlsplit.Stmt{SQL: "DROP DATABASE x", Line: 9}))
+	var le *dialect.LoadError
+	var re *dialect.RefusedError
+	if !errors.As(err, &le) || !errors.As(err, &re) || le.Line != 9 || le.File != "f.sql" {
+		t.Errorf("got %v, want a refusal at f.sql:9", err)
+	}
+}
