@@ -36,8 +36,9 @@ var serverVerbs = map[string]bool{
 //     administration (FLUSH, RESET, PURGE, CHANGE MASTER, START/STOP
 //     REPLICA, KILL, SHUTDOWN, INSTALL PLUGIN, servers, tablespaces,
 //     logfile groups, ALTER INSTANCE), the file system (SELECT … INTO
-//     OUTFILE/DUMPFILE, LOAD DATA/XML, LOAD_FILE(), DATA/INDEX DIRECTORY),
-//     FEDERATED CONNECTION strings, dynamic SQL (PREPARE, EXECUTE), and
+//     OUTFILE/DUMPFILE, LOAD DATA/XML, LOAD_FILE(), DATA/INDEX DIRECTORY,
+//     CONNECT's FILE_NAME), FEDERATED CONNECTION strings, user-defined
+//     functions from a library (SONAME), dynamic SQL (PREPARE, EXECUTE), and
 //     mysql client commands (\. \! …).
 //   - Skip what describes the server rather than the schema: GRANT,
 //     REVOKE, CREATE/ALTER/DROP/RENAME USER, CREATE/DROP ROLE, SET
@@ -117,6 +118,10 @@ func classify(stmt string, others map[string]bool) dialect.Verdict {
 			return refuse("%s DIRECTORY puts table files in a directory of the server's file system", strings.ToUpper(t.Text))
 		case t.Is("CONNECTION") && ddl && (next.Text == "=" || next.Kind == sqltok.String):
 			return refuse("a CONNECTION table option reaches another server")
+		case t.Is("FILE_NAME") && ddl && (next.Text == "=" || next.Kind == sqltok.String):
+			return refuse("a FILE_NAME table option reads or writes the server's file system")
+		case t.Is("SONAME") && ddl:
+			return refuse("SONAME loads a shared library into the server")
 		}
 	}
 	for i := 0; i+1 < len(toks); i++ {

@@ -36,6 +36,8 @@ func TestClassify(t *testing.T) {
 		{"tablespace", "CREATE TABLESPACE ts ADD DATAFILE 'ts.ibd'", dialect.Refuse, "TABLESPACE"},
 		{"data directory", "CREATE TABLE t (id int) DATA DIRECTORY = '/tmp'", dialect.Refuse, "DATA DIRECTORY"},
 		{"federated", "CREATE TABLE t (id int) ENGINE=FEDERATED CONNECTION='mysql://u@h/db/t'", dialect.Refuse, "CONNECTION"},
+		{"udf", "CREATE FUNCTION f RETURNS STRING SONAME 'evil.so'", dialect.Refuse, "SONAME"},
+		{"connect engine", "CREATE TABLE t (id int) ENGINE=CONNECT TABLE_TYPE=CSV FILE_NAME='/etc/passwd'", dialect.Refuse, "FILE_NAME"},
 		{"prepare", "PREPARE s FROM @sql", dialect.Refuse, "PREPARE"},
 		{"client command", `\. other.sql`, dialect.Refuse, `\.`},
 

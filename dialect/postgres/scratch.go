@@ -62,7 +62,7 @@ func (d *Dialect) Scratch(ctx context.Context) (*sql.DB, func() error, error) {
 	name := scratchName()
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+quote(name)); err != nil {
 		if SQLState(err) == "42501" { // insufficient_privilege
-			d.logger.Warn("postgres: no CREATEDB privilege; loading into a temporary schema instead (SQL that names another schema is refused)", "schema", name)
+			d.logger.Warn("postgres: no CREATEDB privilege; loading into a temporary schema instead (SQL that names another schema is refused, so pg_dump output cannot load: give a --dev-url where retort may create databases)", "schema", name)
 			return d.scratchSchema(ctx, admin, u, name)
 		}
 		admin.Close()

@@ -28,7 +28,8 @@ func pgDumpMeta(cmd string) bool { return cmd == `\restrict` || cmd == `\unrestr
 //   - Refuse what acts outside the scratch database: CREATE/ALTER/DROP
 //     DATABASE (and COMMENT or SECURITY LABEL on one), ALTER SYSTEM,
 //     tablespaces, COPY (files, programs, and the table data of a data
-//     dump), LOAD, IMPORT FOREIGN SCHEMA, subscriptions, functions that
+//     dump), LOAD, LANGUAGE C functions, DO blocks in untrusted languages
+//     (plpython3u, plperlu, …), IMPORT FOREIGN SCHEMA, subscriptions, functions that
 //     read or write the server's files, signal other sessions or reach
 //     other databases (pg_read_file, lo_export, dblink, …, also inside
 //     function bodies and DO blocks), and psql meta-commands other than
@@ -175,8 +176,36 @@ func refusedLead(toks []sqltok.Token) string {
 		return "IMPORT FOREIGN SCHEMA connects to another server"
 	case (verb == "CREATE" || verb == "ALTER") && object == "SUBSCRIPTION":
 		return verb + " SUBSCRIPTION connects to another database"
+	case verb == "DO" || leads(toks, "CREATE", "FUNCTION") || leads(toks, "CREATE", "PROCEDURE") ||
+		leads(toks, "CREATE", "OR", "REPLACE", "FUNCTION") || leads(toks, "CREATE", "OR", "REPLACE", "PROCEDURE"):
+		lang := language(toks)
+		switch {
+		case lang == "c":
+			return "a LANGUAGE C function loads a shared library into the server"
+		case verb == "DO" && untrusted[lang]:
+			return "a DO block in language " + lang + " runs with the server's access to its files and programs"
+		}
 	}
 	return ""
+}
+
+// untrusted are procedural languages whose code reaches the server's file
+// system and programs.
+var untrusted = map[string]bool{
+	"plpythonu": true, "plpython2u": true, "plpython3u": true, "plperlu": true, "pltclu": true, "plsh": true, "plr": true,
+}
+
+// language returns the lower-cased LANGUAGE of a routine or DO block: the
+// word after the last LANGUAGE keyword (a parameter may be named language).
+func language(toks []sqltok.Token) string {
+	lang := ""
+	for i := 0; i+1 < len(toks); i++ {
+		if toks[i].Is("LANGUAGE") {
+			name, _ := toks[i+1].Ident()
+			lang = strings.ToLower(name)
+		}
+	}
+	return lang
 }
 
 // onObject reports whether a COMMENT or SECURITY LABEL statement is on an

@@ -31,6 +31,9 @@ func TestClassify(t *testing.T) {
 		{"dblink in function", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ SELECT dblink_exec('dbname=x', 'DROP TABLE t') $$", dialect.Refuse, "dblink_exec"},
 		{"copy in do block", "DO $$ BEGIN EXECUTE 'COPY t TO ''/tmp/x'''; END $$", dialect.Refuse, "COPY"},
 		{"copy in function body", "CREATE OR REPLACE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN COPY t TO '/tmp/x'; END $$", dialect.Refuse, "COPY"},
+		{"language c", "CREATE FUNCTION f() RETURNS int LANGUAGE C AS '/tmp/evil.so', 'f'", dialect.Refuse, "shared library"},
+		{"language c after parameter", "CREATE FUNCTION f(language text) RETURNS int AS 'evil', 'f' LANGUAGE c", dialect.Refuse, "shared library"},
+		{"untrusted do", "DO LANGUAGE plpython3u $$ import os $$", dialect.Refuse, "plpython3u"},
 		{"connect", `\connect other`, dialect.Refuse, `\connect`},
 		{"shell", `\! id`, dialect.Refuse, `\!`},
 		{"include after restrict", "\\restrict k\n\\i other.sql\nSELECT 1", dialect.Refuse, `\i`},
@@ -60,6 +63,7 @@ func TestClassify(t *testing.T) {
 		{"table named dblink", "CREATE TABLE public.dblink (id int)", dialect.Allow, ""},
 		{"comment text", "COMMENT ON TABLE t IS 'create database nightly; COPY to ''/tmp'''", dialect.Allow, ""},
 		{"do block", "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN NULL; END $$", dialect.Allow, ""},
+		{"plperl function", "CREATE FUNCTION f() RETURNS int LANGUAGE plperl AS $$ return 1 $$", dialect.Allow, ""},
 		{"copy word in column", "CREATE TABLE t (copy int, load int)", dialect.Allow, ""},
 		{"create table", "CREATE TABLE public.t (id integer NOT NULL)", dialect.Allow, ""},
 	}
