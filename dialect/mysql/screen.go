@@ -39,7 +39,8 @@ var serverVerbs = map[string]bool{
 //     OUTFILE/DUMPFILE, LOAD DATA/XML, LOAD_FILE(), DATA/INDEX DIRECTORY,
 //     CONNECT's FILE_NAME), FEDERATED CONNECTION strings, user-defined
 //     functions from a library (SONAME), dynamic SQL (PREPARE, EXECUTE), and
-//     mysql client commands (\. \! …).
+//     mysql client commands (\. \! …); in trigger, routine and event
+//     bodies, the statements refused at the start of a statement.
 //   - Skip what describes the server rather than the schema: GRANT,
 //     REVOKE, CREATE/ALTER/DROP/RENAME USER, CREATE/DROP ROLE, SET
 //     PASSWORD, SET [DEFAULT] ROLE, SET GTID_PURGED.
@@ -52,10 +53,49 @@ func classify(stmt string, others map[string]bool) dialect.Verdict {
 	if len(toks) == 0 {
 		return dialect.Verdict{}
 	}
-	refuse := func(format string, args ...any) dialect.Verdict {
-		return dialect.Verdict{Action: dialect.Refuse, Kind: fmt.Sprintf(format, args...)}
+	if v := lead(toks); v.Action != dialect.Allow {
+		return v
 	}
-	skip := func(kind string) dialect.Verdict { return dialect.Verdict{Action: dialect.Skip, Kind: kind} }
+	if routine(toks) {
+		// The statements of a trigger, procedure, function or event body
+		// run later (an event by itself): refuse in them what the file
+		// may not run.
+		for i := 1; i < len(toks); i++ {
+			if p := toks[i-1]; p.Text != ";" && !p.Is("DO") && !p.Is("BEGIN") && !p.Is("THEN") && !p.Is("ELSE") &&
+				!p.Is("LOOP") && !p.Is("REPEAT") {
+				continue
+			}
+			if v := lead(toks[i:]); v.Action == dialect.Refuse {
+				v.Kind += " (in a routine body)"
+				return v
+			}
+		}
+	}
+	return scan(toks, others)
+}
+
+// routine reports whether toks create a trigger, procedure, function or
+// event (after an optional DEFINER = user clause).
+func routine(toks []sqltok.Token) bool {
+	if len(toks) == 0 || !toks[0].Is("CREATE") {
+		return false
+	}
+	for _, t := range toks[1:min(len(toks), 12)] {
+		if t.Is("TRIGGER") || t.Is("PROCEDURE") || t.Is("FUNCTION") || t.Is("EVENT") {
+			return true
+		}
+	}
+	return false
+}
+
+func refuse(format string, args ...any) dialect.Verdict {
+	return dialect.Verdict{Action: dialect.Refuse, Kind: fmt.Sprintf(format, args...)}
+}
+
+func skip(kind string) dialect.Verdict { return dialect.Verdict{Action: dialect.Skip, Kind: kind} }
+
+// lead classifies a statement by its first keywords.
+func lead(toks []sqltok.Token) dialect.Verdict {
 	word := func(i int) string {
 		if i < len(toks) && toks[i].Kind == sqltok.Word {
 			return strings.ToUpper(toks[i].Text)
@@ -107,6 +147,13 @@ func classify(stmt string, others map[string]bool) dialect.Verdict {
 			}
 		}
 	}
+	return dialect.Verdict{}
+}
+
+// scan refuses statements that reach files, libraries or other servers
+// anywhere in them, or name another database of the server (others).
+func scan(toks []sqltok.Token, others map[string]bool) dialect.Verdict {
+	ddl := toks[0].Is("CREATE") || toks[0].Is("ALTER")
 	for i := 0; i+1 < len(toks); i++ {
 		t, next := toks[i], toks[i+1]
 		switch {

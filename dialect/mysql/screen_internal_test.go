@@ -38,6 +38,8 @@ func TestClassify(t *testing.T) {
 		{"federated", "CREATE TABLE t (id int) ENGINE=FEDERATED CONNECTION='mysql://u@h/db/t'", dialect.Refuse, "CONNECTION"},
 		{"udf", "CREATE FUNCTION f RETURNS STRING SONAME 'evil.so'", dialect.Refuse, "SONAME"},
 		{"connect engine", "CREATE TABLE t (id int) ENGINE=CONNECT TABLE_TYPE=CSV FILE_NAME='/etc/passwd'", dialect.Refuse, "FILE_NAME"},
+		{"event body", "CREATE EVENT e ON SCHEDULE AT CURRENT_TIMESTAMP DO DROP DATABASE x", dialect.Refuse, "routine body"},
+		{"procedure body", "CREATE DEFINER=`root`@`%` PROCEDURE p() BEGIN SELECT 1; SET GLOBAL general_log = 1; END", dialect.Refuse, "GLOBAL"},
 		{"prepare", "PREPARE s FROM @sql", dialect.Refuse, "PREPARE"},
 		{"client command", `\. other.sql`, dialect.Refuse, `\.`},
 
@@ -56,6 +58,7 @@ func TestClassify(t *testing.T) {
 		{"sql_log_bin", "SET @@SESSION.SQL_LOG_BIN= 0", dialect.Allow, ""},
 		{"table.column", "CREATE VIEW v AS SELECT t.id FROM t", dialect.Allow, ""},
 		{"create table", "CREATE TABLE t (id int PRIMARY KEY, data text)", dialect.Allow, ""},
+		{"procedure", "CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; END", dialect.Allow, ""},
 		{"definer view", "CREATE DEFINER=`root`@`localhost` VIEW v AS SELECT 1", dialect.Allow, ""},
 	}
 	for _, tt := range tests {
