@@ -181,11 +181,14 @@ func ScreenFor(ctx context.Context, d Dialect, scratch Querier) (*Screen, error)
 
 // MetaCommands handles the client meta-commands (lines starting with a
 // backslash, such as psql's \connect or \!) at the start of stmt, lexed
-// with opt. keep reports the commands that are accepted and dropped
-// (pg_dump's \restrict and \unrestrict); any other is refused. With no
-// meta-command, MetaCommands returns the zero Verdict (Allow, stmt as is).
-// A meta-command line elsewhere in the statement is refused too: retort
-// sends statements to the server, never through a client.
+// with opt; client names them in errors ("psql meta-command"). keep
+// reports the commands that are accepted and dropped (pg_dump's \restrict
+// and \unrestrict); any other is refused. It returns the zero Verdict for
+// a statement without meta-commands, Skip (with no Kind: not counted) for
+// one made only of accepted commands, and Allow with SQL and Lines set for
+// the statement that follows accepted commands. A meta-command line
+// elsewhere in the statement is refused too: retort sends statements to
+// the server, never through a client.
 func MetaCommands(stmt string, opt sqltok.Options, client string, keep func(cmd string) bool) Verdict {
 	toks := sqltok.Tokenize(stmt, opt)
 	lineStart := true
@@ -218,7 +221,7 @@ func MetaCommands(stmt string, opt sqltok.Options, client string, keep func(cmd 
 				cmd = `\` + f[0]
 			}
 			if !leading || !keep(cmd) {
-				return Verdict{Action: Refuse, Kind: fmt.Sprintf("%s is a %s meta-command: retort runs SQL on the scratch database, never %s", cmd, client, client)}
+				return Verdict{Action: Refuse, Kind: fmt.Sprintf("%s is a %s: retort sends SQL to the database and runs no client commands", cmd, client)}
 			}
 			i = end - 1
 			cut = -1

@@ -15,7 +15,7 @@ import (
 // byLead is a screen that refuses DROP, skips GRANT and OWNER, and drops
 // a leading \restrict line.
 func byLead(stmt string) dialect.Verdict {
-	if v := dialect.MetaCommands(stmt, sqltok.Options{DollarQuotes: true}, "psql", func(c string) bool { return c == `\restrict` }); v.Action != dialect.Allow || v.SQL != "" {
+	if v := dialect.MetaCommands(stmt, sqltok.Options{DollarQuotes: true}, "psql meta-command", func(c string) bool { return c == `\restrict` }); v.Action != dialect.Allow || v.SQL != "" {
 		return v
 	}
 	switch {

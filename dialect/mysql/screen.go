@@ -46,7 +46,7 @@ var serverVerbs = map[string]bool{
 //     PASSWORD, SET [DEFAULT] ROLE, SET GTID_PURGED.
 //   - Allow the rest: schema-level SQL and session settings.
 func classify(stmt string, others map[string]bool) dialect.Verdict {
-	if v := dialect.MetaCommands(stmt, lexMySQL, "mysql client", func(string) bool { return false }); v.Action != dialect.Allow {
+	if v := dialect.MetaCommands(stmt, lexMySQL, "mysql client command", func(string) bool { return false }); v.Action != dialect.Allow {
 		return v
 	}
 	toks := sqltok.Significant(sqltok.Tokenize(expandExecutable(stmt), lexMySQL))

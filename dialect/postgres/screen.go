@@ -41,7 +41,7 @@ func pgDumpMeta(cmd string) bool { return cmd == `\restrict` || cmd == `\unrestr
 //   - Allow the rest: schema-level SQL and session settings (SET,
 //     set_config).
 func classify(stmt string) dialect.Verdict {
-	meta := dialect.MetaCommands(stmt, lexPG, "psql", pgDumpMeta)
+	meta := dialect.MetaCommands(stmt, lexPG, "psql meta-command", pgDumpMeta)
 	if meta.Action != dialect.Allow {
 		return meta
 	}

@@ -45,7 +45,7 @@ var filePragmas = map[string]string{
 // zipfile, csv, …), and client dot- or meta-commands. Everything else
 // runs.
 func screenStmt(stmt string) dialect.Verdict {
-	if v := dialect.MetaCommands(stmt, sqltok.Options{}, "client", func(string) bool { return false }); v.Action != dialect.Allow {
+	if v := dialect.MetaCommands(stmt, sqltok.Options{}, "client command", func(string) bool { return false }); v.Action != dialect.Allow {
 		return v
 	}
 	toks := sqltok.Lex(stmt, sqltok.Options{}, 0)
