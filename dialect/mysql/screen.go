@@ -65,7 +65,11 @@ func classify(stmt string, others map[string]bool) dialect.Verdict {
 				!p.Is("LOOP") && !p.Is("REPEAT") {
 				continue
 			}
-			if v := lead(toks[i:]); v.Action == dialect.Refuse {
+			end := i
+			for end < len(toks) && toks[end].Text != ";" {
+				end++
+			}
+			if v := lead(toks[i:end]); v.Action == dialect.Refuse {
 				v.Kind += " (in a routine body)"
 				return v
 			}

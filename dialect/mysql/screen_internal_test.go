@@ -59,6 +59,7 @@ func TestClassify(t *testing.T) {
 		{"table.column", "CREATE VIEW v AS SELECT t.id FROM t", dialect.Allow, ""},
 		{"create table", "CREATE TABLE t (id int PRIMARY KEY, data text)", dialect.Allow, ""},
 		{"procedure", "CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; END", dialect.Allow, ""},
+		{"set then global word", "CREATE PROCEDURE p() BEGIN SET @a = 1; SELECT global FROM t; END", dialect.Allow, ""},
 		{"definer view", "CREATE DEFINER=`root`@`localhost` VIEW v AS SELECT 1", dialect.Allow, ""},
 	}
 	for _, tt := range tests {

@@ -160,7 +160,7 @@ func refusedLead(toks []sqltok.Token) string {
 		return verb + " TABLESPACE acts on the server's file system"
 	case verb == "ALTER" && hasSeq(toks, "SET", "TABLESPACE"), verb == "ALTER" && hasSeq(toks, "IN", "TABLESPACE"):
 		return "ALTER … SET TABLESPACE moves data between directories of the server's file system"
-	case verb == "COPY":
+	case verb == "COPY" && (hasWord(toks, "TO") || hasWord(toks, "FROM")):
 		switch {
 		case hasWord(toks, "PROGRAM"):
 			return "COPY … PROGRAM runs a program on the server"
@@ -170,7 +170,7 @@ func refusedLead(toks []sqltok.Token) string {
 			return "COPY … TO STDOUT reads table data, which has no place in a schema file"
 		}
 		return "COPY … TO/FROM a file reads or writes the server's file system"
-	case verb == "LOAD":
+	case verb == "LOAD" && len(toks) > 1 && toks[1].Kind == sqltok.String:
 		return "LOAD loads a shared library into the server"
 	case leads(toks, "IMPORT", "FOREIGN", "SCHEMA"):
 		return "IMPORT FOREIGN SCHEMA connects to another server"
@@ -280,7 +280,7 @@ func reach(toks []sqltok.Token, depth int, code bool) string {
 				return fmt.Sprintf("%s() %s", strings.ToLower(t.Text), why)
 			}
 			if code && (i == 0 || toks[i-1].Text == ";" || isBlockWord(toks[i-1])) {
-				if r := refusedLead(toks[i:]); r != "" {
+				if r := refusedLead(untilSemicolon(toks[i:])); r != "" {
 					return r + " (in a function body or DO block)"
 				}
 			}
@@ -297,9 +297,20 @@ func reach(toks []sqltok.Token, depth int, code bool) string {
 	return ""
 }
 
+// untilSemicolon returns the tokens of toks before the first ";": one
+// statement of a body.
+func untilSemicolon(toks []sqltok.Token) []sqltok.Token {
+	for i, t := range toks {
+		if t.Kind == sqltok.Punct && t.Text == ";" {
+			return toks[:i]
+		}
+	}
+	return toks
+}
+
 // isBlockWord reports whether a statement of a PL/pgSQL body may follow t.
 func isBlockWord(t sqltok.Token) bool {
-	for _, w := range []string{"BEGIN", "THEN", "ELSE", "LOOP", "EXECUTE", "DO", "AS"} {
+	for _, w := range []string{"BEGIN", "THEN", "ELSE", "LOOP", "EXECUTE"} {
 		if t.Is(w) {
 			return true
 		}

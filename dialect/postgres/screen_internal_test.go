@@ -64,6 +64,7 @@ func TestClassify(t *testing.T) {
 		{"comment text", "COMMENT ON TABLE t IS 'create database nightly; COPY to ''/tmp'''", dialect.Allow, ""},
 		{"do block", "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN NULL; END $$", dialect.Allow, ""},
 		{"plperl function", "CREATE FUNCTION f() RETURNS int LANGUAGE plperl AS $$ return 1 $$", dialect.Allow, ""},
+		{"variables named copy and load", "DO $$ DECLARE copy int; load int; BEGIN copy := 1; load := 2; SELECT 1 AS copy FROM t; END $$", dialect.Allow, ""},
 		{"copy word in column", "CREATE TABLE t (copy int, load int)", dialect.Allow, ""},
 		{"create table", "CREATE TABLE public.t (id integer NOT NULL)", dialect.Allow, ""},
 	}
