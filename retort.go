@@ -21,6 +21,7 @@ package retort
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -331,7 +332,18 @@ func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.
 		}
 		screen.Report()
 	}
-	if err := dialect.LoadStatements(ctx, scratch, name, stmts); err != nil {
+	// One session runs the whole file, so that its settings (SET,
+	// set_config) apply to the statements after them; it is then discarded,
+	// so that they do not reach the inspection (pg_dump empties
+	// search_path).
+	conn, err := scratch.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = dialect.LoadStatements(ctx, conn, name, stmts)
+	conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
+	if err != nil {
 		return nil, err
 	}
 	return d.Inspect(ctx, scratch)

@@ -317,7 +317,7 @@ func TestLoadSQLAllows(t *testing.T) {
 SET statement_timeout = 0;
 SET client_encoding = 'UTF8';
 SET standard_conforming_strings = on;
-SELECT pg_catalog.set_config('search_path', 'public', false);
+SELECT pg_catalog.set_config('search_path', '', false);
 SET check_function_bodies = false;
 SET default_tablespace = '';
 CREATE TABLE public.t (id integer);
