@@ -255,7 +255,7 @@ func MetaCommands(stmt string, opt sqltok.Options, client string, keep func(cmd 
 // Call reports whether toks[i] is the name of a function being called: a
 // word followed by "(" that is not the name of a table, index or other
 // object being created or referenced (CREATE TABLE dblink (…) is not a
-// call to dblink).
+// call to dblink). A table function after FROM or JOIN is a call.
 func Call(toks []sqltok.Token, i int) bool {
 	if i+1 >= len(toks) || toks[i+1].Text != "(" {
 		return false
@@ -271,7 +271,7 @@ func Call(toks []sqltok.Token, i int) bool {
 }
 
 func isObjectWord(t sqltok.Token) bool {
-	for _, w := range []string{"TABLE", "EXISTS", "REFERENCES", "ON", "INTO", "INDEX", "VIEW", "TRIGGER", "TYPE", "FUNCTION", "PROCEDURE", "UPDATE", "JOIN", "FROM"} {
+	for _, w := range []string{"TABLE", "EXISTS", "REFERENCES", "ON", "INTO", "INDEX", "VIEW", "TRIGGER", "TYPE", "FUNCTION", "PROCEDURE"} {
 		if t.Is(w) {
 			return true
 		}

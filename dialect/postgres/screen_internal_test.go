@@ -27,6 +27,7 @@ func TestClassify(t *testing.T) {
 		{"import foreign schema", "IMPORT FOREIGN SCHEMA s FROM SERVER x INTO public", dialect.Refuse, "another server"},
 		{"subscription", "CREATE SUBSCRIPTION s CONNECTION 'dbname=x' PUBLICATION p", dialect.Refuse, "SUBSCRIPTION"},
 		{"read file", "SELECT pg_catalog.pg_read_file('/etc/passwd')", dialect.Refuse, "pg_read_file"},
+		{"table function", "CREATE VIEW v AS SELECT * FROM pg_catalog.pg_ls_dir('/tmp') d", dialect.Refuse, "pg_ls_dir"},
 		{"lo_import in default", "CREATE TABLE t (a oid DEFAULT lo_import('/etc/passwd'))", dialect.Refuse, "lo_import"},
 		{"dblink in function", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ SELECT dblink_exec('dbname=x', 'DROP TABLE t') $$", dialect.Refuse, "dblink_exec"},
 		{"copy in do block", "DO $$ BEGIN EXECUTE 'COPY t TO ''/tmp/x'''; END $$", dialect.Refuse, "COPY"},

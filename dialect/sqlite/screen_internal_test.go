@@ -21,6 +21,7 @@ func TestScreenStmt(t *testing.T) {
 		{"load_extension", "SELECT load_extension('evil')", dialect.Refuse, "load_extension"},
 		{"load_extension in trigger", "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT load_extension('x'); END", dialect.Refuse, "load_extension"},
 		{"writefile", "SELECT writefile('/tmp/x', 'y')", dialect.Refuse, "writefile"},
+		{"fsdir", "CREATE TABLE t AS SELECT name FROM fsdir('/')", dialect.Refuse, "fsdir"},
 		{"csv vtab", "CREATE VIRTUAL TABLE c USING csv(filename='/etc/passwd')", dialect.Refuse, "csv"},
 		{"temp_store_directory", "PRAGMA temp_store_directory = '/tmp'", dialect.Refuse, "temp_store_directory"},
 		{"qualified pragma", "PRAGMA main.hard_heap_limit = 1", dialect.Refuse, "hard_heap_limit"},
