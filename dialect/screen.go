@@ -34,7 +34,7 @@ type Verdict struct {
 	Action Action
 	// Kind is what the statement is: for Skip the kind counted in the
 	// report ("OWNER TO", "GRANT"), for Refuse the reason, written to
-	// follow "refused: ".
+	// follow "refused, nothing was run: ".
 	Kind string
 	// SQL, when not empty, runs instead of the statement: the statement
 	// without the pg_dump \restrict / \unrestrict lines it began with.
@@ -116,17 +116,6 @@ func (s *Screen) Statements(file string, stmts []sqlsplit.Stmt) ([]sqlsplit.Stmt
 		}
 	}
 	return out, nil
-}
-
-// Skipped returns the number of statements skipped so far, by kind.
-func (s *Screen) Skipped() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.skipped))
-	for k, n := range s.skipped {
-		out[k] = n
-	}
-	return out
 }
 
 // Report logs one warning naming the kinds and counts of the statements
