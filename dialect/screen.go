@@ -179,12 +179,8 @@ func ScreenFor(ctx context.Context, d Dialect, scratch Querier) (*Screen, error)
 // elsewhere in the statement is refused too: retort sends statements to
 // the server, never through a client.
 func MetaCommands(stmt string, opt sqltok.Options, client string, keep func(cmd string) bool) Verdict {
-	toks := sqltok.Tokenize(stmt, opt)
-	lineStart := true
-	cut := -1 // byte offset where the statement without its leading commands starts
-	leading := true
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
+	lineStart, first := true, true
+	for _, t := range sqltok.Tokenize(stmt, opt) {
 		switch t.Kind {
 		case sqltok.Space:
 			if strings.Contains(t.Text, "\n") {
@@ -194,49 +190,34 @@ func MetaCommands(stmt string, opt sqltok.Options, client string, keep func(cmd 
 		case sqltok.Comment:
 			continue
 		}
-		if t.Kind == sqltok.Punct && t.Text == `\` && lineStart {
-			// The command runs to the end of the line.
-			end := i + 1
-			for end < len(toks) && !(toks[end].Kind == sqltok.Space && strings.Contains(toks[end].Text, "\n")) {
-				end++
-			}
-			var b strings.Builder
-			for _, u := range toks[i:end] {
-				b.WriteString(u.Text)
-			}
-			text := strings.TrimSpace(b.String())
-			cmd := text
-			if f := strings.Fields(strings.TrimPrefix(text, `\`)); len(f) > 0 {
-				cmd = `\` + f[0]
-			}
-			if !leading || !keep(cmd) {
-				return Verdict{Action: Refuse, Kind: fmt.Sprintf("%s is a %s: retort sends SQL to the database and runs no client commands", cmd, client)}
-			}
-			i = end - 1
-			cut = -1
-			if end < len(toks) {
-				cut = toks[end].Pos
-			} else {
-				cut = len(stmt)
-			}
+		if !(t.Kind == sqltok.Punct && t.Text == `\` && lineStart) {
+			first, lineStart = false, false
 			continue
 		}
-		if leading && cut >= 0 {
-			rest := strings.TrimSpace(stmt[t.Pos:])
-			lines := strings.Count(stmt[:t.Pos], "\n")
-			leading = false
-			// Keep checking the rest for other commands.
-			v := MetaCommands(rest, opt, client, keep)
-			if v.Action == Refuse {
-				return v
-			}
-			return Verdict{SQL: rest, Lines: lines}
+		// The command runs to the end of its line, whatever it holds.
+		lineEnd := len(stmt)
+		if n := strings.IndexByte(stmt[t.Pos:], '\n'); n >= 0 {
+			lineEnd = t.Pos + n
 		}
-		leading = false
-		lineStart = false
-	}
-	if cut >= 0 {
-		return Verdict{Action: Skip} // nothing but accepted commands
+		cmd := strings.Fields(stmt[t.Pos:lineEnd])[0]
+		if !first || !keep(cmd) {
+			return Verdict{Action: Refuse, Kind: fmt.Sprintf("%s is a %s: retort sends SQL to the database and runs no client commands", cmd, client)}
+		}
+		rest := stmt[lineEnd:]
+		lines := strings.Count(stmt[:lineEnd], "\n")
+		v := MetaCommands(rest, opt, client, keep)
+		switch {
+		case v.Action != Allow:
+			return v
+		case v.SQL != "":
+			v.Lines += lines
+			return v
+		}
+		next := sqltok.Lex(rest, opt, 1)
+		if len(next) == 0 {
+			return Verdict{Action: Skip} // nothing but accepted commands
+		}
+		return Verdict{SQL: strings.TrimSpace(rest[next[0].Pos:]), Lines: lines + strings.Count(rest[:next[0].Pos], "\n")}
 	}
 	return Verdict{}
 }

@@ -62,3 +62,32 @@ func TestScreenStatements(t *testing.T) {
 		t.Errorf("got %v, want a refusal at f.sql:9", err)
 	}
 }
+
+func TestMetaCommands(t *testing.T) {
+	keep := func(c string) bool { return c == `\restrict` || c == `\unrestrict` }
+	pg := sqltok.Options{DollarQuotes: true}
+	tests := []struct {
+		name, stmt string
+		want       dialect.Verdict
+	}{
+		{"none", "CREATE TABLE t (id int)", dialect.Verdict{}},
+		{"string with backslash", "SELECT '\n\\connect x'", dialect.Verdict{}},
+		{"restrict", "\\restrict k\nSET x = 1", dialect.Verdict{SQL: "SET x = 1", Lines: 1}},
+		{"quote in key", "\\restrict a'b\n\n/* c */\nSET x = 1", dialect.Verdict{SQL: "SET x = 1", Lines: 3}},
+		{"two commands", "\\unrestrict a\n\\restrict b\nSET x = 1", dialect.Verdict{SQL: "SET x = 1", Lines: 2}},
+		{"only commands", "\\unrestrict a\n-- end", dialect.Verdict{Action: dialect.Skip}},
+		{"refused", "\\connect other\nSET x = 1", dialect.Verdict{Action: dialect.Refuse,
+			Kind: `\connect is a psql meta-command: retort sends SQL to the database and runs no client commands`}},
+		{"after restrict", "\\restrict k\n\\! id", dialect.Verdict{Action: dialect.Refuse,
+			Kind: `\! is a psql meta-command: retort sends SQL to the database and runs no client commands`}},
+		{"restrict mid-statement", "SET x =\n\\restrict k\n1", dialect.Verdict{Action: dialect.Refuse,
+			Kind: `\restrict is a psql meta-command: retort sends SQL to the database and runs no client commands`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := dialect.MetaCommands(tt.stmt, pg, "psql meta-command", keep); got != tt.want {
+				t.Errorf("MetaCommands(%q) = %+v, want %+v", tt.stmt, got, tt.want)
+			}
+		})
+	}
+}
