@@ -242,7 +242,11 @@ func (m *Migrator) HeadSchema(ctx context.Context) (*schema.Schema, error) {
 }
 
 // ReplaySchema applies the migrations of g up to target into a scratch
-// database of engine d and returns the resulting schema.
+// database of engine d and returns the resulting schema. Their statements
+// are screened as LoadSQL's are, all of them before the first runs: a
+// refused one stops the replay naming its file and line, and statements
+// that describe the server (GRANT, OWNER TO, roles) are skipped and
+// reported. Upgrade runs migrations on the database as written.
 func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, target string) (*schema.Schema, error) {
 	sc, ok := d.(dialect.Scratcher)
 	if !ok {
@@ -254,9 +258,16 @@ func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, targ
 	}
 	defer drop()
 	if len(g.Heads()) > 0 {
-		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, "")}
+		screen, err := dialect.ScreenFor(ctx, d, scratch)
+		if err != nil {
+			return nil, err
+		}
+		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen}
 		if _, err := r.Upgrade(ctx, target); err != nil {
 			return nil, fmt.Errorf("replay migrations: %w", err)
+		}
+		if screen != nil {
+			screen.Report()
 		}
 	}
 	return d.Inspect(ctx, scratch)

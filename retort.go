@@ -21,6 +21,7 @@ package retort
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -300,9 +301,21 @@ func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Sche
 
 // LoadSQL loads the SQL script src into a scratch database of engine d and
 // returns the schema it creates. An error names the file and line.
+//
+// Every statement is screened before the first one runs (see
+// dialect.Screener): a statement that would act outside the scratch
+// database (another database, the server's configuration, its files) is
+// refused with a *dialect.LoadError wrapping a *dialect.RefusedError, and
+// nothing runs; statements that describe the server rather than the
+// schema (owners, privileges, roles) are skipped and reported in one
+// warning on the engine's logger.
 func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
 	if l, ok := d.(dialect.SchemaLoader); ok {
 		return l.LoadSchema(ctx, name, src)
+	}
+	stmts, err := dialect.Split(name, src)
+	if err != nil {
+		return nil, err
 	}
 	sc, ok := d.(dialect.Scratcher)
 	if !ok {
@@ -313,7 +326,28 @@ func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.
 		return nil, err
 	}
 	defer drop()
-	if err := dialect.Load(ctx, scratch, name, src); err != nil {
+	screen, err := dialect.ScreenFor(ctx, d, scratch)
+	if err != nil {
+		return nil, err
+	}
+	if screen != nil {
+		if stmts, err = screen.Statements(name, stmts); err != nil {
+			return nil, err
+		}
+		screen.Report()
+	}
+	// One session runs the whole file, so that its settings (SET,
+	// set_config) apply to the statements after them; it is then discarded,
+	// so that they do not reach the inspection (pg_dump empties
+	// search_path).
+	conn, err := scratch.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = dialect.LoadStatements(ctx, conn, name, stmts)
+	conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
+	if err != nil {
 		return nil, err
 	}
 	return d.Inspect(ctx, scratch)

@@ -3,7 +3,6 @@ package dialect
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
@@ -25,13 +24,11 @@ func (e *LoadError) Error() string {
 // Unwrap returns the engine's error.
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// refused lists statements that have no place in a schema file and could
-// reach outside the scratch database.
-var refused = map[string]bool{"ATTACH": true, "DETACH": true, "VACUUM": true}
-
 // Load executes the SQL script src (named file in errors) statement by
-// statement on q, which must be a scratch database. The first failing
-// statement stops it with a *LoadError naming the file and the line.
+// statement on q. The first failing statement stops it with a *LoadError
+// naming the file and the line. Load runs every statement as written:
+// callers that load into a scratch database screen the statements first
+// (Screener, Screen.Statements).
 func Load(ctx context.Context, q Querier, file, src string) error {
 	stmts, err := Split(file, src)
 	if err != nil {
@@ -56,25 +53,11 @@ func Split(file, src string) ([]sqlsplit.Stmt, error) {
 // LoadStatements executes statements of the script file on q, as Load.
 func LoadStatements(ctx context.Context, q Querier, file string, stmts []sqlsplit.Stmt) error {
 	for _, s := range stmts {
-		if kw := firstWord(s.SQL); refused[kw] {
-			return &LoadError{File: file, Line: s.Line, Err: fmt.Errorf("%s is not allowed in a schema file", kw)}
-		}
 		if _, err := q.ExecContext(ctx, s.SQL); err != nil {
 			return &LoadError{File: file, Line: s.Line, Err: err}
 		}
 	}
 	return nil
-}
-
-// firstWord returns the upper-cased keyword a statement starts with.
-func firstWord(sql string) string {
-	end := strings.IndexFunc(sql, func(r rune) bool {
-		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	})
-	if end < 0 {
-		end = len(sql)
-	}
-	return strings.ToUpper(sql[:end])
 }
 
 // SchemaLoader is implemented by engines that turn a schema script into a

@@ -39,6 +39,12 @@ type Runner struct {
 	AllowChanged bool
 	// Now returns the time recorded as applied_at; nil means time.Now.
 	Now func() time.Time
+	// Screen, when set, checks every statement of the migrations to run
+	// before the first one runs: a refused statement stops the run with a
+	// *dialect.LoadError naming its file and line, and skipped statements
+	// do not run. Replaying migrations into a scratch database sets it;
+	// upgrade and downgrade of a real database run statements as written.
+	Screen *dialect.Screen
 }
 
 // Event reports a migration that ran (or was skipped because another
@@ -290,6 +296,11 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	if err != nil {
 		return nil, err
 	}
+	if r.Screen != nil {
+		if path, err = r.screen(path, dir); err != nil {
+			return nil, err
+		}
+	}
 	if len(path) > 0 {
 		if err := r.History.Ensure(ctx, conn); err != nil {
 			return nil, err
@@ -389,6 +400,41 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// screen checks every statement of path's sections in direction dir with
+// r.Screen and returns copies of the files without the skipped
+// statements (and with the SQL the screen runs instead, such as a
+// statement without its leading pg_dump \restrict line).
+func (r *Runner) screen(path []*File, dir Direction) ([]*File, error) {
+	out := make([]*File, len(path))
+	for i, f := range path {
+		sec := f.Section(dir)
+		kept := Section{Tx: sec.Tx, Line: sec.Line}
+		for _, seg := range sec.Segments {
+			var ks Segment
+			for _, st := range seg.Statements {
+				sql, line, err := r.Screen.Check(f.Name, st.Line, st.SQL)
+				if err != nil {
+					return nil, err
+				}
+				if sql != "" {
+					ks.Statements = append(ks.Statements, Statement{SQL: sql, Line: line})
+				}
+			}
+			if len(ks.Statements) > 0 {
+				kept.Segments = append(kept.Segments, ks)
+			}
+		}
+		c := *f
+		if dir == Down {
+			c.Down = kept
+		} else {
+			c.Up = kept
+		}
+		out[i] = &c
+	}
+	return out, nil
 }
 
 // segments returns the units the section runs in, each in its own

@@ -22,8 +22,9 @@ import (
 // with foreign_key_checks off, so that tables may be created before the
 // tables they reference, as mysqldump writes them; a foreign key to a table
 // the script never creates is an error. Statements that could reach
-// another database (USE, CREATE/DROP DATABASE, names qualified by another
-// database of the server) are refused before they run.
+// another database or the server (see classify) are refused before any
+// statement runs; statements that describe the server (GRANT, users,
+// roles) are skipped and reported in one warning.
 //
 // The names the server makes up for constraints the script leaves unnamed
 // (t_ibfk_1 or, on MariaDB 12.1+, 1 for foreign keys; CONSTRAINT_1 or
@@ -50,15 +51,14 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 		return nil, fmt.Errorf("mysql: scratch database: %w", err)
 	}
 	defer conn.Close()
-	others, err := otherDatabases(ctx, conn)
+	screen, err := d.Screen(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range stmts {
-		if err := refuseOutside(s.SQL, others); err != nil {
-			return nil, &dialect.LoadError{File: file, Line: s.Line, Err: err}
-		}
+	if stmts, err = screen.Statements(file, stmts); err != nil {
+		return nil, err
 	}
+	screen.Report()
 	if err := load(ctx, db, conn, file, stmts); err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func clearGeneratedNames(t *schema.Table) {
 
 // otherDatabases returns the lower-cased names of the server's databases
 // other than the current one, which a schema script must not name.
-func otherDatabases(ctx context.Context, conn *sql.Conn) (map[string]bool, error) {
+func otherDatabases(ctx context.Context, conn dialect.Querier) (map[string]bool, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME <> DATABASE()")
 	if err != nil {
 		return nil, fmt.Errorf("mysql: list databases: %w", err)
@@ -164,34 +164,6 @@ func otherDatabases(ctx context.Context, conn *sql.Conn) (map[string]bool, error
 		out[strings.ToLower(n)] = true
 	}
 	return out, rows.Err()
-}
-
-// refuseOutside returns an error for a statement that would act outside
-// the scratch database.
-func refuseOutside(stmt string, others map[string]bool) error {
-	toks := sqltok.Significant(sqltok.Tokenize(expandExecutable(stmt), lexMySQL))
-	if len(toks) == 0 {
-		return nil
-	}
-	switch {
-	case toks[0].Is("USE"):
-		return errors.New("USE is not allowed in a schema file: it would leave the scratch database")
-	case (toks[0].Is("CREATE") || toks[0].Is("DROP") || toks[0].Is("ALTER")) && len(toks) > 1 &&
-		(toks[1].Is("DATABASE") || toks[1].Is("SCHEMA")):
-		return fmt.Errorf("%s %s is not allowed in a schema file", strings.ToUpper(toks[0].Text), strings.ToUpper(toks[1].Text))
-	}
-	for i := 0; i+1 < len(toks); i++ {
-		if toks[i+1].Text != "." || (toks[i].Kind != sqltok.Word && toks[i].Kind != sqltok.QuotedIdent) {
-			continue
-		}
-		if i > 0 && toks[i-1].Text == "." {
-			continue // the table of db.table.column
-		}
-		if name, ok := toks[i].Ident(); ok && others[strings.ToLower(name)] {
-			return fmt.Errorf("the statement names database %s: a schema file describes one database, and loading it must not touch another", name)
-		}
-	}
-	return nil
 }
 
 // expandExecutable replaces the executable comments of stmt

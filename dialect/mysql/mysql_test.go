@@ -128,10 +128,10 @@ CREATE TABLE parents (id int PRIMARY KEY, name varchar(20) CHARACTER SET utf8mb4
 func TestLoadSchemaRefusesOtherDatabases(t *testing.T) {
 	_, _, d := newDB(t)
 	tests := []struct{ name, src, want string }{
-		{"use", "CREATE TABLE a (x int);\nUSE mysql;", "schema.sql:2: USE is not allowed"},
-		{"qualified", "CREATE TABLE a (x int);\nCREATE TABLE mysql.evil (x int);", "schema.sql:2: the statement names database mysql"},
-		{"executable comment", "/*!50000 CREATE TABLE `mysql`.`evil` (x int) */;", "schema.sql:1: the statement names database mysql"},
-		{"create database", "CREATE DATABASE x;", "schema.sql:1: CREATE DATABASE is not allowed"},
+		{"use", "CREATE TABLE a (x int);\nUSE mysql;", "schema.sql:2: refused, nothing was run: USE would leave the scratch database"},
+		{"qualified", "CREATE TABLE a (x int);\nCREATE TABLE mysql.evil (x int);", "schema.sql:2: refused, nothing was run: the statement names database mysql"},
+		{"executable comment", "/*!50000 CREATE TABLE `mysql`.`evil` (x int) */;", "schema.sql:1: refused, nothing was run: the statement names database mysql"},
+		{"create database", "CREATE DATABASE x;", "schema.sql:1: refused, nothing was run: CREATE DATABASE acts on a database other"},
 		{"missing parent", "CREATE TABLE a (x int);\nCREATE TABLE b (id int, a_id int REFERENCES nowhere (id));", "schema.sql:2: foreign key b_ibfk_1 of b references table nowhere"},
 		{"server error", "CREATE TABLE a (x int);\nCREATE TABLE a (x int);", "schema.sql:2: Error 1050"},
 	}

@@ -368,11 +368,14 @@ INSERT INTO public.precious VALUES (1);`)
 	if len(s.Tables) != 2 || s.Tables[0].ForeignKeys != nil && s.Tables[0].ForeignKeys[0].RefSchema != "" {
 		t.Errorf("scratch schema inspected as %+v", s.Tables)
 	}
-	for _, bad := range []string{"DROP TABLE public.precious", "CREATE SCHEMA evil", "SET search_path = public"} {
+	for _, bad := range []string{"DROP TABLE public.precious", "CREATE SCHEMA evil", "SET search_path = public",
+		"CREATE TABLE public.dumped (id integer)", "COPY (SELECT 1) TO '/tmp/retort_fallback'", "DROP DATABASE postgres"} {
 		err := dialect.Load(ctx, scratch, "evil.sql", bad)
 		var refused *postgres.SchemaRefusedError
 		if !errors.As(err, &refused) {
 			t.Errorf("%s: %v, want a SchemaRefusedError", bad, err)
+		} else if !strings.Contains(err.Error(), "pg_dump output") {
+			t.Errorf("%s: %v, want it to say that pg_dump output needs a scratch database", bad, err)
 		}
 	}
 	if err := drop(); err != nil {

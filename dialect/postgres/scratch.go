@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/internal/sqltok"
 )
 
@@ -61,7 +62,7 @@ func (d *Dialect) Scratch(ctx context.Context) (*sql.DB, func() error, error) {
 	name := scratchName()
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+quote(name)); err != nil {
 		if SQLState(err) == "42501" { // insufficient_privilege
-			d.logger.Warn("postgres: no CREATEDB privilege; loading into a temporary schema instead (SQL that names another schema is refused)", "schema", name)
+			d.logger.Warn("postgres: no CREATEDB privilege; loading into a temporary schema instead (SQL that names another schema is refused, so pg_dump output cannot load: give a --dev-url where retort may create databases)", "schema", name)
 			return d.scratchSchema(ctx, admin, u, name)
 		}
 		admin.Close()
@@ -220,7 +221,8 @@ type SchemaRefusedError struct {
 
 func (e *SchemaRefusedError) Error() string {
 	return "postgres: refused in the scratch schema (there is no CREATEDB privilege, so schemas load into a temporary schema of your database): " +
-		e.Reason + "; give a --dev-url where retort may create databases"
+		e.Reason + "; give a --dev-url where retort may create databases (pg_dump output, which qualifies every name with its schema " +
+		"and sets search_path, loads only into a scratch database)"
 }
 
 // guard decides which statements may run in a scratch schema.
@@ -229,13 +231,16 @@ type guard struct {
 	others map[string]bool
 }
 
-// refusedLeads are statement beginnings that reach outside a schema.
+// refusedLeads are statement beginnings that reach outside a schema of
+// the user's database, besides what classify refuses everywhere (other
+// databases, the server's configuration and files): other schemas, and
+// statements on roles and settings, which a scratch database's screen
+// merely skips or allows.
 var refusedLeads = [][]string{
 	{"CREATE", "SCHEMA"}, {"ALTER", "SCHEMA"}, {"DROP", "SCHEMA"},
-	{"CREATE", "DATABASE"}, {"ALTER", "DATABASE"}, {"DROP", "DATABASE"},
 	{"CREATE", "ROLE"}, {"ALTER", "ROLE"}, {"DROP", "ROLE"},
 	{"CREATE", "USER"}, {"ALTER", "USER"}, {"DROP", "USER"},
-	{"ALTER", "SYSTEM"}, {"SET"}, {"RESET"}, {"GRANT"}, {"REVOKE"}, {"COPY"},
+	{"SET"}, {"RESET"}, {"GRANT"}, {"REVOKE"},
 	{"REASSIGN"}, {"DROP", "OWNED"}, {"ALTER", "DEFAULT", "PRIVILEGES"},
 }
 
@@ -243,6 +248,9 @@ var refusedLeads = [][]string{
 // the scratch schema. String and dollar-quoted bodies (functions, DO
 // blocks, EXECUTE) are checked too.
 func (g guard) check(stmt string) error {
+	if v := classify(stmt); v.Action == dialect.Refuse {
+		return &SchemaRefusedError{Stmt: stmt, Reason: v.Kind}
+	}
 	toks := sqltok.Significant(sqltok.Tokenize(stmt, sqltok.Options{DollarQuotes: true}))
 	if timeoutSetting(toks) {
 		return nil

@@ -29,14 +29,20 @@ const tablesPerPart = 50
 
 // LoadSchema loads the schema script src (named file in errors) into
 // scratch databases and returns the schema it creates. It implements
-// dialect.SchemaLoader. SQLite takes a foreign key to a table or column
-// that does not exist, or to columns that are not a key of the parent, and
-// fails only later, at the first write ("foreign key mismatch"); such a
-// key is refused here with the line of its CREATE TABLE, as PostgreSQL and
-// MySQL refuse it while loading.
+// dialect.SchemaLoader. Every statement is screened before any runs (see
+// screenStmt): one that would reach outside the scratch database is
+// refused with its file and line. SQLite takes a foreign key to a table or
+// column that does not exist, or to columns that are not a key of the
+// parent, and fails only later, at the first write ("foreign key
+// mismatch"); such a key is refused here with the line of its CREATE TABLE,
+// as PostgreSQL and MySQL refuse it while loading.
 func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error) {
 	stmts, err := dialect.Split(file, src)
 	if err != nil {
+		return nil, err
+	}
+	screen, _ := d.Screen(ctx, nil)
+	if stmts, err = screen.Statements(file, stmts); err != nil {
 		return nil, err
 	}
 	sch, err := d.loadStatements(ctx, file, stmts)
