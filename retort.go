@@ -309,7 +309,11 @@ func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.
 		return nil, err
 	}
 	defer drop()
-	if err := dialect.Load(ctx, scratch, name, src); err != nil {
+	stmts, err := dialect.SplitFor(d.Name(), name, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := dialect.LoadStatements(ctx, scratch, name, stmts); err != nil {
 		return nil, err
 	}
 	return d.Inspect(ctx, scratch)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/diff"
-	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
@@ -816,7 +815,7 @@ func (p *planner) alterOptions(name string, o *diff.ModifyTableOptions) {
 // "-- retort:begin" and "-- retort:end" lines; other statements as they
 // are.
 func wrapCompound(stmt string) string {
-	got, err := sqlsplit.Split(stmt+";\n", sqlsplit.Options{DollarQuotes: true})
+	got, err := Split(stmt + ";\n")
 	if err == nil && len(got) == 1 && got[0].SQL == stmt {
 		return stmt
 	}

@@ -30,7 +30,7 @@ const tablesPerPart = 50
 // scratch databases and returns the schema it creates. It implements
 // dialect.SchemaLoader.
 func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error) {
-	stmts, err := dialect.Split(file, src)
+	stmts, err := dialect.SplitFor(d.Name(), file, src)
 	if err != nil {
 		return nil, err
 	}
