@@ -369,7 +369,7 @@ ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`
 		if err := r.Scan(&name, &table, &timing, &event, &stmt, &ses.SQLMode, &ses.Charset, &ses.Collation); err != nil {
 			return err
 		}
-		def := fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW %s", quote(name), timing, event, quote(table), stmt)
+		def := fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW %s", quote(name), timing, event, quote(table), stripComments(stmt))
 		s.Triggers = append(s.Triggers, &schema.Trigger{Name: name, Table: table, Def: def, Session: ses})
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -86,7 +87,7 @@ ORDER BY ROUTINE_TYPE, ROUTINE_NAME`
 		if comment != "" {
 			b.WriteString(" COMMENT " + literal(comment))
 		}
-		b.WriteString("\n" + unqualify(body, in.db))
+		b.WriteString("\n" + unqualify(stripComments(body), in.db))
 		rt.Def = b.String()
 		s.Routines = append(s.Routines, rt)
 		return nil
@@ -138,7 +139,7 @@ ORDER BY EVENT_NAME`
 		if comment != "" {
 			b.WriteString(" COMMENT " + literal(comment))
 		}
-		b.WriteString("\nDO " + unqualify(body, in.db))
+		b.WriteString("\nDO " + unqualify(stripComments(body), in.db))
 		ev.Def = b.String()
 		s.Routines = append(s.Routines, ev)
 		return nil
@@ -308,4 +309,22 @@ func sameMode(a, b string) bool {
 	slices.Sort(fa)
 	slices.Sort(fb)
 	return slices.Equal(fa, fb)
+}
+
+// stripComments removes the comments (not the executable /*! … */ ones)
+// from the body of a trigger, routine or event as the server keeps it: the
+// mysql client strips them before it sends a statement and retort does
+// not, so the same file loaded either way must compare equal.
+func stripComments(body string) string {
+	var b strings.Builder
+	for _, t := range sqltok.Tokenize(body, lexMySQL) {
+		if t.Kind == sqltok.Comment && !executable(t.Text) {
+			if strings.HasPrefix(t.Text, "/*") {
+				b.WriteByte(' ')
+			}
+			continue
+		}
+		b.WriteString(t.Text)
+	}
+	return b.String()
 }
