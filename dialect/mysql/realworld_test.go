@@ -18,6 +18,7 @@ import (
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
+	"github.com/retortdb/retort/schema"
 )
 
 // TestRealWorldSchemas builds public sample schemas (testdata/realworld,
@@ -85,6 +86,17 @@ func TestRealWorldSchemas(t *testing.T) {
 			}
 			if changes := diff.Compare(inspect(t, d, native), desired); len(changes) > 0 {
 				t.Errorf("the native load differs from %s as retort sees it:\n%s", file, describe(changes))
+			}
+
+			// inspect --format sql loads with the mysql client into the
+			// same catalog.
+			if slices.ContainsFunc(desired.Triggers, func(tr *schema.Trigger) bool { return strings.Contains(strings.ToUpper(tr.Def), "BEGIN") }) {
+				t.Log("inspect --format sql through the mysql client: skipped, compound triggers need DELIMITER (issue 9 item 5, branch my-fk)")
+				return
+			}
+			printed := nativeLoad(t, client, []byte(d.SQL(desired)))
+			if d := cmp.Diff(catalog(t, native), catalog(t, printed)); d != "" {
+				t.Errorf("inspect --format sql loaded by %s differs from the native load of the file (-file +printed):\n%s", client, d)
 			}
 		})
 	}
