@@ -226,21 +226,37 @@ func partitionClause(method, expr string, parts []partDef) string {
 	return b.String()
 }
 
-// readUnmodelled notes the tables of kinds retort does not model: MariaDB
-// sequences (CREATE SEQUENCE) and system-versioned tables, and whatever
-// else information_schema lists besides base tables and views.
+// readUnmodelled notes the objects of kinds retort does not model: MariaDB
+// sequences (CREATE SEQUENCE) and system-versioned tables, whatever else
+// information_schema lists besides base tables and views, and indexes the
+// optimizer is told to ignore (MariaDB 10.6+ IGNORED, MySQL 8 INVISIBLE),
+// which retort would create as ordinary ones.
 func (in *inspector) readUnmodelled(ctx context.Context, _ *schema.Schema) error {
-	const q = `SELECT TABLE_TYPE, TABLE_NAME
+	q := `SELECT TABLE_TYPE, TABLE_NAME
 FROM information_schema.TABLES
-WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW')
-ORDER BY TABLE_TYPE, TABLE_NAME`
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW')`
+	hidden := ""
+	switch {
+	case in.srv.MariaDB && in.srv.AtLeast(10, 6, 0):
+		hidden = "IGNORED = 'YES'"
+	case !in.srv.MariaDB && in.srv.AtLeast(8, 0, 0):
+		hidden = "IS_VISIBLE = 'NO'"
+	}
+	if hidden != "" {
+		q += `
+UNION ALL
+SELECT DISTINCT 'ignored index', CONCAT(TABLE_NAME, '.', INDEX_NAME)
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE() AND ` + hidden
+	}
+	q += "\nORDER BY 1, 2"
 	return in.query(ctx, q, func(r *sql.Rows) error {
 		var typ, name string
 		if err := r.Scan(&typ, &name); err != nil {
 			return err
 		}
 		kind := strings.ToLower(typ)
-		if kind == "system versioned" {
+		if kind == "system versioned" || kind == "system-versioned" {
 			kind = "system-versioned table"
 		}
 		in.skipped[kind] = append(in.skipped[kind], name)
@@ -254,7 +270,13 @@ ORDER BY TABLE_TYPE, TABLE_NAME`
 func (in *inspector) unmodelled() []string {
 	var out []string
 	for kind, names := range in.skipped {
-		out = append(out, fmt.Sprintf("%d %s(s) not managed by retort: %s", len(names), kind, strings.Join(names, ", ")))
+		if len(names) > 1 {
+			kind += "s"
+			if strings.HasSuffix(kind, "xs") {
+				kind = strings.TrimSuffix(kind, "s") + "es"
+			}
+		}
+		out = append(out, fmt.Sprintf("%d %s not managed by retort: %s", len(names), kind, strings.Join(names, ", ")))
 	}
 	slices.Sort(out)
 	return out

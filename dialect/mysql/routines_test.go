@@ -12,8 +12,8 @@ import (
 )
 
 // Objects retort does not model are reported by kind and count, never
-// silently skipped: a MariaDB sequence, a system-versioned table and a
-// subpartitioned table.
+// silently skipped: MariaDB sequences, a system-versioned table, a
+// subpartitioned table and an IGNORED index.
 func TestUnmodelledObjectsAreReported(t *testing.T) {
 	var log bytes.Buffer
 	db, _, d := newDB(t, mysql.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
@@ -21,12 +21,13 @@ func TestUnmodelledObjectsAreReported(t *testing.T) {
 CREATE SEQUENCE s1;
 CREATE SEQUENCE s2;
 CREATE TABLE hist (id int PRIMARY KEY) WITH SYSTEM VERSIONING;
+CREATE TABLE ix (id int PRIMARY KEY, a int, b int, KEY a_idx (a) IGNORED, KEY b_idx (b));
 CREATE TABLE sub (id int, y int, PRIMARY KEY (id, y)) PARTITION BY RANGE (y) SUBPARTITION BY HASH (id) SUBPARTITIONS 2
   (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE);`)
 	s := inspect(t, d, db)
 	got := log.String()
-	for _, want := range []string{"2 sequence(s) not managed by retort: s1, s2", "1 system-versioned table(s) not managed by retort: hist",
-		"1 subpartitioned table(s) not managed by retort: sub"} {
+	for _, want := range []string{"2 sequences not managed by retort: s1, s2", "1 system-versioned table not managed by retort: hist",
+		"1 subpartitioned table not managed by retort: sub", "1 ignored index not managed by retort: ix.a_idx"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("log lacks %q:\n%s", want, got)
 		}
