@@ -293,6 +293,32 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	return &dialect.Plan{Steps: p.steps}, nil
 }
 
+// partitionSteps returns the statements that change a table's
+// partitioning from one clause to another, to run before and after the
+// table's other changes. Partitions appended to a RANGE or LIST
+// partitioning are added (ADD PARTITION: no copy); any other change
+// repartitions the table (PARTITION BY, or REMOVE PARTITIONING), which
+// copies it, and goes last. When the keys change too, the old partitioning
+// is removed first, since every unique key must hold the partitioning
+// columns.
+func partitionSteps(table, from, to string, keys bool, comment string) (before, after []dialect.Step) {
+	if from != "" && to != "" && !keys {
+		if prefix := strings.TrimSuffix(from, ")") + ", "; strings.HasPrefix(to, prefix) && strings.HasSuffix(to, ")") &&
+			(strings.HasPrefix(from, "PARTITION BY RANGE ") || strings.HasPrefix(from, "PARTITION BY LIST ")) {
+			added := strings.TrimSuffix(strings.TrimPrefix(to, prefix), ")")
+			return nil, []dialect.Step{{SQL: alter(table) + "ADD PARTITION (" + added + ")", Comment: comment + " (partitions added, no table copy)"}}
+		}
+	}
+	copied := comment + " (the table is copied)"
+	if from != "" && (to == "" || keys) {
+		before = []dialect.Step{{SQL: alter(table) + "REMOVE PARTITIONING", Comment: copied}}
+	}
+	if to != "" {
+		after = []dialect.Step{{SQL: alter(table) + to, Comment: copied}}
+	}
+	return before, after
+}
+
 // checkPartitions refuses a plan that partitions a table that has foreign
 // keys or that another table's foreign key references: InnoDB supports
 // neither (errors 1506 and 1217), and the plan would fail half-way.
@@ -606,19 +632,11 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 	if options != nil {
 		p.alterOptions(name, options)
 	}
-	// Partitioning goes first when it goes away, or when the keys change
-	// (every unique key must hold the partitioning columns), and comes
-	// back last.
-	if partition != nil && from.Partition != "" &&
-		(to.Partition == "" || pk != nil || slices.ContainsFunc(slices.Concat(addIdx, dropIdx), func(ix *schema.Index) bool { return ix.Unique })) {
-		p.add(dialect.Step{SQL: alter(name) + "REMOVE PARTITIONING", Comment: describe(mt.To, partition) + " (the table is copied)"})
-		defer func() {
-			if to.Partition != "" {
-				p.add(dialect.Step{SQL: alter(name) + to.Partition, Comment: describe(mt.To, partition) + " (the table is copied)"})
-			}
-		}()
-	} else if partition != nil {
-		defer p.add(dialect.Step{SQL: alter(name) + to.Partition, Comment: describe(mt.To, partition) + " (the table is copied)"})
+	if partition != nil {
+		keys := pk != nil || slices.ContainsFunc(slices.Concat(addIdx, dropIdx), func(ix *schema.Index) bool { return ix.Unique })
+		before, after := partitionSteps(name, from.Partition, to.Partition, keys, describe(mt.To, partition))
+		p.steps = append(p.steps, before...)
+		defer func() { p.steps = append(p.steps, after...) }()
 	}
 	for _, c := range dropChecks {
 		p.add(dialect.Step{SQL: alter(name) + p.dropCheck() + " " + quote(c.Name)})
