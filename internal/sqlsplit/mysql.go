@@ -225,7 +225,7 @@ func sqlModeSet(stmt string, opt Options, saved map[string]bool) (nbe, ok bool) 
 			global = false
 			lhs = lhs[1:]
 		}
-		name := strings.ToLower(joinText(lhs))
+		name := strings.TrimSuffix(strings.ToLower(joinText(lhs)), ":") // x := y lexes as x, :, =
 		switch name {
 		case "@@global.sql_mode":
 			continue
