@@ -99,7 +99,7 @@ func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option
 
 // Migrator returns the Migrator for the migrations at the root of fsys.
 func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
-	g, err := LoadGraph(fsys)
+	g, err := LoadGraph(fsys, migrate.WithEngine(db.d.Name()))
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +117,10 @@ func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
 }
 
 // LoadGraph reads the migration files at the root of fsys into a revision
-// graph.
-func LoadGraph(fsys fs.FS) (*migrate.Graph, error) {
-	files, err := migrate.ReadDir(fsys, ".")
+// graph. Pass migrate.WithEngine(d.Name()) to split the statements by the
+// rules of engine d (MySQL files need it: "#" starts a comment there).
+func LoadGraph(fsys fs.FS, opts ...migrate.ParseOption) (*migrate.Graph, error) {
+	files, err := migrate.ReadDir(fsys, ".", opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +346,7 @@ func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desi
 	if message == "" {
 		message = strings.Join(up.Summary(), "; ")
 	}
-	return migrate.NewFile(nextRevision(g, now), heads, message, section(up.SQL), section(down.SQL)), nil
+	return migrate.NewFile(nextRevision(g, now), heads, message, section(up.SQL), section(down.SQL), migrate.WithEngine(d.Name())), nil
 }
 
 // section turns planned steps into a migration section; comments and

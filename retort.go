@@ -313,7 +313,7 @@ func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.
 	if l, ok := d.(dialect.SchemaLoader); ok {
 		return l.LoadSchema(ctx, name, src)
 	}
-	stmts, err := dialect.Split(name, src)
+	stmts, err := dialect.SplitFor(d.Name(), name, src)
 	if err != nil {
 		return nil, err
 	}

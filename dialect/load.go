@@ -37,10 +37,16 @@ func Load(ctx context.Context, q Querier, file, src string) error {
 	return LoadStatements(ctx, q, file, stmts)
 }
 
-// Split splits a schema script into statements; a script that cannot be
-// split (an unterminated -- retort:begin) is a *LoadError.
-func Split(file, src string) ([]sqlsplit.Stmt, error) {
-	stmts, err := sqlsplit.Split(src, sqlsplit.Options{DollarQuotes: true})
+// Split splits a schema script into statements by the rules SQLite and
+// PostgreSQL share (SplitFor with engine ""); a script that cannot be split
+// (an unterminated -- retort:begin) is a *LoadError.
+func Split(file, src string) ([]sqlsplit.Stmt, error) { return SplitFor("", file, src) }
+
+// SplitFor splits a schema script into statements by the lexical rules of
+// the engine called engine (a Dialect's Name; see sqlsplit.For), the same
+// splitter its migration files go through.
+func SplitFor(engine, file, src string) ([]sqlsplit.Stmt, error) {
+	stmts, err := sqlsplit.For(engine)(src)
 	if err != nil {
 		if se, ok := err.(*sqlsplit.Error); ok {
 			return nil, &LoadError{File: file, Line: se.Line, Err: fmt.Errorf("%s", se.Msg)}

@@ -25,6 +25,14 @@ type (
 	AddTrigger struct{ T *schema.Trigger }
 	// DropTrigger drops a trigger.
 	DropTrigger struct{ T *schema.Trigger }
+	// AddRoutine creates a stored procedure, function or event. Compare
+	// puts it before the tables (a view, trigger or generated column may
+	// call it).
+	AddRoutine struct{ R *schema.Routine }
+	// DropRoutine drops a routine. A redefined routine is a DropRoutine and
+	// an AddRoutine, both before the tables; a routine that goes away is
+	// dropped after the tables, views and triggers.
+	DropRoutine struct{ R *schema.Routine }
 )
 
 // Type and sequence changes (PostgreSQL). Compare puts additions and
@@ -80,6 +88,9 @@ type (
 	// ModifyTableOptions changes table options (SQLite WITHOUT ROWID, STRICT;
 	// MySQL engine, charset and collation; comments).
 	ModifyTableOptions struct{ From, To *schema.Table }
+	// ModifyPartition changes a table's partitioning (Table.Partition; "" on
+	// either side for none).
+	ModifyPartition struct{ From, To *schema.Table }
 )
 
 // ColumnChange is a set of column properties that differ.
@@ -97,6 +108,8 @@ const (
 	ChangeIdentity
 	// ChangeOnUpdateExpr: MySQL's ON UPDATE CURRENT_TIMESTAMP.
 	ChangeOnUpdateExpr
+	// ChangeInvisible: MySQL's INVISIBLE.
+	ChangeInvisible
 )
 
 // FKChange is a set of foreign key properties that differ.
@@ -113,6 +126,9 @@ const (
 	ChangeValidated
 )
 
+func (*AddRoutine) change()         {}
+func (*DropRoutine) change()        {}
+func (*ModifyPartition) change()    {}
 func (*AddTable) change()           {}
 func (*DropTable) change()          {}
 func (*ModifyTable) change()        {}

@@ -31,6 +31,10 @@ func Describe(changes []Change) []string {
 			out = append(out, fmt.Sprintf("trigger %s on %s: created", c.T.Name, c.T.Table))
 		case *DropTrigger:
 			out = append(out, fmt.Sprintf("trigger %s on %s: dropped", c.T.Name, c.T.Table))
+		case *AddRoutine:
+			out = append(out, fmt.Sprintf("%s %s: created", strings.ToLower(c.R.Kind), c.R.Name))
+		case *DropRoutine:
+			out = append(out, fmt.Sprintf("%s %s: dropped", strings.ToLower(c.R.Kind), c.R.Name))
 		case *AddEnum:
 			out = append(out, fmt.Sprintf("type %s: new enum (%s)", c.E.Name, strings.Join(c.E.Values, ", ")))
 		case *DropEnum:
@@ -119,6 +123,9 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangeOnUpdateExpr != 0 {
 			parts = append(parts, fmt.Sprintf("on update %s → %s", orNone(c.From.OnUpdate), orNone(c.To.OnUpdate)))
 		}
+		if c.What&ChangeInvisible != 0 {
+			parts = append(parts, fmt.Sprintf("invisible %t → %t", c.From.Invisible, c.To.Invisible))
+		}
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
@@ -159,6 +166,8 @@ func describeTableChange(t *schema.Table, c Change) string {
 		return fmt.Sprintf("check %s dropped", checkLabel(c.C))
 	case *ModifyPrimaryKey:
 		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
+	case *ModifyPartition:
+		return fmt.Sprintf("partitioning %s → %s", orNone(c.From.Partition), orNone(c.To.Partition))
 	case *ModifyTableOptions:
 		if c.From.WithoutRowID == c.To.WithoutRowID && c.From.Strict == c.To.Strict {
 			return describeMySQLOptions(c.From, c.To)

@@ -72,7 +72,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if other, ok := to.Trigger(tr.Name); !ok || !sameSQL(tr.Def, other.Def) || redefined[strings.ToLower(tr.Table)] {
+		if other, ok := to.Trigger(tr.Name); !ok || !sameSQL(tr.Def, other.Def) || !sameSession(tr.Session, other.Session) || redefined[strings.ToLower(tr.Table)] {
 			changes = append(changes, &DropTrigger{T: tr})
 		}
 	}
@@ -82,6 +82,10 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &DropView{V: v})
 		}
 	}
+
+	// Routines that are new or redefined are created before the tables,
+	// views and triggers that may call them.
+	changes = append(changes, routineChanges(from, to)...)
 
 	var added, dropped []*schema.Table
 	var modified []Change
@@ -124,11 +128,61 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if old, ok := from.Trigger(tr.Name); !ok || !sameSQL(tr.Def, old.Def) || redefined[strings.ToLower(old.Table)] {
+		if old, ok := from.Trigger(tr.Name); !ok || !sameSQL(tr.Def, old.Def) || !sameSession(tr.Session, old.Session) || redefined[strings.ToLower(old.Table)] {
 			changes = append(changes, &AddTrigger{T: tr})
 		}
 	}
+	// Routines that go away are dropped last, once nothing calls them.
+	for _, r := range sortedRoutines(from.Routines) {
+		if _, ok := to.Routine(r.Kind, r.Name); !ok {
+			changes = append(changes, &DropRoutine{R: r})
+		}
+	}
 	return changes
+}
+
+// routineChanges returns the drop and add of every routine of to that from
+// defines differently, and the add of every routine from lacks.
+func routineChanges(from, to *schema.Schema) []Change {
+	var out []Change
+	for _, r := range sortedRoutines(to.Routines) {
+		old, ok := from.Routine(r.Kind, r.Name)
+		if ok && sameSQL(old.Def, r.Def) && sameSession(old.Session, r.Session) {
+			continue
+		}
+		if ok {
+			out = append(out, &DropRoutine{R: old})
+		}
+		out = append(out, &AddRoutine{R: r})
+	}
+	return out
+}
+
+// sortedRoutines returns rs ordered by kind and lower-cased name.
+func sortedRoutines(rs []*schema.Routine) []*schema.Routine {
+	out := slices.Clone(rs)
+	slices.SortStableFunc(out, func(a, b *schema.Routine) int {
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	return out
+}
+
+// sameSession reports whether a trigger or routine was created under the
+// same sql_mode on both sides (the order of its flags aside). The client
+// character set and collation are not compared: they are reproduced when
+// retort creates the object, but a difference alone is no reason to
+// recreate it. An unknown mode ("") matches any.
+func sameSession(a, b schema.Session) bool {
+	if a.SQLMode == "" || b.SQLMode == "" {
+		return true
+	}
+	fa, fb := strings.Split(strings.ToUpper(a.SQLMode), ","), strings.Split(strings.ToUpper(b.SQLMode), ",")
+	slices.Sort(fa)
+	slices.Sort(fb)
+	return slices.Equal(fa, fb)
 }
 
 // redefinedViews returns the lower-cased names of the views of from that
@@ -266,6 +320,9 @@ func compareTable(from, to *schema.Table) []Change {
 		!strings.EqualFold(from.Collation, to.Collation) {
 		out = append(out, &ModifyTableOptions{From: from, To: to})
 	}
+	if !sameSQL(from.Partition, to.Partition) {
+		out = append(out, &ModifyPartition{From: from, To: to})
+	}
 	out = append(out, adds...)
 	out = append(out, mods...)
 	return out
@@ -300,6 +357,9 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	}
 	if !sameSQL(a.OnUpdate, b.OnUpdate) {
 		w |= ChangeOnUpdateExpr
+	}
+	if a.Invisible != b.Invisible {
+		w |= ChangeInvisible
 	}
 	return w
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/migrate"
 )
@@ -60,10 +61,11 @@ func Run(files []*migrate.File, engine string, analyzers ...Analyzer) []Diagnost
 	return out
 }
 
-// words returns the upper-cased leading keywords of a statement.
-func words(sql string, n int) []string {
+// words returns the upper-cased leading keywords of a statement, lexed by
+// the engine's rules (on MySQL, "# DROP COLUMN x" is a comment).
+func words(sql string, n int, engine string) []string {
 	var out []string
-	for _, t := range sqltok.Lex(sql, sqltok.Options{DollarQuotes: true}, n) {
+	for _, t := range sqltok.Lex(sql, sqlsplit.LexOptions(engine), n) {
 		if len(out) == n {
 			break
 		}
@@ -90,10 +92,10 @@ func hasSeq(ws []string, seq ...string) bool {
 
 // destructive (RT101) finds up statements that drop tables or columns, or
 // delete all rows.
-func destructive(f *migrate.File, _ string) []Diagnostic {
+func destructive(f *migrate.File, engine string) []Diagnostic {
 	var out []Diagnostic
 	for _, st := range f.Up.Statements() {
-		ws := words(st.SQL, 64)
+		ws := words(st.SQL, 64, engine)
 		msg := ""
 		switch {
 		case hasSeq(ws, "DROP", "TABLE") && len(ws) > 0 && ws[0] == "DROP":
@@ -153,7 +155,7 @@ func pragmaInMigration(f *migrate.File, engine string) []Diagnostic {
 			continue
 		}
 		for _, st := range sec.Statements() {
-			if ws := words(st.SQL, 2); len(ws) == 2 && ws[0] == "PRAGMA" && (ws[1] == "FOREIGN_KEYS" || ws[1] == "LEGACY_ALTER_TABLE") {
+			if ws := words(st.SQL, 2, engine); len(ws) == 2 && ws[0] == "PRAGMA" && (ws[1] == "FOREIGN_KEYS" || ws[1] == "LEGACY_ALTER_TABLE") {
 				out = append(out, Diagnostic{Code: "RT103", File: f.Name, Line: st.Line,
 					Message: "PRAGMA " + strings.ToLower(ws[1]) + " has no effect inside the migration's transaction",
 					Hint:    "remove it: retort switches foreign_keys off around every migration and checks foreign keys before COMMIT"})
@@ -173,7 +175,7 @@ func mixedDDLAndData(f *migrate.File, engine string) []Diagnostic {
 	var ddl, dml int
 	line := 0
 	for _, st := range f.Up.Statements() {
-		ws := words(st.SQL, 1)
+		ws := words(st.SQL, 1, engine)
 		if len(ws) == 0 {
 			continue
 		}

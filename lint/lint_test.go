@@ -9,9 +9,9 @@ import (
 	"github.com/retortdb/retort/migrate"
 )
 
-func parse(t *testing.T, name, src string) *migrate.File {
+func parse(t *testing.T, name, src, engine string) *migrate.File {
 	t.Helper()
-	f, err := migrate.Parse(name, []byte(src))
+	f, err := migrate.Parse(name, []byte(src), migrate.WithEngine(engine))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +34,14 @@ func TestRun(t *testing.T) {
 		{name: "pragma in sqlite migration", engine: "sqlite", src: head + "-- migrate:up\nPRAGMA foreign_keys = OFF;\n-- migrate:down\n", want: []string{"RT103@6"}},
 		{name: "pragma outside a transaction is fine", engine: "sqlite", src: head + "-- migrate:up transaction:false\nPRAGMA foreign_keys = OFF;\n-- migrate:down\n"},
 		{name: "mysql ddl and data", engine: "mysql", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT;\nUPDATE t SET c = 1;\n-- migrate:down\n", want: []string{"RT104@7"}},
+		{name: "mysql: a DROP COLUMN after # is a comment", engine: "mysql", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT # DROP COLUMN d\n;\n-- migrate:down\n"},
+		{name: "postgres: # is an operator, the DROP COLUMN is real", engine: "postgres", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT # DROP COLUMN d;\n-- migrate:down\n", want: []string{"RT101@6"}},
 		{name: "ddl and data is fine on postgres", engine: "postgres", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT;\nUPDATE t SET c = 1;\n-- migrate:down\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, d := range Run([]*migrate.File{parse(t, "1_m.sql", tt.src)}, tt.engine, Analyzers()...) {
+			for _, d := range Run([]*migrate.File{parse(t, "1_m.sql", tt.src, tt.engine)}, tt.engine, Analyzers()...) {
 				if d.Hint == "" || d.Message == "" || d.File != "1_m.sql" {
 					t.Errorf("incomplete diagnostic %+v", d)
 				}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strings"
 
+	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 )
 
@@ -20,10 +21,17 @@ const checksumV2 = "v2:"
 // edit of plain comments or white space between tokens does not change it
 // and any edit of a statement or a directive does. Text inside strings and
 // quoted identifiers counts exactly.
-func Checksum(src []byte) string {
+//
+// Checksum lexes by the rules SQLite and PostgreSQL share; Parse and
+// NewFile use the rules of the file's engine (WithEngine), so that, say, a
+// MySQL "#" comment is a comment there.
+func Checksum(src []byte) string { return checksumFor(src, "") }
+
+// checksumFor is Checksum with the lexical rules of engine.
+func checksumFor(src []byte, engine string) string {
 	h := sha256.New()
 	text := strings.TrimPrefix(string(src), "\ufeff")
-	for _, t := range sqltok.Tokenize(text, splitOptions) {
+	for _, t := range sqltok.Tokenize(text, sqlsplit.LexOptions(engine)) {
 		switch t.Kind {
 		case sqltok.Space:
 			continue

@@ -13,8 +13,9 @@ import (
 // read and parsed before ReadDir returns: problems in several files are
 // returned together (errors.Join), each a *ParseError whose File is the
 // file's path in fsys (dir joined with its name). A directory without
-// migrations gives no files and no error.
-func ReadDir(fsys fs.FS, dir string) ([]*File, error) {
+// migrations gives no files and no error. opts are passed to Parse
+// (WithEngine: the engine whose rules split the statements).
+func ReadDir(fsys fs.FS, dir string, opts ...ParseOption) ([]*File, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func ReadDir(fsys fs.FS, dir string) ([]*File, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := Parse(name, src)
+		f, err := Parse(name, src, opts...)
 		if err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) {

@@ -140,6 +140,10 @@ type File struct {
 	// Headers reports whether the file had retort headers. A file without
 	// them is a plain dbmate file.
 	Headers bool
+	// Engine is the engine whose lexical rules split the file's
+	// statements (see WithEngine); "" for the rules common to SQLite and
+	// PostgreSQL.
+	Engine string
 }
 
 // Section returns f.Up for Up and f.Down for Down.
@@ -163,9 +167,19 @@ type ParseError struct {
 // Error returns "<file>:<line>: <msg>".
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
-// splitOptions lexes every dialect's files; dollar quotes only occur in
-// PostgreSQL ones.
-var splitOptions = sqlsplit.Options{DollarQuotes: true}
+// ParseOption configures Parse, ReadDir and NewFile.
+type ParseOption func(*File)
+
+// WithEngine splits the file's statements, and finds its directives, by
+// the lexical rules of the engine called name, a dialect's Name: "sqlite",
+// "postgres" or "mysql". They differ where it matters: on MySQL "# …" is a
+// comment and 'it\'s' a string, on PostgreSQL $$ … $$ is one. Without
+// WithEngine (or with ""), files are lexed by the rules SQLite and
+// PostgreSQL share, dollar quotes included: right for those two engines,
+// wrong for MySQL files. A File records the engine in Engine.
+func WithEngine(name string) ParseOption {
+	return func(f *File) { f.Engine = name }
+}
 
 // Directive keywords, lower case.
 const (
@@ -191,11 +205,20 @@ var keywords = []string{kwRevision, kwParent, kwMessage, kwBegin, kwEnd, kwCommi
 // "-- migrate:up" may hold only comments and retort headers. A file with any
 // retort header must have a "-- retort:parent" header ("base" for a first
 // revision).
-func Parse(name string, src []byte) (*File, error) {
+//
+// Statements are split by the rules of the engine WithEngine names.
+func Parse(name string, src []byte, opts ...ParseOption) (*File, error) {
+	f := &File{Name: name, legacy: legacyChecksum(src)}
+	for _, o := range opts {
+		o(f)
+	}
+	f.Checksum = checksumFor(src, f.Engine)
 	p := &parser{
-		name: name,
-		text: strings.TrimPrefix(string(src), "\ufeff"),
-		f:    &File{Name: name, Checksum: Checksum(src), legacy: legacyChecksum(src)},
+		name:  name,
+		text:  strings.TrimPrefix(string(src), "\ufeff"),
+		f:     f,
+		lex:   sqlsplit.LexOptions(f.Engine),
+		split: sqlsplit.For(f.Engine),
 	}
 	if err := p.parse(); err != nil {
 		return nil, err
@@ -204,9 +227,11 @@ func Parse(name string, src []byte) (*File, error) {
 }
 
 type parser struct {
-	name string
-	text string // file contents without a byte-order mark
-	f    *File
+	name  string
+	text  string // file contents without a byte-order mark
+	f     *File
+	lex   sqltok.Options // the engine's lexical rules
+	split sqlsplit.Func  // the engine's splitter
 
 	sec       *Section // section being read; nil before "-- migrate:up"
 	segStart  int      // byte offset in text where the current segment starts
@@ -230,8 +255,8 @@ func (p *parser) errorf(line int, format string, args ...any) error {
 }
 
 func (p *parser) parse() error {
-	toks := sqltok.Tokenize(p.text, splitOptions)
-	if t, what := unterminated(toks); what != "" {
+	toks := sqltok.Tokenize(p.text, p.lex)
+	if t, what := unterminated(toks, p.lex); what != "" {
 		return p.errorf(t.Line, "unterminated %s", what)
 	}
 	lineStart := true // only space since the last newline
@@ -380,7 +405,7 @@ func (p *parser) endSegment(end int) error {
 		return p.errorf(p.beginLine, "-- retort:begin without -- retort:end")
 	}
 	// The segment starts on line p.segLine, right after a directive.
-	stmts, err := sqlsplit.Split(p.text[p.segStart:end], splitOptions)
+	stmts, err := p.split(p.text[p.segStart:end])
 	if err != nil {
 		var se *sqlsplit.Error
 		if errors.As(err, &se) {
@@ -502,7 +527,7 @@ func splitDirective(comment string) (kw, arg string, ok bool) {
 
 // unterminated returns the last token and what it is when it is a string,
 // quoted identifier or block comment that runs to the end of the input.
-func unterminated(toks []sqltok.Token) (sqltok.Token, string) {
+func unterminated(toks []sqltok.Token, opt sqltok.Options) (sqltok.Token, string) {
 	if len(toks) == 0 {
 		return sqltok.Token{}, ""
 	}
@@ -523,7 +548,7 @@ func unterminated(toks []sqltok.Token) (sqltok.Token, string) {
 	}
 	// A terminated token ends before a newline put after it; an
 	// unterminated one swallows it.
-	if len(sqltok.Tokenize(t.Text+"\n", splitOptions)) > 1 {
+	if len(sqltok.Tokenize(t.Text+"\n", opt)) > 1 {
 		return t, ""
 	}
 	return t, what

@@ -545,3 +545,57 @@ func FuzzParse(f *testing.F) {
 		assertRoundTrip(t, file)
 	})
 }
+
+// TestParseWithEngine splits a file's statements by its engine's rules:
+// on MySQL the text after "#" is a comment and must not become a statement
+// of its own, and 'it\'s' is a string; on PostgreSQL $$ … $$ is one.
+func TestParseWithEngine(t *testing.T) {
+	const head = "-- retort:revision 1\n-- retort:parent base\n\n-- migrate:up\n"
+	tests := []struct {
+		name, engine, up string
+		want             []string
+	}{
+		{name: "mysql hash comment", engine: "mysql",
+			up:   "ALTER TABLE users ADD COLUMN nick varchar(20) # nickname; DROP TABLE victim;\n",
+			want: []string{"ALTER TABLE users ADD COLUMN nick varchar(20) # nickname; DROP TABLE victim;"}},
+		{name: "mysql backslash escape", engine: "mysql",
+			up:   "INSERT INTO t VALUES ('it\\'s');\nSELECT 1;\n",
+			want: []string{"INSERT INTO t VALUES ('it\\'s')", "SELECT 1"}},
+		{name: "mysql directive after a hash comment with a quote", engine: "mysql",
+			up:   "SELECT 1; # it's\n-- migrate:down\nSELECT 2;\n",
+			want: []string{"SELECT 1"}},
+		{name: "postgres dollar quotes", engine: "postgres",
+			up:   "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n",
+			want: []string{"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse("1_x.sql", []byte(head+tt.up), WithEngine(tt.engine))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range f.Up.Statements() {
+				got = append(got, s.SQL)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("up statements (-want +got):\n%s", d)
+			}
+			if f.Engine != tt.engine {
+				t.Errorf("Engine = %q, want %q", f.Engine, tt.engine)
+			}
+			// Format writes statements that parse back the same way.
+			back, err := Parse(f.Name, Format(f), WithEngine(tt.engine))
+			if err != nil {
+				t.Fatalf("parse formatted file: %v\n%s", err, Format(f))
+			}
+			if d := cmp.Diff(f.Up.Statements(), back.Up.Statements(), cmpopts.IgnoreFields(Statement{}, "Line")); d != "" {
+				t.Errorf("formatted file parses back differently (-want +got):\n%s", d)
+			}
+		})
+	}
+	// Without the engine, MySQL's escaped quote runs to the end of the file.
+	if _, err := Parse("1_x.sql", []byte(head+"INSERT INTO t VALUES ('it\\'s');\n")); err == nil || !strings.Contains(err.Error(), "unterminated string") {
+		t.Errorf("engine-neutral Parse of 'it\\'s': err = %v, want unterminated string", err)
+	}
+}

@@ -33,13 +33,13 @@ func Format(f *File) []byte {
 		header += " " + msg
 	}
 	b.WriteString(sqltok.CommentLine(header) + "\n\n")
-	writeSection(&b, kwUp, f.Up)
+	writeSection(&b, kwUp, f.Up, f.Engine)
 	b.WriteString("\n")
-	writeSection(&b, kwDown, f.Down)
+	writeSection(&b, kwDown, f.Down, f.Engine)
 	return b.Bytes()
 }
 
-func writeSection(b *bytes.Buffer, kw string, s Section) {
+func writeSection(b *bytes.Buffer, kw string, s Section, engine string) {
 	b.WriteString("-- " + kw)
 	if s.Tx == TxOff {
 		b.WriteString(" transaction:false")
@@ -55,13 +55,13 @@ func writeSection(b *bytes.Buffer, kw string, s Section) {
 		}
 		first = false
 		for _, st := range seg.Statements {
-			writeStatement(b, st.SQL)
+			writeStatement(b, st.SQL, engine)
 		}
 	}
 }
 
 // writeStatement writes sql and its terminating ";".
-func writeStatement(b *bytes.Buffer, sql string) {
+func writeStatement(b *bytes.Buffer, sql, engine string) {
 	// Comment lines above a statement (autogenerate's notes and
 	// "-- retort: destructive" marks) are written as they are.
 	for strings.HasPrefix(sql, "--") {
@@ -70,10 +70,10 @@ func writeStatement(b *bytes.Buffer, sql string) {
 		sql = rest
 	}
 	term := ";\n"
-	if endsInLineComment(sql) {
+	if endsInLineComment(sql, engine) {
 		term = "\n;\n" // a ";" on the same line would be part of the comment
 	}
-	if splitsAlone(sql, term) {
+	if splitsAlone(sql, term, engine) {
 		b.WriteString(sql + term)
 		return
 	}
@@ -81,20 +81,20 @@ func writeStatement(b *bytes.Buffer, sql string) {
 }
 
 // splitsAlone reports whether sql followed by term splits back as exactly
-// sql, ending where term ends.
-func splitsAlone(sql, term string) bool {
+// sql, ending where term ends, by the engine's rules.
+func splitsAlone(sql, term, engine string) bool {
 	const next = "SELECT 1"
-	got, err := sqlsplit.Split(sql+term+next, splitOptions)
+	got, err := sqlsplit.For(engine)(sql + term + next)
 	return err == nil && len(got) == 2 && got[0].SQL == sql && got[1].SQL == next
 }
 
-func endsInLineComment(sql string) bool {
-	toks := sqltok.Tokenize(sql, splitOptions)
+func endsInLineComment(sql, engine string) bool {
+	toks := sqltok.Tokenize(sql, sqlsplit.LexOptions(engine))
 	if len(toks) == 0 {
 		return false
 	}
 	last := toks[len(toks)-1]
-	return last.Kind == sqltok.Comment && strings.HasPrefix(last.Text, "--")
+	return last.Kind == sqltok.Comment && (strings.HasPrefix(last.Text, "--") || strings.HasPrefix(last.Text, "#"))
 }
 
 // NewFile returns a migration file with headers, named
@@ -104,8 +104,9 @@ func endsInLineComment(sql string) bool {
 // and control characters are escaped (sqltok.EscapeLine), so that it stays
 // one comment line and Parse reads back the same message.
 // NewFile does not validate revision and parents; Parse of the formatted
-// file does.
-func NewFile(revision string, parents []string, message string, up, down Section) *File {
+// file does. WithEngine sets the engine whose splitter decides which
+// statements need the block.
+func NewFile(revision string, parents []string, message string, up, down Section, opts ...ParseOption) *File {
 	msg := sqltok.EscapeLine(strings.Join(strings.Fields(message), " "))
 	f := &File{
 		Revision: revision,
@@ -113,6 +114,9 @@ func NewFile(revision string, parents []string, message string, up, down Section
 		Up:       up,
 		Down:     down,
 		Headers:  true,
+	}
+	for _, o := range opts {
+		o(f)
 	}
 	if len(parents) > 0 {
 		f.Parents = append([]string(nil), parents...)
@@ -122,7 +126,7 @@ func NewFile(revision string, parents []string, message string, up, down Section
 		f.Name = revision + "_" + slug + ".sql"
 	}
 	src := Format(f)
-	f.Checksum, f.legacy = Checksum(src), legacyChecksum(src)
+	f.Checksum, f.legacy = checksumFor(src, f.Engine), legacyChecksum(src)
 	return f
 }
 

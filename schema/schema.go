@@ -19,6 +19,9 @@ type Schema struct {
 	// Sequences are PostgreSQL sequences that no serial or identity column
 	// owns (those are part of their column).
 	Sequences []*Sequence `json:"sequences,omitempty"`
+	// Routines are stored procedures and functions, and MySQL events,
+	// sorted by kind and name.
+	Routines []*Routine `json:"routines,omitempty"`
 }
 
 // Table is a table and everything declared on it.
@@ -39,6 +42,10 @@ type Table struct {
 	Engine    string `json:"engine,omitempty"`
 	Charset   string `json:"charset,omitempty"`
 	Collation string `json:"collation,omitempty"`
+	// Partition is the table's partitioning clause as the engine would
+	// take it back (MySQL: "PARTITION BY RANGE (`y`) (PARTITION p0 VALUES
+	// LESS THAN (2000), …)"), "" for an unpartitioned table.
+	Partition string `json:"partition,omitempty"`
 }
 
 // Column is one column of a table.
@@ -63,6 +70,9 @@ type Column struct {
 	// OnUpdate is MySQL's ON UPDATE expression (CURRENT_TIMESTAMP), "" for
 	// none.
 	OnUpdate string `json:"on_update,omitempty"`
+	// Invisible marks a column that SELECT * leaves out (MariaDB 10.3+ and
+	// MySQL 8.0.23+ INVISIBLE).
+	Invisible bool `json:"invisible,omitempty"`
 }
 
 // Generated describes a generated column's expression and storage.
@@ -186,6 +196,41 @@ type Trigger struct {
 	Name  string `json:"name"`
 	Table string `json:"table"`
 	Def   string `json:"def"`
+	// Session is what the trigger was created under (MySQL), and is
+	// recreated under.
+	Session
+}
+
+// Session holds the session settings that MySQL stores with a trigger,
+// routine or event and applies when it runs: sql_mode (which changes how
+// its body parses and behaves), character_set_client and
+// collation_connection. Empty fields are unknown.
+type Session struct {
+	SQLMode   string `json:"sql_mode,omitempty"`
+	Charset   string `json:"charset_client,omitempty"`
+	Collation string `json:"collation_connection,omitempty"`
+}
+
+// Routine kinds.
+const (
+	Procedure = "PROCEDURE"
+	Function  = "FUNCTION"
+	// Event is a MySQL scheduled event.
+	Event = "EVENT"
+)
+
+// Routine is a stored procedure or function, or a MySQL event: code the
+// database keeps by name. Def is the whole CREATE statement, without a
+// DEFINER clause.
+type Routine struct {
+	Schema string `json:"schema,omitempty"`
+	// Kind is Procedure, Function or Event.
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	Def  string `json:"def"`
+	// Session is what the routine was created under, and is recreated
+	// under.
+	Session
 }
 
 // Action is a foreign key's referential action. The zero value is NoAction,
@@ -277,6 +322,17 @@ func (s *Schema) Sequence(name string) (*Sequence, bool) {
 	for _, q := range s.Sequences {
 		if q.Name == name {
 			return q, true
+		}
+	}
+	return nil, false
+}
+
+// Routine returns the routine of kind (Procedure, Function, Event) named
+// name, compared case-insensitively as MySQL does.
+func (s *Schema) Routine(kind, name string) (*Routine, bool) {
+	for _, r := range s.Routines {
+		if r.Kind == kind && strings.EqualFold(r.Name, name) {
+			return r, true
 		}
 	}
 	return nil, false

@@ -42,6 +42,9 @@ func columnDef(c *schema.Column, check string) string {
 	if c.AutoIncrement {
 		b.WriteString(" AUTO_INCREMENT")
 	}
+	if c.Invisible {
+		b.WriteString(" INVISIBLE")
+	}
 	if c.Comment != "" {
 		b.WriteString(" COMMENT " + literal(c.Comment))
 	}
@@ -158,7 +161,11 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 	for _, ck := range t.Checks {
 		lines = append(lines, checkClause(ck))
 	}
-	return "CREATE TABLE " + quote(t.Name) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)" + tableOptions(t)
+	create := "CREATE TABLE " + quote(t.Name) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)" + tableOptions(t)
+	if t.Partition != "" {
+		create += "\n" + t.Partition
+	}
+	return create
 }
 
 // serverMakes reports whether the server creates an index like the
@@ -200,9 +207,13 @@ func tableOptions(t *schema.Table) string {
 // SQL returns the schema as MySQL statements (retort inspect --format sql):
 // tables parents first, each with its indexes, checks and the foreign keys
 // to tables already created (the others follow as ALTER TABLE … ADD
-// CONSTRAINT), then views and triggers.
+// CONSTRAINT), then views and triggers. Routines come first, between
+// DELIMITER lines, each under the sql_mode it was created with.
 func (d *Dialect) SQL(s *schema.Schema) string {
 	var b strings.Builder
+	for _, r := range s.Routines {
+		routineSQL(&b, r, d.Server())
+	}
 	created := map[string]bool{}
 	var later []string
 	for _, t := range parentsFirst(s.Tables) {
@@ -224,7 +235,10 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 		b.WriteString(v.Def + ";\n\n")
 	}
 	for _, tr := range s.Triggers {
-		b.WriteString(tr.Def + ";\n\n")
+		for _, st := range sessionSteps(tr.Def, tr.Session, d.Server()) {
+			b.WriteString(st.SQL + ";\n")
+		}
+		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }

@@ -33,6 +33,9 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		return nil, err
 	}
 	d.remember(in.srv)
+	for _, w := range in.unmodelled() {
+		d.logger.Warn("mysql: " + in.db + ": " + w)
+	}
 	return s, nil
 }
 
@@ -46,13 +49,16 @@ type inspector struct {
 	coll   map[*schema.Table]string // each table's real collation
 	order  []*schema.Table
 	jsonCk map[string]bool // table\x00column of MariaDB JSON columns
+	// skipped lists, per kind, the objects retort does not model.
+	skipped map[string][]string
 }
 
 func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 	var version string
 	var db sql.NullString
-	err := in.q.QueryRowContext(ctx, "SELECT VERSION(), DATABASE(), @@collation_database, @@default_storage_engine").
-		Scan(&version, &db, &in.dbColl, &in.engine)
+	var mode string
+	err := in.q.QueryRowContext(ctx, "SELECT VERSION(), DATABASE(), @@collation_database, @@default_storage_engine, @@SESSION.sql_mode").
+		Scan(&version, &db, &in.dbColl, &in.engine, &mode)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: inspect: %w", err)
 	}
@@ -61,12 +67,15 @@ func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 	}
 	in.srv, in.db = parseServer(version), db.String
 	in.srv.DBCollation = in.dbColl
+	in.srv.SQLMode = mode
 	in.tables = map[string]*schema.Table{}
 	in.coll = map[*schema.Table]string{}
 	in.jsonCk = map[string]bool{}
+	in.skipped = map[string][]string{}
 	s := &schema.Schema{}
 	steps := []func(context.Context, *schema.Schema) error{
 		in.readTables, in.readColumns, in.readIndexes, in.readForeignKeys, in.readChecks, in.readViews, in.readTriggers,
+		in.readRoutines, in.readEvents, in.readPartitions, in.readUnmodelled,
 	}
 	for _, step := range steps {
 		if err := step(ctx, s); err != nil {
@@ -145,6 +154,7 @@ ORDER BY TABLE_NAME, ORDINAL_POSITION`
 		c.NotNull = nullable == "NO"
 		c.Type = normType(colType)
 		c.AutoIncrement = strings.Contains(lextra, "auto_increment")
+		c.Invisible = strings.Contains(lextra, "invisible")
 		switch {
 		case strings.Contains(lextra, "stored generated"), strings.Contains(lextra, "persistent generated"):
 			c.Generated = &schema.Generated{Expr: in.unescape(genExpr), Stored: true}
@@ -348,17 +358,19 @@ ORDER BY TABLE_NAME`
 }
 
 func (in *inspector) readTriggers(ctx context.Context, s *schema.Schema) error {
-	const q = `SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT
+	const q = `SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT,
+  SQL_MODE, CHARACTER_SET_CLIENT, COLLATION_CONNECTION
 FROM information_schema.TRIGGERS
 WHERE TRIGGER_SCHEMA = DATABASE()
 ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`
 	return in.query(ctx, q, func(r *sql.Rows) error {
 		var name, table, timing, event, stmt string
-		if err := r.Scan(&name, &table, &timing, &event, &stmt); err != nil {
+		var ses schema.Session
+		if err := r.Scan(&name, &table, &timing, &event, &stmt, &ses.SQLMode, &ses.Charset, &ses.Collation); err != nil {
 			return err
 		}
-		def := fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW %s", quote(name), timing, event, quote(table), stmt)
-		s.Triggers = append(s.Triggers, &schema.Trigger{Name: name, Table: table, Def: def})
+		def := fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW %s", quote(name), timing, event, quote(table), stripComments(stmt))
+		s.Triggers = append(s.Triggers, &schema.Trigger{Name: name, Table: table, Def: def, Session: ses})
 		return nil
 	})
 }

@@ -59,6 +59,12 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 		return nil, err
 	}
 	screen.Report()
+	// The mode the session starts in: a SET sql_mode in the script must
+	// not become the mode Plan takes for the target's sessions.
+	var mode string
+	if err := conn.QueryRowContext(ctx, "SELECT @@SESSION.sql_mode").Scan(&mode); err != nil {
+		return nil, fmt.Errorf("mysql: scratch database: %w", err)
+	}
 	if err := load(ctx, db, conn, file, stmts); err != nil {
 		return nil, err
 	}
@@ -67,7 +73,11 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 	if err != nil {
 		return nil, err
 	}
+	in.srv.SQLMode = mode
 	d.remember(in.srv)
+	for _, w := range in.unmodelled() {
+		d.logger.Warn("mysql: " + file + ": " + w)
+	}
 	for _, t := range sch.Tables {
 		for _, fk := range t.ForeignKeys {
 			if fk.RefSchema == "" {

@@ -145,6 +145,9 @@ type Server struct {
 	Version string
 	// DBCollation is the default collation of the database inspected.
 	DBCollation string
+	// SQLMode is the sql_mode of the session that inspected it: triggers
+	// and routines created under another are created under theirs.
+	SQLMode string
 }
 
 // parseServer reads a VERSION() string.

@@ -44,13 +44,16 @@ func TestInspectQueryCountIsConstant(t *testing.T) {
 		b.WriteString("CREATE TABLE p (id int PRIMARY KEY);\n")
 		for i := range tables {
 			fmt.Fprintf(&b, "CREATE TABLE t%d (id int PRIMARY KEY, p_id int REFERENCES p (id), x varchar(10) CHECK (x <> ''), KEY (x));\n", i)
+			fmt.Fprintf(&b, "CREATE FUNCTION f%d(a int) RETURNS int DETERMINISTIC RETURN a + %d;\n", i, i)
+			fmt.Fprintf(&b, "CREATE EVENT e%d ON SCHEDULE EVERY %d DAY DISABLE DO SELECT 1;\n", i, i+1)
+			fmt.Fprintf(&b, "CREATE TABLE h%d (id int PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2;\n", i)
 		}
 		b.WriteString("CREATE VIEW v AS SELECT id FROM p;\n")
 		run(t, db, "schema", b.String())
 		q := &countingQuerier{Querier: db}
 		s := inspect(t, d, q)
-		if len(s.Tables) != tables+1 {
-			t.Fatalf("inspected %d tables, want %d", len(s.Tables), tables+1)
+		if len(s.Tables) != 2*tables+1 || len(s.Routines) != 2*tables {
+			t.Fatalf("inspected %d tables and %d routines, want %d and %d", len(s.Tables), len(s.Routines), 2*tables+1, 2*tables)
 		}
 		return q.n.Load()
 	}
@@ -58,8 +61,8 @@ func TestInspectQueryCountIsConstant(t *testing.T) {
 	if small != large {
 		t.Errorf("Inspect sent %d queries for 3 tables and %d for 41: it must not query per table", small, large)
 	}
-	if small != 9 {
-		t.Errorf("Inspect sent %d queries, want 9", small)
+	if small != 14 {
+		t.Errorf("Inspect sent %d queries, want 14", small)
 	}
 }
 

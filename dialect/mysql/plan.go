@@ -8,7 +8,6 @@ import (
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/diff"
-	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
@@ -30,7 +29,16 @@ import (
 //     statement that fails with the count and examples of the rows it
 //     would reject, unless its table was created by this plan;
 //  6. tables that go away are dropped, children first;
-//  7. views and triggers are created.
+//  7. views and triggers are created;
+//  8. routines that go away are dropped.
+//
+// Routines (procedures, functions, events) that are new or redefined are
+// created after step 1, before the tables, views and triggers that may
+// call them. Triggers and routines are created under the sql_mode and
+// client character set they were defined with (SET before, restored
+// after). A partitioning change is ALTER TABLE … PARTITION BY (or REMOVE
+// PARTITIONING), which copies the table; partitioning a table that has
+// or is the target of foreign keys is refused, as InnoDB refuses it.
 //
 // Constraints the desired schema leaves unnamed keep the name they have
 // in the database; new ones are named by the naming convention. A foreign
@@ -178,13 +186,27 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			return nil, fmt.Errorf("mysql: %s: MySQL has no enum types or sequences", diff.Describe([]diff.Change{c})[0])
 		}
 	}
-	// 1. Triggers and views.
+	if err := p.checkPartitions(changes); err != nil {
+		return nil, err
+	}
+	// 1. Triggers and views; then routines that are new or redefined,
+	// before anything that may call them.
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropTrigger:
 			p.add(dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name)})
 		case *diff.DropView:
 			p.add(dialect.Step{SQL: "DROP VIEW " + quote(c.V.Name)})
+		}
+	}
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *diff.DropRoutine:
+			if _, redefined := p.to.Routine(c.R.Kind, c.R.Name); redefined {
+				p.add(dialect.Step{SQL: dropRoutine(c.R), Comment: strings.ToLower(c.R.Kind) + " " + c.R.Name + " redefined"})
+			}
+		case *diff.AddRoutine:
+			p.steps = append(p.steps, sessionSteps(wrapCompound(c.R.Def), c.R.Session, p.srv)...)
 		}
 	}
 	// 2. Foreign keys that go away, change, or are in the way.
@@ -257,10 +279,75 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 		case *diff.AddView:
 			p.add(dialect.Step{SQL: c.V.Def})
 		case *diff.AddTrigger:
-			p.add(dialect.Step{SQL: wrapCompound(c.T.Def)})
+			p.steps = append(p.steps, sessionSteps(wrapCompound(c.T.Def), c.T.Session, p.srv)...)
+		}
+	}
+	// 8. Routines that go away, once nothing calls them.
+	for _, c := range changes {
+		if c, ok := c.(*diff.DropRoutine); ok {
+			if _, redefined := p.to.Routine(c.R.Kind, c.R.Name); !redefined {
+				p.add(dialect.Step{SQL: dropRoutine(c.R)})
+			}
 		}
 	}
 	return &dialect.Plan{Steps: p.steps}, nil
+}
+
+// partitionSteps returns the statements that change a table's
+// partitioning from one clause to another, to run before and after the
+// table's other changes. Partitions appended to a RANGE or LIST
+// partitioning are added (ADD PARTITION: no copy); any other change
+// repartitions the table (PARTITION BY, or REMOVE PARTITIONING), which
+// copies it, and goes last. When the keys change too, the old partitioning
+// is removed first, since every unique key must hold the partitioning
+// columns.
+func partitionSteps(table, from, to string, keys bool, comment string) (before, after []dialect.Step) {
+	if from != "" && to != "" && !keys {
+		if prefix := strings.TrimSuffix(from, ")") + ", "; strings.HasPrefix(to, prefix) && strings.HasSuffix(to, ")") &&
+			(strings.HasPrefix(from, "PARTITION BY RANGE ") || strings.HasPrefix(from, "PARTITION BY LIST ")) {
+			added := strings.TrimSuffix(strings.TrimPrefix(to, prefix), ")")
+			return nil, []dialect.Step{{SQL: alter(table) + "ADD PARTITION (" + added + ")", Comment: comment + " (partitions added, no table copy)"}}
+		}
+	}
+	copied := comment + " (the table is copied)"
+	if from != "" && (to == "" || keys) {
+		before = []dialect.Step{{SQL: alter(table) + "REMOVE PARTITIONING", Comment: copied}}
+	}
+	if to != "" {
+		after = []dialect.Step{{SQL: alter(table) + to, Comment: copied}}
+	}
+	return before, after
+}
+
+// checkPartitions refuses a plan that partitions a table that has foreign
+// keys or that another table's foreign key references: InnoDB supports
+// neither (errors 1506 and 1217), and the plan would fail half-way.
+func (p *planner) checkPartitions(changes []diff.Change) error {
+	for _, c := range changes {
+		var t *schema.Table
+		switch c := c.(type) {
+		case *diff.AddTable:
+			t = c.T
+		case *diff.ModifyTable:
+			if slices.ContainsFunc(c.Changes, func(tc diff.Change) bool { _, ok := tc.(*diff.ModifyPartition); return ok }) {
+				t = c.To
+			}
+		}
+		if t == nil || t.Partition == "" {
+			continue
+		}
+		if len(t.ForeignKeys) > 0 {
+			return fmt.Errorf("mysql: %s: cannot partition a table with foreign keys (%s): InnoDB does not support foreign keys on partitioned tables", t.Name, t.ForeignKeys[0].Name)
+		}
+		for _, o := range p.to.Tables {
+			for _, fk := range o.ForeignKeys {
+				if fk.RefSchema == "" && strings.EqualFold(fk.RefTable, t.Name) {
+					return fmt.Errorf("mysql: %s: cannot partition a table that foreign key %s of %s references: InnoDB does not support it", t.Name, fk.Name, o.Name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // dropFK drops fk of table. A name the server made up is looked up when
@@ -494,6 +581,7 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 		addChecks, dropChecks  []*schema.Check
 		pk                     *diff.ModifyPrimaryKey
 		options                *diff.ModifyTableOptions
+		partition              *diff.ModifyPartition
 		droppedColumnChecks    = map[string]bool{}
 		keptColumnChecks       = map[string]*schema.Check{}
 		remodelled, recomputed []*diff.ModifyColumn
@@ -522,6 +610,8 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 			pk = tc
 		case *diff.ModifyTableOptions:
 			options = tc
+		case *diff.ModifyPartition:
+			partition = tc
 		}
 	}
 	for _, c := range from.Checks {
@@ -541,6 +631,12 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 
 	if options != nil {
 		p.alterOptions(name, options)
+	}
+	if partition != nil {
+		keys := pk != nil || slices.ContainsFunc(slices.Concat(addIdx, dropIdx), func(ix *schema.Index) bool { return ix.Unique })
+		before, after := partitionSteps(name, from.Partition, to.Partition, keys, describe(mt.To, partition))
+		p.steps = append(p.steps, before...)
+		defer func() { p.steps = append(p.steps, after...) }()
 	}
 	for _, c := range dropChecks {
 		p.add(dialect.Step{SQL: alter(name) + p.dropCheck() + " " + quote(c.Name)})
@@ -816,7 +912,7 @@ func (p *planner) alterOptions(name string, o *diff.ModifyTableOptions) {
 // "-- retort:begin" and "-- retort:end" lines; other statements as they
 // are.
 func wrapCompound(stmt string) string {
-	got, err := sqlsplit.Split(stmt+";\n", sqlsplit.Options{DollarQuotes: true})
+	got, err := Split(stmt + ";\n")
 	if err == nil && len(got) == 1 && got[0].SQL == stmt {
 		return stmt
 	}

@@ -172,3 +172,45 @@ DROP TABLE t;
 		t.Errorf("Downgrade of the completed migration: %v", err)
 	}
 }
+
+// A migration file for MySQL is split by MySQL's rules (issue 9): the text
+// after "#" is a comment, so "DROP TABLE victim" never runs, and the
+// backslash-escaped quote of 'it\'s' is part of the string. (The ALTER is
+// the section's last statement: the comment swallows its ";", so on MySQL
+// the statement ends where the section does.)
+func TestMigrationFilesSplitByMySQLRules(t *testing.T) {
+	db, _, d := newDB(t)
+	ctx := context.Background()
+	run(t, db, "setup", "CREATE TABLE users (id int PRIMARY KEY, note varchar(20)); CREATE TABLE victim (id int PRIMARY KEY); INSERT INTO victim VALUES (1);")
+	m, err := retort.NewMigrator(db, d, migrationFS(map[string]string{
+		"20260101000001_nick.sql": `-- retort:revision 20260101000001
+-- retort:parent base
+-- retort:message nick
+
+-- migrate:up
+INSERT INTO users VALUES (1, 'it\'s; # -- ');
+ALTER TABLE users ADD COLUMN nick varchar(20) # nickname; DROP TABLE victim;
+
+-- migrate:down
+ALTER TABLE users DROP COLUMN nick;
+`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Upgrade(ctx, "head"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM victim").Scan(&n); err != nil || n != 1 {
+		t.Errorf("victim: %d rows, err %v; want the table with its row", n, err)
+	}
+	var note string
+	var nick sql.NullString
+	if err := db.QueryRow("SELECT note, nick FROM users WHERE id = 1").Scan(&note, &nick); err != nil {
+		t.Fatal(err)
+	}
+	if note != "it's; # -- " || nick.Valid {
+		t.Errorf("row = (%q, %v), want (\"it's; # -- \", NULL)", note, nick)
+	}
+}

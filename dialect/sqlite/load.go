@@ -37,7 +37,7 @@ const tablesPerPart = 50
 // mismatch"); such a key is refused here with the line of its CREATE TABLE,
 // as PostgreSQL and MySQL refuse it while loading.
 func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error) {
-	stmts, err := dialect.Split(file, src)
+	stmts, err := dialect.SplitFor(d.Name(), file, src)
 	if err != nil {
 		return nil, err
 	}

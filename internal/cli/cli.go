@@ -396,13 +396,16 @@ func (env *Env) devURLValue() string {
 // dialectHint returns the engine to load schema files with when no database
 // says it: the dialect in retort.toml, else SQLite.
 func (env *Env) dialectHint() string {
-	if u := env.databaseURL(); u != "" {
-		if t, err := retort.ParseURL(u); err == nil {
-			return t.Dialect
-		}
-	}
+	// The configuration's dialect first: a URL that disagrees with it is
+	// refused when the database is used, and asking databaseURL here would
+	// report an ignored $DATABASE_URL for commands that use no database.
 	if env.cfg.Dialect != "" {
 		return env.cfg.Dialect
+	}
+	if env.dbURL != "" {
+		if t, err := retort.ParseURL(env.dbURL); err == nil {
+			return t.Dialect
+		}
 	}
 	return "sqlite"
 }

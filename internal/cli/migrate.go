@@ -54,7 +54,7 @@ func (env *Env) graph(f *migrationFlags) (*migrate.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	return retort.LoadGraph(os.DirFS(dir))
+	return retort.LoadGraph(os.DirFS(dir), migrate.WithEngine(env.dialectHint()))
 }
 
 // migrator opens the database and its migrator.
@@ -98,7 +98,7 @@ func (env *Env) loadDir(ctx context.Context, s source, d dialect.Dialect) (*sche
 	if st, err := os.Stat(env.path(s.loc)); err != nil || !st.IsDir() {
 		return nil, nil, fmt.Errorf("migrations directory %s not found", s.loc)
 	}
-	g, err := retort.LoadGraph(os.DirFS(env.path(s.loc)))
+	g, err := retort.LoadGraph(os.DirFS(env.path(s.loc)), migrate.WithEngine(d.Name()))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,9 +1,11 @@
-// Package sqlsplit splits a SQL script into statements. It understands
-// quotes, comments, PostgreSQL dollar quotes, the BEGIN … END body of a
-// CREATE TRIGGER, PROCEDURE, FUNCTION or EVENT (with CASE … END, END IF,
-// END LOOP … inside it), and explicit
-// "-- retort:begin" / "-- retort:end" markers around a statement that must
-// not be split.
+// Package sqlsplit splits a SQL script into statements, one splitter per
+// engine, each with that engine's lexical rules (For picks it by the
+// engine's name): SQLite and PostgreSQL share Split (quotes, comments, the
+// BEGIN … END body of a CREATE TRIGGER, PROCEDURE, FUNCTION or EVENT with
+// CASE … END, END IF, END LOOP … inside it; PostgreSQL adds dollar quotes,
+// E'..' strings and nested /* */ comments), MySQL has its own (# and "-- "
+// comments, backslash escapes, DELIMITER). All of them keep a statement
+// between "-- retort:begin" / "-- retort:end" markers whole.
 package sqlsplit
 
 import (
@@ -24,6 +26,45 @@ type Stmt struct {
 
 // Options selects dialect-specific lexing; see sqltok.Options.
 type Options = sqltok.Options
+
+// Func splits a script into statements.
+type Func func(src string) ([]Stmt, error)
+
+// SQLite splits a SQLite script: '..' strings, "..", `..` and [..]
+// identifiers, -- and /* */ comments (not nested), x'..' blobs, and trigger
+// bodies (BEGIN … END).
+func SQLite(src string) ([]Stmt, error) { return Split(src, Options{}) }
+
+// Postgres splits a PostgreSQL script: SQLite's rules plus dollar quotes
+// ($$ … $$, $tag$ … $tag$), E'..' strings with backslash escapes, nested
+// /* /* */ */ comments and BEGIN ATOMIC … END function bodies. A backslash
+// in a plain '..' string is an ordinary character (standard_conforming_strings).
+func Postgres(src string) ([]Stmt, error) { return Split(src, Options{DollarQuotes: true}) }
+
+// For returns the splitter of the engine called name, as a dialect's Name
+// spells it: "sqlite", "postgres" or "mysql" (MySQL and MariaDB, with
+// backslash escapes; see MySQL). Any other name, and "", gets Postgres,
+// whose rules are the common ground of SQLite's and PostgreSQL's.
+func For(name string) Func {
+	switch name {
+	case "sqlite":
+		return SQLite
+	case "mysql":
+		return func(src string) ([]Stmt, error) { return MySQL(src, Options{}) }
+	}
+	return Postgres
+}
+
+// LexOptions returns the lexer options of the engine called name (see For).
+func LexOptions(name string) Options {
+	switch name {
+	case "sqlite":
+		return Options{}
+	case "mysql":
+		return Options{Backslash: true}
+	}
+	return Options{DollarQuotes: true}
+}
 
 // Error is a script that cannot be split, such as an unterminated
 // "-- retort:begin" block.

@@ -61,10 +61,20 @@ type Options struct {
 	// DollarQuotes enables PostgreSQL's $tag$…$tag$ strings (and, as
 	// Backslash does, the E'..', B'..' and N'..' prefixed strings).
 	DollarQuotes bool
-	// Backslash enables MySQL's backslash escapes inside strings (and the
-	// b'..' and n'..' prefixed strings).
+	// Backslash enables MySQL's lexical rules: backslash escapes inside
+	// strings (unless NoBackslashEscapes), # comments, "--" starting a
+	// comment only when a space, a control character or the end of the
+	// input follows it ("1--1" is 1 - -1), and the b'..' and n'..'
+	// prefixed strings.
 	Backslash bool
+	// NoBackslashEscapes, with Backslash, lexes strings as MySQL does under
+	// sql_mode NO_BACKSLASH_ESCAPES: a backslash is an ordinary character.
+	NoBackslashEscapes bool
 }
+
+// escapes reports whether a backslash escapes the next character in '..'
+// and ".." under opt.
+func (opt Options) escapes() bool { return opt.Backslash && !opt.NoBackslashEscapes }
 
 // Tokenize splits src into tokens, including spaces and comments, so that
 // concatenating the Text of every token gives src back. Unterminated
@@ -120,7 +130,7 @@ func lexOne(s string, i *int, opt Options) Kind {
 			*i++
 		}
 		return Space
-	case c == '-' && *i+1 < len(s) && s[*i+1] == '-':
+	case c == '-' && *i+1 < len(s) && s[*i+1] == '-' && (!opt.Backslash || *i+2 == len(s) || s[*i+2] <= ' '):
 		j := strings.IndexByte(s[*i:], '\n')
 		if j < 0 {
 			*i = len(s)
@@ -137,6 +147,10 @@ func lexOne(s string, i *int, opt Options) Kind {
 		}
 		return Comment
 	case c == '/' && *i+1 < len(s) && s[*i+1] == '*':
+		if opt.DollarQuotes {
+			nestedComment(s, i)
+			return Comment
+		}
 		j := strings.Index(s[*i+2:], "*/")
 		if j < 0 {
 			*i = len(s)
@@ -145,10 +159,10 @@ func lexOne(s string, i *int, opt Options) Kind {
 		}
 		return Comment
 	case c == '\'':
-		quoted(s, i, '\'', opt.Backslash)
+		quoted(s, i, '\'', opt.escapes())
 		return String
 	case c == '"':
-		quoted(s, i, '"', opt.Backslash)
+		quoted(s, i, '"', opt.escapes())
 		return QuotedIdent
 	case c == '`':
 		quoted(s, i, '`', false)
@@ -165,7 +179,7 @@ func lexOne(s string, i *int, opt Options) Kind {
 		(c == 'e' || c == 'E' || c == 'b' || c == 'B' || c == 'n' || c == 'N'))) &&
 		*i+1 < len(s) && s[*i+1] == '\'':
 		*i++
-		quoted(s, i, '\'', opt.Backslash || c == 'e' || c == 'E')
+		quoted(s, i, '\'', opt.escapes() || (opt.DollarQuotes && (c == 'e' || c == 'E')))
 		return String
 	case c == '$' && opt.DollarQuotes:
 		if tag, ok := dollarTag(s[*i:]); ok {
@@ -239,6 +253,27 @@ func quoted(s string, i *int, q byte, backslash bool) {
 	}
 	if *i > len(s) {
 		*i = len(s)
+	}
+}
+
+// nestedComment advances past a PostgreSQL block comment starting at
+// s[*i:], where /* … */ nest.
+func nestedComment(s string, i *int) {
+	depth := 0
+	for *i < len(s) {
+		switch {
+		case strings.HasPrefix(s[*i:], "/*"):
+			depth++
+			*i += 2
+		case strings.HasPrefix(s[*i:], "*/"):
+			depth--
+			*i += 2
+			if depth == 0 {
+				return
+			}
+		default:
+			*i++
+		}
 	}
 }
 

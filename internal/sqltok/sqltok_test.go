@@ -15,7 +15,7 @@ import (
 func FuzzTokenize(f *testing.F) {
 	f.Add("SELECT 1")
 	f.Fuzz(func(t *testing.T, src string) {
-		for _, opt := range []Options{{}, {DollarQuotes: true}, {Backslash: true}, {DollarQuotes: true, Backslash: true}} {
+		for _, opt := range []Options{{}, {DollarQuotes: true}, {Backslash: true}, {DollarQuotes: true, Backslash: true}, {Backslash: true, NoBackslashEscapes: true}} {
 			toks := Tokenize(src, opt)
 			var b strings.Builder
 			pos, line := 0, 1
@@ -73,6 +73,17 @@ func TestTokenizeKinds(t *testing.T) {
 		{"SQLite: only x'..' is a prefixed string", "x'00' b'' e'x' n'y'", Options{}, []Kind{String, Word, String, Word, String, Word, String}},
 		{"PostgreSQL: E'..', B'..', N'..'", "E'x' B'01' N'y'", Options{DollarQuotes: true}, []Kind{String, String, String}},
 		{"MySQL: b'..', n'..'", "b'01' n'y'", Options{Backslash: true}, []Kind{String, String}},
+		{"MySQL: # comment", "a # b; c\nd", Options{Backslash: true}, []Kind{Word, Word}},
+		{"PostgreSQL: # is an operator", "a # b", Options{DollarQuotes: true}, []Kind{Word, Punct, Word}},
+		{"MySQL: -- needs a space after it", "1--1", Options{Backslash: true}, []Kind{Number, Punct, Punct, Number}},
+		{"MySQL: -- before a tab or the end", "1 --\t2\n3 --", Options{Backslash: true}, []Kind{Number, Number}},
+		{"PostgreSQL: -- always a comment", "1--1", Options{DollarQuotes: true}, []Kind{Number}},
+		{"MySQL: double-quoted string with escapes", `"a\"b" c`, Options{Backslash: true}, []Kind{QuotedIdent, Word}},
+		{"MySQL: NO_BACKSLASH_ESCAPES", `'a\' b '`, Options{Backslash: true, NoBackslashEscapes: true}, []Kind{String, Word, String}},
+		{"PostgreSQL: backslash is plain in '..'", `'a\' b '`, Options{DollarQuotes: true}, []Kind{String, Word, String}},
+		{"PostgreSQL: E'..' escapes", `E'a\' b'`, Options{DollarQuotes: true}, []Kind{String}},
+		{"PostgreSQL: nested comments", "/* a /* b */ c; */ d", Options{DollarQuotes: true}, []Kind{Word}},
+		{"MySQL and SQLite: comments do not nest", "/* a /* b */ c */ d", Options{Backslash: true}, []Kind{Word, Punct, Punct, Word}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []Kind
