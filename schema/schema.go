@@ -3,7 +3,9 @@
 // views and triggers. It holds plain data and lookups, no behaviour: engines
 // fill it (dialect.Inspect) and the differ compares two of them.
 //
-// Names are stored unquoted, exactly as the database reports them.
+// Names are stored unquoted, exactly as the database reports them, and are
+// compared by the engine's case rules (CaseRules), which the inspecting
+// dialect sets on the schema and its tables.
 package schema
 
 import "strings"
@@ -19,6 +21,9 @@ type Schema struct {
 	// Sequences are PostgreSQL sequences that no serial or identity column
 	// owns (those are part of their column).
 	Sequences []*Sequence `json:"sequences,omitempty"`
+	// Case is how the engine compares names; the lookups below follow it.
+	// Set it with SetCase, which copies it to the tables.
+	Case CaseRules `json:"-"`
 }
 
 // Table is a table and everything declared on it.
@@ -39,6 +44,9 @@ type Table struct {
 	Engine    string `json:"engine,omitempty"`
 	Charset   string `json:"charset,omitempty"`
 	Collation string `json:"collation,omitempty"`
+	// Case is the engine's case rules, for the lookups of columns and
+	// indexes (Schema.SetCase sets it).
+	Case CaseRules `json:"-"`
 }
 
 // Column is one column of a table.
@@ -232,11 +240,11 @@ func (a *Action) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Table returns the table named name (compared case-insensitively, as
-// SQLite and MySQL do for table names).
+// Table returns the table named name, compared by the case rules for
+// tables.
 func (s *Schema) Table(name string) (*Table, bool) {
 	for _, t := range s.Tables {
-		if strings.EqualFold(t.Name, name) {
+		if s.Case.Tables.Equal(t.Name, name) {
 			return t, true
 		}
 	}
@@ -246,7 +254,7 @@ func (s *Schema) Table(name string) (*Table, bool) {
 // View returns the view named name.
 func (s *Schema) View(name string) (*View, bool) {
 	for _, v := range s.Views {
-		if strings.EqualFold(v.Name, name) {
+		if s.Case.Tables.Equal(v.Name, name) {
 			return v, true
 		}
 	}
@@ -276,7 +284,7 @@ func (s *Schema) Sequence(name string) (*Sequence, bool) {
 // Trigger returns the trigger named name.
 func (s *Schema) Trigger(name string) (*Trigger, bool) {
 	for _, t := range s.Triggers {
-		if strings.EqualFold(t.Name, name) {
+		if s.Case.Triggers.Equal(t.Name, name) {
 			return t, true
 		}
 	}
@@ -286,7 +294,7 @@ func (s *Schema) Trigger(name string) (*Trigger, bool) {
 // Column returns the column named name.
 func (t *Table) Column(name string) (*Column, bool) {
 	for _, c := range t.Columns {
-		if strings.EqualFold(c.Name, name) {
+		if t.Case.Columns.Equal(c.Name, name) {
 			return c, true
 		}
 	}
@@ -296,7 +304,7 @@ func (t *Table) Column(name string) (*Column, bool) {
 // Index returns the index named name.
 func (t *Table) Index(name string) (*Index, bool) {
 	for _, ix := range t.Indexes {
-		if ix.Name != "" && strings.EqualFold(ix.Name, name) {
+		if ix.Name != "" && t.Case.Indexes.Equal(ix.Name, name) {
 			return ix, true
 		}
 	}
@@ -307,7 +315,7 @@ func (t *Table) Index(name string) (*Index, bool) {
 func (s *Schema) TriggersOn(name string) []*Trigger {
 	var out []*Trigger
 	for _, tr := range s.Triggers {
-		if strings.EqualFold(tr.Table, name) {
+		if s.Case.Tables.Equal(tr.Table, name) {
 			out = append(out, tr)
 		}
 	}
