@@ -718,15 +718,23 @@ func TestCompareCaseRules(t *testing.T) {
 		{
 			name:  "a check renamed in case only is another check",
 			rules: []string{"postgres"},
-			from:  func() *schema.Schema { return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "Price_Check"))) },
-			to:    func() *schema.Schema { return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "price_check"))) },
-			want:  []string{"modify table t", "  drop check Price_Check", "  add check price_check"},
+			from: func() *schema.Schema {
+				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "Price_Check")))
+			},
+			to: func() *schema.Schema {
+				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "price_check")))
+			},
+			want: []string{"modify table t", "  drop check Price_Check", "  add check price_check"},
 		},
 		{
 			name:  "a check renamed in case only is the same check",
 			rules: []string{"sqlite", "mysql0", "mysql1"},
-			from:  func() *schema.Schema { return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "Price_Check"))) },
-			to:    func() *schema.Schema { return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "price_check"))) },
+			from: func() *schema.Schema {
+				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "Price_Check")))
+			},
+			to: func() *schema.Schema {
+				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "price_check")))
+			},
 		},
 		{
 			name:  "an index renamed in case only is another index",
