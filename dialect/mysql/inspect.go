@@ -46,13 +46,15 @@ type inspector struct {
 	coll   map[*schema.Table]string // each table's real collation
 	order  []*schema.Table
 	jsonCk map[string]bool // table\x00column of MariaDB JSON columns
+	rules  schema.CaseRules
 }
 
 func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 	var version string
 	var db sql.NullString
-	err := in.q.QueryRowContext(ctx, "SELECT VERSION(), DATABASE(), @@collation_database, @@default_storage_engine").
-		Scan(&version, &db, &in.dbColl, &in.engine)
+	var lowerCase int
+	err := in.q.QueryRowContext(ctx, "SELECT VERSION(), DATABASE(), @@collation_database, @@default_storage_engine, @@lower_case_table_names").
+		Scan(&version, &db, &in.dbColl, &in.engine, &lowerCase)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: inspect: %w", err)
 	}
@@ -64,6 +66,7 @@ func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 	in.tables = map[string]*schema.Table{}
 	in.coll = map[*schema.Table]string{}
 	in.jsonCk = map[string]bool{}
+	in.rules = caseRules(lowerCase)
 	s := &schema.Schema{}
 	steps := []func(context.Context, *schema.Schema) error{
 		in.readTables, in.readColumns, in.readIndexes, in.readForeignKeys, in.readChecks, in.readViews, in.readTriggers,
@@ -77,7 +80,22 @@ func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 		markImplicit(t)
 		s.Tables = append(s.Tables, t)
 	}
+	s.SetCase(in.rules)
 	return s, nil
+}
+
+// caseRules returns the server's case rules (docs/case-rules.md): table,
+// view and trigger names are compared as the server's
+// lower_case_table_names says (exactly when 0, the default on Linux;
+// ignoring case when 1 or 2), column, index and constraint names always
+// ignoring case.
+func caseRules(lowerCaseTableNames int) schema.CaseRules {
+	r := schema.CaseRules{Tables: schema.FoldExact, Triggers: schema.FoldExact,
+		Columns: schema.FoldUnicode, Indexes: schema.FoldUnicode, Constraints: schema.FoldUnicode}
+	if lowerCaseTableNames != 0 {
+		r.Tables, r.Triggers = schema.FoldUnicode, schema.FoldUnicode
+	}
+	return r
 }
 
 func (in *inspector) query(ctx context.Context, query string, scan func(*sql.Rows) error) error {
@@ -94,7 +112,12 @@ func (in *inspector) query(ctx context.Context, query string, scan func(*sql.Row
 	return rows.Err()
 }
 
-func (in *inspector) table(name string) *schema.Table { return in.tables[strings.ToLower(name)] }
+func (in *inspector) table(name string) *schema.Table { return in.tables[in.rules.Tables.Key(name)] }
+
+// columnKey is the key of column col of table t in jsonCk.
+func (in *inspector) columnKey(t *schema.Table, col string) string {
+	return in.rules.Tables.Key(t.Name) + "\x00" + in.rules.Columns.Key(col)
+}
 
 func (in *inspector) readTables(ctx context.Context, s *schema.Schema) error {
 	const q = `SELECT TABLE_NAME, COALESCE(ENGINE, ''), COALESCE(TABLE_COLLATION, ''), COALESCE(TABLE_COMMENT, '')
@@ -115,7 +138,7 @@ ORDER BY TABLE_NAME`
 			t.Charset = charsetOf(coll)
 		}
 		in.coll[t] = coll
-		in.tables[strings.ToLower(t.Name)] = t
+		in.tables[in.rules.Tables.Key(t.Name)] = t
 		in.order = append(in.order, t)
 		return nil
 	})
@@ -163,7 +186,7 @@ ORDER BY TABLE_NAME, ORDINAL_POSITION`
 		// MariaDB's JSON is LONGTEXT COLLATE utf8mb4_bin with a CHECK
 		// (json_valid(col)) named after the column; readChecks confirms.
 		if in.srv.MariaDB && dataType == "longtext" && coll.String == "utf8mb4_bin" {
-			in.jsonCk[strings.ToLower(t.Name)+"\x00"+strings.ToLower(c.Name)] = true
+			in.jsonCk[in.columnKey(t, c.Name)] = true
 		}
 		t.Columns = append(t.Columns, c)
 		return nil
@@ -310,7 +333,7 @@ ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME`
 			return nil
 		}
 		clause = in.unescape(clause)
-		if columnLevel && in.jsonCk[strings.ToLower(t.Name)+"\x00"+strings.ToLower(name)] &&
+		if columnLevel && in.jsonCk[in.columnKey(t, name)] &&
 			strings.EqualFold(strings.ReplaceAll(clause, " ", ""), "json_valid("+quote(name)+")") {
 			if c, ok := t.Column(name); ok {
 				c.Type = "json"
@@ -388,32 +411,31 @@ func markImplicit(t *schema.Table) {
 // otherwise by name.
 func viewsInOrder(views []*schema.View) []*schema.View {
 	sort.SliceStable(views, func(i, j int) bool { return strings.ToLower(views[i].Name) < strings.ToLower(views[j].Name) })
-	placed := map[string]bool{}
+	placed := map[*schema.View]bool{}
 	var out []*schema.View
 	for len(out) < len(views) {
 		progress := false
 		for _, v := range views {
-			if placed[strings.ToLower(v.Name)] {
+			if placed[v] {
 				continue
 			}
 			ready := true
 			for _, o := range views {
-				n := strings.ToLower(o.Name)
-				if o != v && !placed[n] && mentionsName(v.Def, o.Name) {
+				if o != v && !placed[o] && mentionsName(v.Def, o.Name) {
 					ready = false
 					break
 				}
 			}
 			if ready {
-				placed[strings.ToLower(v.Name)] = true
+				placed[v] = true
 				out = append(out, v)
 				progress = true
 			}
 		}
 		if !progress { // a cycle cannot happen in MySQL; keep the rest as is
 			for _, v := range views {
-				if !placed[strings.ToLower(v.Name)] {
-					placed[strings.ToLower(v.Name)] = true
+				if !placed[v] {
+					placed[v] = true
 					out = append(out, v)
 				}
 			}
