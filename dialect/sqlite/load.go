@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/retortdb/retort/dialect"
@@ -156,7 +155,7 @@ func classify(sql string) (kind, table string) {
 		if !p.punct("(") {
 			return "", "" // CREATE TABLE … AS SELECT
 		}
-		return "table", strings.ToLower(name)
+		return "table", fold(name)
 	case p.accept("UNIQUE"), p.is("INDEX"):
 		if !p.accept("INDEX") {
 			return "", ""
@@ -165,13 +164,13 @@ func classify(sql string) (kind, table string) {
 			p.i++
 		}
 		p.accept("ON")
-		return "index", strings.ToLower(p.ident())
+		return "index", fold(p.ident())
 	case p.accept("TRIGGER"):
 		for !p.done() && !p.is("ON") {
 			p.i++
 		}
 		p.accept("ON")
-		return "trigger", strings.ToLower(p.ident())
+		return "trigger", fold(p.ident())
 	case p.accept("VIEW"):
 		return "view", ""
 	}
@@ -189,11 +188,11 @@ func merge(parts []*schema.Schema, order map[string]int) *schema.Schema {
 		out.Triggers = append(out.Triggers, p.Triggers...)
 	}
 	slices.SortStableFunc(out.Tables, func(a, b *schema.Table) int {
-		return order[strings.ToLower(a.Name)] - order[strings.ToLower(b.Name)]
+		return order[fold(a.Name)] - order[fold(b.Name)]
 	})
 	tables := map[string]*schema.Table{}
 	for _, t := range out.Tables {
-		tables[strings.ToLower(t.Name)] = t
+		tables[fold(t.Name)] = t
 	}
 	resolveRefColumns(tables)
 	return out
@@ -207,7 +206,7 @@ func resolveRefColumns(tables map[string]*schema.Table) {
 			if len(fk.RefColumns) > 0 {
 				continue
 			}
-			if p, ok := tables[strings.ToLower(fk.RefTable)]; ok && p.PrimaryKey != nil {
+			if p, ok := tables[fold(fk.RefTable)]; ok && p.PrimaryKey != nil {
 				fk.RefColumns = slices.Clone(p.PrimaryKey.Columns)
 			}
 		}
