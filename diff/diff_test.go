@@ -674,84 +674,69 @@ func TestCompareCaseRules(t *testing.T) {
 	named := func(c *schema.Check, n string) *schema.Check { c.Name = n; return c }
 	for _, tt := range []struct {
 		name     string
-		rules    []string // the rule sets under which want holds
 		from, to func() *schema.Schema
-		want     []string
+		// Under the rule sets in differ, the names are different names
+		// and Compare gives want; under those in same, they are one name
+		// and Compare gives nothing.
+		differ, same []string
+		want         []string
 	}{
 		{
-			name:  "tables differing in case are two tables: a change to one stays on it",
-			rules: []string{"postgres", "mysql0"},
+			name: "tables differing in case are two tables: a change to one stays on it",
 			from: func() *schema.Schema {
 				return schemaOf(table("Users", col("id", "INT"), col("name", "TEXT")), table("users", col("id", "INT")))
 			},
 			to: func() *schema.Schema {
 				return schemaOf(table("Users", col("id", "INT"), col("name", "TEXT")), table("users", col("id", "INT"), col("x", "INT")))
 			},
-			want: []string{"modify table users", "  add column x"},
+			differ: []string{"postgres", "mysql0"},
+			want:   []string{"modify table users", "  add column x"},
 		},
 		{
-			name:  "a table renamed in case only is another table",
-			rules: []string{"postgres", "mysql0"},
-			from:  func() *schema.Schema { return schemaOf(table("users", col("id", "INT"))) },
-			to:    func() *schema.Schema { return schemaOf(table("Users", col("id", "INT"))) },
-			want:  []string{"add table Users", "drop table users"},
+			name:   "a table respelled in case",
+			from:   func() *schema.Schema { return schemaOf(table("users", col("id", "INT"))) },
+			to:     func() *schema.Schema { return schemaOf(table("Users", col("id", "INT"))) },
+			differ: []string{"postgres", "mysql0"},
+			same:   []string{"sqlite", "mysql1"},
+			want:   []string{"add table Users", "drop table users"},
 		},
 		{
-			name:  "a table renamed in case only is the same table",
-			rules: []string{"sqlite", "mysql1"},
-			from:  func() *schema.Schema { return schemaOf(table("users", col("id", "INT"))) },
-			to:    func() *schema.Schema { return schemaOf(table("Users", col("id", "INT"))) },
+			name:   "columns differing in case are two columns",
+			from:   func() *schema.Schema { return schemaOf(table("t", col("Name", "TEXT"), col("name", "TEXT"))) },
+			to:     func() *schema.Schema { return schemaOf(table("t", col("name", "TEXT"))) },
+			differ: []string{"postgres"},
+			want:   []string{"modify table t", "  drop column Name"},
 		},
 		{
-			name:  "columns differing in case are two columns",
-			rules: []string{"postgres"},
-			from:  func() *schema.Schema { return schemaOf(table("t", col("Name", "TEXT"), col("name", "TEXT"))) },
-			to:    func() *schema.Schema { return schemaOf(table("t", col("name", "TEXT"))) },
-			want:  []string{"modify table t", "  drop column Name"},
+			name:   "a column respelled in case",
+			from:   func() *schema.Schema { return schemaOf(table("t", col("Name", "TEXT"))) },
+			to:     func() *schema.Schema { return schemaOf(table("t", col("name", "TEXT"))) },
+			differ: []string{"postgres"},
+			same:   []string{"sqlite", "mysql0", "mysql1"},
+			want:   []string{"modify table t", "  drop column Name", "  add column name"},
 		},
 		{
-			name:  "a column renamed in case only is the same column",
-			rules: []string{"sqlite", "mysql0", "mysql1"},
-			from:  func() *schema.Schema { return schemaOf(table("t", col("Name", "TEXT"))) },
-			to:    func() *schema.Schema { return schemaOf(table("t", col("name", "TEXT"))) },
-		},
-		{
-			name:  "a check renamed in case only is another check",
-			rules: []string{"postgres"},
+			name: "a check respelled in case",
 			from: func() *schema.Schema {
 				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "Price_Check")))
 			},
 			to: func() *schema.Schema {
 				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "price_check")))
 			},
-			want: []string{"modify table t", "  drop check Price_Check", "  add check price_check"},
+			differ: []string{"postgres"},
+			same:   []string{"sqlite", "mysql0", "mysql1"},
+			want:   []string{"modify table t", "  drop check Price_Check", "  add check price_check"},
 		},
 		{
-			name:  "a check renamed in case only is the same check",
-			rules: []string{"sqlite", "mysql0", "mysql1"},
-			from: func() *schema.Schema {
-				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "Price_Check")))
-			},
-			to: func() *schema.Schema {
-				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "price_check")))
-			},
+			name:   "an index respelled in case",
+			from:   func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("Ix_A", "a"))) },
+			to:     func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("ix_a", "a"))) },
+			differ: []string{"postgres"},
+			same:   []string{"sqlite", "mysql0", "mysql1"},
+			want:   []string{"modify table t", "  drop index Ix_A", "  add index ix_a"},
 		},
 		{
-			name:  "an index renamed in case only is another index",
-			rules: []string{"postgres"},
-			from:  func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("Ix_A", "a"))) },
-			to:    func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("ix_a", "a"))) },
-			want:  []string{"modify table t", "  drop index Ix_A", "  add index ix_a"},
-		},
-		{
-			name:  "an index renamed in case only is the same index",
-			rules: []string{"sqlite", "mysql0", "mysql1"},
-			from:  func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("Ix_A", "a"))) },
-			to:    func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("ix_a", "a"))) },
-		},
-		{
-			name:  "a foreign key moved to the table of the other case is a new key",
-			rules: []string{"postgres", "mysql0"},
+			name: "a foreign key moved to the table of the other case",
 			from: func() *schema.Schema {
 				return schemaOf(table("Users", col("id", "INT")), table("users", col("id", "INT")),
 					table("c", col("u", "INT"), fk("u", "users", "id")))
@@ -760,64 +745,60 @@ func TestCompareCaseRules(t *testing.T) {
 				return schemaOf(table("Users", col("id", "INT")), table("users", col("id", "INT")),
 					table("c", col("u", "INT"), fk("u", "Users", "id")))
 			},
-			want: []string{"modify table c", "  drop fk (u) → users(id)", "  add fk (u) → Users(id)"},
+			differ: []string{"postgres", "mysql0"},
+			want:   []string{"modify table c", "  drop fk (u) → users(id)", "  add fk (u) → Users(id)"},
 		},
 		{
-			name:  "foreign key columns in another case are the same key",
-			rules: []string{"sqlite", "mysql0", "mysql1"},
+			name: "foreign key columns respelled in case",
 			from: func() *schema.Schema {
 				return schemaOf(table("p", col("id", "INT")), table("c", col("u", "INT"), fk("u", "p", "id")))
 			},
 			to: func() *schema.Schema {
 				return schemaOf(table("p", col("ID", "INT")), table("c", col("U", "INT"), fk("U", "p", "ID")))
 			},
+			same: []string{"sqlite", "mysql0", "mysql1"},
 		},
 		{
-			name:  "new tables differing in case: the referenced one first",
-			rules: []string{"postgres", "mysql0"},
-			from:  func() *schema.Schema { return schemaOf() },
+			name: "new tables differing in case: the referenced one first",
+			from: func() *schema.Schema { return schemaOf() },
 			to: func() *schema.Schema {
 				return schemaOf(table("Users", col("u", "INT"), fk("u", "users", "id")), table("users", col("id", "INT")))
 			},
-			want: []string{"add table users", "add table Users"},
+			differ: []string{"postgres", "mysql0"},
+			want:   []string{"add table users", "add table Users"},
 		},
 		{
-			name:  "views and triggers renamed in case only are other objects",
-			rules: []string{"postgres", "mysql0"},
+			name: "views and triggers respelled in case",
 			from: func() *schema.Schema {
 				return schemaOf(table("t", col("a", "INT")), view("V", "CREATE VIEW V AS SELECT 1"), trigger("Tr", "t", "CREATE TRIGGER x"))
 			},
 			to: func() *schema.Schema {
 				return schemaOf(table("t", col("a", "INT")), view("v", "CREATE VIEW V AS SELECT 1"), trigger("tr", "t", "CREATE TRIGGER x"))
 			},
-			want: []string{"drop trigger Tr", "drop view V", "add view v", "add trigger tr"},
-		},
-		{
-			name:  "views and triggers renamed in case only are the same",
-			rules: []string{"sqlite", "mysql1"},
-			from: func() *schema.Schema {
-				return schemaOf(table("t", col("a", "INT")), view("V", "CREATE VIEW V AS SELECT 1"), trigger("Tr", "t", "CREATE TRIGGER x"))
-			},
-			to: func() *schema.Schema {
-				return schemaOf(table("t", col("a", "INT")), view("v", "CREATE VIEW V AS SELECT 1"), trigger("tr", "t", "CREATE TRIGGER x"))
-			},
+			differ: []string{"postgres", "mysql0"},
+			same:   []string{"sqlite", "mysql1"},
+			want:   []string{"drop trigger Tr", "drop view V", "add view v", "add trigger tr"},
 		},
 	} {
-		for _, rn := range tt.rules {
-			t.Run(tt.name+"/"+rn, func(t *testing.T) {
-				r := caseRules[rn]
-				// The rules travel on the schemas, as an inspector sets them.
-				from, to := tt.from(), tt.to()
-				from.SetCase(r)
-				to.SetCase(r)
-				if diff := cmp.Diff(tt.want, summary(Compare(from, to))); diff != "" {
-					t.Errorf("rules on the schemas (-want +got):\n%s", diff)
-				}
-				// Or as an option, with schemas built by hand.
-				if diff := cmp.Diff(tt.want, summary(Compare(tt.from(), tt.to(), Case(r)))); diff != "" {
-					t.Errorf("rules as an option (-want +got):\n%s", diff)
-				}
-			})
+		check := func(t *testing.T, rn string, want []string) {
+			r := caseRules[rn]
+			// The rules travel on the schemas, as an inspector sets them.
+			from, to := tt.from(), tt.to()
+			from.SetCase(r)
+			to.SetCase(r)
+			if diff := cmp.Diff(want, summary(Compare(from, to))); diff != "" {
+				t.Errorf("rules on the schemas (-want +got):\n%s", diff)
+			}
+			// Or as an option, with schemas built by hand.
+			if diff := cmp.Diff(want, summary(Compare(tt.from(), tt.to(), Case(r)))); diff != "" {
+				t.Errorf("rules as an option (-want +got):\n%s", diff)
+			}
+		}
+		for _, rn := range tt.differ {
+			t.Run(tt.name+"/"+rn, func(t *testing.T) { check(t, rn, tt.want) })
+		}
+		for _, rn := range tt.same {
+			t.Run(tt.name+"/"+rn, func(t *testing.T) { check(t, rn, nil) })
 		}
 	}
 }
