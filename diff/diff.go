@@ -29,6 +29,14 @@ type Option func(*options)
 
 type options struct {
 	exclude []string
+	rules   *schema.CaseRules
+}
+
+// Case sets the case rules by which Compare matches names. Without it,
+// Compare uses the rules of from, or of to when from's are the zero value
+// (a schema built by hand).
+func Case(r schema.CaseRules) Option {
+	return func(o *options) { o.rules = &r }
 }
 
 // Exclude adds table-name patterns (path.Match syntax, case-insensitive)
@@ -60,6 +68,16 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		opt(&o)
 	}
 	keep := func(t *schema.Table) bool { return !Excluded(t.Name, o.exclude) }
+	r := from.Case
+	if r == (schema.CaseRules{}) {
+		r = to.Case
+	}
+	if o.rules != nil {
+		r = *o.rules
+	}
+	// Every lookup below matches names by r, on both sides (not by the
+	// schemas' own lookups, which follow each schema's rules).
+	tk := r.Tables.Key
 
 	var changes []Change
 	// Triggers and views that disappear or change. A view that reads one of
@@ -67,18 +85,18 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	// after it: dropping a view drops its triggers (SQLite, PostgreSQL) and
 	// either leaves the views reading it dangling (SQLite, whose next ALTER
 	// TABLE then fails) or is refused (PostgreSQL).
-	redefined := redefinedViews(from, to)
+	redefined := redefinedViews(from, to, r)
 	for _, tr := range sortedTriggers(from.Triggers) {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if other, ok := to.Trigger(tr.Name); !ok || !sameSQL(tr.Def, other.Def) || !sameSession(tr.Session, other.Session) || redefined[strings.ToLower(tr.Table)] {
+		if other, ok := find(to.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameSQL(tr.Def, other.Def) || !sameSession(tr.Session, other.Session) || redefined[tk(tr.Table)] {
 			changes = append(changes, &DropTrigger{T: tr})
 		}
 	}
 	for i := len(from.Views) - 1; i >= 0; i-- {
 		v := from.Views[i]
-		if redefined[strings.ToLower(v.Name)] {
+		if redefined[tk(v.Name)] {
 			changes = append(changes, &DropView{V: v})
 		}
 	}
@@ -93,26 +111,26 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(t) {
 			continue
 		}
-		old, ok := from.Table(t.Name)
+		old, ok := find(from.Tables, tableName, t.Name, r.Tables)
 		if !ok {
 			added = append(added, t)
 			continue
 		}
-		if cs := compareTable(old, t); len(cs) > 0 {
+		if cs := compareTable(old, t, r); len(cs) > 0 {
 			modified = append(modified, &ModifyTable{From: old, To: t, Changes: cs})
 		}
 	}
 	for _, t := range sortedTables(from.Tables) {
-		if _, ok := to.Table(t.Name); !ok && keep(t) {
+		if _, ok := find(to.Tables, tableName, t.Name, r.Tables); !ok && keep(t) {
 			dropped = append(dropped, t)
 		}
 	}
 	changes = append(changes, typeChanges(from, to)...)
-	for _, t := range parentsFirst(added) {
+	for _, t := range parentsFirst(added, r) {
 		changes = append(changes, &AddTable{T: t})
 	}
 	changes = append(changes, modified...)
-	dropOrder := parentsFirst(dropped)
+	dropOrder := parentsFirst(dropped, r)
 	slices.Reverse(dropOrder)
 	for _, t := range dropOrder {
 		changes = append(changes, &DropTable{T: t})
@@ -120,7 +138,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	changes = append(changes, typeDrops(from, to)...)
 
 	for _, v := range to.Views {
-		if _, ok := from.View(v.Name); !ok || redefined[strings.ToLower(v.Name)] {
+		if _, ok := find(from.Views, viewName, v.Name, r.Tables); !ok || redefined[tk(v.Name)] {
 			changes = append(changes, &AddView{V: v})
 		}
 	}
@@ -128,7 +146,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if old, ok := from.Trigger(tr.Name); !ok || !sameSQL(tr.Def, old.Def) || !sameSession(tr.Session, old.Session) || redefined[strings.ToLower(old.Table)] {
+		if old, ok := find(from.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameSQL(tr.Def, old.Def) || !sameSession(tr.Session, old.Session) || redefined[tk(old.Table)] {
 			changes = append(changes, &AddTrigger{T: tr})
 		}
 	}
@@ -185,20 +203,36 @@ func sameSession(a, b schema.Session) bool {
 	return slices.Equal(fa, fb)
 }
 
-// redefinedViews returns the lower-cased names of the views of from that
+// find returns the element of xs whose name equals name by f.
+func find[T any](xs []T, nameOf func(T) string, name string, f schema.Fold) (T, bool) {
+	for _, x := range xs {
+		if f.Equal(nameOf(x), name) {
+			return x, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+func tableName(t *schema.Table) string     { return t.Name }
+func viewName(v *schema.View) string       { return v.Name }
+func triggerName(t *schema.Trigger) string { return t.Name }
+func columnName(c *schema.Column) string   { return c.Name }
+
+// redefinedViews returns the keys (by r's table rule) of the names of the views of from that
 // are dropped: those to lacks or defines differently, and, transitively,
 // those that read one of them.
-func redefinedViews(from, to *schema.Schema) map[string]bool {
+func redefinedViews(from, to *schema.Schema, r schema.CaseRules) map[string]bool {
 	out := map[string]bool{}
 	for _, v := range from.Views {
-		if other, ok := to.View(v.Name); !ok || !sameSQL(v.Def, other.Def) {
-			out[strings.ToLower(v.Name)] = true
+		if other, ok := find(to.Views, viewName, v.Name, r.Tables); !ok || !sameSQL(v.Def, other.Def) {
+			out[r.Tables.Key(v.Name)] = true
 		}
 	}
 	for grew := len(out) > 0; grew; {
 		grew = false
 		for _, v := range from.Views {
-			if n := strings.ToLower(v.Name); !out[n] && mentions(v.Def, out) {
+			if n := r.Tables.Key(v.Name); !out[n] && mentions(v.Def, out, r.Tables) {
 				out[n] = true
 				grew = true
 			}
@@ -207,34 +241,36 @@ func redefinedViews(from, to *schema.Schema) map[string]bool {
 	return out
 }
 
-// mentions reports whether the SQL text src names any of names (lower-cased)
-// as a bare or quoted identifier.
-func mentions(src string, names map[string]bool) bool {
+// mentions reports whether the SQL text src names any of names (keys by
+// f) as a bare or quoted identifier. A bare word is also tried lower-cased
+// (PostgreSQL folds it so): a view taken to read one more view is only
+// redefined with it, which is safe.
+func mentions(src string, names map[string]bool, f schema.Fold) bool {
 	for _, t := range sqltok.Tokenize(src, sqltok.Options{}) {
 		if t.Kind != sqltok.Word && t.Kind != sqltok.QuotedIdent {
 			continue
 		}
-		if name, ok := t.Ident(); ok && names[strings.ToLower(name)] {
+		if name, ok := t.Ident(); ok && (names[f.Key(name)] || t.Kind == sqltok.Word && names[f.Key(strings.ToLower(name))]) {
 			return true
 		}
 	}
 	return false
 }
 
-func compareTable(from, to *schema.Table) []Change {
+func compareTable(from, to *schema.Table, r schema.CaseRules) []Change {
 	var drops, adds, mods []Change
 
 	// Foreign keys: matched by identity (columns and target).
 	fromFKs := slices.Clone(from.ForeignKeys)
 	for _, fk := range to.ForeignKeys {
-		i := slices.IndexFunc(fromFKs, func(o *schema.ForeignKey) bool { return o != nil && sameFKIdentity(o, fk) })
+		i := slices.IndexFunc(fromFKs, func(o *schema.ForeignKey) bool { return o != nil && sameFKIdentity(o, fk, r) })
 		if i < 0 {
 			adds = append(adds, &AddForeignKey{FK: fk})
 			continue
 		}
 		old := fromFKs[i]
 		fromFKs[i] = nil
-		if what := fkChanges(old, fk); what != 0 {
+		if what := fkChanges(old, fk, r); what != 0 {
 			mods = append(mods, &ModifyForeignKey{From: old, To: fk, What: what})
 		}
 	}
@@ -247,8 +283,8 @@ func compareTable(from, to *schema.Table) []Change {
 	// Indexes and UNIQUE constraints.
 	fromIdx := slices.Clone(from.Indexes)
 	for _, ix := range to.Indexes {
-		i := slices.IndexFunc(fromIdx, func(o *schema.Index) bool { return o != nil && sameIndexIdentity(o, ix) })
-		if i >= 0 && sameIndex(fromIdx[i], ix) {
+		i := slices.IndexFunc(fromIdx, func(o *schema.Index) bool { return o != nil && sameIndexIdentity(o, ix, r) })
+		if i >= 0 && sameIndex(fromIdx[i], ix, r) {
 			fromIdx[i] = nil
 			continue
 		}
@@ -268,11 +304,11 @@ func compareTable(from, to *schema.Table) []Change {
 	fromChecks := slices.Clone(from.Checks)
 	for _, c := range to.Checks {
 		i := slices.IndexFunc(fromChecks, func(o *schema.Check) bool {
-			return o != nil && o.Name != "" && c.Name != "" && strings.EqualFold(o.Name, c.Name)
+			return o != nil && o.Name != "" && c.Name != "" && r.Constraints.Equal(o.Name, c.Name)
 		})
 		if i < 0 {
 			i = slices.IndexFunc(fromChecks, func(o *schema.Check) bool {
-				return o != nil && sameSQL(o.Expr, c.Expr) && (o.Name == "" || c.Name == "" || strings.EqualFold(o.Name, c.Name))
+				return o != nil && sameSQL(o.Expr, c.Expr) && (o.Name == "" || c.Name == "" || r.Constraints.Equal(o.Name, c.Name))
 			})
 		}
 		if i >= 0 && sameSQL(fromChecks[i].Expr, c.Expr) {
@@ -294,12 +330,12 @@ func compareTable(from, to *schema.Table) []Change {
 	// Columns.
 	var colChanges []Change
 	for _, c := range from.Columns {
-		if _, ok := to.Column(c.Name); !ok {
+		if _, ok := find(to.Columns, columnName, c.Name, r.Columns); !ok {
 			colChanges = append(colChanges, &DropColumn{C: c})
 		}
 	}
 	for _, c := range to.Columns {
-		old, ok := from.Column(c.Name)
+		old, ok := find(from.Columns, columnName, c.Name, r.Columns)
 		if !ok {
 			colChanges = append(colChanges, &AddColumn{C: c})
 			continue
@@ -312,7 +348,7 @@ func compareTable(from, to *schema.Table) []Change {
 	var out []Change
 	out = append(out, drops...)
 	out = append(out, colChanges...)
-	if !samePK(from.PrimaryKey, to.PrimaryKey) {
+	if !samePK(from.PrimaryKey, to.PrimaryKey, r) {
 		out = append(out, &ModifyPrimaryKey{From: from.PrimaryKey, To: to.PrimaryKey})
 	}
 	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment ||
@@ -364,14 +400,14 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	return w
 }
 
-func sameFKIdentity(a, b *schema.ForeignKey) bool {
-	return equalFoldSlices(a.Columns, b.Columns) &&
-		strings.EqualFold(a.RefTable, b.RefTable) &&
-		strings.EqualFold(a.RefSchema, b.RefSchema) &&
-		equalFoldSlices(a.RefColumns, b.RefColumns)
+func sameFKIdentity(a, b *schema.ForeignKey, r schema.CaseRules) bool {
+	return r.Columns.EqualAll(a.Columns, b.Columns) &&
+		r.Tables.Equal(a.RefTable, b.RefTable) &&
+		r.Tables.Equal(a.RefSchema, b.RefSchema) &&
+		r.Columns.EqualAll(a.RefColumns, b.RefColumns)
 }
 
-func fkChanges(a, b *schema.ForeignKey) FKChange {
+func fkChanges(a, b *schema.ForeignKey, r schema.CaseRules) FKChange {
 	var w FKChange
 	if a.OnDelete != b.OnDelete {
 		w |= ChangeOnDelete
@@ -385,7 +421,7 @@ func fkChanges(a, b *schema.ForeignKey) FKChange {
 	if normMatch(a.Match) != normMatch(b.Match) {
 		w |= ChangeMatch
 	}
-	if a.Name != "" && b.Name != "" && !strings.EqualFold(a.Name, b.Name) {
+	if a.Name != "" && b.Name != "" && !r.Constraints.Equal(a.Name, b.Name) {
 		w |= ChangeName
 	}
 	// Only the way to validity is a change: a desired NOT VALID key that
@@ -404,51 +440,47 @@ func normMatch(m string) string {
 	return strings.ToUpper(m)
 }
 
-func sameIndexIdentity(a, b *schema.Index) bool {
+func sameIndexIdentity(a, b *schema.Index, r schema.CaseRules) bool {
 	if a.Constraint != b.Constraint {
 		return false
 	}
 	// An index the engine keeps for a foreign key is known by its key: the
 	// engine names and renames it at will (MySQL).
 	if a.Implicit && b.Implicit {
-		return sameParts(a.Parts, b.Parts)
+		return sameParts(a.Parts, b.Parts, r)
 	}
 	if a.Name != "" && b.Name != "" {
-		return strings.EqualFold(a.Name, b.Name)
+		return r.Indexes.Equal(a.Name, b.Name)
 	}
 	// An unnamed UNIQUE constraint is known by its key.
-	return a.Constraint && sameParts(a.Parts, b.Parts)
+	return a.Constraint && sameParts(a.Parts, b.Parts, r)
 }
 
-func sameIndex(a, b *schema.Index) bool {
+func sameIndex(a, b *schema.Index, r schema.CaseRules) bool {
 	return a.Unique == b.Unique && a.Constraint == b.Constraint &&
-		sameParts(a.Parts, b.Parts) && sameSQL(a.Where, b.Where) &&
+		sameParts(a.Parts, b.Parts, r) && sameSQL(a.Where, b.Where) &&
 		strings.EqualFold(a.Method, b.Method) &&
-		equalFoldSlices(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct
+		r.Columns.EqualAll(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct
 }
 
-func sameParts(a, b []schema.IndexPart) bool {
+func sameParts(a, b []schema.IndexPart, r schema.CaseRules) bool {
 	return slices.EqualFunc(a, b, func(x, y schema.IndexPart) bool {
-		return strings.EqualFold(x.Column, y.Column) && sameSQL(x.Expr, y.Expr) &&
+		return r.Columns.Equal(x.Column, y.Column) && sameSQL(x.Expr, y.Expr) &&
 			x.Desc == y.Desc && strings.EqualFold(x.Collation, y.Collation) &&
 			strings.EqualFold(x.OpClass, y.OpClass) && strings.EqualFold(x.Nulls, y.Nulls) &&
 			x.Length == y.Length
 	})
 }
 
-func samePK(a, b *schema.PrimaryKey) bool {
+func samePK(a, b *schema.PrimaryKey, r schema.CaseRules) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	if a.Name != "" && b.Name != "" && !strings.EqualFold(a.Name, b.Name) {
+	if a.Name != "" && b.Name != "" && !r.Constraints.Equal(a.Name, b.Name) {
 		return false
 	}
-	return a.Desc == b.Desc && equalFoldSlices(a.Columns, b.Columns) &&
-		sameParts(a.Parts, b.Parts) && strings.EqualFold(a.OnConflict, b.OnConflict)
-}
-
-func equalFoldSlices(a, b []string) bool {
-	return slices.EqualFunc(a, b, strings.EqualFold)
+	return a.Desc == b.Desc && r.Columns.EqualAll(a.Columns, b.Columns) &&
+		sameParts(a.Parts, b.Parts, r) && strings.EqualFold(a.OnConflict, b.OnConflict)
 }
 
 // sameSQL compares two pieces of SQL text ignoring layout, comments and
@@ -465,25 +497,34 @@ func sameType(a, b string) bool {
 	return strings.EqualFold(a, b) || sameSQL(a, b)
 }
 
+// byFoldedName orders names case-insensitively, and names equal but for
+// case by their bytes, so that the order is deterministic.
+func byFoldedName(a, b string) bool {
+	if la, lb := strings.ToLower(a), strings.ToLower(b); la != lb {
+		return la < lb
+	}
+	return a < b
+}
+
 func sortedTables(ts []*schema.Table) []*schema.Table {
 	out := slices.Clone(ts)
-	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	sort.SliceStable(out, func(i, j int) bool { return byFoldedName(out[i].Name, out[j].Name) })
 	return out
 }
 
 func sortedTriggers(ts []*schema.Trigger) []*schema.Trigger {
 	out := slices.Clone(ts)
-	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	sort.SliceStable(out, func(i, j int) bool { return byFoldedName(out[i].Name, out[j].Name) })
 	return out
 }
 
 // parentsFirst orders tables so that a table comes after the tables of the
 // same list that its foreign keys reference. Cycles are broken by name
 // order; the input order (by name) is kept wherever dependencies allow.
-func parentsFirst(ts []*schema.Table) []*schema.Table {
+func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 	byName := make(map[string]*schema.Table, len(ts))
 	for _, t := range ts {
-		byName[strings.ToLower(t.Name)] = t
+		byName[r.Tables.Key(t.Name)] = t
 	}
 	const (
 		unseen = iota
@@ -499,7 +540,7 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 		}
 		state[t] = visiting
 		for _, fk := range t.ForeignKeys {
-			if p, ok := byName[strings.ToLower(fk.RefTable)]; ok && p != t {
+			if p, ok := byName[r.Tables.Key(fk.RefTable)]; ok && p != t {
 				visit(p)
 			}
 		}

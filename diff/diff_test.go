@@ -659,3 +659,168 @@ func TestDestructive(t *testing.T) {
 		t.Error("IsDestructive(AddColumn) = true")
 	}
 }
+
+// The engines' case rules (docs/case-rules.md), by name.
+var caseRules = map[string]schema.CaseRules{
+	"sqlite":   {},
+	"postgres": schema.ExactCase,
+	"mysql0": {Tables: schema.FoldExact, Triggers: schema.FoldExact, Columns: schema.FoldUnicode,
+		Indexes: schema.FoldUnicode, Constraints: schema.FoldUnicode},
+	"mysql1": {Tables: schema.FoldUnicode, Triggers: schema.FoldUnicode, Columns: schema.FoldUnicode,
+		Indexes: schema.FoldUnicode, Constraints: schema.FoldUnicode},
+}
+
+func TestCompareCaseRules(t *testing.T) {
+	named := func(c *schema.Check, n string) *schema.Check { c.Name = n; return c }
+	for _, tt := range []struct {
+		name     string
+		from, to func() *schema.Schema
+		// Under the rule sets in differ, the names are different names
+		// and Compare gives want; under those in same, they are one name
+		// and Compare gives nothing.
+		differ, same []string
+		want         []string
+	}{
+		{
+			name: "tables differing in case are two tables: a change to one stays on it",
+			from: func() *schema.Schema {
+				return schemaOf(table("Users", col("id", "INT"), col("name", "TEXT")), table("users", col("id", "INT")))
+			},
+			to: func() *schema.Schema {
+				return schemaOf(table("Users", col("id", "INT"), col("name", "TEXT")), table("users", col("id", "INT"), col("x", "INT")))
+			},
+			differ: []string{"postgres", "mysql0"},
+			want:   []string{"modify table users", "  add column x"},
+		},
+		{
+			name:   "a table respelled in case",
+			from:   func() *schema.Schema { return schemaOf(table("users", col("id", "INT"))) },
+			to:     func() *schema.Schema { return schemaOf(table("Users", col("id", "INT"))) },
+			differ: []string{"postgres", "mysql0"},
+			same:   []string{"sqlite", "mysql1"},
+			want:   []string{"add table Users", "drop table users"},
+		},
+		{
+			name:   "columns differing in case are two columns",
+			from:   func() *schema.Schema { return schemaOf(table("t", col("Name", "TEXT"), col("name", "TEXT"))) },
+			to:     func() *schema.Schema { return schemaOf(table("t", col("name", "TEXT"))) },
+			differ: []string{"postgres"},
+			want:   []string{"modify table t", "  drop column Name"},
+		},
+		{
+			name:   "a column respelled in case",
+			from:   func() *schema.Schema { return schemaOf(table("t", col("Name", "TEXT"))) },
+			to:     func() *schema.Schema { return schemaOf(table("t", col("name", "TEXT"))) },
+			differ: []string{"postgres"},
+			same:   []string{"sqlite", "mysql0", "mysql1"},
+			want:   []string{"modify table t", "  drop column Name", "  add column name"},
+		},
+		{
+			name: "a check respelled in case",
+			from: func() *schema.Schema {
+				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "Price_Check")))
+			},
+			to: func() *schema.Schema {
+				return schemaOf(table("t", col("p", "INT"), named(check("", "p > 0"), "price_check")))
+			},
+			differ: []string{"postgres"},
+			same:   []string{"sqlite", "mysql0", "mysql1"},
+			want:   []string{"modify table t", "  drop check Price_Check", "  add check price_check"},
+		},
+		{
+			name:   "an index respelled in case",
+			from:   func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("Ix_A", "a"))) },
+			to:     func() *schema.Schema { return schemaOf(table("t", col("a", "INT"), index("ix_a", "a"))) },
+			differ: []string{"postgres"},
+			same:   []string{"sqlite", "mysql0", "mysql1"},
+			want:   []string{"modify table t", "  drop index Ix_A", "  add index ix_a"},
+		},
+		{
+			name: "a foreign key moved to the table of the other case",
+			from: func() *schema.Schema {
+				return schemaOf(table("Users", col("id", "INT")), table("users", col("id", "INT")),
+					table("c", col("u", "INT"), fk("u", "users", "id")))
+			},
+			to: func() *schema.Schema {
+				return schemaOf(table("Users", col("id", "INT")), table("users", col("id", "INT")),
+					table("c", col("u", "INT"), fk("u", "Users", "id")))
+			},
+			differ: []string{"postgres", "mysql0"},
+			want:   []string{"modify table c", "  drop fk (u) → users(id)", "  add fk (u) → Users(id)"},
+		},
+		{
+			name: "foreign key columns respelled in case",
+			from: func() *schema.Schema {
+				return schemaOf(table("p", col("id", "INT")), table("c", col("u", "INT"), fk("u", "p", "id")))
+			},
+			to: func() *schema.Schema {
+				return schemaOf(table("p", col("ID", "INT")), table("c", col("U", "INT"), fk("U", "p", "ID")))
+			},
+			same: []string{"sqlite", "mysql0", "mysql1"},
+		},
+		{
+			name: "new tables differing in case: the referenced one first",
+			from: func() *schema.Schema { return schemaOf() },
+			to: func() *schema.Schema {
+				return schemaOf(table("Users", col("u", "INT"), fk("u", "users", "id")), table("users", col("id", "INT")))
+			},
+			differ: []string{"postgres", "mysql0"},
+			want:   []string{"add table users", "add table Users"},
+		},
+		{
+			name: "views and triggers respelled in case",
+			from: func() *schema.Schema {
+				return schemaOf(table("t", col("a", "INT")), view("V", "CREATE VIEW V AS SELECT 1"), trigger("Tr", "t", "CREATE TRIGGER x"))
+			},
+			to: func() *schema.Schema {
+				return schemaOf(table("t", col("a", "INT")), view("v", "CREATE VIEW V AS SELECT 1"), trigger("tr", "t", "CREATE TRIGGER x"))
+			},
+			differ: []string{"postgres", "mysql0"},
+			same:   []string{"sqlite", "mysql1"},
+			want:   []string{"drop trigger Tr", "drop view V", "add view v", "add trigger tr"},
+		},
+	} {
+		check := func(t *testing.T, rn string, want []string) {
+			r := caseRules[rn]
+			// The rules travel on the schemas, as an inspector sets them.
+			from, to := tt.from(), tt.to()
+			from.SetCase(r)
+			to.SetCase(r)
+			if diff := cmp.Diff(want, summary(Compare(from, to))); diff != "" {
+				t.Errorf("rules on the schemas (-want +got):\n%s", diff)
+			}
+			// Or as an option, with schemas built by hand.
+			if diff := cmp.Diff(want, summary(Compare(tt.from(), tt.to(), Case(r)))); diff != "" {
+				t.Errorf("rules as an option (-want +got):\n%s", diff)
+			}
+		}
+		for _, rn := range tt.differ {
+			t.Run(tt.name+"/"+rn, func(t *testing.T) { check(t, rn, tt.want) })
+		}
+		for _, rn := range tt.same {
+			t.Run(tt.name+"/"+rn, func(t *testing.T) { check(t, rn, nil) })
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	for _, tt := range []struct {
+		f    schema.Fold
+		a, b string
+		want bool
+	}{
+		{schema.FoldExact, "Users", "users", false},
+		{schema.FoldExact, "users", "users", true},
+		{schema.FoldASCII, "Users", "users", true},
+		{schema.FoldASCII, "Ärger", "ärger", false}, // SQLite folds ASCII letters only
+		{schema.FoldUnicode, "Ärger", "ärger", true},
+		{schema.FoldUnicode, "Users", "users", true},
+	} {
+		if got := tt.f.Equal(tt.a, tt.b); got != tt.want {
+			t.Errorf("Fold(%d).Equal(%q, %q) = %v, want %v", tt.f, tt.a, tt.b, got, tt.want)
+		}
+		if got := tt.f.Key(tt.a) == tt.f.Key(tt.b); got != tt.want {
+			t.Errorf("Fold(%d).Key(%q) == Key(%q) is %v, want %v", tt.f, tt.a, tt.b, got, tt.want)
+		}
+	}
+}

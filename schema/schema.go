@@ -3,7 +3,9 @@
 // views and triggers. It holds plain data and lookups, no behaviour: engines
 // fill it (dialect.Inspect) and the differ compares two of them.
 //
-// Names are stored unquoted, exactly as the database reports them.
+// Names are stored unquoted, exactly as the database reports them, and are
+// compared by the engine's case rules (CaseRules), which the inspecting
+// dialect sets on the schema and its tables.
 package schema
 
 import "strings"
@@ -22,6 +24,9 @@ type Schema struct {
 	// Routines are stored procedures and functions, and MySQL events,
 	// sorted by kind and name.
 	Routines []*Routine `json:"routines,omitempty"`
+	// Case is how the engine compares names; the lookups below follow it.
+	// Set it with SetCase, which copies it to the tables.
+	Case CaseRules `json:"-"`
 }
 
 // Table is a table and everything declared on it.
@@ -46,6 +51,9 @@ type Table struct {
 	// take it back (MySQL: "PARTITION BY RANGE (`y`) (PARTITION p0 VALUES
 	// LESS THAN (2000), …)"), "" for an unpartitioned table.
 	Partition string `json:"partition,omitempty"`
+	// Case is the engine's case rules, for the lookups of columns and
+	// indexes (Schema.SetCase sets it).
+	Case CaseRules `json:"-"`
 }
 
 // Column is one column of a table.
@@ -286,11 +294,11 @@ func (a *Action) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Table returns the table named name (compared case-insensitively, as
-// SQLite and MySQL do for table names).
+// Table returns the table named name, compared by the case rules for
+// tables.
 func (s *Schema) Table(name string) (*Table, bool) {
 	for _, t := range s.Tables {
-		if strings.EqualFold(t.Name, name) {
+		if s.Case.Tables.Equal(t.Name, name) {
 			return t, true
 		}
 	}
@@ -300,7 +308,7 @@ func (s *Schema) Table(name string) (*Table, bool) {
 // View returns the view named name.
 func (s *Schema) View(name string) (*View, bool) {
 	for _, v := range s.Views {
-		if strings.EqualFold(v.Name, name) {
+		if s.Case.Tables.Equal(v.Name, name) {
 			return v, true
 		}
 	}
@@ -341,7 +349,7 @@ func (s *Schema) Routine(kind, name string) (*Routine, bool) {
 // Trigger returns the trigger named name.
 func (s *Schema) Trigger(name string) (*Trigger, bool) {
 	for _, t := range s.Triggers {
-		if strings.EqualFold(t.Name, name) {
+		if s.Case.Triggers.Equal(t.Name, name) {
 			return t, true
 		}
 	}
@@ -351,7 +359,7 @@ func (s *Schema) Trigger(name string) (*Trigger, bool) {
 // Column returns the column named name.
 func (t *Table) Column(name string) (*Column, bool) {
 	for _, c := range t.Columns {
-		if strings.EqualFold(c.Name, name) {
+		if t.Case.Columns.Equal(c.Name, name) {
 			return c, true
 		}
 	}
@@ -361,7 +369,7 @@ func (t *Table) Column(name string) (*Column, bool) {
 // Index returns the index named name.
 func (t *Table) Index(name string) (*Index, bool) {
 	for _, ix := range t.Indexes {
-		if ix.Name != "" && strings.EqualFold(ix.Name, name) {
+		if ix.Name != "" && t.Case.Indexes.Equal(ix.Name, name) {
 			return ix, true
 		}
 	}
@@ -372,7 +380,7 @@ func (t *Table) Index(name string) (*Index, bool) {
 func (s *Schema) TriggersOn(name string) []*Trigger {
 	var out []*Trigger
 	for _, tr := range s.Triggers {
-		if strings.EqualFold(tr.Table, name) {
+		if s.Case.Tables.Equal(tr.Table, name) {
 			out = append(out, tr)
 		}
 	}

@@ -216,17 +216,18 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	}
 	created := map[string]bool{}
 	var later []string
-	for _, t := range parentsFirst(s.Tables) {
+	tk := s.Case.Tables.Key
+	for _, t := range parentsFirst(s.Tables, s.Case.Tables) {
 		t = d.naming.NameConstraints(t)
 		b.WriteString(createTable(t, func(fk *schema.ForeignKey) bool {
-			if fk.RefSchema != "" || created[strings.ToLower(fk.RefTable)] || strings.EqualFold(fk.RefTable, t.Name) {
+			if fk.RefSchema != "" || created[tk(fk.RefTable)] || tk(fk.RefTable) == tk(t.Name) {
 				return true
 			}
 			later = append(later, "ALTER TABLE "+quote(t.Name)+" ADD "+fkClause(fk))
 			return false
 		}))
 		b.WriteString(";\n\n")
-		created[strings.ToLower(t.Name)] = true
+		created[tk(t.Name)] = true
 	}
 	for _, l := range later {
 		b.WriteString(l + ";\n\n")
@@ -244,11 +245,12 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 }
 
 // parentsFirst orders tables so that each comes after the tables its
-// foreign keys reference (cycles broken by name order).
-func parentsFirst(ts []*schema.Table) []*schema.Table {
+// foreign keys reference (cycles broken by name order); table names are
+// matched by f.
+func parentsFirst(ts []*schema.Table, f schema.Fold) []*schema.Table {
 	byName := make(map[string]*schema.Table, len(ts))
 	for _, t := range ts {
-		byName[strings.ToLower(t.Name)] = t
+		byName[f.Key(t.Name)] = t
 	}
 	state := map[*schema.Table]int{}
 	var out []*schema.Table
@@ -259,7 +261,7 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 		}
 		state[t] = 1
 		for _, fk := range t.ForeignKeys {
-			if p, ok := byName[strings.ToLower(fk.RefTable)]; ok && p != t && fk.RefSchema == "" {
+			if p, ok := byName[f.Key(fk.RefTable)]; ok && p != t && fk.RefSchema == "" {
 				visit(p)
 			}
 		}

@@ -51,14 +51,16 @@ type inspector struct {
 	jsonCk map[string]bool // table\x00column of MariaDB JSON columns
 	// skipped lists, per kind, the objects retort does not model.
 	skipped map[string][]string
+	rules  schema.CaseRules
 }
 
 func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 	var version string
 	var db sql.NullString
 	var mode string
-	err := in.q.QueryRowContext(ctx, "SELECT VERSION(), DATABASE(), @@collation_database, @@default_storage_engine, @@SESSION.sql_mode").
-		Scan(&version, &db, &in.dbColl, &in.engine, &mode)
+	var lowerCase int
+	err := in.q.QueryRowContext(ctx, "SELECT VERSION(), DATABASE(), @@collation_database, @@default_storage_engine, @@SESSION.sql_mode, @@lower_case_table_names").
+		Scan(&version, &db, &in.dbColl, &in.engine, &mode, &lowerCase)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: inspect: %w", err)
 	}
@@ -72,6 +74,7 @@ func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 	in.coll = map[*schema.Table]string{}
 	in.jsonCk = map[string]bool{}
 	in.skipped = map[string][]string{}
+	in.rules = caseRules(lowerCase)
 	s := &schema.Schema{}
 	steps := []func(context.Context, *schema.Schema) error{
 		in.readTables, in.readColumns, in.readIndexes, in.readForeignKeys, in.readChecks, in.readViews, in.readTriggers,
@@ -86,7 +89,22 @@ func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 		markImplicit(t)
 		s.Tables = append(s.Tables, t)
 	}
+	s.SetCase(in.rules)
 	return s, nil
+}
+
+// caseRules returns the server's case rules (docs/case-rules.md): table,
+// view and trigger names are compared as the server's
+// lower_case_table_names says (exactly when 0, the default on Linux;
+// ignoring case when 1 or 2), column, index and constraint names always
+// ignoring case.
+func caseRules(lowerCaseTableNames int) schema.CaseRules {
+	r := schema.CaseRules{Tables: schema.FoldExact, Triggers: schema.FoldExact,
+		Columns: schema.FoldUnicode, Indexes: schema.FoldUnicode, Constraints: schema.FoldUnicode}
+	if lowerCaseTableNames != 0 {
+		r.Tables, r.Triggers = schema.FoldUnicode, schema.FoldUnicode
+	}
+	return r
 }
 
 func (in *inspector) query(ctx context.Context, query string, scan func(*sql.Rows) error) error {
@@ -103,7 +121,12 @@ func (in *inspector) query(ctx context.Context, query string, scan func(*sql.Row
 	return rows.Err()
 }
 
-func (in *inspector) table(name string) *schema.Table { return in.tables[strings.ToLower(name)] }
+func (in *inspector) table(name string) *schema.Table { return in.tables[in.rules.Tables.Key(name)] }
+
+// columnKey is the key of column col of table t in jsonCk.
+func (in *inspector) columnKey(t *schema.Table, col string) string {
+	return in.rules.Tables.Key(t.Name) + "\x00" + in.rules.Columns.Key(col)
+}
 
 func (in *inspector) readTables(ctx context.Context, s *schema.Schema) error {
 	const q = `SELECT TABLE_NAME, COALESCE(ENGINE, ''), COALESCE(TABLE_COLLATION, ''), COALESCE(TABLE_COMMENT, '')
@@ -124,7 +147,7 @@ ORDER BY TABLE_NAME`
 			t.Charset = charsetOf(coll)
 		}
 		in.coll[t] = coll
-		in.tables[strings.ToLower(t.Name)] = t
+		in.tables[in.rules.Tables.Key(t.Name)] = t
 		in.order = append(in.order, t)
 		return nil
 	})
@@ -173,7 +196,7 @@ ORDER BY TABLE_NAME, ORDINAL_POSITION`
 		// MariaDB's JSON is LONGTEXT COLLATE utf8mb4_bin with a CHECK
 		// (json_valid(col)) named after the column; readChecks confirms.
 		if in.srv.MariaDB && dataType == "longtext" && coll.String == "utf8mb4_bin" {
-			in.jsonCk[strings.ToLower(t.Name)+"\x00"+strings.ToLower(c.Name)] = true
+			in.jsonCk[in.columnKey(t, c.Name)] = true
 		}
 		t.Columns = append(t.Columns, c)
 		return nil
@@ -320,7 +343,7 @@ ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME`
 			return nil
 		}
 		clause = in.unescape(clause)
-		if columnLevel && in.jsonCk[strings.ToLower(t.Name)+"\x00"+strings.ToLower(name)] &&
+		if columnLevel && in.jsonCk[in.columnKey(t, name)] &&
 			strings.EqualFold(strings.ReplaceAll(clause, " ", ""), "json_valid("+quote(name)+")") {
 			if c, ok := t.Column(name); ok {
 				c.Type = "json"
@@ -400,32 +423,31 @@ func markImplicit(t *schema.Table) {
 // otherwise by name.
 func viewsInOrder(views []*schema.View) []*schema.View {
 	sort.SliceStable(views, func(i, j int) bool { return strings.ToLower(views[i].Name) < strings.ToLower(views[j].Name) })
-	placed := map[string]bool{}
+	placed := map[*schema.View]bool{}
 	var out []*schema.View
 	for len(out) < len(views) {
 		progress := false
 		for _, v := range views {
-			if placed[strings.ToLower(v.Name)] {
+			if placed[v] {
 				continue
 			}
 			ready := true
 			for _, o := range views {
-				n := strings.ToLower(o.Name)
-				if o != v && !placed[n] && mentionsName(v.Def, o.Name) {
+				if o != v && !placed[o] && mentionsName(v.Def, o.Name) {
 					ready = false
 					break
 				}
 			}
 			if ready {
-				placed[strings.ToLower(v.Name)] = true
+				placed[v] = true
 				out = append(out, v)
 				progress = true
 			}
 		}
 		if !progress { // a cycle cannot happen in MySQL; keep the rest as is
 			for _, v := range views {
-				if !placed[strings.ToLower(v.Name)] {
-					placed[strings.ToLower(v.Name)] = true
+				if !placed[v] {
+					placed[v] = true
 					out = append(out, v)
 				}
 			}

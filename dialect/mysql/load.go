@@ -82,13 +82,13 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 		for _, fk := range t.ForeignKeys {
 			if fk.RefSchema == "" {
 				if _, ok := sch.Table(fk.RefTable); !ok {
-					return nil, &dialect.LoadError{File: file, Line: lineOf(stmts, t.Name),
+					return nil, &dialect.LoadError{File: file, Line: lineOf(stmts, t.Name, sch.Case.Tables),
 						Err: fmt.Errorf("foreign key %s of %s references table %s, which the schema does not create", fk.Name, t.Name, fk.RefTable)}
 				}
 			}
 		}
 		if err := checkKeyTypes(sch, t); err != nil {
-			return nil, &dialect.LoadError{File: file, Line: lineOf(stmts, t.Name), Err: err}
+			return nil, &dialect.LoadError{File: file, Line: lineOf(stmts, t.Name, sch.Case.Tables), Err: err}
 		}
 	}
 	for _, t := range sch.Tables {
@@ -97,17 +97,18 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 	return sch, nil
 }
 
-// lineOf returns the line of the statement that creates table name, or 1.
-func lineOf(stmts []sqlsplit.Stmt, name string) int {
+// lineOf returns the line of the statement that creates table name (names
+// compared by f), or 1.
+func lineOf(stmts []sqlsplit.Stmt, name string, f schema.Fold) int {
 	for _, s := range stmts {
 		toks := sqltok.Significant(sqltok.Tokenize(s.SQL, lexMySQL))
 		for i := 0; i+2 < len(toks) && i < 6; i++ {
 			if toks[i].Is("TABLE") {
-				if n, ok := toks[i+1].Ident(); ok && strings.EqualFold(n, name) {
+				if n, ok := toks[i+1].Ident(); ok && f.Equal(n, name) {
 					return s.Line
 				}
 				if toks[i+1].Is("IF") && i+4 < len(toks) {
-					if n, ok := toks[i+4].Ident(); ok && strings.EqualFold(n, name) {
+					if n, ok := toks[i+4].Ident(); ok && f.Equal(n, name) {
 						return s.Line
 					}
 				}

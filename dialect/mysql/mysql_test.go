@@ -137,6 +137,9 @@ func TestLoadSchemaRefusesOtherDatabases(t *testing.T) {
 		{"create database", "CREATE DATABASE x;", "schema.sql:1: refused, nothing was run: CREATE DATABASE acts on a database other"},
 		{"missing parent", "CREATE TABLE a (x int);\nCREATE TABLE b (id int, a_id int REFERENCES nowhere (id));", "schema.sql:2: foreign key b_ibfk_1 of b references table nowhere"},
 		{"server error", "CREATE TABLE a (x int);\nCREATE TABLE a (x int);", "schema.sql:2: Error 1050"},
+		// lower_case_table_names=0: b and B are two tables, and the error
+		// names the line of the one at fault.
+		{"missing parent, names differing in case", "CREATE TABLE b (x int);\nCREATE TABLE B (id int, a_id int REFERENCES nowhere (id));", "schema.sql:2: foreign key B_ibfk_1 of B references table nowhere"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

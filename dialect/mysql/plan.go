@@ -88,16 +88,31 @@ func (p *planner) add(s dialect.Step) { p.steps = append(p.steps, s) }
 
 func alter(table string) string { return "ALTER TABLE " + quote(table) + " " }
 
+// lower is the key of a column, index or constraint name, which MySQL
+// compares ignoring case (docs/case-rules.md).
 func lower(s string) string { return strings.ToLower(s) }
 
-func fkKey(table string, fk *schema.ForeignKey) string {
-	return lower(table) + "\x00" + lower(strings.Join(fk.Columns, ",")) + "\x00" + lower(fk.RefSchema) + "." +
-		lower(fk.RefTable) + "\x00" + lower(strings.Join(fk.RefColumns, ","))
+// rules returns the case rules of the schemas compared: from's, or to's
+// when from was built by hand.
+func (p *planner) rules() schema.CaseRules {
+	if p.from.Case != (schema.CaseRules{}) {
+		return p.from.Case
+	}
+	return p.to.Case
 }
 
-func sameFK(a, b *schema.ForeignKey) bool {
-	return slices.EqualFunc(a.Columns, b.Columns, strings.EqualFold) && strings.EqualFold(a.RefTable, b.RefTable) &&
-		strings.EqualFold(a.RefSchema, b.RefSchema) && slices.EqualFunc(a.RefColumns, b.RefColumns, strings.EqualFold)
+// tk is the key of a table, view or trigger name, which the server
+// compares as lower_case_table_names says.
+func (p *planner) tk(name string) string { return p.rules().Tables.Key(name) }
+
+func (p *planner) fkKey(table string, fk *schema.ForeignKey) string {
+	return p.tk(table) + "\x00" + lower(strings.Join(fk.Columns, ",")) + "\x00" + p.tk(fk.RefSchema) + "." +
+		p.tk(fk.RefTable) + "\x00" + lower(strings.Join(fk.RefColumns, ","))
+}
+
+func (p *planner) sameFK(a, b *schema.ForeignKey) bool {
+	return slices.EqualFunc(a.Columns, b.Columns, strings.EqualFold) && p.rules().Tables.Equal(a.RefTable, b.RefTable) &&
+		p.rules().Tables.Equal(a.RefSchema, b.RefSchema) && slices.EqualFunc(a.RefColumns, b.RefColumns, strings.EqualFold)
 }
 
 func sameExpr(a, b string) bool {
@@ -113,7 +128,7 @@ func describe(t *schema.Table, c diff.Change) string {
 // named: by the name of the database's constraint of the same definition
 // (reflected names are kept), else by the naming convention.
 func (p *planner) namedTable(t *schema.Table) *schema.Table {
-	if n, ok := p.named[lower(t.Name)]; ok {
+	if n, ok := p.named[p.tk(t.Name)]; ok {
 		return n
 	}
 	cp := *t
@@ -125,7 +140,7 @@ func (p *planner) namedTable(t *schema.Table) *schema.Table {
 			for _, o := range old.ForeignKeys {
 				// A name the server made up is replaced by the
 				// convention's when the key is added again.
-				if sameFK(o, fk) && o.Name != "" && !serverFKName(t.Name, o.Name) {
+				if p.sameFK(o, fk) && o.Name != "" && !serverFKName(t.Name, o.Name) {
 					c.Name = o.Name
 					break
 				}
@@ -147,7 +162,7 @@ func (p *planner) namedTable(t *schema.Table) *schema.Table {
 		cp.Checks[i] = &c
 	}
 	n := p.d.naming.NameConstraints(&cp)
-	p.named[lower(t.Name)] = n
+	p.named[p.tk(t.Name)] = n
 	return n
 }
 
@@ -155,7 +170,7 @@ func (p *planner) namedTable(t *schema.Table) *schema.Table {
 func (p *planner) namedFK(t *schema.Table, fk *schema.ForeignKey) *schema.ForeignKey {
 	n := p.namedTable(t)
 	for _, o := range n.ForeignKeys {
-		if sameFK(o, fk) {
+		if p.sameFK(o, fk) {
 			return o
 		}
 	}
@@ -177,11 +192,11 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.AddTable:
-			p.newTables[lower(c.T.Name)] = true
+			p.newTables[p.tk(c.T.Name)] = true
 		case *diff.ModifyTable:
-			p.modified[lower(c.To.Name)] = c
+			p.modified[p.tk(c.To.Name)] = c
 		case *diff.DropTable:
-			p.dropped[lower(c.T.Name)] = true
+			p.dropped[p.tk(c.T.Name)] = true
 		case *diff.AddEnum, *diff.DropEnum, *diff.ModifyEnum, *diff.AddSequence, *diff.DropSequence, *diff.ModifySequence:
 			return nil, fmt.Errorf("mysql: %s: MySQL has no enum types or sequences", diff.Describe([]diff.Change{c})[0])
 		}
@@ -236,12 +251,12 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	for _, c := range changes {
 		if dt, ok := c.(*diff.DropTable); ok {
 			for _, fk := range dt.T.ForeignKeys {
-				if fk.RefSchema == "" && slices.Contains(droppedOrder, lower(fk.RefTable)) && !p.dropping[fkKey(dt.T.Name, fk)] {
+				if fk.RefSchema == "" && slices.Contains(droppedOrder, p.tk(fk.RefTable)) && !p.dropping[p.fkKey(dt.T.Name, fk)] {
 					p.dropFK(dt.T.Name, fk, fmt.Sprintf("%s: foreign key %s is dropped first: %s references %s and the other way round",
 						dt.T.Name, fk.Name, dt.T.Name, fk.RefTable))
 				}
 			}
-			droppedOrder = append(droppedOrder, lower(dt.T.Name))
+			droppedOrder = append(droppedOrder, p.tk(dt.T.Name))
 		}
 	}
 	// 3. New tables.
@@ -353,13 +368,13 @@ func (p *planner) checkPartitions(changes []diff.Change) error {
 // dropFK drops fk of table. A name the server made up is looked up when
 // the statement runs.
 func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
-	p.dropping[fkKey(table, fk)] = true
+	p.dropping[p.fkKey(table, fk)] = true
 	if fk.Name == "" {
 		// A schema loaded from SQL leaves unnamed keys unnamed; the key
 		// the desired schema keeps has the name a plan to it gave it.
 		if t, ok := p.to.Table(table); ok {
 			for _, o := range t.ForeignKeys {
-				if sameFK(o, fk) && o.Name != "" && !serverFKName(table, o.Name) {
+				if p.sameFK(o, fk) && o.Name != "" && !serverFKName(table, o.Name) {
 					cp := *fk
 					cp.Name = o.Name
 					fk = &cp
@@ -405,9 +420,9 @@ func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
 }
 
 func (p *planner) scheduleAdd(a fkAdd) {
-	t := lower(a.table)
+	t := p.tk(a.table)
 	for _, o := range p.adds[t] {
-		if sameFK(o.fk, a.fk) {
+		if p.sameFK(o.fk, a.fk) {
 			return
 		}
 	}
@@ -474,16 +489,16 @@ func (p *planner) dependentFKs() {
 			toT = &schema.Table{Name: t.Name}
 		}
 		for _, fk := range t.ForeignKeys {
-			if p.dropping[fkKey(t.Name, fk)] {
+			if p.dropping[p.fkKey(t.Name, fk)] {
 				continue
 			}
 			var why string
-			if a := aff[lower(t.Name)]; a != nil {
+			if a := aff[p.tk(t.Name)]; a != nil {
 				if w, ok := touches(a, t.Name, fk.Columns, false); ok {
 					why = w
 				}
 			}
-			if a := aff[lower(fk.RefTable)]; a != nil && why == "" && fk.RefSchema == "" {
+			if a := aff[p.tk(fk.RefTable)]; a != nil && why == "" && fk.RefSchema == "" {
 				if w, ok := touches(a, fk.RefTable, fk.RefColumns, true); ok {
 					why = w
 				}
@@ -493,7 +508,7 @@ func (p *planner) dependentFKs() {
 			}
 			p.dropFK(t.Name, fk, fmt.Sprintf("%s: foreign key %s is dropped while %s, and added again below", t.Name, fk.Name, why))
 			for _, nfk := range toT.ForeignKeys {
-				if sameFK(nfk, fk) {
+				if p.sameFK(nfk, fk) {
 					re := *p.namedFK(toT, nfk)
 					p.scheduleAdd(fkAdd{table: toT.Name, fk: &re, check: true})
 				}
@@ -519,9 +534,9 @@ func sortedTables(ts []*schema.Table) []*schema.Table {
 func (p *planner) createTable(t *schema.Table) {
 	n := p.namedTable(t)
 	sql := createTable(n, func(fk *schema.ForeignKey) bool {
-		ref := lower(fk.RefTable)
+		ref := p.tk(fk.RefTable)
 		switch {
-		case fk.RefSchema != "", ref == lower(n.Name):
+		case fk.RefSchema != "", ref == p.tk(n.Name):
 			return true
 		case p.newTables[ref] && slices.Contains(p.madeTables, ref):
 			return true
@@ -533,17 +548,17 @@ func (p *planner) createTable(t *schema.Table) {
 		return false
 	})
 	p.add(dialect.Step{SQL: sql})
-	p.madeTables = append(p.madeTables, lower(n.Name))
+	p.madeTables = append(p.madeTables, p.tk(n.Name))
 }
 
 // parentReady reports whether an existing table that fk references has an
 // index on the referenced columns already, and keeps them as they are.
 func (p *planner) parentReady(fk *schema.ForeignKey) bool {
 	parent, ok := p.from.Table(fk.RefTable)
-	if !ok || p.dropped[lower(fk.RefTable)] {
+	if !ok || p.dropped[p.tk(fk.RefTable)] {
 		return false
 	}
-	if mt := p.modified[lower(fk.RefTable)]; mt != nil {
+	if mt := p.modified[p.tk(fk.RefTable)]; mt != nil {
 		for _, tc := range mt.Changes {
 			switch tc := tc.(type) {
 			case *diff.ModifyColumn:
@@ -725,7 +740,7 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 	}
 	var live []*schema.ForeignKey // keys of the table while step 4 runs
 	for _, fk := range from.ForeignKeys {
-		if !p.dropping[fkKey(from.Name, fk)] {
+		if !p.dropping[p.fkKey(from.Name, fk)] {
 			live = append(live, fk)
 		}
 	}

@@ -40,7 +40,11 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 			return nil, err
 		}
 	}
-	return in.finish(), nil
+	s := in.finish()
+	// The catalog holds every name as written or folded already: names
+	// are compared exactly (docs/case-rules.md).
+	s.SetCase(schema.ExactCase)
+	return s, nil
 }
 
 type inspector struct {

@@ -20,7 +20,7 @@ func createTable(t *schema.Table, name string) string {
 	inlinePK := t.PrimaryKey != nil && len(t.PrimaryKey.Columns) == 1
 	for _, c := range t.Columns {
 		var pk *schema.PrimaryKey
-		if inlinePK && strings.EqualFold(t.PrimaryKey.Columns[0], c.Name) {
+		if inlinePK && sameName(t.PrimaryKey.Columns[0], c.Name) {
 			pk = t.PrimaryKey
 		}
 		items = append(items, columnDef(c, pk))

@@ -113,14 +113,14 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 			def := parseCreateTable(text)
 			t := &schema.Table{Name: name, WithoutRowID: wr || def.withoutRowID, Strict: strict || def.strict}
 			s.Tables = append(s.Tables, t)
-			tables[strings.ToLower(name)] = t
-			defs[strings.ToLower(name)] = def
+			tables[fold(name)] = t
+			defs[fold(name)] = def
 		case "view":
 			s.Views = append(s.Views, &schema.View{Name: name, Def: text})
 		case "trigger":
 			s.Triggers = append(s.Triggers, &schema.Trigger{Name: name, Table: tbl, Def: text})
 		case "index":
-			indexSQL[strings.ToLower(name)] = text
+			indexSQL[fold(name)] = text
 		}
 	}
 	un.report(d)
@@ -137,7 +137,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		if err := rows.Scan(&tbl, &name, &typ, &notNull, &dflt, &pk, &hidden); err != nil {
 			return err
 		}
-		t, ok := tables[strings.ToLower(tbl)]
+		t, ok := tables[fold(tbl)]
 		if !ok {
 			return nil
 		}
@@ -145,7 +145,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		if dflt.Valid {
 			c.Default = normalizeDefault(dflt.String)
 		}
-		if cd, ok := findColDef(defs[strings.ToLower(tbl)], name); ok {
+		if cd, ok := findColDef(defs[fold(tbl)], name); ok {
 			if !strings.EqualFold(cd.collation, "BINARY") {
 				c.Collation = cd.collation
 			}
@@ -173,7 +173,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		}) int {
 			return a.pos - b.pos
 		})
-		def := defs[strings.ToLower(t.Name)]
+		def := defs[fold(t.Name)]
 		pk := &schema.PrimaryKey{Name: def.pkName, OnConflict: def.pkConflict}
 		for _, c := range cols {
 			pk.Columns = append(pk.Columns, c.name)
@@ -193,7 +193,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		return nil, err
 	}
 	for _, t := range s.Tables {
-		t.Checks = defs[strings.ToLower(t.Name)].checks
+		t.Checks = defs[fold(t.Name)].checks
 	}
 	return s, nil
 }
@@ -211,7 +211,7 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 		if err := rows.Scan(&tbl, &name, &unique, &origin, &partial, &cid, &col, &desc, &coll); err != nil {
 			return err
 		}
-		t, ok := tables[strings.ToLower(tbl)]
+		t, ok := tables[fold(tbl)]
 		if !ok {
 			return nil
 		}
@@ -219,12 +219,12 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 			pkParts[t] = append(pkParts[t], pkPart(t, col.String, desc, coll))
 			return nil
 		}
-		k := key{strings.ToLower(tbl), name}
+		k := key{fold(tbl), name}
 		ix, ok := byKey[k]
 		if !ok {
 			ix = &schema.Index{Name: name, Unique: unique, Constraint: origin == "u"}
 			if origin == "c" {
-				def := parseCreateIndex(indexSQL[strings.ToLower(name)])
+				def := parseCreateIndex(indexSQL[fold(name)])
 				parsed[k] = def
 				if partial {
 					ix.Where = def.where
@@ -267,7 +267,7 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 			cols, _ := ix.Columns()
 			ix.Name = ""
 			for i, u := range def.uniques {
-				if !used[i] && slices.EqualFunc(u.cols, cols, strings.EqualFold) {
+				if !used[i] && slices.EqualFunc(u.cols, cols, sameName) {
 					used[i] = true
 					ix.Name = u.name
 					break
@@ -284,7 +284,7 @@ func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables 
 			if a.Constraint {
 				return 0
 			}
-			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+			return strings.Compare(fold(a.Name), fold(b.Name))
 		})
 	}
 	return nil
@@ -304,10 +304,10 @@ func inspectForeignKeys(ctx context.Context, q dialect.Querier, tables map[strin
 		if err := rows.Scan(&tbl, &id, &ref, &from, &to, &onUpdate, &onDelete, &match); err != nil {
 			return err
 		}
-		if _, ok := tables[strings.ToLower(tbl)]; !ok {
+		if _, ok := tables[fold(tbl)]; !ok {
 			return nil
 		}
-		k := key{strings.ToLower(tbl), id}
+		k := key{fold(tbl), id}
 		fk, ok := byKey[k]
 		if !ok {
 			fk = &schema.ForeignKey{RefTable: ref}
@@ -344,7 +344,7 @@ func inspectForeignKeys(ctx context.Context, q dialect.Querier, tables map[strin
 			used[k.table] = make([]bool, len(def.fks))
 		}
 		for i, fd := range def.fks {
-			if !used[k.table][i] && strings.EqualFold(fd.refTable, fk.RefTable) && slices.EqualFunc(fd.cols, fk.Columns, strings.EqualFold) {
+			if !used[k.table][i] && sameName(fd.refTable, fk.RefTable) && slices.EqualFunc(fd.cols, fk.Columns, sameName) {
 				used[k.table][i] = true
 				fk.Name = fd.name
 				fk.Deferrable = fd.deferrable
@@ -368,7 +368,7 @@ func findColDef(def *tableDef, name string) (colDef, bool) {
 		return colDef{}, false
 	}
 	for _, c := range def.columns {
-		if strings.EqualFold(c.name, name) {
+		if sameName(c.name, name) {
 			return c, true
 		}
 	}

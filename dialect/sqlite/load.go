@@ -183,7 +183,7 @@ func classify(sql string) (kind, table string) {
 		if !p.punct("(") {
 			return "", "" // CREATE TABLE … AS SELECT
 		}
-		return "table", strings.ToLower(name)
+		return "table", fold(name)
 	case p.accept("UNIQUE"), p.is("INDEX"):
 		if !p.accept("INDEX") {
 			return "", ""
@@ -192,13 +192,13 @@ func classify(sql string) (kind, table string) {
 			p.i++
 		}
 		p.accept("ON")
-		return "index", strings.ToLower(p.ident())
+		return "index", fold(p.ident())
 	case p.accept("TRIGGER"):
 		for !p.done() && !p.is("ON") {
 			p.i++
 		}
 		p.accept("ON")
-		return "trigger", strings.ToLower(p.ident())
+		return "trigger", fold(p.ident())
 	case p.accept("VIEW"):
 		return "view", ""
 	}
@@ -216,11 +216,11 @@ func merge(parts []*schema.Schema, order map[string]int) *schema.Schema {
 		out.Triggers = append(out.Triggers, p.Triggers...)
 	}
 	slices.SortStableFunc(out.Tables, func(a, b *schema.Table) int {
-		return order[strings.ToLower(a.Name)] - order[strings.ToLower(b.Name)]
+		return order[fold(a.Name)] - order[fold(b.Name)]
 	})
 	tables := map[string]*schema.Table{}
 	for _, t := range out.Tables {
-		tables[strings.ToLower(t.Name)] = t
+		tables[fold(t.Name)] = t
 	}
 	resolveRefColumns(tables)
 	return out
@@ -234,7 +234,7 @@ func resolveRefColumns(tables map[string]*schema.Table) {
 			if len(fk.RefColumns) > 0 {
 				continue
 			}
-			if p, ok := tables[strings.ToLower(fk.RefTable)]; ok && p.PrimaryKey != nil {
+			if p, ok := tables[fold(fk.RefTable)]; ok && p.PrimaryKey != nil {
 				fk.RefColumns = slices.Clone(p.PrimaryKey.Columns)
 			}
 		}
@@ -257,7 +257,7 @@ func (e *fkError) Error() string { return e.msg }
 func checkForeignKeys(s *schema.Schema) *fkError {
 	tables := map[string]*schema.Table{}
 	for _, t := range s.Tables {
-		tables[strings.ToLower(t.Name)] = t
+		tables[fold(t.Name)] = t
 	}
 	for _, t := range s.Tables {
 		for _, fk := range t.ForeignKeys {
@@ -268,7 +268,7 @@ func checkForeignKeys(s *schema.Schema) *fkError {
 			fail := func(format string, args ...any) *fkError {
 				return &fkError{table: t.Name, msg: what + " " + fmt.Sprintf(format, args...)}
 			}
-			parent, ok := tables[strings.ToLower(fk.RefTable)]
+			parent, ok := tables[fold(fk.RefTable)]
 			if !ok {
 				return fail("references table %s, which the schema does not create", fk.RefTable)
 			}
@@ -297,7 +297,7 @@ func isKey(t *schema.Table, cols []string) bool {
 			return false
 		}
 		for _, c := range cols {
-			if !slices.ContainsFunc(key, func(k string) bool { return strings.EqualFold(k, c) }) {
+			if !slices.ContainsFunc(key, func(k string) bool { return sameName(k, c) }) {
 				return false
 			}
 		}
@@ -328,7 +328,7 @@ func isKey(t *schema.Table, cols []string) bool {
 // lineOf returns the line of the statement that creates table name, or 1.
 func lineOf(stmts []sqlsplit.Stmt, name string) int {
 	for _, s := range stmts {
-		if kind, table := classify(s.SQL); kind == "table" && table == strings.ToLower(name) {
+		if kind, table := classify(s.SQL); kind == "table" && table == fold(name) {
 			return s.Line
 		}
 	}

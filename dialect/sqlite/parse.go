@@ -475,7 +475,7 @@ func mentions(src string, names map[string]bool) bool {
 		if t.Kind != sqltok.Word && t.Kind != sqltok.QuotedIdent {
 			continue
 		}
-		if name, ok := t.Ident(); ok && names[strings.ToLower(name)] {
+		if name, ok := t.Ident(); ok && names[fold(name)] {
 			return true
 		}
 	}

@@ -56,17 +56,17 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 		case *diff.ModifyTable:
 			lastModify = i
 		case *diff.DropView:
-			p.droppedViews[strings.ToLower(c.V.Name)] = true
+			p.droppedViews[fold(c.V.Name)] = true
 		case *diff.DropTrigger:
-			p.droppedTrigs[strings.ToLower(c.T.Name)] = true
+			p.droppedTrigs[fold(c.T.Name)] = true
 		case *diff.AddTrigger:
-			p.addedTriggers[strings.ToLower(c.T.Name)] = true
+			p.addedTriggers[fold(c.T.Name)] = true
 		}
 	}
 	for _, c := range changes {
 		if mt, ok := c.(*diff.ModifyTable); ok {
 			if p.needsRebuild(mt) {
-				p.rebuilt[strings.ToLower(mt.To.Name)] = true
+				p.rebuilt[fold(mt.To.Name)] = true
 			} else if slices.ContainsFunc(mt.Changes, func(c diff.Change) bool { _, ok := c.(*diff.DropColumn); return ok }) {
 				p.dropsColumn = true
 			}
@@ -107,7 +107,7 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 						Comment: "dropped while tables it names are rebuilt; recreated below"})
 				}
 			}
-			if p.rebuilt[strings.ToLower(c.To.Name)] {
+			if p.rebuilt[fold(c.To.Name)] {
 				p.rebuild(c)
 			} else if err := p.native(c); err != nil {
 				return nil, err
@@ -120,12 +120,12 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 				// that names another rebuilt table would make that table's
 				// rename fail while it is missing.
 				for _, tr := range p.to.Triggers {
-					if p.rebuilt[strings.ToLower(tr.Table)] && !p.addedTriggers[strings.ToLower(tr.Name)] {
+					if p.rebuilt[fold(tr.Table)] && !p.addedTriggers[fold(tr.Name)] {
 						p.add(dialect.Step{SQL: endLine(tr.Def), Rebuild: true})
 					}
 				}
 				for _, tr := range depTrigs {
-					if !p.rebuilt[strings.ToLower(tr.Table)] {
+					if !p.rebuilt[fold(tr.Table)] {
 						p.add(dialect.Step{SQL: endLine(tr.Def), Rebuild: true})
 					}
 				}
@@ -157,7 +157,7 @@ func (p *planner) movedIndexes(changes []diff.Change) []string {
 			t, ixs = c.T, c.T.Indexes
 		case *diff.ModifyTable:
 			t = c.To
-			if p.rebuilt[strings.ToLower(t.Name)] {
+			if p.rebuilt[fold(t.Name)] {
 				ixs = t.Indexes
 			}
 			for _, tc := range c.Changes {
@@ -168,15 +168,15 @@ func (p *planner) movedIndexes(changes []diff.Change) []string {
 		}
 		for _, ix := range ixs {
 			if !ix.Constraint && ix.Name != "" {
-				created[strings.ToLower(ix.Name)] = strings.ToLower(t.Name)
+				created[fold(ix.Name)] = fold(t.Name)
 			}
 		}
 	}
 	p.earlyIndexes = map[string]bool{}
 	var out []string
 	take := func(table string, ix *schema.Index) {
-		n := strings.ToLower(ix.Name)
-		if other, ok := created[n]; ok && other != strings.ToLower(table) && !ix.Constraint && !p.earlyIndexes[n] {
+		n := fold(ix.Name)
+		if other, ok := created[n]; ok && other != fold(table) && !ix.Constraint && !p.earlyIndexes[n] {
 			p.earlyIndexes[n] = true
 			out = append(out, ix.Name)
 		}
@@ -222,12 +222,12 @@ func (p *planner) dependents() (views []*schema.View, trigs []*schema.Trigger) {
 	for changed := true; changed; {
 		changed = false
 		for _, v := range p.from.Views {
-			if dep[v] || p.droppedViews[strings.ToLower(v.Name)] {
+			if dep[v] || p.droppedViews[fold(v.Name)] {
 				continue
 			}
 			if mentions(v.Def, names) {
 				dep[v] = true
-				names[strings.ToLower(v.Name)] = true
+				names[fold(v.Name)] = true
 				changed = true
 			}
 		}
@@ -238,8 +238,8 @@ func (p *planner) dependents() (views []*schema.View, trigs []*schema.Trigger) {
 		}
 	}
 	for _, tr := range p.from.Triggers {
-		lt := strings.ToLower(tr.Table)
-		if p.droppedTrigs[strings.ToLower(tr.Name)] {
+		lt := fold(tr.Table)
+		if p.droppedTrigs[fold(tr.Name)] {
 			continue
 		}
 		if p.rebuilt[lt] {
@@ -262,7 +262,7 @@ func (p *planner) needsRebuild(mt *diff.ModifyTable) bool {
 	added := map[string]bool{}
 	for _, c := range mt.Changes {
 		if a, ok := c.(*diff.AddColumn); ok {
-			added[strings.ToLower(a.C.Name)] = true
+			added[fold(a.C.Name)] = true
 		}
 	}
 	for _, c := range mt.Changes {
@@ -285,7 +285,7 @@ func (p *planner) needsRebuild(mt *diff.ModifyTable) bool {
 			}
 		case *diff.AddForeignKey:
 			// ADD COLUMN … REFERENCES is the only FK SQLite can add.
-			if len(c.FK.Columns) != 1 || !added[strings.ToLower(c.FK.Columns[0])] {
+			if len(c.FK.Columns) != 1 || !added[fold(c.FK.Columns[0])] {
 				return true
 			}
 			if col, ok := mt.To.Column(c.FK.Columns[0]); !ok || (col.Default != "" && !strings.EqualFold(col.Default, "NULL")) {
@@ -300,7 +300,7 @@ func (p *planner) needsRebuild(mt *diff.ModifyTable) bool {
 
 // canAddColumn applies the rules of SQLite's ALTER TABLE ADD COLUMN.
 func canAddColumn(t *schema.Table, c *schema.Column) bool {
-	if t.PrimaryKey != nil && slices.ContainsFunc(t.PrimaryKey.Columns, func(s string) bool { return strings.EqualFold(s, c.Name) }) {
+	if t.PrimaryKey != nil && slices.ContainsFunc(t.PrimaryKey.Columns, func(s string) bool { return sameName(s, c.Name) }) {
 		return false
 	}
 	if c.Generated != nil {
@@ -321,8 +321,8 @@ func canAddColumn(t *schema.Table, c *schema.Column) bool {
 // column must not be part of a key, index, foreign key, check, generated
 // column, view or trigger.
 func (p *planner) canDropColumn(t *schema.Table, c *schema.Column) bool {
-	name := map[string]bool{strings.ToLower(c.Name): true}
-	eq := func(s string) bool { return strings.EqualFold(s, c.Name) }
+	name := map[string]bool{fold(c.Name): true}
+	eq := func(s string) bool { return sameName(s, c.Name) }
 	if t.PrimaryKey != nil && slices.ContainsFunc(t.PrimaryKey.Columns, eq) {
 		return false
 	}
@@ -343,7 +343,7 @@ func (p *planner) canDropColumn(t *schema.Table, c *schema.Column) bool {
 	}
 	for _, other := range p.from.Tables {
 		for _, fk := range other.ForeignKeys {
-			if strings.EqualFold(fk.RefTable, t.Name) && slices.ContainsFunc(fk.RefColumns, eq) {
+			if sameName(fk.RefTable, t.Name) && slices.ContainsFunc(fk.RefColumns, eq) {
 				return false
 			}
 		}
@@ -359,12 +359,12 @@ func (p *planner) canDropColumn(t *schema.Table, c *schema.Column) bool {
 		}
 	}
 	for _, v := range p.from.Views {
-		if !p.droppedViews[strings.ToLower(v.Name)] && mentions(v.Def, name) {
+		if !p.droppedViews[fold(v.Name)] && mentions(v.Def, name) {
 			return false
 		}
 	}
 	for _, tr := range p.from.Triggers {
-		if !p.droppedTrigs[strings.ToLower(tr.Name)] && mentions(tr.Def, name) {
+		if !p.droppedTrigs[fold(tr.Name)] && mentions(tr.Def, name) {
 			return false
 		}
 	}
@@ -378,21 +378,21 @@ func (p *planner) native(mt *diff.ModifyTable) error {
 	named := p.d.naming.NameConstraints(mt.To)
 	for _, fk := range named.ForeignKeys {
 		if len(fk.Columns) == 1 {
-			fkFor[strings.ToLower(fk.Columns[0])] = fk
+			fkFor[fold(fk.Columns[0])] = fk
 		}
 	}
 	var adds []dialect.Step
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.DropIndex:
-			if !p.earlyIndexes[strings.ToLower(c.I.Name)] {
+			if !p.earlyIndexes[fold(c.I.Name)] {
 				p.add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
 			}
 		case *diff.DropColumn:
 			p.add(dialect.Step{SQL: "ALTER TABLE " + table + " DROP COLUMN " + quote(c.C.Name), Destructive: true})
 		case *diff.AddColumn:
 			sql := "ALTER TABLE " + table + " ADD COLUMN " + columnDef(c.C, nil)
-			if fk, ok := fkFor[strings.ToLower(c.C.Name)]; ok && p.newFK(mt, fk) {
+			if fk, ok := fkFor[fold(c.C.Name)]; ok && p.newFK(mt, fk) {
 				sql += " " + constraintName(fk.Name) + references(fk)
 			}
 			p.add(dialect.Step{SQL: sql})
@@ -411,8 +411,8 @@ func (p *planner) native(mt *diff.ModifyTable) error {
 // newFK reports whether fk (named) is one the diff adds.
 func (p *planner) newFK(mt *diff.ModifyTable, fk *schema.ForeignKey) bool {
 	for _, c := range mt.Changes {
-		if a, ok := c.(*diff.AddForeignKey); ok && slices.EqualFunc(a.FK.Columns, fk.Columns, strings.EqualFold) &&
-			strings.EqualFold(a.FK.RefTable, fk.RefTable) {
+		if a, ok := c.(*diff.AddForeignKey); ok && slices.EqualFunc(a.FK.Columns, fk.Columns, sameName) &&
+			sameName(a.FK.RefTable, fk.RefTable) {
 			return true
 		}
 	}

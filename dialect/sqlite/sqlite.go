@@ -290,7 +290,7 @@ func foreignKeyCheck(ctx context.Context, q dialect.Querier) ([]Violation, error
 // repeated keys (tables without rowid report NULL rowids).
 func subtract(after, before []Violation) []Violation {
 	key := func(v Violation) string {
-		return fmt.Sprintf("%s\x00%v\x00%d\x00%s", strings.ToLower(v.Table), v.RowID.Valid, v.RowID.Int64, strings.ToLower(v.Parent))
+		return fmt.Sprintf("%s\x00%v\x00%d\x00%s", fold(v.Table), v.RowID.Valid, v.RowID.Int64, fold(v.Parent))
 	}
 	seen := map[string]int{}
 	for _, v := range before {
