@@ -52,6 +52,11 @@ type config struct {
 	// (PostgreSQL), outside a transaction.
 	concurrentIndexes bool
 
+	// Connecting (Open).
+	connectTimeout time.Duration
+	connectWait    time.Duration
+	connectNotify  func(ConnectWait)
+
 	// Migrator settings.
 	progress     func(migrate.Event)
 	allowChanged bool
@@ -169,9 +174,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error)
 	if t.DSN == ":memory:" {
 		db.SetMaxOpenConns(1)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := connect(ctx, db, t, rawURL, cfg); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s: %s", t.Redacted, redactErr(err, rawURL))
+		return nil, err
 	}
 	return &Database{db: db, d: d, cfg: cfg, owned: true, display: t.Redacted}, nil
 }

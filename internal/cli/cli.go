@@ -41,6 +41,12 @@ type Env struct {
 	lockTimeout             time.Duration
 	concurrentIndexes       bool
 	cfg                     *Config
+
+	// Connecting, waiting and progress (see progress.go).
+	connectTimeout    time.Duration
+	wait              time.Duration
+	migrationLockWait time.Duration
+	verbose, quiet    bool
 }
 
 // Config is retort.toml.
@@ -136,10 +142,18 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
 	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long DDL waits for locks held by others (PostgreSQL lock_timeout, SQLite busy timeout); 0 keeps the engine's default")
 	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: create indexes on existing tables CONCURRENTLY, outside a transaction")
+	// Connecting, waiting and progress.
+	pf.DurationVar(&env.connectTimeout, "connect-timeout", 0, "how long to wait for the database server to answer (default: the URL's connect_timeout/timeout, else 10s)")
+	pf.DurationVar(&env.wait, "wait", 0, "retry connecting for this long while the server is down or starting (--wait alone: 60s)")
+	pf.Lookup("wait").NoOptDefVal = "60s"
+	pf.DurationVar(&env.migrationLockWait, "migration-lock-wait", 0, "how long to wait for another retort that holds the migration lock; 0 waits until it is released (with a message every 10s)")
+	pf.BoolVarP(&env.verbose, "verbose", "v", false, "print each statement as it runs (on stderr)")
+	pf.BoolVarP(&env.quiet, "quiet", "q", false, "print nothing but errors")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(err.Error()) })
 	root.AddCommand(env.initCommand(), env.revisionCommand(), env.upgradeCommand(), env.downgradeCommand(),
 		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
-		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand())
+		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand(),
+		env.waitCommand())
 	return root
 }
 
@@ -197,7 +211,7 @@ func (env *Env) options() []retort.Option {
 	if dev := env.devURLValue(); dev != "" {
 		opts = append(opts, retort.WithDevURL(dev))
 	}
-	return opts
+	return append(opts, env.progressOptions()...)
 }
 
 // openDatabase opens the database at the resolved URL.
