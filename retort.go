@@ -62,6 +62,8 @@ type config struct {
 	allowChanged bool
 	lockTimeout  time.Duration
 	table        string
+
+	migrationLockWait time.Duration
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -287,6 +289,19 @@ func (db *Database) Dialect() dialect.Dialect { return db.d }
 // String returns the database's URL without its password.
 func (db *Database) String() string { return db.display }
 
+// hooks reports Apply's statements and row copies to WithProgress's
+// callback, as events without a revision.
+func (db *Database) hooks() dialect.Hooks {
+	fn := db.cfg.progress
+	if fn == nil {
+		return dialect.Hooks{}
+	}
+	return dialect.Hooks{
+		Statement: func(stmt string) { fn(migrate.Event{Kind: migrate.StatementStarted, Stmt: stmt}) },
+		Copy:      func(c dialect.Copied) { fn(migrate.Event{Kind: migrate.RowsCopied, Copied: c}) },
+	}
+}
+
 // Inspect returns the database's current schema.
 func (db *Database) Inspect(ctx context.Context) (*schema.Schema, error) {
 	return db.d.Inspect(ctx, db.db)
@@ -404,5 +419,5 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 		return err
 	}
 	defer conn.Close()
-	return dialect.Apply(ctx, db.d, conn, p.SQL)
+	return dialect.ApplyWith(ctx, db.d, conn, p.SQL, db.hooks())
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -63,14 +62,6 @@ func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrat
 	if f.allowChanged {
 		opts = append(opts, retort.WithAllowChanged())
 	}
-	opts = append(opts, retort.WithProgress(func(e migrate.Event) {
-		verb := e.Direction.String() + "grade"
-		if e.Skipped {
-			fmt.Fprintf(env.Stdout, "%s %s %s (already applied by another process)\n", verb, e.Revision, e.Message)
-			return
-		}
-		fmt.Fprintf(env.Stdout, "%s %s %s (%s)\n", verb, e.Revision, e.Message, e.Duration.Round(time.Millisecond))
-	}))
 	if t, err := retort.ParseURL(u); err == nil && t.Path != "" && !strings.HasPrefix(t.Path, "/") {
 		u = "sqlite:" + env.path(t.Path)
 	}

@@ -36,7 +36,7 @@ func (env *Env) upgradeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(res) == 0 {
+			if len(res) == 0 && !env.quiet {
 				fmt.Fprintln(env.Stdout, "Nothing to upgrade: the database is at", target+".")
 			}
 			return nil
@@ -70,7 +70,7 @@ func (env *Env) downgradeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(res) == 0 {
+			if len(res) == 0 && !env.quiet {
 				fmt.Fprintln(env.Stdout, "Nothing to downgrade.")
 			}
 			return nil
