@@ -29,6 +29,15 @@ func WithConnectTimeout(d time.Duration) Option {
 	}
 }
 
+// scratchConnectTimeout bounds the first contact with the server where
+// scratch databases are created.
+func (c *config) scratchConnectTimeout() time.Duration {
+	if c.connectTimeout > 0 {
+		return c.connectTimeout
+	}
+	return DefaultConnectTimeout
+}
+
 // ConnectWait reports one failed connection attempt while Open waits for a
 // server (WithConnectWait).
 type ConnectWait struct {

@@ -218,7 +218,8 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		}
 		return sqlite.New(opts...), "sqlite", nil
 	case "postgres":
-		opts := []postgres.Option{postgres.WithNaming(cfg.naming), postgres.WithLogger(cfg.logger), postgres.WithScratchServer(server)}
+		opts := []postgres.Option{postgres.WithNaming(cfg.naming), postgres.WithLogger(cfg.logger), postgres.WithScratchServer(server),
+			postgres.WithConnectTimeout(cfg.scratchConnectTimeout())}
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, postgres.WithLockTimeout(cfg.lockTimeout))
 		}
@@ -227,7 +228,8 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		}
 		return postgres.New(opts...), "pgx", nil
 	case "mysql":
-		opts := []mysql.Option{mysql.WithNaming(cfg.naming), mysql.WithLogger(cfg.logger), mysql.WithScratchServer(server)}
+		opts := []mysql.Option{mysql.WithNaming(cfg.naming), mysql.WithLogger(cfg.logger), mysql.WithScratchServer(server),
+			mysql.WithConnectTimeout(cfg.scratchConnectTimeout())}
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, mysql.WithLockTimeout(cfg.lockTimeout))
 		}

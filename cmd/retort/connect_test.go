@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,28 @@ func TestConnectTimeout(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestScratchConnectTimeout: commands that only load schema files into a
+// scratch database on the configured server (diff of two files) are
+// bounded by --connect-timeout too.
+func TestScratchConnectTimeout(t *testing.T) {
+	for _, engine := range []string{"postgres", "mysql"} {
+		t.Run(engine, func(t *testing.T) {
+			addr := fakeServer(t, true)
+			dir := t.TempDir()
+			for name, text := range map[string]string{"a.sql": "CREATE TABLE a (id int);", "b.sql": "CREATE TABLE b (id int);"} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, _, stderr := runExit(t, dir, "diff", "--from", "file://a.sql", "--to", "file://b.sql",
+				"--url", fmt.Sprintf("%s://app:s3cret@%s/db", engine, addr), "--connect-timeout", "1s")
+			if code != 2 || !strings.Contains(stderr, addr+": no answer within 1s") || strings.Contains(stderr, "s3cret") {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and an error naming %s, without the password", code, stderr, addr)
+			}
+		})
 	}
 }
 

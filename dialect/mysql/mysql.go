@@ -41,13 +41,14 @@ const DefaultLockWait = 10 * time.Second
 
 // Dialect is the MySQL/MariaDB engine. Create it with New.
 type Dialect struct {
-	naming      dialect.Naming
-	logger      *slog.Logger
-	driver      string
-	server      string
-	lockTimeout time.Duration
-	retries     int
-	retryDelay  time.Duration
+	naming         dialect.Naming
+	logger         *slog.Logger
+	driver         string
+	server         string
+	connectTimeout time.Duration
+	lockTimeout    time.Duration
+	retries        int
+	retryDelay     time.Duration
 
 	mu       sync.Mutex
 	detected *Server // the server last inspected; guides Plan

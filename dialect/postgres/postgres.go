@@ -39,6 +39,7 @@ type Dialect struct {
 	driver           string
 	server           string
 	schema           string
+	connectTimeout   time.Duration
 	lockTimeout      time.Duration
 	statementTimeout time.Duration
 	retries          int

@@ -1,0 +1,38 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// WithConnectTimeout bounds the first contact with the scratch server
+// (see WithScratchServer): a server that accepts connections and never
+// answers fails Scratch after t instead of hanging. 0, the default, leaves
+// it to the context.
+func WithConnectTimeout(t time.Duration) Option { return func(d *Dialect) { d.connectTimeout = t } }
+
+// firstContact runs contact, the first use of a new pool, within the
+// connect timeout.
+func (d *Dialect) firstContact(ctx context.Context, contact func(context.Context) error) error {
+	if d.connectTimeout <= 0 {
+		return contact(ctx)
+	}
+	cctx, cancel := context.WithTimeout(ctx, d.connectTimeout)
+	defer cancel()
+	err := contact(cctx)
+	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
+		return fmt.Errorf("%s: no answer within %v: %w", d.serverHost(), d.connectTimeout, err)
+	}
+	return err
+}
+
+// serverHost returns the scratch server's host:port, for errors (never its
+// password).
+func (d *Dialect) serverHost() string {
+	if u, err := url.Parse(d.server); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "the server"
+}
