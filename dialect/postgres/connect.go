@@ -2,9 +2,10 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/retortdb/retort/dialect"
 )
 
 // WithConnectTimeout bounds the first contact with the scratch server
@@ -13,19 +14,10 @@ import (
 // it to the context.
 func WithConnectTimeout(t time.Duration) Option { return func(d *Dialect) { d.connectTimeout = t } }
 
-// firstContact runs contact, the first use of a new pool, within the
-// connect timeout.
+// firstContact runs contact, the first use of a new pool on the scratch
+// server, within the connect timeout.
 func (d *Dialect) firstContact(ctx context.Context, contact func(context.Context) error) error {
-	if d.connectTimeout <= 0 {
-		return contact(ctx)
-	}
-	cctx, cancel := context.WithTimeout(ctx, d.connectTimeout)
-	defer cancel()
-	err := contact(cctx)
-	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
-		return fmt.Errorf("%s: no answer within %v: %w", d.serverHost(), d.connectTimeout, err)
-	}
-	return err
+	return dialect.FirstContact(ctx, d.connectTimeout, d.serverHost(), contact)
 }
 
 // serverHost returns the scratch server's host:port, for errors (never its
