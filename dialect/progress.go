@@ -9,7 +9,9 @@ import (
 // without waiting, so that the caller can say who it waits for and bound
 // the wait (migrate.Runner does). PostgreSQL and MySQL try their session
 // lock; SQLite, which has none, tries its write lock (BEGIN IMMEDIATE) and
-// releases it at once: each migration takes it again in Transact.
+// releases it at once: each migration takes it again in Transact. An
+// engine that is a TryLocker but not a Locker is such a probe, and
+// migrate.Runner probes again before each migration.
 type TryLocker interface {
 	// TryLock takes the lock named key on conn if no other session holds
 	// it and returns its unlock. When another session holds it, TryLock

@@ -93,6 +93,17 @@ func (r *Runner) lock(ctx context.Context, conn *sql.Conn) (unlock func() error,
 	return func() error { return nil }, nil
 }
 
+// probesLock reports whether the engine's TryLock only probes a lock that
+// each migration takes again (SQLite's write lock, in Transact): an engine
+// that is a TryLocker but not a Locker. Another writer may then take the
+// lock between two migrations, so the Runner probes again before each, to
+// report (and bound) that wait too rather than sit in a silent busy wait.
+func (r *Runner) probesLock() bool {
+	_, try := r.Dialect.(dialect.TryLocker)
+	_, session := r.Dialect.(dialect.Locker)
+	return try && !session
+}
+
 // emit sends e to OnEvent, if set.
 func (r *Runner) emit(e Event) {
 	if r.OnEvent != nil {

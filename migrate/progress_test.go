@@ -2,8 +2,11 @@ package migrate_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -63,5 +66,47 @@ func TestRunnerReportsProgress(t *testing.T) {
 	}
 	if n := queryStrings(t, db, "SELECT count(*) FROM notes"); n[0] != "30002" {
 		t.Errorf("notes has %s rows after the rebuild, want 30002", n[0])
+	}
+}
+
+// TestLockTakenBetweenMigrations: on SQLite another writer may take the
+// write lock between two migrations of an upgrade; the runner reports that
+// wait and bounds it like the first one, instead of a silent busy wait.
+func TestLockTakenBetweenMigrations(t *testing.T) {
+	ctx := context.Background()
+	g := graphOf(t, baseFiles())
+	db := openDB(t)
+	db.SetMaxOpenConns(2) // the runner's connection and the other writer's
+	other, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	r := newRunner(db, sqlite.New(), g)
+	r.LockWait = 500 * time.Millisecond
+	var waits int
+	r.OnEvent = func(e migrate.Event) {
+		switch {
+		case e.Kind == migrate.Finished && e.Revision == rev1:
+			if _, err := other.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+				t.Fatal(err)
+			}
+		case e.Kind == migrate.LockWaiting:
+			waits++
+		}
+	}
+	res, err := r.Upgrade(ctx, "head")
+	var le *migrate.LockError
+	if !errors.As(err, &le) || !strings.Contains(le.Holder, "is locked") {
+		t.Fatalf("Upgrade = %v, want a *migrate.LockError saying the file is locked", err)
+	}
+	if len(res) != 1 || res[0].Revision != rev1 || waits == 0 {
+		t.Errorf("ran %v with %d wait reports; want %s only, and the wait reported", res, waits, rev1)
+	}
+	if _, err := other.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := r.Upgrade(ctx, "head"); err != nil || len(res) != 1 || res[0].Revision != rev2 {
+		t.Errorf("Upgrade after the release = %v, %v; want %s", res, err, rev2)
 	}
 }

@@ -265,7 +265,12 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		}
 	}
 	var results []Result
-	for _, f := range path {
+	for i, f := range path {
+		if i > 0 && r.probesLock() {
+			if _, err := r.lock(ctx, conn); err != nil {
+				return results, err
+			}
+		}
 		r.emit(Event{Kind: Started, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name})
 		res, err := r.apply(ctx, conn, f, dir)
 		if err != nil {
