@@ -52,14 +52,16 @@ and changes nothing.`,
 				return err
 			}
 			if plan.Empty() {
-				fmt.Fprintln(env.Stdout, "Schema is in sync; nothing to do.")
+				if !env.quiet {
+					fmt.Fprintln(env.Stdout, "Schema is in sync; nothing to do.")
+				}
 				return nil
 			}
 			var opts []retort.ApplyOption
 			if allowDestructive {
 				opts = append(opts, retort.AllowDestructive())
 			}
-			if err := db.Apply(ctx, plan, opts...); err != nil {
+			if err := db.Apply(ctx, plan, opts...); err != nil || env.quiet {
 				return err
 			}
 			for _, line := range plan.Summary() {
