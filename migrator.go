@@ -34,7 +34,13 @@ type Migrator struct {
 	cfg    *config
 }
 
-// WithProgress sets a callback that is called after each migration.
+// WithProgress sets a callback that receives progress (migrate.Event):
+// each migration as it starts (Kind Started) and ends (Finished), each
+// statement (StatementStarted), waits for the migration lock (LockWaiting)
+// and the row copies of SQLite table rebuilds (RowsCopied, in batches).
+// Database.Apply reports its statements and row copies the same way,
+// without a revision. fn runs on the migrating goroutine and must not
+// block.
 func WithProgress(fn func(migrate.Event)) Option {
 	return func(c *config) error { c.progress = fn; return nil }
 }
@@ -45,15 +51,32 @@ func WithAllowChanged() Option {
 	return func(c *config) error { c.allowChanged = true; return nil }
 }
 
-// WithLockTimeout sets how long a migration waits for another process that
-// holds the database's migration lock (SQLite: the write lock). It must be
-// positive. It applies to engines that Open creates.
+// WithLockTimeout sets how long a DDL statement waits for a lock that
+// another session holds on what it changes (PostgreSQL lock_timeout, MySQL
+// lock_wait_timeout, SQLite busy_timeout). It must be positive. It applies
+// to engines that Open creates. The wait for the migration lock itself is
+// WithMigrationLockWait's.
 func WithLockTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("retort: WithLockTimeout: %v is not positive", d)
 		}
 		c.lockTimeout = d
+		return nil
+	}
+}
+
+// WithMigrationLockWait bounds how long Upgrade and Downgrade wait for the
+// migration lock that another session (another retort) holds: after d they
+// fail with a *migrate.LockError naming the holder. By default they wait
+// until it is released, reporting the wait (WithProgress) at once and every
+// migrate.LockNoticeEvery. d must be positive.
+func WithMigrationLockWait(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("retort: WithMigrationLockWait: %v is not positive", d)
+		}
+		c.migrationLockWait = d
 		return nil
 	}
 }
@@ -112,6 +135,7 @@ func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
 		Logger:       db.cfg.logger,
 		OnEvent:      db.cfg.progress,
 		AllowChanged: db.cfg.allowChanged,
+		LockWait:     db.cfg.migrationLockWait,
 	}
 	return m, nil
 }

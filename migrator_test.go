@@ -198,7 +198,11 @@ func TestMigratorStopsAtTheFailedMigration(t *testing.T) {
 		"CREATE TABLE tags (id INTEGER PRIMARY KEY);",
 	)
 	var events []string
-	m := openMigrator(t, sqliteURL(t), fsys, retort.WithProgress(func(e migrate.Event) { events = append(events, e.Revision) }))
+	m := openMigrator(t, sqliteURL(t), fsys, retort.WithProgress(func(e migrate.Event) {
+		if e.Kind == migrate.Finished {
+			events = append(events, e.Revision)
+		}
+	}))
 	if _, err := m.Upgrade(ctx, "+1"); err != nil {
 		t.Fatal(err)
 	}

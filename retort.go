@@ -53,11 +53,18 @@ type config struct {
 	// (PostgreSQL), outside a transaction.
 	concurrentIndexes bool
 
+	// Connecting (Open).
+	connectTimeout time.Duration
+	connectWait    time.Duration
+	connectNotify  func(ConnectWait)
+
 	// Migrator settings.
 	progress     func(migrate.Event)
 	allowChanged bool
 	lockTimeout  time.Duration
 	table        string
+
+	migrationLockWait time.Duration
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -170,9 +177,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error)
 	if t.Dialect == "sqlite" && t.Path == "" {
 		db.SetMaxOpenConns(1)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := connect(ctx, db, t, rawURL, cfg); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s: %s", t.Redacted, redactErr(err, rawURL))
+		return nil, err
 	}
 	return &Database{db: db, d: d, cfg: cfg, owned: true, display: t.Redacted}, nil
 }
@@ -212,7 +219,8 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		}
 		return sqlite.New(opts...), "sqlite", nil
 	case "postgres":
-		opts := []postgres.Option{postgres.WithNaming(cfg.naming), postgres.WithLogger(cfg.logger), postgres.WithScratchServer(server)}
+		opts := []postgres.Option{postgres.WithNaming(cfg.naming), postgres.WithLogger(cfg.logger), postgres.WithScratchServer(server),
+			postgres.WithConnectTimeout(cfg.scratchConnectTimeout())}
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, postgres.WithLockTimeout(cfg.lockTimeout))
 		}
@@ -221,7 +229,8 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		}
 		return postgres.New(opts...), "pgx", nil
 	case "mysql":
-		opts := []mysql.Option{mysql.WithNaming(cfg.naming), mysql.WithLogger(cfg.logger), mysql.WithScratchServer(server)}
+		opts := []mysql.Option{mysql.WithNaming(cfg.naming), mysql.WithLogger(cfg.logger), mysql.WithScratchServer(server),
+			mysql.WithConnectTimeout(cfg.scratchConnectTimeout())}
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, mysql.WithLockTimeout(cfg.lockTimeout))
 		}
@@ -286,6 +295,19 @@ func (db *Database) Dialect() dialect.Dialect { return db.d }
 
 // String returns the database's URL without its password.
 func (db *Database) String() string { return db.display }
+
+// hooks reports Apply's statements and row copies to WithProgress's
+// callback, as events without a revision.
+func (db *Database) hooks() dialect.Hooks {
+	fn := db.cfg.progress
+	if fn == nil {
+		return dialect.Hooks{}
+	}
+	return dialect.Hooks{
+		Statement: func(stmt string) { fn(migrate.Event{Kind: migrate.StatementStarted, Stmt: stmt}) },
+		Copy:      func(c dialect.Copied) { fn(migrate.Event{Kind: migrate.RowsCopied, Copied: c}) },
+	}
+}
 
 // Inspect returns the database's current schema.
 func (db *Database) Inspect(ctx context.Context) (*schema.Schema, error) {
@@ -437,5 +459,5 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 		return err
 	}
 	defer conn.Close()
-	return dialect.Apply(ctx, db.d, conn, p.SQL)
+	return dialect.ApplyWith(ctx, db.d, conn, p.SQL, db.hooks())
 }

@@ -2,10 +2,13 @@ package retort
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/retortdb/retort/internal/sqltok"
 )
@@ -23,6 +26,11 @@ type Target struct {
 	Query string
 	// Redacted is the URL with any password replaced by "xxxxx", safe to print.
 	Redacted string
+	// Host is the server's host:port (PostgreSQL, MySQL; "" for SQLite).
+	Host string
+	// ConnectTimeout is the URL's own connect timeout (PostgreSQL
+	// connect_timeout=SECONDS, MySQL timeout=DURATION), 0 when it has none.
+	ConnectTimeout time.Duration
 }
 
 // URLError is a database URL that cannot be used. It never contains the
@@ -92,7 +100,15 @@ func ParseURL(raw string) (*Target, error) {
 			u.RawQuery = q.Encode()
 			raw = u.String()
 		}
-		return &Target{Dialect: "postgres", DSN: raw, Redacted: red}, nil
+		t := &Target{Dialect: "postgres", DSN: raw, Redacted: red, Host: hostPort(u, "5432")}
+		if v := u.Query().Get("connect_timeout"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return nil, &URLError{URL: red, Msg: fmt.Sprintf("connect_timeout=%s: want a number of seconds", v)}
+			}
+			t.ConnectTimeout = time.Duration(n) * time.Second
+		}
+		return t, nil
 	case "mysql", "mariadb":
 		if hint := encodingHint(raw); hint != "" {
 			return nil, &URLError{URL: red, Msg: "malformed mysql url" + hint}
@@ -101,7 +117,15 @@ func ParseURL(raw string) (*Target, error) {
 		if err != nil || u.Host == "" {
 			return nil, &URLError{URL: red, Msg: "malformed mysql url (want mysql://user:pass@host:3306/db)"}
 		}
-		return &Target{Dialect: "mysql", DSN: mysqlDSN(u), Redacted: red}, nil
+		t := &Target{Dialect: "mysql", DSN: mysqlDSN(u), Redacted: red, Host: hostPort(u, "3306")}
+		if v := u.Query().Get("timeout"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return nil, &URLError{URL: red, Msg: fmt.Sprintf("timeout=%s: want a duration such as 10s", v)}
+			}
+			t.ConnectTimeout = d
+		}
+		return t, nil
 	}
 	return nil, &URLError{URL: red, Msg: fmt.Sprintf("unknown scheme %q: want sqlite:, postgres:// or mysql://", scheme)}
 }
@@ -134,6 +158,19 @@ func encodingHint(raw string) string {
 		return ""
 	}
 	return "; a password containing '#', '?', '/' or '@' must be percent-encoded in a URL ('#' is %23, '?' %3F, '/' %2F, '@' %40)"
+}
+
+// hostPort returns u's host:port, with the engine's default port when the
+// URL has none ("" when the URL names no host, e.g. a Unix socket given in
+// the query).
+func hostPort(u *url.URL, port string) string {
+	if u.Hostname() == "" {
+		return ""
+	}
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), port)
+	}
+	return u.Host
 }
 
 // Redact returns raw with the password of its user info, if any, replaced

@@ -3,6 +3,7 @@ package retort
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseURL(t *testing.T) {
@@ -104,5 +105,33 @@ func TestDialectName(t *testing.T) {
 	}
 	if _, err := DialectName("oracle"); err == nil {
 		t.Error("DialectName(oracle) succeeded")
+	}
+}
+
+func TestParseURLHostAndConnectTimeout(t *testing.T) {
+	tests := []struct {
+		name, raw, host string
+		timeout         time.Duration
+	}{
+		{"postgres default port", "postgres://u:p@db/app", "db:5432", 0},
+		{"postgres connect_timeout", "postgres://u:p@db:6000/app?connect_timeout=3", "db:6000", 3 * time.Second},
+		{"mysql timeout", "mysql://root@127.0.0.1/app?timeout=1500ms", "127.0.0.1:3306", 1500 * time.Millisecond},
+		{"sqlite", "sqlite:app.db", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseURL(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Host != tt.host || got.ConnectTimeout != tt.timeout {
+				t.Errorf("ParseURL(%q): host %q timeout %v, want %q %v", tt.raw, got.Host, got.ConnectTimeout, tt.host, tt.timeout)
+			}
+		})
+	}
+	for _, raw := range []string{"postgres://db/app?connect_timeout=soon", "mysql://db/app?timeout=10"} {
+		if _, err := ParseURL(raw); err == nil {
+			t.Errorf("ParseURL(%q): no error for a malformed timeout", raw)
+		}
 	}
 }

@@ -183,6 +183,11 @@ func endsInLineComment(sql string) bool {
 // any transaction. A failing step rolls its transaction back and is returned
 // as an *ExecError; earlier segments stay committed.
 func Apply(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan) error {
+	return ApplyWith(ctx, d, conn, p, Hooks{})
+}
+
+// ApplyWith is Apply calling h's hooks as the steps run.
+func ApplyWith(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan, h Hooks) error {
 	if p.Empty() {
 		return nil
 	}
@@ -191,7 +196,7 @@ func Apply(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, p.Steps[i].SQL); err != nil {
+			if err := Exec(ctx, d, q, p.Steps[i].SQL, h); err != nil {
 				return &ExecError{Stmt: p.Steps[i].SQL, Index: i, Err: err}
 			}
 		}

@@ -33,8 +33,15 @@ type Runner struct {
 	History *History
 	// Logger receives one line per migration; nil discards.
 	Logger *slog.Logger
-	// OnEvent, if set, is called after each migration.
+	// OnEvent, if set, receives progress: each migration as it starts and
+	// ends, each statement, lock waits and rebuilds' row copies (see
+	// EventKind). It is called on the migrating goroutine.
 	OnEvent func(Event)
+	// LockWait bounds the wait for the migration lock held by another
+	// session on engines that can try it (dialect.TryLocker): after it,
+	// Upgrade and Downgrade fail with a *LockError. 0 waits until the lock
+	// is released or ctx ends.
+	LockWait time.Duration
 	// AllowChanged lets migrations run although applied files changed.
 	AllowChanged bool
 	// Now returns the time recorded as applied_at; nil means time.Now.
@@ -47,14 +54,25 @@ type Runner struct {
 	Screen *dialect.Screen
 }
 
-// Event reports a migration that ran (or was skipped because another
-// process had applied it meanwhile).
+// Event reports what a Runner does. Kind Finished (the zero value) reports
+// a migration that ran, or was skipped because another process had
+// applied it meanwhile; the other kinds report progress (see EventKind).
 type Event struct {
+	Kind      EventKind
 	Revision  string
 	Message   string
 	Direction Direction
 	Duration  time.Duration
 	Skipped   bool
+
+	// File and Line locate the statement Stmt (StatementStarted).
+	File string
+	Line int
+	Stmt string
+	// Holder is the session holding the migration lock (LockWaiting).
+	Holder string
+	// Copied is a rebuild's row-copy progress (RowsCopied).
+	Copied dialect.Copied
 }
 
 // Result is one migration a Runner ran.
@@ -275,13 +293,11 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		return nil, err
 	}
 	defer conn.Close()
-	if locker, ok := r.Dialect.(dialect.Locker); ok {
-		unlock, err := locker.Lock(ctx, conn, r.History.Table())
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
+	unlock, err := r.lock(ctx, conn)
+	if err != nil {
+		return nil, err
 	}
+	defer unlock()
 	recs, outdated, err := r.state(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -314,7 +330,13 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		}
 	}
 	var results []Result
-	for _, f := range path {
+	for i, f := range path {
+		if i > 0 && r.probesLock() {
+			if _, err := r.lock(ctx, conn); err != nil {
+				return results, err
+			}
+		}
+		r.emit(Event{Kind: Started, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name})
 		res, err := r.apply(ctx, conn, f, dir)
 		if err != nil {
 			return results, err
@@ -322,9 +344,7 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		results = append(results, res)
 		r.logger().Info("migrated", "revision", res.Revision, "direction", dir.String(), "message", res.Message,
 			"duration", res.Duration, "skipped", res.Skipped)
-		if r.OnEvent != nil {
-			r.OnEvent(res)
-		}
+		r.emit(res)
 	}
 	return results, nil
 }
@@ -348,6 +368,8 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 	sec := f.Section(dir)
 	segments := r.segments(sec)
 	done := 0 // statements of earlier segments
+	var line int
+	hooks := r.hooks(f, dir, &line)
 	for i, seg := range segments {
 		last := i == len(segments)-1
 		segStart := done
@@ -370,7 +392,8 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				if _, err := q.ExecContext(ctx, st.SQL); err != nil {
+				line = st.Line
+				if err := dialect.Exec(ctx, r.Dialect, q, st.SQL, hooks); err != nil {
 					se := &StmtError{File: f.Name, Line: st.Line, Stmt: st.SQL, Revision: f.Revision, Err: err, Number: n + 1}
 					if dir == Up {
 						se.Done = segStart

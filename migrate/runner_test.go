@@ -460,7 +460,7 @@ func TestCancelRollsBackTheRunningMigration(t *testing.T) {
 			up:   manyStatements,
 			setup: func(r *migrate.Runner, cancel context.CancelFunc) dialect.Dialect {
 				r.OnEvent = func(e migrate.Event) {
-					if e.Revision == rev1 {
+					if e.Kind == migrate.Finished && e.Revision == rev1 {
 						cancel()
 					}
 				}
@@ -475,7 +475,7 @@ func TestCancelRollsBackTheRunningMigration(t *testing.T) {
 			up:   longStatement,
 			setup: func(r *migrate.Runner, cancel context.CancelFunc) dialect.Dialect {
 				r.OnEvent = func(e migrate.Event) {
-					if e.Revision == rev2 {
+					if e.Kind == migrate.Finished && e.Revision == rev2 {
 						time.AfterFunc(100*time.Millisecond, cancel)
 					}
 				}
@@ -550,7 +550,11 @@ func TestUpgradeRecordsEachMigration(t *testing.T) {
 	db := openDB(t)
 	r := newRunner(db, sqlite.New(), g)
 	var events []string
-	r.OnEvent = func(e migrate.Event) { events = append(events, e.Direction.String()+" "+e.Revision) }
+	r.OnEvent = func(e migrate.Event) {
+		if e.Kind == migrate.Finished {
+			events = append(events, e.Direction.String()+" "+e.Revision)
+		}
+	}
 	if _, err := r.Upgrade(ctx, "head"); err != nil {
 		t.Fatal(err)
 	}

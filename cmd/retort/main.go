@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/signal"
 
-	_ "github.com/go-sql-driver/mysql"
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
@@ -15,8 +15,16 @@ import (
 )
 
 func main() {
+	quietDrivers()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// quietDrivers keeps the drivers' own log lines off the terminal:
+// go-sql-driver/mysql prints "[mysql] packets.go:…" to stderr for errors it
+// also returns, and retort reports those errors itself, naming the server.
+func quietDrivers() {
+	mysql.SetLogger(&mysql.NopLogger{})
 }

@@ -24,6 +24,7 @@ var update = flag.Bool("update", false, "rewrite expected output in testscript f
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"retort": func() {
+			quietDrivers()
 			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})

@@ -51,7 +51,7 @@ type inspector struct {
 	jsonCk map[string]bool // table\x00column of MariaDB JSON columns
 	// skipped lists, per kind, the objects retort does not model.
 	skipped map[string][]string
-	rules  schema.CaseRules
+	rules   schema.CaseRules
 }
 
 func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {

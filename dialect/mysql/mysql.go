@@ -41,13 +41,14 @@ const DefaultLockWait = 10 * time.Second
 
 // Dialect is the MySQL/MariaDB engine. Create it with New.
 type Dialect struct {
-	naming      dialect.Naming
-	logger      *slog.Logger
-	driver      string
-	server      string
-	lockTimeout time.Duration
-	retries     int
-	retryDelay  time.Duration
+	naming         dialect.Naming
+	logger         *slog.Logger
+	driver         string
+	server         string
+	connectTimeout time.Duration
+	lockTimeout    time.Duration
+	retries        int
+	retryDelay     time.Duration
 
 	mu       sync.Mutex
 	detected *Server // the server last inspected; guides Plan
@@ -81,10 +82,11 @@ func WithDriver(name string) Option { return func(d *Dialect) { d.driver = name 
 // that database, and drops it afterwards.
 func WithScratchServer(dsn string) Option { return func(d *Dialect) { d.server = dsn } }
 
-// WithLockTimeout sets how long Lock waits for the migration lock that
-// another process holds, and how long each migration statement waits for
-// a metadata lock (lock_wait_timeout, whole seconds, default
-// DefaultLockWait) before it fails and is retried.
+// WithLockTimeout sets how long each migration statement waits for a
+// metadata lock (lock_wait_timeout, whole seconds, default
+// DefaultLockWait) before it fails and is retried, and how long Lock waits
+// for the migration lock. migrate.Runner does not call Lock: it tries the
+// lock with TryLock and bounds that wait by its own LockWait.
 func WithLockTimeout(t time.Duration) Option { return func(d *Dialect) { d.lockTimeout = t } }
 
 // WithRetries sets how many times a statement whose metadata lock wait
@@ -408,8 +410,7 @@ func ErrorNumber(err error) int {
 // two processes migrating the same database, from any host, take turns.
 func (d *Dialect) Lock(ctx context.Context, conn *sql.Conn, key string) (unlock func() error, err error) {
 	var name string
-	const nameSQL = `SELECT IF(CHAR_LENGTH(n) <= 64, n, CONCAT('retort:', SHA1(n))) FROM (SELECT CONCAT('retort:', COALESCE(DATABASE(), ''), ':', ?) AS n) x`
-	if err := conn.QueryRowContext(ctx, nameSQL, key).Scan(&name); err != nil {
+	if err := conn.QueryRowContext(ctx, lockNameSQL, key).Scan(&name); err != nil {
 		return nil, fmt.Errorf("mysql: migration lock: %w", err)
 	}
 	var got sql.NullInt64

@@ -79,7 +79,9 @@ func (d *Dialect) scratch(ctx context.Context, extra url.Values) (*sql.DB, func(
 	}
 	admin.SetMaxOpenConns(1)
 	var charset, collation string
-	if err := admin.QueryRowContext(ctx, "SELECT @@character_set_database, @@collation_database").Scan(&charset, &collation); err != nil {
+	if err := d.firstContact(ctx, func(ctx context.Context) error {
+		return admin.QueryRowContext(ctx, "SELECT @@character_set_database, @@collation_database").Scan(&charset, &collation)
+	}); err != nil {
 		admin.Close()
 		return nil, nil, fmt.Errorf("mysql: connect to scratch server: %w", err)
 	}

@@ -39,6 +39,7 @@ type Dialect struct {
 	driver           string
 	server           string
 	schema           string
+	connectTimeout   time.Duration
 	lockTimeout      time.Duration
 	statementTimeout time.Duration
 	retries          int
@@ -264,7 +265,7 @@ func SQLState(err error) string {
 // independently) on conn, waiting until it is free or ctx ends. unlock
 // releases it.
 func (d *Dialect) Lock(ctx context.Context, conn *sql.Conn, key string) (unlock func() error, err error) {
-	const k = `hashtext(current_schema() || '.' || $1)`
+	const k = lockKey
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(`+k+`)`, key).Scan(&got); err != nil {
 		return nil, fmt.Errorf("postgres: advisory lock: %w", err)

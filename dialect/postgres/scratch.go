@@ -55,7 +55,7 @@ func (d *Dialect) Scratch(ctx context.Context) (*sql.DB, func() error, error) {
 		return nil, nil, fmt.Errorf("postgres: open scratch server: %w (is github.com/jackc/pgx/v5/stdlib imported?)", err)
 	}
 	admin.SetMaxOpenConns(1)
-	if err := admin.PingContext(ctx); err != nil {
+	if err := d.firstContact(ctx, func(ctx context.Context) error { return admin.PingContext(ctx) }); err != nil {
 		admin.Close()
 		return nil, nil, fmt.Errorf("postgres: connect to scratch server: %w", err)
 	}

@@ -61,14 +61,16 @@ and changes nothing.`,
 				if env.asJSON {
 					return env.printJSON(planJSON(plan))
 				}
-				fmt.Fprintln(env.Stdout, "Schema is in sync; nothing to do.")
+				if !env.quiet {
+					fmt.Fprintln(env.Stdout, "Schema is in sync; nothing to do.")
+				}
 				return nil
 			}
 			var opts []retort.ApplyOption
 			if allowDestructive {
 				opts = append(opts, retort.AllowDestructive())
 			}
-			if err := db.Apply(ctx, plan, opts...); err != nil {
+			if err := db.Apply(ctx, plan, opts...); err != nil || env.quiet {
 				return err
 			}
 			if env.asJSON {

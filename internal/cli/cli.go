@@ -57,6 +57,11 @@ type Env struct {
 	// ambientIgnored: $DATABASE_URL was set but the configuration's url
 	// wins; said once, when the database is first used.
 	ambientIgnored bool
+	// Connecting, waiting and progress (see progress.go).
+	connectTimeout    time.Duration
+	wait              time.Duration
+	migrationLockWait time.Duration
+	verbose, quiet    bool
 }
 
 // Config is retort.toml.
@@ -184,11 +189,18 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
 	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long DDL waits for locks held by others (PostgreSQL lock_timeout, SQLite busy timeout); 0 keeps the engine's default")
 	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: create indexes on existing tables CONCURRENTLY, outside a transaction")
+	// Connecting, waiting and progress.
+	pf.DurationVar(&env.connectTimeout, "connect-timeout", 0, "how long to wait for the database server to answer (default: the URL's connect_timeout/timeout, else 10s)")
+	pf.DurationVar(&env.wait, "wait", 0, "retry connecting for this long while the server is down or starting (--wait alone: 60s)")
+	pf.Lookup("wait").NoOptDefVal = "60s"
+	pf.DurationVar(&env.migrationLockWait, "migration-lock-wait", 0, "how long to wait for another retort that holds the migration lock; 0 waits until it is released (with a message every 10s)")
+	pf.BoolVarP(&env.verbose, "verbose", "v", false, "print each statement as it runs (on stderr)")
+	pf.BoolVarP(&env.quiet, "quiet", "q", false, "print nothing but errors")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(err.Error()) })
 	root.AddCommand(env.initCommand(), env.revisionCommand(), env.upgradeCommand(), env.downgradeCommand(),
 		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
 		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand(),
-		env.versionCommand(), env.completionCommand(root))
+		env.versionCommand(), env.completionCommand(root), env.waitCommand())
 	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "help" {
@@ -328,9 +340,10 @@ func (env *Env) databaseURL() string {
 }
 
 // announce tells, on stderr, which database a command that changes it
-// acts on, and where its URL came from (never its password).
+// acts on, and where its URL came from (never its password); -q silences
+// it with the rest of what is not an error.
 func (env *Env) announce() {
-	if env.databaseURL() == "" || env.dbErr != nil {
+	if env.databaseURL() == "" || env.dbErr != nil || env.quiet {
 		return
 	}
 	fmt.Fprintf(env.Stderr, "Database: %s (from %s)\n", retort.Redact(env.dbURL), env.dbFrom)
@@ -350,7 +363,7 @@ func (env *Env) options() []retort.Option {
 	if dev := env.devURLValue(); dev != "" {
 		opts = append(opts, retort.WithDevURL(dev))
 	}
-	return opts
+	return append(opts, env.progressOptions()...)
 }
 
 // openDatabase opens the database at the resolved URL.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -74,17 +73,6 @@ func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrat
 	if f.allowChanged {
 		opts = append(opts, retort.WithAllowChanged())
 	}
-	opts = append(opts, retort.WithProgress(func(e migrate.Event) {
-		if env.asJSON {
-			return // the command prints its results as JSON
-		}
-		verb := e.Direction.String() + "grade"
-		if e.Skipped {
-			fmt.Fprintf(env.Stdout, "%s %s %s (already applied by another process)\n", verb, e.Revision, e.Message)
-			return
-		}
-		fmt.Fprintf(env.Stdout, "%s %s %s (%s)\n", verb, e.Revision, e.Message, e.Duration.Round(time.Millisecond))
-	}))
 	u, err = env.sqlitePath(u, !f.create)
 	if err != nil {
 		return nil, err

@@ -47,7 +47,7 @@ func (env *Env) upgradeCommand() *cobra.Command {
 			if env.asJSON {
 				return env.printJSON(resultsJSON(res))
 			}
-			if len(res) == 0 {
+			if len(res) == 0 && !env.quiet {
 				fmt.Fprintln(env.Stdout, "Nothing to upgrade: the database is at", target+".")
 			}
 			return nil
@@ -90,7 +90,7 @@ func (env *Env) downgradeCommand() *cobra.Command {
 			if env.asJSON {
 				return env.printJSON(resultsJSON(res))
 			}
-			if len(res) == 0 {
+			if len(res) == 0 && !env.quiet {
 				fmt.Fprintln(env.Stdout, "Nothing to downgrade.")
 			}
 			return nil
