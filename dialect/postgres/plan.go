@@ -19,10 +19,12 @@ import (
 //
 //  1. new enum labels (ALTER TYPE … ADD VALUE), committed before anything
 //     can use them;
-//  2. orphan checks for the foreign keys to add whose columns exist already:
-//     a DO block that counts the child rows without a parent and raises
-//     foreign_key_violation with the count and example keys, before any
-//     lock is taken;
+//  2. checks of the columns whose type narrows (a DO block that counts the
+//     rows whose value would not survive the cast and raises data_exception
+//     with the count and example values), and orphan checks for the foreign
+//     keys to add whose columns exist already: a DO block that counts the
+//     child rows without a parent and raises foreign_key_violation with the
+//     count and example keys, before any lock is taken;
 //  3. dropped triggers and views, and the views that read a column whose
 //     type changes (recreated in 7); dropped foreign keys, including those
 //     whose referenced key is dropped and recreated; dropped tables,
@@ -120,6 +122,12 @@ func (p *planner) run(changes []diff.Change) error {
 			mods = append(mods, c)
 			p.scanKeys(c)
 		}
+	}
+
+	// Values a narrowed column would change stop the plan before it
+	// changes anything.
+	for _, n := range dialect.Narrowed(p.d, changes) {
+		p.early = append(p.early, dialect.Step{SQL: narrowCheck(n.Table.From.Name, n.Column), Comment: narrowComment(n.Table.From.Name, n.Column)})
 	}
 
 	// Enum labels and types first: columns may use them.
