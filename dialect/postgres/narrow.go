@@ -23,7 +23,7 @@ var pgTypeNames = map[string]string{
 	"text": "text", "smallint": "int2", "int2": "int2", "integer": "int4", "int": "int4", "int4": "int4",
 	"bigint": "int8", "int8": "int8", "numeric": "numeric", "decimal": "numeric", "real": "float4", "float4": "float4",
 	"double precision": "float8", "float8": "float8", "date": "date", "timestamp": "timestamp", "timestamptz": "timestamptz",
-	"time": "time", "timetz": "timetz", "bit": "bit", "bit varying": "varbit", "varbit": "varbit",
+	"time": "time", "timetz": "timetz", "boolean": "bool", "bool": "bool", "bit": "bit", "bit varying": "varbit", "varbit": "varbit",
 }
 
 func parsePGType(typ string) pgType {
@@ -137,7 +137,8 @@ func (d *Dialect) Narrows(_ *diff.ModifyTable, c *diff.ModifyColumn) bool {
 // anything else its text form changes ('007' → integer → '7').
 func lostValue(v, from, to string) string {
 	f, t := parsePGType(from), parsePGType(to)
-	if comparable[f.name] && comparable[t.name] && f.dims == t.dims {
+	intBool := f.name == "int4" && t.name == "bool" || f.name == "bool" && t.name == "int4" // cast both ways: 0 ↔ false
+	if (comparable[f.name] && comparable[t.name] || intBool) && f.dims == t.dims {
 		return fmt.Sprintf("%s::%s::%s IS DISTINCT FROM %s", v, baseType(to), baseType(from), v)
 	}
 	return fmt.Sprintf("%s::%s::text IS DISTINCT FROM %s::text", v, baseType(to), v)

@@ -40,6 +40,7 @@ func TestNarrowCheckCountsWhatTheCastChanges(t *testing.T) {
 		{"varchar(10)", "uuid", []string{"'x'"}, 1, false},
 		{"bigint[]", "integer[]", []string{"'{1,2}'", "'{1,99999999999}'"}, 1, true},
 		{"jsonb", "integer", []string{"'1'", "'\"1\"'"}, 1, false},
+		{"integer", "boolean", []string{"0", "1", "2", "-1"}, 2, true},
 	}
 	count := regexp.MustCompile(`retort: (\d+) row\(s\) of (\S+) would lose data in column c`)
 	if _, err := conn.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
