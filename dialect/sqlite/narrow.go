@@ -84,7 +84,8 @@ func stored(a affinity, v string) string {
 // value of column c would not survive the change to c.To's type — stored
 // under the new affinity and read back under the old one, it is not the
 // same value of the same type ('007' → 7 → '7') — and, if there are any,
-// fails with the count and up to five values.
+// fails with the count and up to five values (text in double quotes: the
+// error quotes the message in single ones).
 //
 // SQLite has no statement that raises an error of one's own outside a
 // trigger, so the check fails the way a plain SELECT can: json_extract
@@ -103,7 +104,9 @@ func narrowCheck(mt *diff.ModifyTable, c *diff.ModifyColumn) string {
       SELECT %[2]s AS "v", %[3]s AS "n" FROM %[4]s WHERE %[2]s IS NOT NULL))
   WHERE typeof("r") <> typeof("v") OR "r" IS NOT "v")
 SELECT json_extract('{}', %[5]s || (SELECT count(*) FROM "lost") || %[6]s ||
-  (SELECT group_concat("e", ', ') FROM (SELECT substr(quote("v"), 1, 40) AS "e" FROM "lost" LIMIT 5)))
+  (SELECT group_concat("e", ', ') FROM (
+    SELECT CASE typeof("v") WHEN 'text' THEN '"' || substr("v", 1, 40) || '"' ELSE substr(quote("v"), 1, 40) END AS "e"
+    FROM "lost" LIMIT 5)))
 WHERE EXISTS (SELECT 1 FROM "lost")`,
 		stored(from, `"n"`), quote(c.From.Name), stored(to, quote(c.From.Name)), quote(mt.From.Name),
 		quoteString(head), quoteString(mid))
