@@ -390,8 +390,14 @@ func narrowCheck(table string, c *diff.ModifyColumn) string {
 	col := quote(c.From.Name)
 	where := col + " IS NOT NULL AND (" + lostValue(col, from, to) + ")"
 	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
+	short := func(typ string) string { // the server shows 200 characters of the message
+		if len(typ) > 30 {
+			return typ[:27] + "..."
+		}
+		return typ
+	}
 	head := fmt.Sprintf(" row(s) of %s would lose data in column %s changed from %s to %s; e.g. ",
-		noComma(table), noComma(c.From.Name), noComma(c.From.Type), noComma(c.To.Type))
+		noComma(table), noComma(c.From.Name), noComma(short(c.From.Type)), noComma(short(c.To.Type)))
 	return fmt.Sprintf(`SET SESSION sql_mode = (
   SELECT IF(COUNT(*) = 0, @@SESSION.sql_mode, CONCAT('retort: ', COUNT(*), %s,
     (SELECT REPLACE(GROUP_CONCAT(v SEPARATOR ' '), ',', ' ') FROM (
