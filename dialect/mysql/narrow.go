@@ -391,8 +391,8 @@ func narrowCheck(table string, c *diff.ModifyColumn) string {
 	where := col + " IS NOT NULL AND (" + lostValue(col, from, to) + ")"
 	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
 	short := func(typ string) string { // the server shows 200 characters of the message
-		if len(typ) > 30 {
-			return typ[:27] + "..."
+		if r := []rune(typ); len(r) > 30 {
+			return string(r[:27]) + "..."
 		}
 		return typ
 	}
