@@ -388,7 +388,8 @@ func lostValue(v string, from, to myType) string {
 func narrowCheck(table string, c *diff.ModifyColumn) string {
 	from, to := parseMyType(normType(c.From.Type)), parseMyType(normType(c.To.Type))
 	col := quote(c.From.Name)
-	where := col + " IS NOT NULL AND (" + lostValue(col, from, to) + ")"
+	lost := lostValue(col, from, to)
+	where := col + " IS NOT NULL AND (" + lost + ")"
 	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
 	short := func(typ string) string { // the server shows 200 characters of the message
 		if r := []rune(typ); len(r) > 30 {
@@ -398,6 +399,10 @@ func narrowCheck(table string, c *diff.ModifyColumn) string {
 	}
 	head := fmt.Sprintf(" row(s) of %s would lose data in column %s changed from %s to %s; e.g. ",
 		noComma(table), noComma(c.From.Name), noComma(short(c.From.Type)), noComma(short(c.To.Type)))
+	if lost == "TRUE" {
+		head = fmt.Sprintf(" row(s) of %s: retort cannot check that column %s keeps its values from %s to %s (convert them by hand); e.g. ",
+			noComma(table), noComma(c.From.Name), noComma(short(c.From.Type)), noComma(short(c.To.Type)))
+	}
 	return fmt.Sprintf(`SET SESSION sql_mode = (
   SELECT IF(COUNT(*) = 0, @@SESSION.sql_mode, CONCAT('retort: ', COUNT(*), %s,
     (SELECT REPLACE(GROUP_CONCAT(v SEPARATOR ' '), ',', ' ') FROM (
@@ -410,6 +415,10 @@ func narrowCheck(table string, c *diff.ModifyColumn) string {
 
 // narrowComment is the comment above a narrowing check in a plan.
 func narrowComment(table string, c *diff.ModifyColumn) string {
+	if lostValue("v", parseMyType(normType(c.From.Type)), parseMyType(normType(c.To.Type))) == "TRUE" {
+		return fmt.Sprintf("%s.%s: %s → %s may change stored values, and retort cannot check them: any row stops the migration here",
+			table, c.To.Name, c.From.Type, c.To.Type)
+	}
 	return fmt.Sprintf("%s.%s: %s → %s may change stored values; rows whose value would change stop the migration here",
 		table, c.To.Name, c.From.Type, c.To.Type)
 }

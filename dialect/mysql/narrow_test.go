@@ -100,3 +100,23 @@ SET SESSION sql_mode = @retort_mode;`, table, tt.to))
 		})
 	}
 }
+
+// TestNarrowCheckUncheckable: a conversion retort cannot check (into YEAR)
+// stops at any row, and says so.
+func TestNarrowCheckUncheckable(t *testing.T) {
+	db, _, d := newDB(t)
+	conn := pin(t, db)
+	run(t, conn, "setup", "CREATE TABLE t (id int PRIMARY KEY, c int);\nINSERT INTO t VALUES (1, 2024);")
+	from, to := inspect(t, d, conn), inspect(t, d, conn)
+	tab, _ := to.Table("t")
+	col, _ := tab.Column("c")
+	col.Type = "year"
+	p := plan(t, d, from, to)
+	if len(p.Steps) == 0 || !strings.Contains(p.Steps[0].Comment, "retort cannot check them") {
+		t.Fatalf("the plan does not start with the check:\n%s", p.Format())
+	}
+	_, err := conn.ExecContext(context.Background(), p.Steps[0].SQL)
+	if want := "retort: 1 row(s) of t: retort cannot check that column c keeps its values from int to year"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("check: %v, want %q", err, want)
+	}
+}
