@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/retortdb/retort/dialect"
 )
 
 // TestNarrowCheckCountsWhatTheCastChanges runs, for each type change, the
@@ -106,5 +109,31 @@ func TestNarrowCheckCountsWhatTheCastChanges(t *testing.T) {
 				t.Errorf("the check counts %d row(s), the conversion changed %d", got, changed)
 			}
 		})
+	}
+}
+
+// TestNarrowToANewEnum: a text column that becomes an enum the plan
+// creates is checked after the type exists, in the same transaction: a
+// label the enum lacks stops it, naming that row only; without one it
+// applies.
+func TestNarrowToANewEnum(t *testing.T) {
+	db, _, d := newDB(t)
+	ctx := context.Background()
+	load(t, db, "from.sql", "CREATE TABLE t (id integer PRIMARY KEY, mood text);\nINSERT INTO t VALUES (1, 'happy'), (2, 'meh'), (3, NULL);")
+	to := loadSchema(t, d, "to.sql", "CREATE TYPE mood AS ENUM ('happy', 'sad');\nCREATE TABLE t (id integer PRIMARY KEY, mood mood);")
+	p := plan(t, d, inspect(t, d, db), to)
+	err := dialect.Apply(ctx, d, pin(t, db), p)
+	if want := "retort: 1 row(s) of t would lose data in column mood changed from text to mood; e.g. 'meh'"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("apply: %v, want %q", err, want)
+	}
+	if _, err := db.ExecContext(ctx, "UPDATE t SET mood = 'sad' WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	p = plan(t, d, inspect(t, d, db), to)
+	if err := dialect.Apply(ctx, d, pin(t, db), p); err != nil {
+		t.Fatalf("apply: %v\n%s", err, p.Format())
+	}
+	if got, want := queryRows(t, db, "SELECT id, mood::text FROM t ORDER BY id"), []string{"1 | happy", "2 | sad", "3 | NULL"}; !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
 	}
 }

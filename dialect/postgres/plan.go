@@ -72,8 +72,9 @@ type planner struct {
 	created    map[string]bool // tables created by the plan
 	done       map[string]bool // tables created by the steps so far
 	dropKeys   map[string][][]string
-	typeTables map[string]bool // tables whose column types change
-	oldEnums   []string        // renamed enum types to drop at the end
+	typeTables map[string]bool             // tables whose column types change
+	oldEnums   []string                    // renamed enum types to drop at the end
+	lateChecks map[*diff.ModifyColumn]bool // narrowing checks that need a type the plan creates
 }
 
 func (p *planner) result() *dialect.Plan {
@@ -125,8 +126,21 @@ func (p *planner) run(changes []diff.Change) error {
 	}
 
 	// Values a narrowed column would change stop the plan before it
-	// changes anything.
+	// changes anything; a check that casts to a type the plan creates
+	// runs in the same transaction just before its ALTER (modifyColumn).
+	var newTypes []string
+	for _, c := range changes {
+		if c, ok := c.(*diff.AddEnum); ok {
+			newTypes = append(newTypes, c.E.Name)
+		}
+	}
+	p.lateChecks = map[*diff.ModifyColumn]bool{}
 	for _, n := range dialect.Narrowed(p.d, changes) {
+		elem := strings.TrimRight(baseType(n.Column.To.Type), "[]")
+		if slices.ContainsFunc(newTypes, func(name string) bool { return typeIs(elem, name) }) {
+			p.lateChecks[n.Column] = true
+			continue
+		}
 		p.early = append(p.early, dialect.Step{SQL: narrowCheck(n.Table.From.Name, n.Column), Comment: narrowComment(n.Table.From.Name, n.Column)})
 	}
 

@@ -152,6 +152,9 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		add(ac + "DROP DEFAULT")
 	}
 	if typeChanges {
+		if p.lateChecks[c] {
+			p.modifies = append(p.modifies, dialect.Step{SQL: narrowCheck(table, c), Comment: narrowComment(table, c)})
+		}
 		s := ac + "TYPE " + baseType(to.Type)
 		switch {
 		case to.Collation != "":
