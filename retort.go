@@ -389,8 +389,10 @@ func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 // Summary returns one line per change.
 func (p *Plan) Summary() []string { return diff.Describe(p.Changes) }
 
-// Destructive returns one line per table or column the plan drops.
-func (p *Plan) Destructive() []string { return diff.Destructive(p.Changes) }
+// Destructive returns one line per table or column the plan drops, and
+// per column whose type it narrows (values may not survive: a shorter
+// string, a smaller number, another type family).
+func (p *Plan) Destructive() []string { return dialect.Destructive(p.d, p.Changes) }
 
 // Script returns exactly the SQL that Apply runs, envelope included, or ""
 // for an empty plan.
@@ -420,7 +422,8 @@ func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema
 }
 
 // DestructiveError is returned by Apply for a plan that drops tables or
-// columns when destructive changes were not allowed.
+// columns, or narrows column types, when destructive changes were not
+// allowed.
 type DestructiveError struct {
 	Drops []string
 }
@@ -434,14 +437,17 @@ type ApplyOption func(*applyConfig)
 
 type applyConfig struct{ allowDestructive bool }
 
-// AllowDestructive lets Apply drop tables and columns.
+// AllowDestructive lets Apply drop tables and columns and narrow column
+// types. A narrowing still fails, before anything changes, when a stored
+// value would not survive it.
 func AllowDestructive() ApplyOption { return func(c *applyConfig) { c.allowDestructive = true } }
 
 // Apply runs the plan on the database inside the engine's envelope, on a
 // connection of its own: in one transaction, or one per segment where the
 // plan has commit boundaries (PostgreSQL validates a new foreign key after
-// adding it NOT VALID). A plan that drops tables or columns is refused with
-// a *DestructiveError unless AllowDestructive is given. On an error the
+// adding it NOT VALID). A plan that drops tables or columns, or narrows a
+// column type, is refused with a *DestructiveError unless AllowDestructive
+// is given. On an error the
 // failing transaction is rolled back; on SQLite nothing is changed.
 func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) error {
 	var ac applyConfig

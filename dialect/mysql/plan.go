@@ -14,6 +14,8 @@ import (
 
 // Plan turns changes into MySQL statements, in this order:
 //
+//  0. for every column whose type narrows, a statement that fails with the
+//     count and examples of the rows whose value would not survive;
 //  1. triggers and views that go away or change are dropped;
 //  2. foreign keys that go away or change are dropped (ALTER TABLE … DROP
 //     FOREIGN KEY), and so are those a column-type, primary-key or index
@@ -75,6 +77,8 @@ type planner struct {
 	addOrder []string           // tables in the order their adds were planned
 
 	madeTables []string // new tables created so far
+
+	narrowed map[string]bool // table\x00column (lower case) whose type narrows
 }
 
 type fkAdd struct {
@@ -204,6 +208,9 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	if err := p.checkPartitions(changes); err != nil {
 		return nil, err
 	}
+	// Values a narrowed column would change stop the plan before it
+	// changes anything.
+	p.narrowed = p.narrowChecks(changes)
 	// 1. Triggers and views; then routines that are new or redefined,
 	// before anything that may call them.
 	for _, c := range changes {
@@ -698,11 +705,13 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 				}
 			}
 		}
+		narrowed := p.narrowed[lower(name)+"\x00"+lower(c.Name)]
 		if mc != nil && mc.What&diff.ChangeAutoIncrement != 0 && pk != nil {
 			pkClauses = append(pkClauses, "MODIFY COLUMN "+columnDef(c, check))
+			pkDestructive = pkDestructive || narrowed
 			continue
 		}
-		step := dialect.Step{SQL: alter(name) + "MODIFY COLUMN " + columnDef(c, check), Comment: strings.Join(comment, "\n")}
+		step := dialect.Step{SQL: alter(name) + "MODIFY COLUMN " + columnDef(c, check), Comment: strings.Join(comment, "\n"), Destructive: narrowed}
 		if mc != nil && !mc.To.NotNull && pk != nil && pk.From != nil && slices.ContainsFunc(pk.From.Columns, func(k string) bool { return strings.EqualFold(k, c.Name) }) {
 			// A primary key column is NOT NULL whatever it says: it can
 			// become nullable once it has left the key.

@@ -19,10 +19,12 @@ import (
 //
 //  1. new enum labels (ALTER TYPE … ADD VALUE), committed before anything
 //     can use them;
-//  2. orphan checks for the foreign keys to add whose columns exist already:
-//     a DO block that counts the child rows without a parent and raises
-//     foreign_key_violation with the count and example keys, before any
-//     lock is taken;
+//  2. checks of the columns whose type narrows (a DO block that counts the
+//     rows whose value would not survive the cast and raises data_exception
+//     with the count and example values), and orphan checks for the foreign
+//     keys to add whose columns exist already: a DO block that counts the
+//     child rows without a parent and raises foreign_key_violation with the
+//     count and example keys, before any lock is taken;
 //  3. dropped triggers and views, and the views that read a column whose
 //     type changes (recreated in 7); dropped foreign keys, including those
 //     whose referenced key is dropped and recreated; dropped tables,
@@ -70,8 +72,9 @@ type planner struct {
 	created    map[string]bool // tables created by the plan
 	done       map[string]bool // tables created by the steps so far
 	dropKeys   map[string][][]string
-	typeTables map[string]bool // tables whose column types change
-	oldEnums   []string        // renamed enum types to drop at the end
+	typeTables map[string]bool             // tables whose column types change
+	oldEnums   []string                    // renamed enum types to drop at the end
+	lateChecks map[*diff.ModifyColumn]bool // narrowing checks that need a type the plan creates
 }
 
 func (p *planner) result() *dialect.Plan {
@@ -120,6 +123,25 @@ func (p *planner) run(changes []diff.Change) error {
 			mods = append(mods, c)
 			p.scanKeys(c)
 		}
+	}
+
+	// Values a narrowed column would change stop the plan before it
+	// changes anything; a check that casts to a type the plan creates
+	// runs in the same transaction just before its ALTER (modifyColumn).
+	var newTypes []string
+	for _, c := range changes {
+		if c, ok := c.(*diff.AddEnum); ok {
+			newTypes = append(newTypes, c.E.Name)
+		}
+	}
+	p.lateChecks = map[*diff.ModifyColumn]bool{}
+	for _, n := range dialect.Narrowed(p.d, changes) {
+		elem := strings.TrimRight(baseType(n.Column.To.Type), "[]")
+		if slices.ContainsFunc(newTypes, func(name string) bool { return typeIs(elem, name) }) {
+			p.lateChecks[n.Column] = true
+			continue
+		}
+		p.early = append(p.early, dialect.Step{SQL: narrowCheck(n.Table.From.Name, n.Column), Comment: narrowComment(n.Table.From.Name, n.Column)})
 	}
 
 	// Enum labels and types first: columns may use them.

@@ -152,6 +152,9 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		add(ac + "DROP DEFAULT")
 	}
 	if typeChanges {
+		if p.lateChecks[c] {
+			p.modifies = append(p.modifies, dialect.Step{SQL: narrowCheck(table, c), Comment: narrowComment(table, c)})
+		}
 		s := ac + "TYPE " + baseType(to.Type)
 		switch {
 		case to.Collation != "":
@@ -162,7 +165,7 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		if !strings.EqualFold(baseType(from.Type), baseType(to.Type)) && to.Generated == nil {
 			s += " USING " + col + "::" + baseType(to.Type)
 		}
-		add(s)
+		p.modifies = append(p.modifies, dialect.Step{SQL: s, Destructive: what&diff.ChangeType != 0 && narrows(from, to)})
 	}
 	serialSeq := "pg_get_serial_sequence(" + literal(quote(table)) + ", " + literal(to.Name) + ")"
 	switch {

@@ -41,6 +41,7 @@ type planner struct {
 	droppedTrigs  map[string]bool
 	addedTriggers map[string]bool
 	earlyIndexes  map[string]bool // indexes dropped first: another table takes the name
+	narrowed      map[string]bool // lower-case names of tables with a narrowed column
 }
 
 func (p *planner) add(s dialect.Step) { p.plan.Steps = append(p.plan.Steps, s) }
@@ -73,6 +74,9 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 		}
 	}
 	depViews, depTrigs := p.dependents()
+	// Values a narrowed column would change stop the plan before it
+	// changes anything.
+	p.narrowed = p.narrowChecks(changes)
 	for _, name := range p.movedIndexes(changes) {
 		p.add(dialect.Step{SQL: "DROP INDEX " + quote(name),
 			Comment: "the name is taken by an index on another table below"})

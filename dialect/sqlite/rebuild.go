@@ -57,6 +57,9 @@ func (p *planner) rebuild(mt *diff.ModifyTable) {
 		insert.Destructive = true
 		insert.Comment = "not copied (dropped): " + strings.Join(dropped, ", ")
 	}
+	if p.narrowed[strings.ToLower(to.Name)] {
+		insert.Destructive = true // values converted by a narrowed column's affinity
+	}
 	if len(dst) > 0 {
 		p.add(insert)
 	}
