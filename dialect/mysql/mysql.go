@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqltok"
 )
 
 // MaxIdentLen is the longest identifier MySQL accepts, in characters.
@@ -253,6 +254,12 @@ func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx cont
 				err = fmt.Errorf("mysql: rollback: %w", rerr)
 			}
 		}
+		if err != nil {
+			// A foreign key swap on MySQL switches foreign_key_checks off
+			// for the session (SET @retort_fkc = …); a failure must not
+			// leave it off on a pooled connection.
+			_, _ = conn.ExecContext(ctx, restoreFKChecks)
+		}
 		for _, s := range restore {
 			if _, rerr := conn.ExecContext(ctx, s); rerr != nil && err == nil {
 				err = fmt.Errorf("mysql: %s: %w", s, rerr)
@@ -267,6 +274,10 @@ func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx cont
 	}
 	return q.commit(ctx)
 }
+
+// restoreFKChecks puts back the foreign_key_checks that a swap saved in
+// @retort_fkc, if one did, and forgets it.
+const restoreFKChecks = "SET SESSION foreign_key_checks = COALESCE(@retort_fkc, @@SESSION.foreign_key_checks), @retort_fkc = NULL"
 
 // txQuerier runs statements for Transact: data statements inside a
 // transaction that it begins on demand, schema statements outside it.
@@ -341,10 +352,36 @@ func isData(query string) bool {
 	case "INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT", "WITH", "DO", "VALUES", "TABLE", "HANDLER", "LOAD":
 		return true
 	case "SET":
+		// MariaDB's SET STATEMENT var = value FOR stmt is stmt.
+		if rest, ok := setStatementBody(query); ok {
+			return isData(rest)
+		}
 		// SET autocommit = 1 commits; other SETs do not.
 		return !strings.Contains(strings.ToLower(query), "autocommit")
 	}
 	return false
+}
+
+// setStatementBody returns the statement that SET STATEMENT … FOR runs.
+func setStatementBody(query string) (string, bool) {
+	toks := sqltok.Tokenize(query, lexMySQL)
+	words, depth := 0, 0
+	for _, t := range toks {
+		switch {
+		case t.Kind == sqltok.Punct && t.Text == "(":
+			depth++
+		case t.Kind == sqltok.Punct && t.Text == ")":
+			depth--
+		case t.Kind != sqltok.Word:
+		case words == 0 && t.Is("SET"), words == 1 && t.Is("STATEMENT"):
+			words++
+		case words < 2:
+			return "", false
+		case depth == 0 && t.Is("FOR"):
+			return query[t.Pos+len(t.Text):], true
+		}
+	}
+	return "", false
 }
 
 // firstKeyword returns the upper-cased first word of a statement, after any

@@ -47,6 +47,8 @@ func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []dif
 		dropped:   map[string]bool{},
 		adds:      map[string][]fkAdd{},
 		dropping:  map[string]bool{},
+		swapping:  map[string]bool{},
+		checked:   map[string]bool{},
 	}
 	return p.run(changes)
 }
@@ -63,6 +65,10 @@ type planner struct {
 	dropped   map[string]bool // tables dropped
 
 	dropping map[string]bool    // table\x00fk identity: dropped in step 2
+	swapping map[string]bool    // table\x00fk identity: swapped in step 5
+	aff      map[string]*affected
+	early    []dialect.Step // orphan checks that run before anything else
+	checked  map[string]bool // table\x00fk identity: checked early
 	adds     map[string][]fkAdd // per table: foreign keys added in step 5
 	addOrder []string           // tables in the order their adds were planned
 
@@ -187,7 +193,11 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: "DROP VIEW " + quote(c.V.Name)})
 		}
 	}
-	// 2. Foreign keys that go away, change, or are in the way.
+	// 2. Foreign keys that go away, change, or are in the way. A key that
+	// changes in its actions or name only, and that nothing else in the
+	// plan endangers, is swapped in place in step 5 instead.
+	p.findEndangered()
+	var swaps []fkSwap
 	for _, c := range changes {
 		mt, ok := c.(*diff.ModifyTable)
 		if !ok {
@@ -198,8 +208,13 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			case *diff.DropForeignKey:
 				p.dropFK(mt.From.Name, tc.FK, describe(mt.To, tc))
 			case *diff.ModifyForeignKey:
-				p.dropFK(mt.From.Name, tc.From, describe(mt.To, tc))
 				fk := *p.namedFK(mt.To, tc.To)
+				if _, bad := p.endangered(mt.From.Name, tc.From); !bad {
+					p.swapping[fkKey(mt.From.Name, tc.From)] = true
+					swaps = append(swaps, fkSwap{table: mt.To.Name, from: tc.From, to: &fk, comment: describe(mt.To, tc)})
+					continue
+				}
+				p.dropFK(mt.From.Name, tc.From, describe(mt.To, tc))
 				p.scheduleAdd(fkAdd{table: mt.To.Name, fk: &fk, check: true})
 			case *diff.AddForeignKey:
 				p.scheduleAdd(fkAdd{table: mt.To.Name, fk: p.namedFK(mt.To, tc.FK), check: true})
@@ -234,15 +249,22 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.alterTable(mt)
 		}
 	}
-	// 5. Foreign keys added.
+	// 5. Foreign keys swapped and added.
+	for _, sw := range swaps {
+		p.swapFK(sw)
+	}
 	for _, table := range p.addOrder {
 		adds := p.adds[table]
 		slices.SortStableFunc(adds, func(a, b fkAdd) int { return strings.Compare(lower(a.fk.Name), lower(b.fk.Name)) })
 		for _, a := range adds {
+			comment := a.comment
 			if a.check {
-				p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
+				if !p.checkEarly(a.table, a.fk) {
+					p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
+				}
+				comment = joinComment(comment, fmt.Sprintf("%s: added with foreign_key_checks on, so that the server checks every row again (a table copy)", a.fk.Name))
 			}
-			p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: a.comment})
+			p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: comment})
 		}
 	}
 	// 6. Tables dropped.
@@ -260,6 +282,9 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: wrapCompound(c.T.Def)})
 		}
 	}
+	// Every orphan-row check that can run on the database as it is runs
+	// before the first statement, so that a refusal changes nothing.
+	p.steps = append(p.early, p.steps...)
 	return &dialect.Plan{Steps: p.steps}, nil
 }
 
@@ -267,23 +292,38 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 // the statement runs.
 func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
 	p.dropping[fkKey(table, fk)] = true
-	if fk.Name == "" {
-		// A schema loaded from SQL leaves unnamed keys unnamed; the key
-		// the desired schema keeps has the name a plan to it gave it.
-		if t, ok := p.to.Table(table); ok {
-			for _, o := range t.ForeignKeys {
-				if sameFK(o, fk) && o.Name != "" && !serverFKName(table, o.Name) {
-					cp := *fk
-					cp.Name = o.Name
-					fk = &cp
-				}
-			}
-		}
-	}
+	fk = p.liveName(table, fk)
 	if fk.Name != "" && !serverFKName(table, fk.Name) {
 		p.add(dialect.Step{SQL: alter(table) + "DROP FOREIGN KEY " + quote(fk.Name), Comment: comment})
 		return
 	}
+	p.byLiveName(table, fk, "drop", alter(table)+"DROP FOREIGN KEY `", "`", "DO 0", comment)
+}
+
+// liveName returns fk of table with the name it has in the database when
+// the schema the plan starts from left it unnamed (loaded from SQL) and
+// the desired schema names the key of the same definition.
+func (p *planner) liveName(table string, fk *schema.ForeignKey) *schema.ForeignKey {
+	if fk.Name != "" {
+		return fk
+	}
+	if t, ok := p.to.Table(table); ok {
+		for _, o := range t.ForeignKeys {
+			if sameFK(o, fk) && o.Name != "" && !serverFKName(table, o.Name) {
+				cp := *fk
+				cp.Name = o.Name
+				return &cp
+			}
+		}
+	}
+	return fk
+}
+
+// byLiveName adds the steps that run prefix + the quoted name that foreign
+// key fk of table has when they run + suffix, or fallback when the table
+// has no such key: the server that ran an older migration may have named
+// an unnamed key differently.
+func (p *planner) byLiveName(table string, fk *schema.ForeignKey, verb, prefix, suffix, fallback, comment string) {
 	var pairs []string
 	for i, c := range fk.Columns {
 		pairs = append(pairs, c+">"+fk.RefColumns[i])
@@ -297,7 +337,7 @@ func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
 		what = "(" + strings.Join(fk.Columns, ", ") + ")"
 	}
 	find := fmt.Sprintf(`SET @retort_sql = COALESCE((
-  SELECT CONCAT(%s, REPLACE(rc.CONSTRAINT_NAME, '`+"`"+`', '`+"``"+`'), '`+"`"+`')
+  SELECT CONCAT(%s, REPLACE(rc.CONSTRAINT_NAME, '`+"`"+`', '`+"``"+`'), %s)
   FROM information_schema.REFERENTIAL_CONSTRAINTS rc
   JOIN information_schema.KEY_COLUMN_USAGE k
     ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.TABLE_NAME = rc.TABLE_NAME AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME
@@ -305,12 +345,12 @@ func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
     AND rc.REFERENCED_TABLE_NAME = %s AND k.REFERENCED_TABLE_SCHEMA = %s
   GROUP BY rc.CONSTRAINT_NAME
   HAVING GROUP_CONCAT(k.COLUMN_NAME, '>', k.REFERENCED_COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR ',') = %s
-  LIMIT 1), 'DO 0')`, literal(alter(table)+"DROP FOREIGN KEY `"), literal(table), literal(fk.RefTable), refSchema,
-		literal(strings.Join(pairs, ",")))
+  LIMIT 1), %s)`, literal(prefix), literal(suffix), literal(table), literal(fk.RefTable), refSchema,
+		literal(strings.Join(pairs, ",")), literal(fallback))
 	if comment != "" {
 		comment += "\n"
 	}
-	comment += fmt.Sprintf("foreign key %s was named by the server: drop it by the name it has when this runs", what)
+	comment += fmt.Sprintf("foreign key %s was named by the server: %s it by the name it has when this runs", what, verb)
 	p.add(dialect.Step{SQL: find, Comment: comment})
 	p.add(dialect.Step{SQL: "PREPARE retort_stmt FROM @retort_sql"})
 	p.add(dialect.Step{SQL: "EXECUTE retort_stmt"})
@@ -330,17 +370,20 @@ func (p *planner) scheduleAdd(a fkAdd) {
 	p.adds[t] = append(p.adds[t], a)
 }
 
-// dependentFKs drops (and schedules again) the foreign keys that stay but
-// that a change to a column or key on either side would break: MySQL
-// refuses to change the type or collation of a column a foreign key uses
-// (1832, 1833) and to drop the index of a referenced key (1553).
-func (p *planner) dependentFKs() {
-	type affected struct {
-		cols    map[string]bool // columns whose type or collation changes
-		pk      []string        // the old primary key, when it changes
-		dropIdx [][]string      // columns of unique indexes dropped
-	}
-	aff := map[string]*affected{}
+// affected is what a changed table's plan does to the keys of foreign
+// keys on either side of it.
+type affected struct {
+	cols    map[string]bool // columns whose type or collation changes
+	pk      []string        // the old primary key, when it changes
+	dropIdx [][]string      // columns of unique indexes dropped
+}
+
+// findEndangered records, per changed table, the changes that break a
+// foreign key that stays: MySQL refuses to change the type or collation
+// of a column a foreign key uses (1832, 1833) and to drop the index of a
+// referenced key (1553).
+func (p *planner) findEndangered() {
+	p.aff = map[string]*affected{}
 	for name, mt := range p.modified {
 		a := &affected{cols: map[string]bool{}}
 		for _, tc := range mt.Changes {
@@ -359,8 +402,13 @@ func (p *planner) dependentFKs() {
 				}
 			}
 		}
-		aff[name] = a
+		p.aff[name] = a
 	}
+}
+
+// endangered returns why the plan must drop foreign key fk of table while
+// it changes a column or key on either side, and whether it must.
+func (p *planner) endangered(table string, fk *schema.ForeignKey) (string, bool) {
 	touches := func(a *affected, table string, cols []string, referenced bool) (string, bool) {
 		for _, c := range cols {
 			if a.cols[lower(c)] {
@@ -380,6 +428,20 @@ func (p *planner) dependentFKs() {
 		}
 		return "", false
 	}
+	if a := p.aff[lower(table)]; a != nil {
+		if w, ok := touches(a, table, fk.Columns, false); ok {
+			return w, true
+		}
+	}
+	if a := p.aff[lower(fk.RefTable)]; a != nil && fk.RefSchema == "" {
+		return touches(a, fk.RefTable, fk.RefColumns, true)
+	}
+	return "", false
+}
+
+// dependentFKs drops (and schedules again) the foreign keys that stay but
+// that a change to a column or key on either side would break.
+func (p *planner) dependentFKs() {
 	for _, t := range sortedTables(p.from.Tables) {
 		// A table dropped at the end still has its keys meanwhile.
 		toT, ok := p.to.Table(t.Name)
@@ -387,21 +449,11 @@ func (p *planner) dependentFKs() {
 			toT = &schema.Table{Name: t.Name}
 		}
 		for _, fk := range t.ForeignKeys {
-			if p.dropping[fkKey(t.Name, fk)] {
+			if p.dropping[fkKey(t.Name, fk)] || p.swapping[fkKey(t.Name, fk)] {
 				continue
 			}
-			var why string
-			if a := aff[lower(t.Name)]; a != nil {
-				if w, ok := touches(a, t.Name, fk.Columns, false); ok {
-					why = w
-				}
-			}
-			if a := aff[lower(fk.RefTable)]; a != nil && why == "" && fk.RefSchema == "" {
-				if w, ok := touches(a, fk.RefTable, fk.RefColumns, true); ok {
-					why = w
-				}
-			}
-			if why == "" {
+			why, bad := p.endangered(t.Name, fk)
+			if !bad {
 				continue
 			}
 			p.dropFK(t.Name, fk, fmt.Sprintf("%s: foreign key %s is dropped while %s, and added again below", t.Name, fk.Name, why))
