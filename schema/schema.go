@@ -97,9 +97,10 @@ type Index struct {
 	// treats NULLs as equal.
 	NullsNotDistinct bool `json:"nulls_not_distinct,omitempty"`
 	// Implicit marks an index that the engine keeps for a foreign key and
-	// may create or rename by itself (MySQL: a plain index on exactly the
-	// columns of a foreign key). Two implicit indexes are matched by their
-	// parts, not by their names.
+	// may create or rename by itself (MySQL: the plain index on exactly the
+	// columns of a foreign key that the server made and named for it; an
+	// index the schema declares under a name of its own is not implicit).
+	// Two implicit indexes are matched by their parts, not by their names.
 	Implicit bool `json:"implicit,omitempty"`
 }
 

@@ -23,8 +23,9 @@ import (
 // current_timestamp(), other expressions in parentheses), RESTRICT is
 // NO ACTION (MySQL treats them alike and reports an omitted action as
 // RESTRICT), MariaDB's JSON (LONGTEXT with a json_valid check) is json,
-// and the index a foreign key needs is marked Implicit, because the server
-// creates and renames it by itself. Names are kept as the server reports
+// and the index the server made for a foreign key (named after the key or
+// its first column) is marked Implicit, because the server creates and
+// renames it by itself. Names are kept as the server reports
 // them.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
@@ -363,9 +364,14 @@ ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`
 	})
 }
 
-// markImplicit marks the indexes of t that a foreign key owns: plain
-// indexes on exactly a foreign key's columns, which MySQL creates for the
-// key when no other index serves it and renames when the key is re-added.
+// markImplicit marks the indexes of t that the server made for a foreign
+// key by itself: plain indexes on exactly a foreign key's columns, named
+// as the server names them, after the constraint (also after it renamed
+// the index when the key was added again or swapped) or, for a key
+// created without a constraint name, after its first column (with _2, …
+// when that name was taken). Such an index is created, dropped and renamed
+// by the server with its key. An index the schema declares under another
+// name is an index of its own, even when a key uses it.
 func markImplicit(t *schema.Table) {
 	for _, ix := range t.Indexes {
 		if ix.Unique || ix.Method != "" {
@@ -376,12 +382,26 @@ func markImplicit(t *schema.Table) {
 			continue
 		}
 		for _, fk := range t.ForeignKeys {
-			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) {
+			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) && serverIndexName(ix.Name, fk) {
 				ix.Implicit = true
 				break
 			}
 		}
 	}
+}
+
+// serverIndexName reports whether name is one the server gives the index
+// it makes for fk.
+func serverIndexName(name string, fk *schema.ForeignKey) bool {
+	if strings.EqualFold(name, fk.Name) {
+		return true
+	}
+	first := fk.Columns[0]
+	if strings.EqualFold(name, first) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(strings.ToLower(name), strings.ToLower(first)+"_")
+	return ok && allDigits.MatchString(rest)
 }
 
 // viewsInOrder sorts views so that each comes after the views it reads;

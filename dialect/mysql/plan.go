@@ -789,14 +789,25 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 }
 
 // indexName returns ix named for creation: an index the server would
-// make for a foreign key (Implicit) is named by the naming convention, as
-// is one without a name; names taken on the table get a number.
+// make for a foreign key (Implicit) is named after that key, as the server
+// names it (so that it is known as the key's own index when inspected);
+// one without a name is named by the naming convention; names taken on
+// the table get a number.
 func (p *planner) indexName(t *schema.Table, ix *schema.Index, taken map[string]bool) *schema.Index {
 	if ix.Name != "" && !ix.Implicit {
 		return ix
 	}
 	cp := *ix
 	base := p.d.naming.IndexName(t.Name, ix)
+	if ix.Implicit {
+		cols, _ := ix.Columns()
+		for _, fk := range t.ForeignKeys {
+			if fk.Name != "" && slices.EqualFunc(cols, fk.Columns, strings.EqualFold) {
+				base = fk.Name
+				break
+			}
+		}
+	}
 	cp.Name = base
 	for i := 2; taken[lower(cp.Name)] && !strings.EqualFold(cp.Name, ix.Name); i++ {
 		cp.Name = fmt.Sprintf("%s%d", base, i)
