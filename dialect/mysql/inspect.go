@@ -206,7 +206,9 @@ ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 			return nil
 		}
 		if cur == nil || curTable != t || cur.Name != name {
-			cur = &schema.Index{Name: name, Unique: nonUnique == 0}
+			// A unique index is MySQL's UNIQUE constraint: one left
+			// unnamed is known by its key (see clearGeneratedNames).
+			cur = &schema.Index{Name: name, Unique: nonUnique == 0, Constraint: nonUnique == 0}
 			switch strings.ToUpper(typ) {
 			case "FULLTEXT", "SPATIAL":
 				cur.Method = strings.ToUpper(typ)
@@ -382,7 +384,7 @@ func markImplicit(t *schema.Table) {
 			continue
 		}
 		for _, fk := range t.ForeignKeys {
-			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) && serverIndexName(ix.Name, fk) {
+			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) && (strings.EqualFold(ix.Name, fk.Name) || serverIndexName(ix.Name, ix.Parts)) {
 				ix.Implicit = true
 				break
 			}
@@ -390,13 +392,14 @@ func markImplicit(t *schema.Table) {
 	}
 }
 
-// serverIndexName reports whether name is one the server gives the index
-// it makes for fk.
-func serverIndexName(name string, fk *schema.ForeignKey) bool {
-	if strings.EqualFold(name, fk.Name) {
-		return true
+// serverIndexName reports whether name is one the server gives an index
+// of parts that the statement creating it left unnamed: its first column,
+// with _2, _3, … when that name was taken.
+func serverIndexName(name string, parts []schema.IndexPart) bool {
+	if len(parts) == 0 || parts[0].Column == "" {
+		return false
 	}
-	first := fk.Columns[0]
+	first := parts[0].Column
 	if strings.EqualFold(name, first) {
 		return true
 	}

@@ -581,6 +581,18 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 			keptColumnChecks[lower(c.Name)] = c
 		}
 	}
+	// Unnamed UNIQUE keys get the name the naming convention gave them.
+	for i, ix := range addIdx {
+		if ix.Name != "" {
+			continue
+		}
+		for _, n := range to.Indexes {
+			if n.Unique == ix.Unique && n.Constraint == ix.Constraint && slices.Equal(n.Parts, ix.Parts) {
+				addIdx[i] = n
+				break
+			}
+		}
+	}
 	// Named checks get their names; AddCheck carries the desired one.
 	for i, c := range addChecks {
 		for _, n := range to.Checks {
@@ -799,6 +811,9 @@ func (p *planner) indexName(t *schema.Table, ix *schema.Index, taken map[string]
 	}
 	cp := *ix
 	base := p.d.naming.IndexName(t.Name, ix)
+	if ix.Unique {
+		base = p.d.naming.UniqueName(t.Name, ix)
+	}
 	if ix.Implicit {
 		cols, _ := ix.Columns()
 		for _, fk := range t.ForeignKeys {
