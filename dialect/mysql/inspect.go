@@ -195,6 +195,11 @@ ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 			return nil
 		}
 		part := schema.IndexPart{Column: col.String, Desc: collation.String == "D", Length: int(sub.Int64)}
+		if strings.EqualFold(typ, "SPATIAL") {
+			// The server reports a SUB_PART (32) for a spatial key that
+			// cannot be written with one (error 1089).
+			part.Length = 0
+		}
 		if !col.Valid && exprText.Valid {
 			part.Expr = "(" + in.unescape(exprText.String) + ")"
 		}
