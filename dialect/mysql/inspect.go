@@ -332,20 +332,22 @@ ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME`
 }
 
 func (in *inspector) readViews(ctx context.Context, s *schema.Schema) error {
-	const q = `SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION
+	// MySQL 8 does not show a view's ALGORITHM in information_schema
+	// (only SHOW CREATE VIEW, one query per view): there it is not read.
+	algorithm := "''"
+	if in.srv.MariaDB {
+		algorithm = "ALGORITHM"
+	}
+	q := `SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, ` + algorithm + `
 FROM information_schema.VIEWS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME`
 	err := in.query(ctx, q, func(r *sql.Rows) error {
-		var name, def, check string
-		if err := r.Scan(&name, &def, &check); err != nil {
+		var name, def, check, security, algorithm string
+		if err := r.Scan(&name, &def, &check, &security, &algorithm); err != nil {
 			return err
 		}
-		text := "CREATE VIEW " + quote(name) + " AS " + unqualify(def, in.db)
-		if check != "" && !strings.EqualFold(check, "NONE") {
-			text += " WITH " + strings.ToUpper(check) + " CHECK OPTION"
-		}
-		s.Views = append(s.Views, &schema.View{Name: name, Def: text})
+		s.Views = append(s.Views, &schema.View{Name: name, Def: viewDef(name, unqualify(def, in.db), algorithm, security, check)})
 		return nil
 	})
 	if err != nil {
@@ -353,6 +355,26 @@ ORDER BY TABLE_NAME`
 	}
 	s.Views = viewsInOrder(s.Views)
 	return nil
+}
+
+// viewDef returns the CREATE VIEW statement of a view with its ALGORITHM,
+// SQL SECURITY and CHECK OPTION, each written only when it is not the
+// default (UNDEFINED, DEFINER, none), so that they take part in the
+// comparison of definitions. The DEFINER account is left out: it names a
+// user of one server, not a property of the schema.
+func viewDef(name, query, algorithm, security, check string) string {
+	text := "CREATE "
+	if a := strings.ToUpper(algorithm); a != "" && a != "UNDEFINED" {
+		text += "ALGORITHM=" + a + " "
+	}
+	if strings.EqualFold(security, "INVOKER") {
+		text += "SQL SECURITY INVOKER "
+	}
+	text += "VIEW " + quote(name) + " AS " + query
+	if check != "" && !strings.EqualFold(check, "NONE") {
+		text += " WITH " + strings.ToUpper(check) + " CHECK OPTION"
+	}
+	return text
 }
 
 func (in *inspector) readTriggers(ctx context.Context, s *schema.Schema) error {
