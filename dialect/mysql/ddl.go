@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -200,7 +201,8 @@ func tableOptions(t *schema.Table) string {
 // SQL returns the schema as MySQL statements (retort inspect --format sql):
 // tables parents first, each with its indexes, checks and the foreign keys
 // to tables already created (the others follow as ALTER TABLE … ADD
-// CONSTRAINT), then views and triggers.
+// CONSTRAINT), then views and triggers (those with a BEGIN … END body
+// between DELIMITER lines). The mysql client loads it as it is.
 func (d *Dialect) SQL(s *schema.Schema) string {
 	var b strings.Builder
 	created := map[string]bool{}
@@ -224,9 +226,26 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 		b.WriteString(v.Def + ";\n\n")
 	}
 	for _, tr := range s.Triggers {
+		if compound(tr.Def) {
+			// The mysql client ends a statement at the first ";": a
+			// body with statements of its own goes between DELIMITER
+			// lines, as mysqldump writes it.
+			b.WriteString("DELIMITER ;;\n" + tr.Def + ";;\nDELIMITER ;\n\n")
+			continue
+		}
 		b.WriteString(tr.Def + ";\n\n")
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// compound reports whether stmt has a ";" of its own (a BEGIN … END body).
+func compound(stmt string) bool {
+	for _, t := range sqltok.Significant(sqltok.Tokenize(stmt, lexMySQL)) {
+		if t.Kind == sqltok.Punct && t.Text == ";" {
+			return true
+		}
+	}
+	return false
 }
 
 // parentsFirst orders tables so that each comes after the tables its
