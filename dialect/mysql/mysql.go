@@ -324,8 +324,12 @@ func (q *txQuerier) ExecContext(ctx context.Context, query string, args ...any) 
 	delay := q.d.retryDelay
 	for attempt := 1; ; attempt++ {
 		res, err := q.conn.ExecContext(ctx, query, args...)
-		if err == nil || ErrorNumber(err) != 1205 || attempt > q.d.retries {
+		if err == nil || ErrorNumber(err) != 1205 {
 			return res, err
+		}
+		if attempt > q.d.retries {
+			return res, fmt.Errorf("mysql: waited %d times %v for a metadata lock that another session holds (an open transaction that used the table, or a long query): %w",
+				attempt, q.d.lockWait(), err)
 		}
 		q.d.logger.Warn("mysql: lock_wait_timeout expired, retrying the statement", "attempt", attempt, "wait", delay, "error", err)
 		select {
