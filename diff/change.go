@@ -97,6 +97,9 @@ const (
 	ChangeIdentity
 	// ChangeOnUpdateExpr: MySQL's ON UPDATE CURRENT_TIMESTAMP.
 	ChangeOnUpdateExpr
+	// ChangePosition: the column moves among the others (only with the
+	// ColumnOrder option).
+	ChangePosition
 )
 
 // FKChange is a set of foreign key properties that differ.

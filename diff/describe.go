@@ -118,6 +118,9 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangeOnUpdateExpr != 0 {
 			parts = append(parts, fmt.Sprintf("on update %s → %s", orNone(c.From.OnUpdate), orNone(c.To.OnUpdate)))
 		}
+		if c.What&ChangePosition != 0 {
+			parts = append(parts, "moved")
+		}
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))

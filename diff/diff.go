@@ -28,7 +28,17 @@ var unowned = []string{
 type Option func(*options)
 
 type options struct {
-	exclude []string
+	exclude     []string
+	columnOrder bool
+}
+
+// ColumnOrder makes Compare report a column that stays but whose place
+// among the other columns that stay differs (ModifyColumn with
+// ChangePosition), for engines that can move a column (MySQL's MODIFY …
+// AFTER). The fewest columns are moved: those outside a longest run of
+// columns already in the desired order.
+func ColumnOrder() Option {
+	return func(o *options) { o.columnOrder = true }
 }
 
 // Exclude adds table-name patterns (path.Match syntax, case-insensitive)
@@ -94,7 +104,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			added = append(added, t)
 			continue
 		}
-		if cs := compareTable(old, t); len(cs) > 0 {
+		if cs := compareTable(old, t, &o); len(cs) > 0 {
 			modified = append(modified, &ModifyTable{From: old, To: t, Changes: cs})
 		}
 	}
@@ -167,7 +177,7 @@ func mentions(src string, names map[string]bool) bool {
 	return false
 }
 
-func compareTable(from, to *schema.Table) []Change {
+func compareTable(from, to *schema.Table, o *options) []Change {
 	var drops, adds, mods []Change
 
 	// Foreign keys: matched by identity (columns and target).
@@ -244,13 +254,21 @@ func compareTable(from, to *schema.Table) []Change {
 			colChanges = append(colChanges, &DropColumn{C: c})
 		}
 	}
+	var moved map[string]bool
+	if o.columnOrder {
+		moved = movedColumns(from, to)
+	}
 	for _, c := range to.Columns {
 		old, ok := from.Column(c.Name)
 		if !ok {
 			colChanges = append(colChanges, &AddColumn{C: c})
 			continue
 		}
-		if what := columnChanges(old, c); what != 0 {
+		what := columnChanges(old, c)
+		if moved[strings.ToLower(c.Name)] {
+			what |= ChangePosition
+		}
+		if what != 0 {
 			colChanges = append(colChanges, &ModifyColumn{From: old, To: c, What: what})
 		}
 	}
@@ -269,6 +287,55 @@ func compareTable(from, to *schema.Table) []Change {
 	out = append(out, adds...)
 	out = append(out, mods...)
 	return out
+}
+
+// movedColumns returns the lower-cased names of the columns that both
+// tables have and that must move so that they come in to's order: those
+// outside a longest common subsequence of the two orders (the earliest
+// such subsequence in to's order, so that the answer is deterministic).
+func movedColumns(from, to *schema.Table) map[string]bool {
+	var a, b []string // common columns in from's and in to's order
+	for _, c := range from.Columns {
+		if _, ok := to.Column(c.Name); ok {
+			a = append(a, strings.ToLower(c.Name))
+		}
+	}
+	for _, c := range to.Columns {
+		if _, ok := from.Column(c.Name); ok {
+			b = append(b, strings.ToLower(c.Name))
+		}
+	}
+	if slices.Equal(a, b) {
+		return nil
+	}
+	// lcs[i][j]: length of a longest common subsequence of a[i:], b[j:].
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	moved := map[string]bool{}
+	i, j := 0, 0
+	for j < len(b) {
+		switch {
+		case i < len(a) && a[i] == b[j]:
+			i, j = i+1, j+1
+		case i < len(a) && lcs[i+1][j] >= lcs[i][j+1]:
+			i++
+		default:
+			moved[b[j]] = true
+			j++
+		}
+	}
+	return moved
 }
 
 func columnChanges(a, b *schema.Column) ColumnChange {

@@ -7,7 +7,6 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
-	"github.com/retortdb/retort/diff"
 )
 
 // clientArgs returns the mariadb/mysql client arguments that connect to
@@ -74,7 +73,7 @@ END;
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s < inspect.sql: %v\n%s\ninspect.sql:\n%s", client, err, out, printed)
 	}
-	if changes := diff.Compare(inspect(t, d, target), original); len(changes) > 0 {
+	if changes := compare(inspect(t, d, target), original); len(changes) > 0 {
 		t.Errorf("the database the client loaded differs from the original:\n%s\ninspect.sql:\n%s", describe(changes), printed)
 	}
 }

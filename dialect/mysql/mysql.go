@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/sqltok"
 )
 
@@ -131,6 +132,10 @@ func literal(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// DiffOptions returns diff.ColumnOrder: MySQL can move a column (MODIFY …
+// AFTER), so the order of columns is part of the schema compared.
+func (d *Dialect) DiffOptions() []diff.Option { return []diff.Option{diff.ColumnOrder()} }
 
 // TransactionalDDL reports false: MySQL commits DDL implicitly, so the
 // migration runner runs and records each statement on its own.
@@ -481,4 +486,5 @@ var (
 	_ dialect.Scratcher    = (*Dialect)(nil)
 	_ dialect.TxDDL        = (*Dialect)(nil)
 	_ dialect.SchemaLoader = (*Dialect)(nil)
+	_ dialect.DiffOptioner = (*Dialect)(nil)
 )

@@ -616,6 +616,23 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 	var afterPK []dialect.Step
 	pkDestructive := false
 	withPK := func(c *schema.Column) bool { return pk != nil && c.AutoIncrement }
+	// Columns that move go first, as they are, each after the column
+	// before it in the desired table among those the table has already;
+	// new columns then go after theirs.
+	for _, c := range to.Columns {
+		mc := modCols[lower(c.Name)]
+		if mc == nil || mc.What&diff.ChangePosition == 0 {
+			continue
+		}
+		check := ""
+		for _, ck := range from.Checks {
+			if p.columnCheck(from, ck) && strings.EqualFold(ck.Name, c.Name) {
+				check = ck.Expr
+			}
+		}
+		p.add(dialect.Step{SQL: alter(name) + "MODIFY COLUMN " + columnDef(mc.From, check) + positionAmong(to, c.Name, from),
+			Comment: fmt.Sprintf("%s: column %s moves", name, c.Name)})
+	}
 	for _, c := range addCols {
 		if withPK(c) {
 			pkClauses = append(pkClauses, "ADD COLUMN "+columnDef(c, "")+position(to, c.Name))
@@ -628,6 +645,9 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 	for _, c := range to.Columns {
 		mc := modCols[lower(c.Name)]
 		_, checkDropped := droppedColumnChecks[lower(c.Name)]
+		if mc != nil && mc.What&^diff.ChangePosition == 0 {
+			mc = nil // moved above, nothing else changes
+		}
 		if mc == nil && !checkDropped {
 			continue
 		}
@@ -851,6 +871,18 @@ func position(t *schema.Table, col string) string {
 		}
 	}
 	return ""
+}
+
+// positionAmong returns " AFTER `prev`" or " FIRST" for column col of t,
+// where prev is the nearest column before it in t that table has.
+func positionAmong(t *schema.Table, col string, has *schema.Table) string {
+	i := slices.IndexFunc(t.Columns, func(c *schema.Column) bool { return strings.EqualFold(c.Name, col) })
+	for j := i - 1; j >= 0; j-- {
+		if _, ok := has.Column(t.Columns[j].Name); ok {
+			return " AFTER " + quote(t.Columns[j].Name)
+		}
+	}
+	return " FIRST"
 }
 
 // dropCheck returns the clause that drops a CHECK constraint: DROP
