@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	gomysql "github.com/go-sql-driver/mysql"
-
 )
 
 // clientArgs returns the mariadb/mysql client arguments that connect to

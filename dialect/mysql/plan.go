@@ -64,11 +64,11 @@ type planner struct {
 	modified  map[string]*diff.ModifyTable
 	dropped   map[string]bool // tables dropped
 
-	dropping map[string]bool    // table\x00fk identity: dropped in step 2
-	swapping map[string]bool    // table\x00fk identity: swapped in step 5
+	dropping map[string]bool // table\x00fk identity: dropped in step 2
+	swapping map[string]bool // table\x00fk identity: swapped in step 5
 	aff      map[string]*affected
-	early    []dialect.Step // orphan checks that run before anything else
-	checked  map[string]bool // table\x00fk identity: checked early
+	early    []dialect.Step     // orphan checks that run before anything else
+	checked  map[string]bool    // table\x00fk identity: checked early
 	adds     map[string][]fkAdd // per table: foreign keys added in step 5
 	addOrder []string           // tables in the order their adds were planned
 
