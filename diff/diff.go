@@ -281,7 +281,8 @@ func compareTable(from, to *schema.Table, o *options) []Change {
 	}
 	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment ||
 		!strings.EqualFold(from.Engine, to.Engine) || !strings.EqualFold(from.Charset, to.Charset) ||
-		!strings.EqualFold(from.Collation, to.Collation) {
+		!strings.EqualFold(from.Collation, to.Collation) ||
+		!strings.EqualFold(from.RowFormat, to.RowFormat) || from.KeyBlockSize != to.KeyBlockSize {
 		out = append(out, &ModifyTableOptions{From: from, To: to})
 	}
 	out = append(out, adds...)
@@ -431,7 +432,8 @@ func sameIndex(a, b *schema.Index) bool {
 	return a.Unique == b.Unique && a.Constraint == b.Constraint &&
 		sameParts(a.Parts, b.Parts) && sameSQL(a.Where, b.Where) &&
 		strings.EqualFold(a.Method, b.Method) &&
-		equalFoldSlices(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct
+		equalFoldSlices(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct &&
+		a.Comment == b.Comment
 }
 
 func sameParts(a, b []schema.IndexPart) bool {
@@ -450,7 +452,7 @@ func samePK(a, b *schema.PrimaryKey) bool {
 	if a.Name != "" && b.Name != "" && !strings.EqualFold(a.Name, b.Name) {
 		return false
 	}
-	return a.Desc == b.Desc && equalFoldSlices(a.Columns, b.Columns)
+	return a.Desc == b.Desc && equalFoldSlices(a.Columns, b.Columns) && a.Comment == b.Comment
 }
 
 func equalFoldSlices(a, b []string) bool {

@@ -39,6 +39,11 @@ type Table struct {
 	Engine    string `json:"engine,omitempty"`
 	Charset   string `json:"charset,omitempty"`
 	Collation string `json:"collation,omitempty"`
+	// RowFormat and KeyBlockSize are the MySQL table options ROW_FORMAT
+	// and KEY_BLOCK_SIZE as the table was created with them; "" and 0
+	// when not given.
+	RowFormat    string `json:"row_format,omitempty"`
+	KeyBlockSize int    `json:"key_block_size,omitempty"`
 }
 
 // Column is one column of a table.
@@ -77,6 +82,8 @@ type PrimaryKey struct {
 	Columns []string `json:"columns"`
 	// Desc marks a single-column SQLite key declared DESC.
 	Desc bool `json:"desc,omitempty"`
+	// Comment is the key's comment (MySQL: PRIMARY KEY (…) COMMENT '…').
+	Comment string `json:"comment,omitempty"`
 }
 
 // Index is an index, or a UNIQUE constraint (Constraint set), which the
@@ -102,6 +109,8 @@ type Index struct {
 	// index the schema declares under a name of its own is not implicit).
 	// Two implicit indexes are matched by their parts, not by their names.
 	Implicit bool `json:"implicit,omitempty"`
+	// Comment is the index's comment (MySQL: KEY … COMMENT '…').
+	Comment string `json:"comment,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.

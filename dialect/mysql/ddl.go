@@ -101,11 +101,25 @@ func indexUsing(ix *schema.Index) string {
 // indexClause returns the index as it is written inside CREATE TABLE or
 // after ALTER TABLE … ADD.
 func indexClause(ix *schema.Index) string {
-	return indexKind(ix) + "KEY " + quote(ix.Name) + " (" + partsSQL(ix.Parts) + ")" + indexUsing(ix)
+	return indexKind(ix) + "KEY " + quote(ix.Name) + " (" + partsSQL(ix.Parts) + ")" + indexUsing(ix) + commentClause(ix.Comment)
 }
 
 func createIndex(table string, ix *schema.Index) string {
-	return "CREATE " + indexKind(ix) + "INDEX " + quote(ix.Name) + " ON " + quote(table) + " (" + partsSQL(ix.Parts) + ")" + indexUsing(ix)
+	return "CREATE " + indexKind(ix) + "INDEX " + quote(ix.Name) + " ON " + quote(table) + " (" + partsSQL(ix.Parts) + ")" +
+		indexUsing(ix) + commentClause(ix.Comment)
+}
+
+// commentClause returns " COMMENT '…'" for a key's comment, "" for none.
+func commentClause(comment string) string {
+	if comment == "" {
+		return ""
+	}
+	return " COMMENT " + literal(comment)
+}
+
+// primaryKeyClause returns PRIMARY KEY (…) with its comment.
+func primaryKeyClause(pk *schema.PrimaryKey) string {
+	return "PRIMARY KEY (" + quoteList(pk.Columns) + ")" + commentClause(pk.Comment)
 }
 
 func refTable(fk *schema.ForeignKey) string {
@@ -144,7 +158,7 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 		lines = append(lines, columnDef(c, ""))
 	}
 	if t.PrimaryKey != nil && len(t.PrimaryKey.Columns) > 0 {
-		lines = append(lines, "PRIMARY KEY ("+quoteList(t.PrimaryKey.Columns)+")")
+		lines = append(lines, primaryKeyClause(t.PrimaryKey))
 	}
 	for _, ix := range t.Indexes {
 		if !ix.Implicit || !serverMakes(t, ix) {
@@ -191,6 +205,12 @@ func tableOptions(t *schema.Table) string {
 	}
 	if t.Comment != "" {
 		opts = append(opts, "COMMENT="+literal(t.Comment))
+	}
+	if t.RowFormat != "" {
+		opts = append(opts, "ROW_FORMAT="+rowFormat(t.RowFormat))
+	}
+	if t.KeyBlockSize != 0 {
+		opts = append(opts, "KEY_BLOCK_SIZE="+strconv.Itoa(t.KeyBlockSize))
 	}
 	if len(opts) == 0 {
 		return ""
@@ -275,4 +295,13 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 		visit(t)
 	}
 	return out
+}
+
+// rowFormat returns a ROW_FORMAT value as a keyword (DEFAULT for none).
+func rowFormat(f string) string {
+	f = strings.ToUpper(f)
+	if f == "" || strings.Trim(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" {
+		return "DEFAULT"
+	}
+	return f
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
@@ -98,15 +99,27 @@ func (in *inspector) query(ctx context.Context, query string, scan func(*sql.Row
 func (in *inspector) table(name string) *schema.Table { return in.tables[strings.ToLower(name)] }
 
 func (in *inspector) readTables(ctx context.Context, s *schema.Schema) error {
-	const q = `SELECT TABLE_NAME, COALESCE(ENGINE, ''), COALESCE(TABLE_COLLATION, ''), COALESCE(TABLE_COMMENT, '')
+	const q = `SELECT TABLE_NAME, COALESCE(ENGINE, ''), COALESCE(TABLE_COLLATION, ''), COALESCE(TABLE_COMMENT, ''),
+  COALESCE(CREATE_OPTIONS, '')
 FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
 ORDER BY TABLE_NAME`
 	return in.query(ctx, q, func(r *sql.Rows) error {
 		t := &schema.Table{}
-		var engine, coll string
-		if err := r.Scan(&t.Name, &engine, &coll, &t.Comment); err != nil {
+		var engine, coll, options string
+		if err := r.Scan(&t.Name, &engine, &coll, &t.Comment, &options); err != nil {
 			return err
+		}
+		// ROW_FORMAT and KEY_BLOCK_SIZE as given when the table was
+		// created (CREATE_OPTIONS), not the format the engine chose.
+		for _, opt := range strings.Fields(options) {
+			k, v, _ := strings.Cut(opt, "=")
+			switch strings.ToLower(k) {
+			case "row_format":
+				t.RowFormat = strings.ToUpper(v)
+			case "key_block_size":
+				t.KeyBlockSize, _ = strconv.Atoi(v)
+			}
 		}
 		if !strings.EqualFold(engine, in.engine) {
 			t.Engine = engine
@@ -176,18 +189,19 @@ func (in *inspector) readIndexes(ctx context.Context, _ *schema.Schema) error {
 	if !in.srv.MariaDB && in.srv.AtLeast(8, 0, 13) {
 		expr = "EXPRESSION" // functional key parts
 	}
-	q := `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, ` + expr + `, COLLATION, SUB_PART, INDEX_TYPE
+	q := `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, ` + expr + `, COLLATION, SUB_PART, INDEX_TYPE,
+  COALESCE(INDEX_COMMENT, '')
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 	var cur *schema.Index
 	var curTable *schema.Table
 	return in.query(ctx, q, func(r *sql.Rows) error {
-		var table, name, typ string
+		var table, name, typ, comment string
 		var nonUnique int
 		var col, exprText, collation sql.NullString
 		var sub sql.NullInt64
-		if err := r.Scan(&table, &name, &nonUnique, &col, &exprText, &collation, &sub, &typ); err != nil {
+		if err := r.Scan(&table, &name, &nonUnique, &col, &exprText, &collation, &sub, &typ, &comment); err != nil {
 			return err
 		}
 		t := in.table(table)
@@ -205,7 +219,7 @@ ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 		}
 		if name == "PRIMARY" {
 			if t.PrimaryKey == nil {
-				t.PrimaryKey = &schema.PrimaryKey{}
+				t.PrimaryKey = &schema.PrimaryKey{Comment: comment}
 			}
 			t.PrimaryKey.Columns = append(t.PrimaryKey.Columns, part.Column)
 			return nil
@@ -213,7 +227,7 @@ ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 		if cur == nil || curTable != t || cur.Name != name {
 			// A unique index is MySQL's UNIQUE constraint: one left
 			// unnamed is known by its key (see clearGeneratedNames).
-			cur = &schema.Index{Name: name, Unique: nonUnique == 0, Constraint: nonUnique == 0}
+			cur = &schema.Index{Name: name, Unique: nonUnique == 0, Constraint: nonUnique == 0, Comment: comment}
 			switch strings.ToUpper(typ) {
 			case "FULLTEXT", "SPATIAL":
 				cur.Method = strings.ToUpper(typ)

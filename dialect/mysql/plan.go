@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
@@ -786,7 +787,7 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 			pkClauses = append(pkClauses, "DROP PRIMARY KEY")
 		}
 		if pk.To != nil && len(pk.To.Columns) > 0 {
-			pkClauses = append(pkClauses, "ADD PRIMARY KEY ("+quoteList(pk.To.Columns)+")")
+			pkClauses = append(pkClauses, "ADD "+primaryKeyClause(pk.To))
 		}
 	}
 	switch {
@@ -915,6 +916,12 @@ func (p *planner) alterOptions(name string, o *diff.ModifyTableOptions) {
 	}
 	if o.From.Comment != o.To.Comment {
 		parts = append(parts, "COMMENT = "+literal(o.To.Comment))
+	}
+	if !strings.EqualFold(o.From.RowFormat, o.To.RowFormat) {
+		parts = append(parts, "ROW_FORMAT = "+rowFormat(o.To.RowFormat))
+	}
+	if o.From.KeyBlockSize != o.To.KeyBlockSize {
+		parts = append(parts, "KEY_BLOCK_SIZE = "+strconv.Itoa(o.To.KeyBlockSize))
 	}
 	if len(parts) > 0 {
 		p.add(dialect.Step{SQL: alter(name) + strings.Join(parts, ", ")})
