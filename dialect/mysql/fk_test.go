@@ -183,3 +183,26 @@ CREATE TABLE child (id int PRIMARY KEY, parent_id int, CONSTRAINT child_parent_i
 		t.Errorf("after the plan:\n%s", got)
 	}
 }
+
+// Rows that a new unique key would refuse stop the plan before anything
+// is dropped.
+func TestDuplicatesRefuseBeforeAnythingChanges(t *testing.T) {
+	db, _, d := newDB(t)
+	run(t, db, "from", `
+CREATE TABLE users (id int PRIMARY KEY, email varchar(100), nick varchar(20), KEY users_nick_idx (nick));
+INSERT INTO users VALUES (1, 'a@x', 'a'), (2, 'a@x', 'b'), (3, NULL, 'c'), (4, NULL, 'd'), (5, 'b@x', 'e');
+`)
+	before := showCreate(t, db, "users")
+	desired := loadSchema(t, d, "to.sql", `CREATE TABLE users (id int PRIMARY KEY, email varchar(100) UNIQUE, nick varchar(20));`)
+	p := plan(t, d, inspect(t, d, db), desired)
+	err := dialect.Apply(context.Background(), d, pin(t, db), p)
+	want := "retort: 1 duplicate key(s) in users (email); e.g. a@x; cannot add unique index users_email_key"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Apply error = %v, want it to contain %q\nplan:\n%s", err, want, p.Format())
+	}
+	if after := showCreate(t, db, "users"); after != before {
+		t.Errorf("the refused change altered the table:\nbefore:\n%s\nafter:\n%s\nplan:\n%s", before, after, p.Format())
+	}
+	run(t, db, "fix", "UPDATE users SET email = 'c@x' WHERE id = 2")
+	apply(t, d, db, p)
+}

@@ -594,6 +594,20 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 			}
 		}
 	}
+	// Rows that a new unique index or primary key would refuse stop the
+	// plan before its first statement.
+	for _, ix := range addIdx {
+		if ix.Unique {
+			p.duplicatesEarly(from, ix.Parts, "unique index "+ix.Name, false)
+		}
+	}
+	if pk != nil && pk.To != nil && len(pk.To.Columns) > 0 {
+		var parts []schema.IndexPart
+		for _, c := range pk.To.Columns {
+			parts = append(parts, schema.IndexPart{Column: c})
+		}
+		p.duplicatesEarly(from, parts, "primary key", true)
+	}
 	// Named checks get their names; AddCheck carries the desired one.
 	for i, c := range addChecks {
 		for _, n := range to.Checks {

@@ -3,6 +3,7 @@ package mysql
 import (
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
@@ -119,4 +120,38 @@ func (p *planner) checkEarly(table string, fk *schema.ForeignKey) bool {
 	p.checked[key] = true
 	p.early = append(p.early, dialect.Step{SQL: orphanCheck(table, fk), Comment: orphanComment(table, fk)})
 	return true
+}
+
+// duplicatesEarly adds the duplicate-key check of a unique index or
+// primary key of parts, about to be added to existing table t, to the
+// checks that run before the plan's first statement, when t has all the
+// columns already (the server refuses the others by itself).
+func (p *planner) duplicatesEarly(t *schema.Table, parts []schema.IndexPart, what string, primary bool) {
+	whole := map[string]bool{} // columns the key takes whole
+	for _, part := range parts {
+		if part.Column == "" {
+			return
+		}
+		if _, ok := t.Column(part.Column); !ok {
+			return
+		}
+		if part.Length == 0 {
+			whole[lower(part.Column)] = true
+		}
+	}
+	// A key that contains a unique key of the table already cannot have
+	// duplicates.
+	within := func(cols []string) bool {
+		return len(cols) > 0 && !slices.ContainsFunc(cols, func(c string) bool { return !whole[lower(c)] })
+	}
+	if t.PrimaryKey != nil && within(t.PrimaryKey.Columns) {
+		return
+	}
+	for _, ix := range t.Indexes {
+		if cols, ok := ix.Columns(); ok && ix.Unique && !slices.ContainsFunc(ix.Parts, func(p schema.IndexPart) bool { return p.Length > 0 }) && within(cols) {
+			return
+		}
+	}
+	p.early = append(p.early, dialect.Step{SQL: duplicateCheck(t.Name, what, parts, primary),
+		Comment: fmt.Sprintf("%s: rows with the same key stop the migration here, before %s is added", t.Name, what)})
 }
