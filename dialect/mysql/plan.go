@@ -16,20 +16,28 @@ import (
 
 // Plan turns changes into MySQL statements, in this order:
 //
+//  0. the checks that can refuse the change, each a statement that fails
+//     with the count and examples of the rows at fault: orphan rows of
+//     every foreign key added or swapped, duplicate keys of every unique
+//     index or primary key added, where the database has the columns
+//     already; so a refused plan has changed nothing;
 //  1. triggers and views that go away or change are dropped;
 //  2. foreign keys that go away or change are dropped (ALTER TABLE … DROP
 //     FOREIGN KEY), and so are those a column-type, primary-key or index
 //     change on either of their sides would break (errors 1553, 1832,
-//     1833); these are added again in step 5;
+//     1833); these are added again in step 5; a key that changes only in
+//     its actions or name, and that nothing endangers, stays until step 5;
 //  3. new tables are created, parents first, with the foreign keys to
 //     tables that exist by then and that this plan does not change;
 //  4. each changed table is altered: options, checks dropped, columns
-//     added and modified, indexes added, the primary key, indexes dropped
-//     (a redefined index is dropped and added in one ALTER, so that a
-//     foreign key always has its index), columns dropped, checks added;
-//  5. foreign keys are added (ALTER TABLE … ADD CONSTRAINT), each after a
-//     statement that fails with the count and examples of the rows it
-//     would reject, unless its table was created by this plan;
+//     moved, added and modified, indexes added, the primary key, indexes
+//     dropped (a redefined index is dropped and added in one ALTER, so
+//     that a foreign key always has its index), columns dropped, checks
+//     added;
+//  5. foreign keys that change only in actions or name are swapped in
+//     place (see swapFK); the others are added (ALTER TABLE … ADD
+//     CONSTRAINT, which the server validates), after their orphan check
+//     when it could not run in step 0;
 //  6. tables that go away are dropped, children first;
 //  7. views and triggers are created.
 //
@@ -68,7 +76,7 @@ type planner struct {
 	dropping map[string]bool // table\x00fk identity: dropped in step 2
 	swapping map[string]bool // table\x00fk identity: swapped in step 5
 	aff      map[string]*affected
-	early    []dialect.Step     // orphan checks that run before anything else
+	early    []dialect.Step     // orphan and duplicate checks that run before anything else
 	checked  map[string]bool    // table\x00fk identity: checked early
 	adds     map[string][]fkAdd // per table: foreign keys added in step 5
 	addOrder []string           // tables in the order their adds were planned
@@ -283,8 +291,9 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: wrapCompound(c.T.Def)})
 		}
 	}
-	// Every orphan-row check that can run on the database as it is runs
-	// before the first statement, so that a refusal changes nothing.
+	// Every orphan-row and duplicate-key check that can run on the
+	// database as it is runs before the first statement, so that a
+	// refusal changes nothing.
 	p.steps = append(p.early, p.steps...)
 	return &dialect.Plan{Steps: p.steps}, nil
 }
