@@ -1,8 +1,9 @@
 // Package mysql is retort's MySQL and MariaDB engine: inspection of one
 // database from information_schema in a fixed number of queries, planning
-// with native ALTER TABLE (a changed foreign key is dropped and added again
-// after an orphan-row check; foreign keys that a column-type or primary-key
-// change would break are dropped around it), a migration envelope for DDL
+// with native ALTER TABLE (orphan-row and duplicate-key checks first; a
+// foreign key whose actions or name change is swapped in place; foreign
+// keys that a column-type or primary-key change would break are dropped
+// around it), a migration envelope for DDL
 // that commits implicitly (each statement runs on its own; the version-row
 // write that follows it is one transaction), a GET_LOCK session lock for the
 // migration runner, and scratch databases on the server for loading desired
