@@ -26,7 +26,8 @@ import (
 //     FOREIGN KEY), and so are those a column-type, primary-key or index
 //     change on either of their sides would break (errors 1553, 1832,
 //     1833); these are added again in step 5; a key that changes only in
-//     its actions or name, and that nothing endangers, stays until step 5;
+//     its actions or name, or that moves to another target on the same
+//     columns, and that nothing endangers, stays until step 5;
 //  3. new tables are created, parents first, with the foreign keys to
 //     tables that exist by then and that this plan does not change;
 //  4. each changed table is altered: options, checks dropped, columns
@@ -34,10 +35,10 @@ import (
 //     dropped (a redefined index is dropped and added in one ALTER, so
 //     that a foreign key always has its index), columns dropped, checks
 //     added;
-//  5. foreign keys that change only in actions or name are swapped in
-//     place (see swapFK); the others are added (ALTER TABLE … ADD
-//     CONSTRAINT, which the server validates), after their orphan check
-//     when it could not run in step 0;
+//  5. foreign keys that change only in actions or name, or in target, are
+//     replaced in place (see swapFK); the others are added (ALTER TABLE …
+//     ADD CONSTRAINT, which the server validates), after their orphan
+//     check when it could not run in step 0;
 //  6. tables that go away are dropped, children first;
 //  7. views and triggers are created.
 //
@@ -212,9 +213,17 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 		if !ok {
 			continue
 		}
+		retargets := p.retargets(mt)
 		for _, tc := range mt.Changes {
 			switch tc := tc.(type) {
 			case *diff.DropForeignKey:
+				if add := retargets[tc]; add != nil {
+					fk := *p.namedFK(mt.To, add.FK)
+					p.swapping[fkKey(mt.From.Name, tc.FK)] = true
+					swaps = append(swaps, fkSwap{table: mt.To.Name, from: tc.FK, to: &fk, retarget: true,
+						comment: describe(mt.To, tc) + "\n" + describe(mt.To, add)})
+					continue
+				}
 				p.dropFK(mt.From.Name, tc.FK, describe(mt.To, tc))
 			case *diff.ModifyForeignKey:
 				fk := *p.namedFK(mt.To, tc.To)
@@ -226,6 +235,11 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 				p.dropFK(mt.From.Name, tc.From, describe(mt.To, tc))
 				p.scheduleAdd(fkAdd{table: mt.To.Name, fk: &fk, check: true})
 			case *diff.AddForeignKey:
+				if slices.ContainsFunc(swaps, func(sw fkSwap) bool {
+					return sw.retarget && sameFK(sw.to, tc.FK) && strings.EqualFold(sw.table, mt.To.Name)
+				}) {
+					continue
+				}
 				p.scheduleAdd(fkAdd{table: mt.To.Name, fk: p.namedFK(mt.To, tc.FK), check: true})
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -15,6 +16,42 @@ type fkSwap struct {
 	table    string
 	from, to *schema.ForeignKey // to is named
 	comment  string
+	// retarget marks a key replaced by one on the same columns that
+	// references another table or other columns: the old key does not
+	// enforce the new one's rule.
+	retarget bool
+}
+
+// retargets pairs the foreign keys of a changed table that go away with
+// those added on the same columns (another target), when nothing else in
+// the plan endangers the old one: each pair is replaced in one statement
+// instead of a drop and a later add, between which the table would have
+// neither key.
+func (p *planner) retargets(mt *diff.ModifyTable) map[*diff.DropForeignKey]*diff.AddForeignKey {
+	var drops []*diff.DropForeignKey
+	var adds []*diff.AddForeignKey
+	for _, tc := range mt.Changes {
+		switch tc := tc.(type) {
+		case *diff.DropForeignKey:
+			drops = append(drops, tc)
+		case *diff.AddForeignKey:
+			adds = append(adds, tc)
+		}
+	}
+	out := map[*diff.DropForeignKey]*diff.AddForeignKey{}
+	used := map[*diff.AddForeignKey]bool{}
+	for _, d := range drops {
+		if _, bad := p.endangered(mt.From.Name, d.FK); bad {
+			continue
+		}
+		for _, a := range adds {
+			if !used[a] && slices.EqualFunc(a.FK.Columns, d.FK.Columns, strings.EqualFold) {
+				out[d], used[a] = a, true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // swapFK replaces a foreign key by one of the same columns and target in
@@ -31,8 +68,18 @@ type fkSwap struct {
 // MariaDB scopes the setting to the statement (SET STATEMENT … FOR); MySQL
 // has no such form, so the session setting is switched off and restored
 // around the swaps (Transact restores it if a swap fails).
+//
+// A retargeted key (other parent table or columns) is not protected by
+// the old key between the check and the swap. On MariaDB the first swap
+// is then one statement the server validates (checks on: a table copy; a
+// failing row leaves the old key in place); MySQL 8 cannot drop and add a
+// key in one validating statement (COPY), so there the swap runs with
+// checks off and the orphan check runs again after it, failing with the
+// rows that came in between.
 func (p *planner) swapFK(sw fkSwap) {
-	p.checkEarly(sw.table, sw.to)
+	if !p.checkEarly(sw.table, sw.to) {
+		p.add(dialect.Step{SQL: orphanCheck(sw.table, sw.to), Comment: orphanComment(sw.table, sw.to)})
+	}
 	from := p.liveName(sw.table, sw.from)
 	target := sw.to
 	mariadb := p.srv != nil && p.srv.MariaDB
@@ -44,6 +91,10 @@ func (p *planner) swapFK(sw fkSwap) {
 		return ", ADD " + fkClause(to) + ", ALGORITHM=INPLACE, LOCK=NONE"
 	}
 	comment := sw.comment + "\nswapped in place (foreign_key_checks off for the swap, ALGORITHM=INPLACE): the table keeps an enforced foreign key throughout"
+	if sw.retarget && mariadb {
+		p.retargetFK(sw, from, head, tail)
+		return
+	}
 	if !mariadb {
 		p.add(dialect.Step{SQL: "SET @retort_fkc = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0", Comment: comment})
 		comment = ""
@@ -67,6 +118,36 @@ func (p *planner) swapFK(sw fkSwap) {
 	}
 	if !mariadb {
 		p.add(dialect.Step{SQL: restoreFKChecks})
+	}
+	if sw.retarget {
+		p.add(dialect.Step{SQL: orphanCheck(sw.table, target),
+			Comment: fmt.Sprintf("%s: checked again after the swap: rows that came in since the first check stop the migration here", target.Name)})
+	}
+}
+
+// retargetFK replaces a key by one on another target on MariaDB: one
+// statement that drops the old key and adds the new one, which the
+// server validates (a table copy), then, when the name stays, a swap
+// from the temporary name with checks off (the rule is the same).
+func (p *planner) retargetFK(sw fkSwap, from *schema.ForeignKey, head string, tail func(*schema.ForeignKey) string) {
+	target := sw.to
+	tmp := *target
+	tmp.Name = swapName(target.Name)
+	first := target
+	known := from.Name != "" && !serverFKName(sw.table, from.Name)
+	if known && strings.EqualFold(from.Name, target.Name) || !known && serverFKName(sw.table, target.Name) {
+		first = &tmp // the key found when it runs may have the desired name
+	}
+	comment := sw.comment + "\nreplaced in one statement that the server validates (a table copy): the old key stays if a row fails"
+	drop := alter(sw.table) + "DROP FOREIGN KEY "
+	add := ", ADD " + fkClause(first)
+	if known {
+		p.add(dialect.Step{SQL: drop + quote(from.Name) + add, Comment: comment})
+	} else {
+		p.byLiveName(sw.table, from, "replace", drop+"`", "`"+add, alter(sw.table)+"ADD "+fkClause(first), comment)
+	}
+	if first == &tmp {
+		p.add(dialect.Step{SQL: head + quote(tmp.Name) + tail(target), Comment: "through a temporary name: one statement cannot drop and add the same name"})
 	}
 }
 

@@ -53,3 +53,58 @@ func TestSwapSQLPerServer(t *testing.T) {
 		})
 	}
 }
+
+// A key moving to another parent: one validating statement on MariaDB;
+// on MySQL 8, which cannot drop and add a key in one validating
+// statement, a swap with checks off and the orphan check again after it.
+func TestRetargetSQLPerServer(t *testing.T) {
+	table := func(parent string) *schema.Schema {
+		pk := func(name string) *schema.Table {
+			return &schema.Table{Name: name, Columns: []*schema.Column{{Name: "id", Type: "int", NotNull: true}}, PrimaryKey: &schema.PrimaryKey{Columns: []string{"id"}}}
+		}
+		return &schema.Schema{Tables: []*schema.Table{pk("people"), pk("staff"),
+			{Name: "tasks", Columns: []*schema.Column{{Name: "id", Type: "int", NotNull: true}, {Name: "owner_id", Type: "int"}},
+				PrimaryKey:  &schema.PrimaryKey{Columns: []string{"id"}},
+				ForeignKeys: []*schema.ForeignKey{{Name: "tasks_owner_fkey", Columns: []string{"owner_id"}, RefTable: parent, RefColumns: []string{"id"}}}},
+		}}
+	}
+	from, to := table("people"), table("staff")
+	for _, tt := range []struct {
+		version   string
+		want      []string // statements after the first check, by prefix
+		validates bool
+	}{
+		{"10.11.6-MariaDB", []string{"ALTER TABLE `tasks` DROP FOREIGN KEY `tasks_owner_fkey`, ADD CONSTRAINT `retort_swap_tasks_owner_fkey` FOREIGN KEY (`owner_id`) REFERENCES `staff` (`id`)",
+			"SET STATEMENT foreign_key_checks = 0 FOR ALTER TABLE `tasks` DROP FOREIGN KEY `retort_swap_tasks_owner_fkey`"}, true},
+		{"8.0.36", []string{"SET @retort_fkc", "ALTER TABLE `tasks` DROP FOREIGN KEY `tasks_owner_fkey`, ADD CONSTRAINT `retort_swap_tasks_owner_fkey`",
+			"ALTER TABLE `tasks` DROP FOREIGN KEY `retort_swap_tasks_owner_fkey`, ADD CONSTRAINT `tasks_owner_fkey`", restoreFKChecks, "SET SESSION sql_mode = ("}, false},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			d := New()
+			d.remember(parseServer(tt.version))
+			p, err := d.Plan(context.Background(), from, to, diff.Compare(from, to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := p.Statements()[1:]
+			if len(got) != len(tt.want) {
+				t.Fatalf("plan:\n%s", p.Format())
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("statement %d = %q, want it to start with %q", i+2, got[i], w)
+				}
+			}
+			// MariaDB: the replacing statement validates (no INPLACE);
+			// MySQL: it runs in place and the check follows.
+			replacing := got[0]
+			if tt.validates {
+				if strings.Contains(replacing, "INPLACE") {
+					t.Errorf("the replacing statement does not validate: %s", replacing)
+				}
+			} else if replacing = got[1]; !strings.HasSuffix(replacing, "ALGORITHM=INPLACE, LOCK=NONE") {
+				t.Errorf("the replacing statement is not in place: %s", replacing)
+			}
+		})
+	}
+}
