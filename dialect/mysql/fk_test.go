@@ -206,3 +206,25 @@ INSERT INTO users VALUES (1, 'a@x', 'a'), (2, 'a@x', 'b'), (3, NULL, 'c'), (4, N
 	run(t, db, "fix", "UPDATE users SET email = 'c@x' WHERE id = 2")
 	apply(t, d, db, p)
 }
+
+// Rows that a new CHECK refuses stop the plan before anything is dropped.
+func TestCheckViolationsRefuseBeforeAnythingChanges(t *testing.T) {
+	db, _, d := newDB(t)
+	run(t, db, "from", `
+CREATE TABLE items (id int PRIMARY KEY, qty int, note varchar(10), KEY items_note_idx (note));
+INSERT INTO items VALUES (1, 5, 'a'), (2, -1, 'b'), (3, NULL, 'c'), (4, -7, 'd');
+`)
+	before := showCreate(t, db, "items")
+	desired := loadSchema(t, d, "to.sql", `CREATE TABLE items (id int PRIMARY KEY, qty int, note varchar(10), CONSTRAINT items_qty_check CHECK (qty >= 0));`)
+	p := plan(t, d, inspect(t, d, db), desired)
+	err := dialect.Apply(context.Background(), d, pin(t, db), p)
+	want := "retort: 2 row(s) of items fail check items_qty_check; e.g. 2 4; cannot add the check"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Apply error = %v, want it to contain %q\nplan:\n%s", err, want, p.Format())
+	}
+	if after := showCreate(t, db, "items"); after != before {
+		t.Errorf("the refused change altered the table:\nbefore:\n%s\nafter:\n%s\nplan:\n%s", before, after, p.Format())
+	}
+	run(t, db, "fix", "UPDATE items SET qty = 0 WHERE qty < 0")
+	apply(t, d, db, p)
+}

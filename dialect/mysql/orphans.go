@@ -96,3 +96,31 @@ func duplicateCheck(table, what string, parts []schema.IndexPart, primary bool) 
     GROUP BY %s
     HAVING COUNT(*) > 1) d)`, literal(head), literal(tail), key, quote(table), where, strings.Join(keys, ", "))
 }
+
+// checkViolations returns one statement that counts the rows of table for
+// which CHECK expr is false (a NULL result passes, as it does for the
+// server), and, if there are any, fails the way orphanCheck does, with
+// the count and up to five of their primary keys (or nothing to show
+// without one).
+func checkViolations(table, name, expr string, pk []string) string {
+	example := "''"
+	if len(pk) > 0 {
+		var keys []string
+		for _, c := range pk {
+			keys = append(keys, quote(c))
+		}
+		k := "CONCAT(" + keys[0] + ")"
+		if len(keys) > 1 {
+			k = "CONCAT('(', CONCAT_WS(' ', " + strings.Join(keys, ", ") + "), ')')"
+		}
+		example = fmt.Sprintf("(SELECT REPLACE(GROUP_CONCAT(k SEPARATOR ' '), ',', ' ') FROM (\n      SELECT %s AS k FROM %s WHERE NOT %s ORDER BY %s LIMIT 5) e)",
+			k, quote(table), parenthesize(expr), strings.Join(keys, ", "))
+	}
+	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
+	head := fmt.Sprintf(" row(s) of %s fail check %s; e.g. ", noComma(table), noComma(name))
+	return fmt.Sprintf(`SET SESSION sql_mode = (
+  SELECT IF(COUNT(*) = 0, @@SESSION.sql_mode, CONCAT('retort: ', COUNT(*), %s,
+    %s, '; cannot add the check'))
+  FROM %s
+  WHERE NOT %s)`, literal(head), example, quote(table), parenthesize(expr))
+}

@@ -19,8 +19,9 @@ import (
 //  0. the checks that can refuse the change, each a statement that fails
 //     with the count and examples of the rows at fault: orphan rows of
 //     every foreign key added or swapped, duplicate keys of every unique
-//     index or primary key added, where the database has the columns
-//     already; so a refused plan has changed nothing;
+//     index or primary key added, rows that every CHECK added refuses,
+//     where the database has the columns already; so a refused plan has
+//     changed nothing;
 //  1. triggers and views that go away or change are dropped;
 //  2. foreign keys that go away or change are dropped (ALTER TABLE … DROP
 //     FOREIGN KEY), and so are those a column-type, primary-key or index
@@ -77,7 +78,7 @@ type planner struct {
 	dropping map[string]bool // table\x00fk identity: dropped in step 2
 	swapping map[string]bool // table\x00fk identity: swapped in step 5
 	aff      map[string]*affected
-	early    []dialect.Step     // orphan and duplicate checks that run before anything else
+	early    []dialect.Step     // checks that run before anything else
 	checked  map[string]bool    // table\x00fk identity: checked early
 	adds     map[string][]fkAdd // per table: foreign keys added in step 5
 	addOrder []string           // tables in the order their adds were planned
@@ -305,9 +306,9 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: wrapCompound(c.T.Def)})
 		}
 	}
-	// Every orphan-row and duplicate-key check that can run on the
-	// database as it is runs before the first statement, so that a
-	// refusal changes nothing.
+	// Every orphan-row, duplicate-key and CHECK violation check that can
+	// run on the database as it is runs before the first statement, so
+	// that a refusal changes nothing.
 	p.steps = append(p.early, p.steps...)
 	return &dialect.Plan{Steps: p.steps}, nil
 }
@@ -638,6 +639,21 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 				addChecks[i] = n
 				break
 			}
+		}
+	}
+	// Rows a new check refuses stop the plan before its first statement,
+	// when the check reads only columns the table has already.
+	for _, c := range addChecks {
+		if !slices.ContainsFunc(to.Columns, func(col *schema.Column) bool {
+			_, had := from.Column(col.Name)
+			return !had && mentionsName(c.Expr, col.Name)
+		}) {
+			var pkCols []string
+			if from.PrimaryKey != nil {
+				pkCols = from.PrimaryKey.Columns
+			}
+			p.early = append(p.early, dialect.Step{SQL: checkViolations(name, c.Name, c.Expr, pkCols),
+				Comment: fmt.Sprintf("%s: rows that check %s refuses stop the migration here", name, c.Name)})
 		}
 	}
 
