@@ -184,47 +184,44 @@ CREATE TABLE child (id int PRIMARY KEY, parent_id int, CONSTRAINT child_parent_i
 	}
 }
 
-// Rows that a new unique key would refuse stop the plan before anything
-// is dropped.
-func TestDuplicatesRefuseBeforeAnythingChanges(t *testing.T) {
-	db, _, d := newDB(t)
-	run(t, db, "from", `
-CREATE TABLE users (id int PRIMARY KEY, email varchar(100), nick varchar(20), KEY users_nick_idx (nick));
-INSERT INTO users VALUES (1, 'a@x', 'a'), (2, 'a@x', 'b'), (3, NULL, 'c'), (4, NULL, 'd'), (5, 'b@x', 'e');
-`)
-	before := showCreate(t, db, "users")
-	desired := loadSchema(t, d, "to.sql", `CREATE TABLE users (id int PRIMARY KEY, email varchar(100) UNIQUE, nick varchar(20));`)
-	p := plan(t, d, inspect(t, d, db), desired)
-	err := dialect.Apply(context.Background(), d, pin(t, db), p)
-	want := "retort: 1 duplicate key(s) in users (email); e.g. a@x; cannot add unique index users_email_key"
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("Apply error = %v, want it to contain %q\nplan:\n%s", err, want, p.Format())
+// Rows that a new unique key or CHECK would refuse stop the plan before
+// anything is dropped (here: an index the desired schema no longer has).
+func TestRefusalsChangeNothing(t *testing.T) {
+	tests := []struct {
+		name, from, to, want, fix string
+	}{
+		{
+			name: "duplicate keys",
+			from: `CREATE TABLE t (id int PRIMARY KEY, email varchar(100), note varchar(20), KEY t_note_idx (note));
+INSERT INTO t VALUES (1, 'a@x', 'a'), (2, 'a@x', 'b'), (3, NULL, 'c'), (4, NULL, 'd'), (5, 'b@x', 'e');`,
+			to:   `CREATE TABLE t (id int PRIMARY KEY, email varchar(100) UNIQUE, note varchar(20));`,
+			want: "retort: 1 duplicate key(s) in t (email); e.g. a@x; cannot add unique index t_email_key",
+			fix:  "UPDATE t SET email = 'c@x' WHERE id = 2",
+		},
+		{
+			name: "check violations",
+			from: `CREATE TABLE t (id int PRIMARY KEY, qty int, note varchar(10), KEY t_note_idx (note));
+INSERT INTO t VALUES (1, 5, 'a'), (2, -1, 'b'), (3, NULL, 'c'), (4, -7, 'd');`,
+			to:   `CREATE TABLE t (id int PRIMARY KEY, qty int, note varchar(10), CONSTRAINT t_qty_check CHECK (qty >= 0));`,
+			want: "retort: 2 row(s) of t fail check t_qty_check; e.g. 2 4; cannot add the check",
+			fix:  "UPDATE t SET qty = 0 WHERE qty < 0",
+		},
 	}
-	if after := showCreate(t, db, "users"); after != before {
-		t.Errorf("the refused change altered the table:\nbefore:\n%s\nafter:\n%s\nplan:\n%s", before, after, p.Format())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _, d := newDB(t)
+			run(t, db, "from", tt.from)
+			before := showCreate(t, db, "t")
+			p := plan(t, d, inspect(t, d, db), loadSchema(t, d, "to.sql", tt.to))
+			err := dialect.Apply(context.Background(), d, pin(t, db), p)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Apply error = %v, want it to contain %q\nplan:\n%s", err, tt.want, p.Format())
+			}
+			if after := showCreate(t, db, "t"); after != before {
+				t.Errorf("the refused change altered the table:\nbefore:\n%s\nafter:\n%s\nplan:\n%s", before, after, p.Format())
+			}
+			run(t, db, "fix", tt.fix)
+			apply(t, d, db, p)
+		})
 	}
-	run(t, db, "fix", "UPDATE users SET email = 'c@x' WHERE id = 2")
-	apply(t, d, db, p)
-}
-
-// Rows that a new CHECK refuses stop the plan before anything is dropped.
-func TestCheckViolationsRefuseBeforeAnythingChanges(t *testing.T) {
-	db, _, d := newDB(t)
-	run(t, db, "from", `
-CREATE TABLE items (id int PRIMARY KEY, qty int, note varchar(10), KEY items_note_idx (note));
-INSERT INTO items VALUES (1, 5, 'a'), (2, -1, 'b'), (3, NULL, 'c'), (4, -7, 'd');
-`)
-	before := showCreate(t, db, "items")
-	desired := loadSchema(t, d, "to.sql", `CREATE TABLE items (id int PRIMARY KEY, qty int, note varchar(10), CONSTRAINT items_qty_check CHECK (qty >= 0));`)
-	p := plan(t, d, inspect(t, d, db), desired)
-	err := dialect.Apply(context.Background(), d, pin(t, db), p)
-	want := "retort: 2 row(s) of items fail check items_qty_check; e.g. 2 4; cannot add the check"
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("Apply error = %v, want it to contain %q\nplan:\n%s", err, want, p.Format())
-	}
-	if after := showCreate(t, db, "items"); after != before {
-		t.Errorf("the refused change altered the table:\nbefore:\n%s\nafter:\n%s\nplan:\n%s", before, after, p.Format())
-	}
-	run(t, db, "fix", "UPDATE items SET qty = 0 WHERE qty < 0")
-	apply(t, d, db, p)
 }
