@@ -413,7 +413,7 @@ func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema
 	if err != nil {
 		return nil, err
 	}
-	changes := diff.Compare(from, to, diff.Exclude(cfg.exclude...))
+	changes := diff.Compare(from, to, append(dialect.DiffOptions(d), diff.Exclude(cfg.exclude...))...)
 	sqlPlan, err := d.Plan(ctx, from, to, changes)
 	if err != nil {
 		return nil, err

@@ -248,6 +248,22 @@ type Scratcher interface {
 	Scratch(ctx context.Context) (db *sql.DB, drop func() error, err error)
 }
 
+// DiffOptioner is implemented by engines that compare schemas with more
+// than diff.Compare's defaults: MySQL compares the order of columns
+// (diff.ColumnOrder), which it can change. Callers pass DiffOptions to
+// diff.Compare for such an engine.
+type DiffOptioner interface {
+	DiffOptions() []diff.Option
+}
+
+// DiffOptions returns d's diff options, or none.
+func DiffOptions(d Dialect) []diff.Option {
+	if o, ok := d.(DiffOptioner); ok {
+		return o.DiffOptions()
+	}
+	return nil
+}
+
 // TxDDL is implemented by engines that report whether their DDL is
 // transactional. MySQL's is not (DDL commits implicitly): the runner then
 // records progress after every statement, so that a failed migration

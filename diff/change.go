@@ -110,6 +110,9 @@ const (
 	ChangeOnUpdateExpr
 	// ChangeInvisible: MySQL's INVISIBLE.
 	ChangeInvisible
+	// ChangePosition: the column moves among the others (only with the
+	// ColumnOrder option).
+	ChangePosition
 )
 
 // FKChange is a set of foreign key properties that differ.

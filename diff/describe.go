@@ -126,6 +126,9 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangeInvisible != 0 {
 			parts = append(parts, fmt.Sprintf("invisible %t → %t", c.From.Invisible, c.To.Invisible))
 		}
+		if c.What&ChangePosition != 0 {
+			parts = append(parts, "moved")
+		}
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
@@ -165,6 +168,9 @@ func describeTableChange(t *schema.Table, c Change) string {
 	case *DropCheck:
 		return fmt.Sprintf("check %s dropped", checkLabel(c.C))
 	case *ModifyPrimaryKey:
+		if c.From != nil && c.To != nil && c.From.Comment != c.To.Comment && pkLabel(c.From) == pkLabel(c.To) {
+			return fmt.Sprintf("primary key %s comment changed", pkLabel(c.To))
+		}
 		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
 	case *ModifyPartition:
 		return fmt.Sprintf("partitioning %s → %s", orNone(c.From.Partition), orNone(c.To.Partition))
@@ -179,7 +185,7 @@ func describeTableChange(t *schema.Table, c Change) string {
 }
 
 // describeMySQLOptions lists the table options (engine, charset,
-// collation, comment) that differ.
+// collation, comment, row format, key block size) that differ.
 func describeMySQLOptions(from, to *schema.Table) string {
 	var parts []string
 	if !strings.EqualFold(from.Engine, to.Engine) {
@@ -193,6 +199,12 @@ func describeMySQLOptions(from, to *schema.Table) string {
 	}
 	if from.Comment != to.Comment {
 		parts = append(parts, "comment changed")
+	}
+	if !strings.EqualFold(from.RowFormat, to.RowFormat) {
+		parts = append(parts, fmt.Sprintf("row format %s → %s", orDefault(from.RowFormat), orDefault(to.RowFormat)))
+	}
+	if from.KeyBlockSize != to.KeyBlockSize {
+		parts = append(parts, fmt.Sprintf("key block size %d → %d", from.KeyBlockSize, to.KeyBlockSize))
 	}
 	return "table options changed (" + strings.Join(parts, ", ") + ")"
 }

@@ -28,8 +28,9 @@ var unowned = []string{
 type Option func(*options)
 
 type options struct {
-	exclude []string
-	rules   *schema.CaseRules
+	exclude     []string
+	rules       *schema.CaseRules
+	columnOrder bool
 }
 
 // Case sets the case rules by which Compare matches names. Without it,
@@ -37,6 +38,15 @@ type options struct {
 // (a schema built by hand).
 func Case(r schema.CaseRules) Option {
 	return func(o *options) { o.rules = &r }
+}
+
+// ColumnOrder makes Compare report a column that stays but whose place
+// among the other columns that stay differs (ModifyColumn with
+// ChangePosition), for engines that can move a column (MySQL's MODIFY …
+// AFTER). The fewest columns are moved: those outside a longest run of
+// columns already in the desired order.
+func ColumnOrder() Option {
+	return func(o *options) { o.columnOrder = true }
 }
 
 // Exclude adds table-name patterns (path.Match syntax, case-insensitive)
@@ -116,7 +126,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			added = append(added, t)
 			continue
 		}
-		if cs := compareTable(old, t, r); len(cs) > 0 {
+		if cs := compareTable(old, t, r, &o); len(cs) > 0 {
 			modified = append(modified, &ModifyTable{From: old, To: t, Changes: cs})
 		}
 	}
@@ -257,7 +267,7 @@ func mentions(src string, names map[string]bool, f schema.Fold) bool {
 	return false
 }
 
-func compareTable(from, to *schema.Table, r schema.CaseRules) []Change {
+func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Change {
 	var drops, adds, mods []Change
 
 	// Foreign keys: matched by identity (columns and target).
@@ -334,13 +344,21 @@ func compareTable(from, to *schema.Table, r schema.CaseRules) []Change {
 			colChanges = append(colChanges, &DropColumn{C: c})
 		}
 	}
+	var moved map[string]bool
+	if o.columnOrder {
+		moved = movedColumns(from, to)
+	}
 	for _, c := range to.Columns {
 		old, ok := find(from.Columns, columnName, c.Name, r.Columns)
 		if !ok {
 			colChanges = append(colChanges, &AddColumn{C: c})
 			continue
 		}
-		if what := columnChanges(old, c); what != 0 {
+		what := columnChanges(old, c)
+		if moved[strings.ToLower(c.Name)] {
+			what |= ChangePosition
+		}
+		if what != 0 {
 			colChanges = append(colChanges, &ModifyColumn{From: old, To: c, What: what})
 		}
 	}
@@ -353,7 +371,8 @@ func compareTable(from, to *schema.Table, r schema.CaseRules) []Change {
 	}
 	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment ||
 		!strings.EqualFold(from.Engine, to.Engine) || !strings.EqualFold(from.Charset, to.Charset) ||
-		!strings.EqualFold(from.Collation, to.Collation) {
+		!strings.EqualFold(from.Collation, to.Collation) ||
+		!strings.EqualFold(from.RowFormat, to.RowFormat) || from.KeyBlockSize != to.KeyBlockSize {
 		out = append(out, &ModifyTableOptions{From: from, To: to})
 	}
 	if !sameSQL(from.Partition, to.Partition) {
@@ -362,6 +381,55 @@ func compareTable(from, to *schema.Table, r schema.CaseRules) []Change {
 	out = append(out, adds...)
 	out = append(out, mods...)
 	return out
+}
+
+// movedColumns returns the lower-cased names of the columns that both
+// tables have and that must move so that they come in to's order: those
+// outside a longest common subsequence of the two orders (the earliest
+// such subsequence in to's order, so that the answer is deterministic).
+func movedColumns(from, to *schema.Table) map[string]bool {
+	var a, b []string // common columns in from's and in to's order
+	for _, c := range from.Columns {
+		if _, ok := to.Column(c.Name); ok {
+			a = append(a, strings.ToLower(c.Name))
+		}
+	}
+	for _, c := range to.Columns {
+		if _, ok := from.Column(c.Name); ok {
+			b = append(b, strings.ToLower(c.Name))
+		}
+	}
+	if slices.Equal(a, b) {
+		return nil
+	}
+	// lcs[i][j]: length of a longest common subsequence of a[i:], b[j:].
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	moved := map[string]bool{}
+	i, j := 0, 0
+	for j < len(b) {
+		switch {
+		case i < len(a) && a[i] == b[j]:
+			i, j = i+1, j+1
+		case i < len(a) && lcs[i+1][j] >= lcs[i][j+1]:
+			i++
+		default:
+			moved[b[j]] = true
+			j++
+		}
+	}
+	return moved
 }
 
 func columnChanges(a, b *schema.Column) ColumnChange {
@@ -460,7 +528,8 @@ func sameIndex(a, b *schema.Index, r schema.CaseRules) bool {
 	return a.Unique == b.Unique && a.Constraint == b.Constraint &&
 		sameParts(a.Parts, b.Parts, r) && sameSQL(a.Where, b.Where) &&
 		strings.EqualFold(a.Method, b.Method) &&
-		r.Columns.EqualAll(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct
+		r.Columns.EqualAll(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct &&
+		a.Comment == b.Comment
 }
 
 func sameParts(a, b []schema.IndexPart, r schema.CaseRules) bool {
@@ -480,7 +549,7 @@ func samePK(a, b *schema.PrimaryKey, r schema.CaseRules) bool {
 		return false
 	}
 	return a.Desc == b.Desc && r.Columns.EqualAll(a.Columns, b.Columns) &&
-		sameParts(a.Parts, b.Parts, r) && strings.EqualFold(a.OnConflict, b.OnConflict)
+		sameParts(a.Parts, b.Parts, r) && strings.EqualFold(a.OnConflict, b.OnConflict) && a.Comment == b.Comment
 }
 
 // sameSQL compares two pieces of SQL text ignoring layout, comments and

@@ -147,7 +147,7 @@ func columnBits(w ColumnChange) string {
 	var out []string
 	for bit, name := range map[ColumnChange]string{
 		ChangeType: "type", ChangeNull: "null", ChangeDefault: "default", ChangeCollation: "collation",
-		ChangeGenerated: "generated", ChangeAutoIncrement: "autoincrement", ChangeComment: "comment",
+		ChangeGenerated: "generated", ChangeAutoIncrement: "autoincrement", ChangeComment: "comment", ChangePosition: "position",
 	} {
 		if w&bit != 0 {
 			out = append(out, name)
@@ -822,5 +822,53 @@ func TestFold(t *testing.T) {
 		if got := tt.f.Key(tt.a) == tt.f.Key(tt.b); got != tt.want {
 			t.Errorf("Fold(%d).Key(%q) == Key(%q) is %v, want %v", tt.f, tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+func TestColumnOrder(t *testing.T) {
+	table := func(cols ...string) *schema.Schema {
+		tb := &schema.Table{Name: "t"}
+		for _, c := range cols {
+			tb.Columns = append(tb.Columns, &schema.Column{Name: c, Type: "int"})
+		}
+		return &schema.Schema{Tables: []*schema.Table{tb}}
+	}
+	moved := func(changes []Change) []string {
+		var out []string
+		for _, c := range changes {
+			mt, ok := c.(*ModifyTable)
+			if !ok {
+				continue
+			}
+			for _, tc := range mt.Changes {
+				if mc, ok := tc.(*ModifyColumn); ok && mc.What&ChangePosition != 0 {
+					out = append(out, mc.To.Name)
+				}
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		from, to []string
+		want     []string
+	}{
+		{"same order", []string{"a", "b", "c"}, []string{"a", "b", "c"}, nil},
+		{"one moves first", []string{"a", "b", "c"}, []string{"c", "a", "b"}, []string{"c"}},
+		{"one moves last", []string{"a", "b", "c"}, []string{"b", "c", "a"}, []string{"a"}},
+		{"added and dropped columns are no moves", []string{"a", "x", "b"}, []string{"a", "y", "b"}, nil},
+		{"case does not matter", []string{"A", "b"}, []string{"a", "B"}, nil},
+		{"two swapped pairs", []string{"a", "b", "c", "d"}, []string{"b", "a", "d", "c"}, []string{"a", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from, to := table(tt.from...), table(tt.to...)
+			if got := moved(Compare(from, to, ColumnOrder())); !slices.Equal(got, tt.want) {
+				t.Errorf("moved = %v, want %v", got, tt.want)
+			}
+			if got := moved(Compare(from, to)); got != nil {
+				t.Errorf("without ColumnOrder, moved = %v", got)
+			}
+		})
 	}
 }

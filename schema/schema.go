@@ -54,6 +54,11 @@ type Table struct {
 	// Case is the engine's case rules, for the lookups of columns and
 	// indexes (Schema.SetCase sets it).
 	Case CaseRules `json:"-"`
+	// RowFormat and KeyBlockSize are the MySQL table options ROW_FORMAT
+	// and KEY_BLOCK_SIZE as the table was created with them; "" and 0
+	// when not given.
+	RowFormat    string `json:"row_format,omitempty"`
+	KeyBlockSize int    `json:"key_block_size,omitempty"`
 }
 
 // Column is one column of a table.
@@ -104,6 +109,8 @@ type PrimaryKey struct {
 	// REPLACE): ROLLBACK, ABORT, FAIL, IGNORE or REPLACE, upper case; ""
 	// when not declared.
 	OnConflict string `json:"on_conflict,omitempty"`
+	// Comment is the key's comment (MySQL: PRIMARY KEY (…) COMMENT '…').
+	Comment string `json:"comment,omitempty"`
 }
 
 // Index is an index, or a UNIQUE constraint (Constraint set), which the
@@ -124,10 +131,13 @@ type Index struct {
 	// treats NULLs as equal.
 	NullsNotDistinct bool `json:"nulls_not_distinct,omitempty"`
 	// Implicit marks an index that the engine keeps for a foreign key and
-	// may create or rename by itself (MySQL: a plain index on exactly the
-	// columns of a foreign key). Two implicit indexes are matched by their
-	// parts, not by their names.
+	// may create or rename by itself (MySQL: the plain index on exactly the
+	// columns of a foreign key that the server made and named for it; an
+	// index the schema declares under a name of its own is not implicit).
+	// Two implicit indexes are matched by their parts, not by their names.
 	Implicit bool `json:"implicit,omitempty"`
+	// Comment is the index's comment (MySQL: KEY … COMMENT '…').
+	Comment string `json:"comment,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.

@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/retortdb/retort/dialect/dialecttest"
-	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
@@ -59,7 +58,7 @@ func TestConverge(t *testing.T) {
 			apply(t, d, db, p)
 
 			after := inspect(t, d, db)
-			if changes := diff.Compare(after, desired); len(changes) > 0 {
+			if changes := compare(after, desired); len(changes) > 0 {
 				t.Fatalf("after the plan the database still differs from to.sql:\n%s\nplan:\n%s", describe(changes), got)
 			}
 			if again := plan(t, d, after, desired); !again.Empty() {
@@ -93,7 +92,7 @@ func TestConverge(t *testing.T) {
 			original := loadSchema(t, d, "from.sql", c.From)
 			back := plan(t, d, after, original)
 			apply(t, d, db, back)
-			if changes := diff.Compare(inspect(t, d, db), original); len(changes) > 0 {
+			if changes := compare(inspect(t, d, db), original); len(changes) > 0 {
 				t.Errorf("after the reverse plan the database differs from from.sql:\n%s\nreverse plan:\n%s", describe(changes), back.Format())
 			}
 			counts = rowCounts(t, db)
@@ -108,7 +107,7 @@ func TestConverge(t *testing.T) {
 
 			// inspect --format sql round trip.
 			printed := d.SQL(desired)
-			if changes := diff.Compare(loadSchema(t, d, "SQL()", printed), desired); len(changes) > 0 {
+			if changes := compare(loadSchema(t, d, "SQL()", printed), desired); len(changes) > 0 {
 				t.Errorf("SQL() of to.sql loads into a different schema:\n%s\nSQL():\n%s", describe(changes), printed)
 			}
 		})

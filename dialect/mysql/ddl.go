@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -103,11 +104,25 @@ func indexUsing(ix *schema.Index) string {
 // indexClause returns the index as it is written inside CREATE TABLE or
 // after ALTER TABLE … ADD.
 func indexClause(ix *schema.Index) string {
-	return indexKind(ix) + "KEY " + quote(ix.Name) + " (" + partsSQL(ix.Parts) + ")" + indexUsing(ix)
+	return indexKind(ix) + "KEY " + quote(ix.Name) + " (" + partsSQL(ix.Parts) + ")" + indexUsing(ix) + commentClause(ix.Comment)
 }
 
 func createIndex(table string, ix *schema.Index) string {
-	return "CREATE " + indexKind(ix) + "INDEX " + quote(ix.Name) + " ON " + quote(table) + " (" + partsSQL(ix.Parts) + ")" + indexUsing(ix)
+	return "CREATE " + indexKind(ix) + "INDEX " + quote(ix.Name) + " ON " + quote(table) + " (" + partsSQL(ix.Parts) + ")" +
+		indexUsing(ix) + commentClause(ix.Comment)
+}
+
+// commentClause returns " COMMENT '…'" for a key's comment, "" for none.
+func commentClause(comment string) string {
+	if comment == "" {
+		return ""
+	}
+	return " COMMENT " + literal(comment)
+}
+
+// primaryKeyClause returns PRIMARY KEY (…) with its comment.
+func primaryKeyClause(pk *schema.PrimaryKey) string {
+	return "PRIMARY KEY (" + quoteList(pk.Columns) + ")" + commentClause(pk.Comment)
 }
 
 func refTable(fk *schema.ForeignKey) string {
@@ -146,7 +161,7 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 		lines = append(lines, columnDef(c, ""))
 	}
 	if t.PrimaryKey != nil && len(t.PrimaryKey.Columns) > 0 {
-		lines = append(lines, "PRIMARY KEY ("+quoteList(t.PrimaryKey.Columns)+")")
+		lines = append(lines, primaryKeyClause(t.PrimaryKey))
 	}
 	for _, ix := range t.Indexes {
 		if !ix.Implicit || !serverMakes(t, ix) {
@@ -198,19 +213,32 @@ func tableOptions(t *schema.Table) string {
 	if t.Comment != "" {
 		opts = append(opts, "COMMENT="+literal(t.Comment))
 	}
+	if t.RowFormat != "" {
+		opts = append(opts, "ROW_FORMAT="+rowFormat(t.RowFormat))
+	}
+	if t.KeyBlockSize != 0 {
+		opts = append(opts, "KEY_BLOCK_SIZE="+strconv.Itoa(t.KeyBlockSize))
+	}
 	if len(opts) == 0 {
 		return ""
 	}
 	return " " + strings.Join(opts, " ")
 }
 
-// SQL returns the schema as MySQL statements (retort inspect --format sql):
+// SQL returns the schema as MySQL statements (retort inspect --format sql),
+// after SET NAMES utf8mb4 (the character set of retort's own sessions):
 // tables parents first, each with its indexes, checks and the foreign keys
 // to tables already created (the others follow as ALTER TABLE … ADD
-// CONSTRAINT), then views and triggers. Routines come first, between
-// DELIMITER lines, each under the sql_mode it was created with.
+// CONSTRAINT), then views and triggers (those with a BEGIN … END body
+// between DELIMITER lines). Routines come first, between DELIMITER lines,
+// each under the sql_mode it was created with. The mysql client loads it
+// as it is.
 func (d *Dialect) SQL(s *schema.Schema) string {
 	var b strings.Builder
+	// The connection character set retort's own sessions use: string
+	// literals in views and defaults take it, so that the mysql client,
+	// whose default may differ, builds what retort would.
+	b.WriteString("SET NAMES utf8mb4;\n\n")
 	for _, r := range s.Routines {
 		routineSQL(&b, r, d.Server())
 	}
@@ -237,11 +265,28 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	}
 	for _, tr := range s.Triggers {
 		for _, st := range sessionSteps(tr.Def, tr.Session, d.Server()) {
+			if st.SQL == tr.Def && compound(tr.Def) {
+				// The mysql client ends a statement at the first ";": a
+				// body with statements of its own goes between DELIMITER
+				// lines, as mysqldump writes it.
+				b.WriteString("DELIMITER ;;\n" + tr.Def + ";;\nDELIMITER ;\n")
+				continue
+			}
 			b.WriteString(st.SQL + ";\n")
 		}
 		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// compound reports whether stmt has a ";" of its own (a BEGIN … END body).
+func compound(stmt string) bool {
+	for _, t := range sqltok.Significant(sqltok.Tokenize(stmt, lexMySQL)) {
+		if t.Kind == sqltok.Punct && t.Text == ";" {
+			return true
+		}
+	}
+	return false
 }
 
 // parentsFirst orders tables so that each comes after the tables its
@@ -272,4 +317,13 @@ func parentsFirst(ts []*schema.Table, f schema.Fold) []*schema.Table {
 		visit(t)
 	}
 	return out
+}
+
+// rowFormat returns a ROW_FORMAT value as a keyword (DEFAULT for none).
+func rowFormat(f string) string {
+	f = strings.ToUpper(f)
+	if f == "" || strings.Trim(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" {
+		return "DEFAULT"
+	}
+	return f
 }

@@ -86,7 +86,7 @@ func loadSchema(t *testing.T, d *mysql.Dialect, name, src string) *schema.Schema
 // plan compares from with to and plans the change.
 func plan(t *testing.T, d *mysql.Dialect, from, to *schema.Schema) *dialect.Plan {
 	t.Helper()
-	p, err := d.Plan(context.Background(), from, to, diff.Compare(from, to))
+	p, err := d.Plan(context.Background(), from, to, compare(from, to))
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -127,4 +127,9 @@ func rowCounts(t *testing.T, q dialect.Querier) map[string]int {
 // describe returns diff.Describe's lines as one string, for messages.
 func describe(changes []diff.Change) string {
 	return strings.Join(diff.Describe(changes), "\n")
+}
+
+// compare is diff.Compare with the engine's options (column order).
+func compare(from, to *schema.Schema) []diff.Change {
+	return diff.Compare(from, to, mysql.New().DiffOptions()...)
 }

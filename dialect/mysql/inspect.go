@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
@@ -23,8 +24,9 @@ import (
 // current_timestamp(), other expressions in parentheses), RESTRICT is
 // NO ACTION (MySQL treats them alike and reports an omitted action as
 // RESTRICT), MariaDB's JSON (LONGTEXT with a json_valid check) is json,
-// and the index a foreign key needs is marked Implicit, because the server
-// creates and renames it by itself. Names are kept as the server reports
+// and the index the server made for a foreign key (named after the key or
+// its first column) is marked Implicit, because the server creates and
+// renames it by itself. Names are kept as the server reports
 // them.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
@@ -129,15 +131,27 @@ func (in *inspector) columnKey(t *schema.Table, col string) string {
 }
 
 func (in *inspector) readTables(ctx context.Context, s *schema.Schema) error {
-	const q = `SELECT TABLE_NAME, COALESCE(ENGINE, ''), COALESCE(TABLE_COLLATION, ''), COALESCE(TABLE_COMMENT, '')
+	const q = `SELECT TABLE_NAME, COALESCE(ENGINE, ''), COALESCE(TABLE_COLLATION, ''), COALESCE(TABLE_COMMENT, ''),
+  COALESCE(CREATE_OPTIONS, '')
 FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
 ORDER BY TABLE_NAME`
 	return in.query(ctx, q, func(r *sql.Rows) error {
 		t := &schema.Table{}
-		var engine, coll string
-		if err := r.Scan(&t.Name, &engine, &coll, &t.Comment); err != nil {
+		var engine, coll, options string
+		if err := r.Scan(&t.Name, &engine, &coll, &t.Comment, &options); err != nil {
 			return err
+		}
+		// ROW_FORMAT and KEY_BLOCK_SIZE as given when the table was
+		// created (CREATE_OPTIONS), not the format the engine chose.
+		for _, opt := range strings.Fields(options) {
+			k, v, _ := strings.Cut(opt, "=")
+			switch strings.ToLower(k) {
+			case "row_format":
+				t.RowFormat = strings.ToUpper(v)
+			case "key_block_size":
+				t.KeyBlockSize, _ = strconv.Atoi(v)
+			}
 		}
 		if !strings.EqualFold(engine, in.engine) {
 			t.Engine = engine
@@ -208,18 +222,19 @@ func (in *inspector) readIndexes(ctx context.Context, _ *schema.Schema) error {
 	if !in.srv.MariaDB && in.srv.AtLeast(8, 0, 13) {
 		expr = "EXPRESSION" // functional key parts
 	}
-	q := `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, ` + expr + `, COLLATION, SUB_PART, INDEX_TYPE
+	q := `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, ` + expr + `, COLLATION, SUB_PART, INDEX_TYPE,
+  COALESCE(INDEX_COMMENT, '')
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 	var cur *schema.Index
 	var curTable *schema.Table
 	return in.query(ctx, q, func(r *sql.Rows) error {
-		var table, name, typ string
+		var table, name, typ, comment string
 		var nonUnique int
 		var col, exprText, collation sql.NullString
 		var sub sql.NullInt64
-		if err := r.Scan(&table, &name, &nonUnique, &col, &exprText, &collation, &sub, &typ); err != nil {
+		if err := r.Scan(&table, &name, &nonUnique, &col, &exprText, &collation, &sub, &typ, &comment); err != nil {
 			return err
 		}
 		t := in.table(table)
@@ -227,18 +242,25 @@ ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`
 			return nil
 		}
 		part := schema.IndexPart{Column: col.String, Desc: collation.String == "D", Length: int(sub.Int64)}
+		if strings.EqualFold(typ, "SPATIAL") {
+			// The server reports a SUB_PART (32) for a spatial key that
+			// cannot be written with one (error 1089).
+			part.Length = 0
+		}
 		if !col.Valid && exprText.Valid {
 			part.Expr = "(" + in.unescape(exprText.String) + ")"
 		}
 		if name == "PRIMARY" {
 			if t.PrimaryKey == nil {
-				t.PrimaryKey = &schema.PrimaryKey{}
+				t.PrimaryKey = &schema.PrimaryKey{Comment: comment}
 			}
 			t.PrimaryKey.Columns = append(t.PrimaryKey.Columns, part.Column)
 			return nil
 		}
 		if cur == nil || curTable != t || cur.Name != name {
-			cur = &schema.Index{Name: name, Unique: nonUnique == 0}
+			// A unique index is MySQL's UNIQUE constraint: one left
+			// unnamed is known by its key (see clearGeneratedNames).
+			cur = &schema.Index{Name: name, Unique: nonUnique == 0, Constraint: nonUnique == 0, Comment: comment}
 			switch strings.ToUpper(typ) {
 			case "FULLTEXT", "SPATIAL":
 				cur.Method = strings.ToUpper(typ)
@@ -357,20 +379,22 @@ ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME`
 }
 
 func (in *inspector) readViews(ctx context.Context, s *schema.Schema) error {
-	const q = `SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION
+	// MySQL 8 does not show a view's ALGORITHM in information_schema
+	// (only SHOW CREATE VIEW, one query per view): there it is not read.
+	algorithm := "''"
+	if in.srv.MariaDB {
+		algorithm = "ALGORITHM"
+	}
+	q := `SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, ` + algorithm + `
 FROM information_schema.VIEWS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME`
 	err := in.query(ctx, q, func(r *sql.Rows) error {
-		var name, def, check string
-		if err := r.Scan(&name, &def, &check); err != nil {
+		var name, def, check, security, algorithm string
+		if err := r.Scan(&name, &def, &check, &security, &algorithm); err != nil {
 			return err
 		}
-		text := "CREATE VIEW " + quote(name) + " AS " + unqualify(def, in.db)
-		if check != "" && !strings.EqualFold(check, "NONE") {
-			text += " WITH " + strings.ToUpper(check) + " CHECK OPTION"
-		}
-		s.Views = append(s.Views, &schema.View{Name: name, Def: text})
+		s.Views = append(s.Views, &schema.View{Name: name, Def: viewDef(name, unqualify(def, in.db), algorithm, security, check)})
 		return nil
 	})
 	if err != nil {
@@ -378,6 +402,26 @@ ORDER BY TABLE_NAME`
 	}
 	s.Views = viewsInOrder(s.Views)
 	return nil
+}
+
+// viewDef returns the CREATE VIEW statement of a view with its ALGORITHM,
+// SQL SECURITY and CHECK OPTION, each written only when it is not the
+// default (UNDEFINED, DEFINER, none), so that they take part in the
+// comparison of definitions. The DEFINER account is left out: it names a
+// user of one server, not a property of the schema.
+func viewDef(name, query, algorithm, security, check string) string {
+	text := "CREATE "
+	if a := strings.ToUpper(algorithm); a != "" && a != "UNDEFINED" {
+		text += "ALGORITHM=" + a + " "
+	}
+	if strings.EqualFold(security, "INVOKER") {
+		text += "SQL SECURITY INVOKER "
+	}
+	text += "VIEW " + quote(name) + " AS " + query
+	if check != "" && !strings.EqualFold(check, "NONE") {
+		text += " WITH " + strings.ToUpper(check) + " CHECK OPTION"
+	}
+	return text
 }
 
 func (in *inspector) readTriggers(ctx context.Context, s *schema.Schema) error {
@@ -398,9 +442,14 @@ ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`
 	})
 }
 
-// markImplicit marks the indexes of t that a foreign key owns: plain
-// indexes on exactly a foreign key's columns, which MySQL creates for the
-// key when no other index serves it and renames when the key is re-added.
+// markImplicit marks the indexes of t that the server made for a foreign
+// key by itself: plain indexes on exactly a foreign key's columns, named
+// as the server names them, after the constraint (also after it renamed
+// the index when the key was added again or swapped) or, for a key
+// created without a constraint name, after its first column (with _2, …
+// when that name was taken). Such an index is created, dropped and renamed
+// by the server with its key. An index the schema declares under another
+// name is an index of its own, even when a key uses it.
 func markImplicit(t *schema.Table) {
 	for _, ix := range t.Indexes {
 		if ix.Unique || ix.Method != "" {
@@ -411,12 +460,27 @@ func markImplicit(t *schema.Table) {
 			continue
 		}
 		for _, fk := range t.ForeignKeys {
-			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) {
+			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) && (strings.EqualFold(ix.Name, fk.Name) || serverIndexName(ix.Name, ix.Parts)) {
 				ix.Implicit = true
 				break
 			}
 		}
 	}
+}
+
+// serverIndexName reports whether name is one the server gives an index
+// of parts that the statement creating it left unnamed: its first column,
+// with _2, _3, … when that name was taken.
+func serverIndexName(name string, parts []schema.IndexPart) bool {
+	if len(parts) == 0 || parts[0].Column == "" {
+		return false
+	}
+	first := parts[0].Column
+	if strings.EqualFold(name, first) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(strings.ToLower(name), strings.ToLower(first)+"_")
+	return ok && allDigits.MatchString(rest)
 }
 
 // viewsInOrder sorts views so that each comes after the views it reads;

@@ -91,8 +91,9 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 			return nil, &dialect.LoadError{File: file, Line: lineOf(stmts, t.Name, sch.Case.Tables), Err: err}
 		}
 	}
+	named := explicitNames(stmts)
 	for _, t := range sch.Tables {
-		clearGeneratedNames(t)
+		clearGeneratedNames(t, named)
 	}
 	return sch, nil
 }
@@ -145,17 +146,51 @@ func serverCheckName(t *schema.Table, name string) bool {
 	return isColumn
 }
 
-func clearGeneratedNames(t *schema.Table) {
+// clearGeneratedNames clears the names of t's constraints that the server
+// made up (see LoadSchema), unless the script spells them (named holds
+// the names it gives after CONSTRAINT, KEY, INDEX or UNIQUE): a key the
+// schema names notes_ibfk_1, or an index it names email, keeps its name.
+// A UNIQUE index the server named after its first column is left unnamed,
+// so that retort names it by the naming convention when it creates it.
+func clearGeneratedNames(t *schema.Table, named map[string]bool) {
 	for _, fk := range t.ForeignKeys {
-		if serverFKName(t.Name, fk.Name) {
+		if serverFKName(t.Name, fk.Name) && !named[strings.ToLower(fk.Name)] {
 			fk.Name = ""
 		}
 	}
 	for _, ck := range t.Checks {
-		if serverCheckName(t, ck.Name) {
+		if serverCheckName(t, ck.Name) && !named[strings.ToLower(ck.Name)] {
 			ck.Name = ""
 		}
 	}
+	for _, ix := range t.Indexes {
+		if ix.Unique && ix.Constraint && serverIndexName(ix.Name, ix.Parts) && !named[strings.ToLower(ix.Name)] {
+			ix.Name = ""
+		}
+	}
+}
+
+// explicitNames returns the lower-cased identifiers that the statements
+// write right after CONSTRAINT, KEY, INDEX or UNIQUE: the names they give
+// constraints and indexes.
+func explicitNames(stmts []sqlsplit.Stmt) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range stmts {
+		toks := sqltok.Significant(sqltok.Tokenize(expandExecutable(s.SQL), lexMySQL))
+		for i := 0; i+1 < len(toks); i++ {
+			if !(toks[i].Is("CONSTRAINT") || toks[i].Is("KEY") || toks[i].Is("INDEX") || toks[i].Is("UNIQUE")) {
+				continue
+			}
+			next := toks[i+1]
+			if next.Is("KEY") || next.Is("INDEX") || next.Is("IF") {
+				continue
+			}
+			if n, ok := next.Ident(); ok {
+				out[strings.ToLower(n)] = true
+			}
+		}
+	}
+	return out
 }
 
 // otherDatabases returns the lower-cased names of the server's databases

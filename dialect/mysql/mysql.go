@@ -1,8 +1,9 @@
 // Package mysql is retort's MySQL and MariaDB engine: inspection of one
 // database from information_schema in a fixed number of queries, planning
-// with native ALTER TABLE (a changed foreign key is dropped and added again
-// after an orphan-row check; foreign keys that a column-type or primary-key
-// change would break are dropped around it), a migration envelope for DDL
+// with native ALTER TABLE (orphan-row and duplicate-key checks first; a
+// foreign key whose actions or name change is swapped in place; foreign
+// keys that a column-type or primary-key change would break are dropped
+// around it), a migration envelope for DDL
 // that commits implicitly (each statement runs on its own; the version-row
 // write that follows it is one transaction), a GET_LOCK session lock for the
 // migration runner, and scratch databases on the server for loading desired
@@ -27,6 +28,8 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/sqltok"
 )
 
 // MaxIdentLen is the longest identifier MySQL accepts, in characters.
@@ -132,6 +135,10 @@ func literal(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// DiffOptions returns diff.ColumnOrder: MySQL can move a column (MODIFY …
+// AFTER), so the order of columns is part of the schema compared.
+func (d *Dialect) DiffOptions() []diff.Option { return []diff.Option{diff.ColumnOrder()} }
 
 // TransactionalDDL reports false: MySQL commits DDL implicitly, so the
 // migration runner runs and records each statement on its own.
@@ -258,6 +265,12 @@ func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx cont
 				err = fmt.Errorf("mysql: rollback: %w", rerr)
 			}
 		}
+		if err != nil {
+			// A foreign key swap on MySQL switches foreign_key_checks off
+			// for the session (SET @retort_fkc = …); a failure must not
+			// leave it off on a pooled connection.
+			_, _ = conn.ExecContext(ctx, restoreFKChecks)
+		}
 		for _, s := range restore {
 			if _, rerr := conn.ExecContext(ctx, s); rerr != nil && err == nil {
 				err = fmt.Errorf("mysql: %s: %w", s, rerr)
@@ -272,6 +285,10 @@ func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx cont
 	}
 	return q.commit(ctx)
 }
+
+// restoreFKChecks puts back the foreign_key_checks that a swap saved in
+// @retort_fkc, if one did, and forgets it.
+const restoreFKChecks = "SET SESSION foreign_key_checks = COALESCE(@retort_fkc, @@SESSION.foreign_key_checks), @retort_fkc = NULL"
 
 // txQuerier runs statements for Transact: data statements inside a
 // transaction that it begins on demand, schema statements outside it.
@@ -318,8 +335,12 @@ func (q *txQuerier) ExecContext(ctx context.Context, query string, args ...any) 
 	delay := q.d.retryDelay
 	for attempt := 1; ; attempt++ {
 		res, err := q.conn.ExecContext(ctx, query, args...)
-		if err == nil || ErrorNumber(err) != 1205 || attempt > q.d.retries {
+		if err == nil || ErrorNumber(err) != 1205 {
 			return res, err
+		}
+		if attempt > q.d.retries {
+			return res, fmt.Errorf("mysql: waited %d times %v for a metadata lock that another session holds (an open transaction that used the table, or a long query): %w",
+				attempt, q.d.lockWait(), err)
 		}
 		q.d.logger.Warn("mysql: lock_wait_timeout expired, retrying the statement", "attempt", attempt, "wait", delay, "error", err)
 		select {
@@ -346,10 +367,36 @@ func isData(query string) bool {
 	case "INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT", "WITH", "DO", "VALUES", "TABLE", "HANDLER", "LOAD":
 		return true
 	case "SET":
+		// MariaDB's SET STATEMENT var = value FOR stmt is stmt.
+		if rest, ok := setStatementBody(query); ok {
+			return isData(rest)
+		}
 		// SET autocommit = 1 commits; other SETs do not.
 		return !strings.Contains(strings.ToLower(query), "autocommit")
 	}
 	return false
+}
+
+// setStatementBody returns the statement that SET STATEMENT … FOR runs.
+func setStatementBody(query string) (string, bool) {
+	toks := sqltok.Tokenize(query, lexMySQL)
+	words, depth := 0, 0
+	for _, t := range toks {
+		switch {
+		case t.Kind == sqltok.Punct && t.Text == "(":
+			depth++
+		case t.Kind == sqltok.Punct && t.Text == ")":
+			depth--
+		case t.Kind != sqltok.Word:
+		case words == 0 && t.Is("SET"), words == 1 && t.Is("STATEMENT"):
+			words++
+		case words < 2:
+			return "", false
+		case depth == 0 && t.Is("FOR"):
+			return query[t.Pos+len(t.Text):], true
+		}
+	}
+	return "", false
 }
 
 // firstKeyword returns the upper-cased first word of a statement, after any
@@ -444,4 +491,5 @@ var (
 	_ dialect.Scratcher    = (*Dialect)(nil)
 	_ dialect.TxDDL        = (*Dialect)(nil)
 	_ dialect.SchemaLoader = (*Dialect)(nil)
+	_ dialect.DiffOptioner = (*Dialect)(nil)
 )

@@ -16,7 +16,6 @@ import (
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/dialect/mysql"
-	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/schema"
 )
@@ -79,7 +78,7 @@ CREATE VIEW v AS SELECT n.id, u.email FROM notes n JOIN users u ON u.id = n.auth
 	if diff := cmp.Diff(a, b); diff != "" {
 		t.Errorf("two inspections differ:\n%s", diff)
 	}
-	if changes := diff.Compare(a, b); len(changes) > 0 {
+	if changes := compare(a, b); len(changes) > 0 {
 		t.Errorf("two inspections compare unequal:\n%s", describe(changes))
 	}
 	notes, _ := a.Table("notes")
@@ -115,7 +114,7 @@ CREATE TABLE parents (id int PRIMARY KEY, name varchar(20) CHARACTER SET utf8mb4
 	run(t, db, "schema", "SET foreign_key_checks = 0;\n"+src)
 	live := inspect(t, d, db)
 	desired := loadSchema(t, d, "schema.sql", src)
-	if changes := diff.Compare(live, desired); len(changes) > 0 {
+	if changes := compare(live, desired); len(changes) > 0 {
 		t.Errorf("database and loaded schema differ:\n%s", describe(changes))
 	}
 	children, _ := desired.Table("children")
@@ -181,7 +180,7 @@ CREATE VIEW pv AS SELECT id FROM p;
 		t.Fatalf("mysqldump: %v", err)
 	}
 	desired := loadSchema(t, d, "dump.sql", string(out))
-	if changes := diff.Compare(inspect(t, d, db), desired); len(changes) > 0 {
+	if changes := compare(inspect(t, d, db), desired); len(changes) > 0 {
 		t.Errorf("the dump loads into a different schema:\n%s", describe(changes))
 	}
 	if len(desired.Triggers) != 1 || len(desired.Views) != 1 {
@@ -348,7 +347,7 @@ CREATE TABLE notes (id int PRIMARY KEY, author_id int, FOREIGN KEY (author_id) R
 `)
 	apply(t, d, db, plan(t, d, from, desired))
 	after := inspect(t, d, db)
-	if changes := diff.Compare(after, desired); len(changes) > 0 {
+	if changes := compare(after, desired); len(changes) > 0 {
 		t.Fatalf("after the plan: %s", describe(changes))
 	}
 	notes, _ = after.Table("notes")

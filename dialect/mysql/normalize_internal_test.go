@@ -147,6 +147,8 @@ func TestIsData(t *testing.T) {
 		{"ALTER TABLE t ADD COLUMN y int", false},
 		{"PREPARE s FROM @x", false},
 		{"(SELECT 1)", true},
+		{"SET STATEMENT foreign_key_checks = 0 FOR ALTER TABLE t DROP FOREIGN KEY a", false},
+		{"SET STATEMENT max_statement_time = (1) FOR SELECT 1", true},
 	}
 	for _, tt := range tests {
 		if got := isData(tt.stmt); got != tt.want {

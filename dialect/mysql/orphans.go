@@ -58,3 +58,69 @@ func orphanComment(table string, fk *schema.ForeignKey) string {
 	}
 	return fmt.Sprintf("%s: rows of %s without a parent in %s stop the migration here", fk.Name, table, target)
 }
+
+// duplicateCheck returns one statement that counts the keys of table that
+// more than one row has in the columns of a unique index or primary key
+// about to be added (what, e.g. "unique index users_email_key"), and, if
+// there are any, fails the way orphanCheck does, with the count and up
+// to five of them. Rows with a NULL in the key do not count (a unique
+// index takes them) unless the key is the primary key; prefix parts are
+// compared on their prefix.
+func duplicateCheck(table, what string, parts []schema.IndexPart, primary bool) string {
+	var keys, notNull, names []string
+	for _, p := range parts {
+		k := quote(p.Column)
+		if p.Length > 0 {
+			k = fmt.Sprintf("LEFT(%s, %d)", k, p.Length)
+		}
+		keys = append(keys, k)
+		notNull = append(notNull, quote(p.Column)+" IS NOT NULL")
+		names = append(names, p.Column)
+	}
+	where := ""
+	if !primary {
+		where = "\n    WHERE " + strings.Join(notNull, " AND ")
+	}
+	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
+	head := fmt.Sprintf(" duplicate key(s) in %s (%s); e.g. ", noComma(table), noComma(strings.Join(names, " ")))
+	tail := fmt.Sprintf("; cannot add %s", noComma(what))
+	key := "CONCAT('(', CONCAT_WS(' ', " + strings.Join(keys, ", ") + "), ')')"
+	if len(keys) == 1 {
+		key = "CONCAT(" + keys[0] + ")"
+	}
+	return fmt.Sprintf(`SET SESSION sql_mode = (
+  SELECT IF(COUNT(*) = 0, @@SESSION.sql_mode, CONCAT('retort: ', COUNT(*), %s,
+    REPLACE(REPLACE(SUBSTRING_INDEX(GROUP_CONCAT(COALESCE(k, 'NULL') ORDER BY k SEPARATOR '|'), '|', 5), '|', ' '), ',', ' '), %s))
+  FROM (
+    SELECT %s AS k FROM %s%s
+    GROUP BY %s
+    HAVING COUNT(*) > 1) d)`, literal(head), literal(tail), key, quote(table), where, strings.Join(keys, ", "))
+}
+
+// checkViolations returns one statement that counts the rows of table for
+// which CHECK expr is false (a NULL result passes, as it does for the
+// server), and, if there are any, fails the way orphanCheck does, with
+// the count and up to five of their primary keys (or nothing to show
+// without one).
+func checkViolations(table, name, expr string, pk []string) string {
+	example := "''"
+	if len(pk) > 0 {
+		var keys []string
+		for _, c := range pk {
+			keys = append(keys, quote(c))
+		}
+		k := "CONCAT(" + keys[0] + ")"
+		if len(keys) > 1 {
+			k = "CONCAT('(', CONCAT_WS(' ', " + strings.Join(keys, ", ") + "), ')')"
+		}
+		example = fmt.Sprintf("(SELECT REPLACE(GROUP_CONCAT(k SEPARATOR ' '), ',', ' ') FROM (\n      SELECT %s AS k FROM %s WHERE NOT %s ORDER BY %s LIMIT 5) e)",
+			k, quote(table), parenthesize(expr), strings.Join(keys, ", "))
+	}
+	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
+	head := fmt.Sprintf(" row(s) of %s fail check %s; e.g. ", noComma(table), noComma(name))
+	return fmt.Sprintf(`SET SESSION sql_mode = (
+  SELECT IF(COUNT(*) = 0, @@SESSION.sql_mode, CONCAT('retort: ', COUNT(*), %s,
+    %s, '; cannot add the check'))
+  FROM %s
+  WHERE NOT %s)`, literal(head), example, quote(table), parenthesize(expr))
+}

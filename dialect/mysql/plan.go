@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
@@ -14,22 +15,30 @@ import (
 
 // Plan turns changes into MySQL statements, in this order:
 //
-//  0. for every column whose type narrows, a statement that fails with the
-//     count and examples of the rows whose value would not survive;
+//  0. the checks that can refuse the change, each a statement that fails
+//     with the count and examples of the rows at fault: rows whose value a
+//     narrowed column type would not keep, orphan rows of every foreign key
+//     added or swapped, duplicate keys of every unique index or primary key
+//     added, rows that every CHECK added refuses, where the database has
+//     the columns already; so a refused plan has changed nothing;
 //  1. triggers and views that go away or change are dropped;
 //  2. foreign keys that go away or change are dropped (ALTER TABLE … DROP
 //     FOREIGN KEY), and so are those a column-type, primary-key or index
 //     change on either of their sides would break (errors 1553, 1832,
-//     1833); these are added again in step 5;
+//     1833); these are added again in step 5; a key that changes only in
+//     its actions or name, or that moves to another target on the same
+//     columns, and that nothing endangers, stays until step 5;
 //  3. new tables are created, parents first, with the foreign keys to
 //     tables that exist by then and that this plan does not change;
 //  4. each changed table is altered: options, checks dropped, columns
-//     added and modified, indexes added, the primary key, indexes dropped
-//     (a redefined index is dropped and added in one ALTER, so that a
-//     foreign key always has its index), columns dropped, checks added;
-//  5. foreign keys are added (ALTER TABLE … ADD CONSTRAINT), each after a
-//     statement that fails with the count and examples of the rows it
-//     would reject, unless its table was created by this plan;
+//     moved, added and modified, indexes added, the primary key, indexes
+//     dropped (a redefined index is dropped and added in one ALTER, so
+//     that a foreign key always has its index), columns dropped, checks
+//     added;
+//  5. foreign keys that change only in actions or name, or in target, are
+//     replaced in place (see swapFK); the others are added (ALTER TABLE …
+//     ADD CONSTRAINT, which the server validates), after their orphan
+//     check when it could not run in step 0;
 //  6. tables that go away are dropped, children first;
 //  7. views and triggers are created;
 //  8. routines that go away are dropped.
@@ -57,6 +66,8 @@ func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []dif
 		dropped:   map[string]bool{},
 		adds:      map[string][]fkAdd{},
 		dropping:  map[string]bool{},
+		swapping:  map[string]bool{},
+		checked:   map[string]bool{},
 	}
 	return p.run(changes)
 }
@@ -72,7 +83,11 @@ type planner struct {
 	modified  map[string]*diff.ModifyTable
 	dropped   map[string]bool // tables dropped
 
-	dropping map[string]bool    // table\x00fk identity: dropped in step 2
+	dropping map[string]bool // table\x00fk identity: dropped in step 2
+	swapping map[string]bool // table\x00fk identity: swapped in step 5
+	aff      map[string]*affected
+	early    []dialect.Step     // checks that run before anything else
+	checked  map[string]bool    // table\x00fk identity: checked early
 	adds     map[string][]fkAdd // per table: foreign keys added in step 5
 	addOrder []string           // tables in the order their adds were planned
 
@@ -231,21 +246,43 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.steps = append(p.steps, sessionSteps(wrapCompound(c.R.Def), c.R.Session, p.srv)...)
 		}
 	}
-	// 2. Foreign keys that go away, change, or are in the way.
+	// 2. Foreign keys that go away, change, or are in the way. A key that
+	// changes in its actions or name only, and that nothing else in the
+	// plan endangers, is swapped in place in step 5 instead.
+	p.findEndangered()
+	var swaps []fkSwap
 	for _, c := range changes {
 		mt, ok := c.(*diff.ModifyTable)
 		if !ok {
 			continue
 		}
+		retargets := p.retargets(mt)
 		for _, tc := range mt.Changes {
 			switch tc := tc.(type) {
 			case *diff.DropForeignKey:
+				if add := retargets[tc]; add != nil {
+					fk := *p.namedFK(mt.To, add.FK)
+					p.swapping[p.fkKey(mt.From.Name, tc.FK)] = true
+					swaps = append(swaps, fkSwap{table: mt.To.Name, from: tc.FK, to: &fk, retarget: true,
+						comment: describe(mt.To, tc) + "\n" + describe(mt.To, add)})
+					continue
+				}
 				p.dropFK(mt.From.Name, tc.FK, describe(mt.To, tc))
 			case *diff.ModifyForeignKey:
-				p.dropFK(mt.From.Name, tc.From, describe(mt.To, tc))
 				fk := *p.namedFK(mt.To, tc.To)
+				if _, bad := p.endangered(mt.From.Name, tc.From); !bad {
+					p.swapping[p.fkKey(mt.From.Name, tc.From)] = true
+					swaps = append(swaps, fkSwap{table: mt.To.Name, from: tc.From, to: &fk, comment: describe(mt.To, tc)})
+					continue
+				}
+				p.dropFK(mt.From.Name, tc.From, describe(mt.To, tc))
 				p.scheduleAdd(fkAdd{table: mt.To.Name, fk: &fk, check: true})
 			case *diff.AddForeignKey:
+				if slices.ContainsFunc(swaps, func(sw fkSwap) bool {
+					return sw.retarget && p.sameFK(sw.to, tc.FK) && p.rules().Tables.Equal(sw.table, mt.To.Name)
+				}) {
+					continue
+				}
 				p.scheduleAdd(fkAdd{table: mt.To.Name, fk: p.namedFK(mt.To, tc.FK), check: true})
 			}
 		}
@@ -278,15 +315,22 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.alterTable(mt)
 		}
 	}
-	// 5. Foreign keys added.
+	// 5. Foreign keys swapped and added.
+	for _, sw := range swaps {
+		p.swapFK(sw)
+	}
 	for _, table := range p.addOrder {
 		adds := p.adds[table]
 		slices.SortStableFunc(adds, func(a, b fkAdd) int { return strings.Compare(lower(a.fk.Name), lower(b.fk.Name)) })
 		for _, a := range adds {
+			comment := a.comment
 			if a.check {
-				p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
+				if !p.checkEarly(a.table, a.fk) {
+					p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
+				}
+				comment = joinComment(comment, fmt.Sprintf("%s: added with foreign_key_checks on, so that the server checks every row again (a table copy)", a.fk.Name))
 			}
-			p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: a.comment})
+			p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: comment})
 		}
 	}
 	// 6. Tables dropped.
@@ -312,6 +356,10 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			}
 		}
 	}
+	// Every orphan-row, duplicate-key and CHECK violation check that can
+	// run on the database as it is runs before the first statement, so
+	// that a refusal changes nothing.
+	p.steps = append(p.early, p.steps...)
 	return &dialect.Plan{Steps: p.steps}, nil
 }
 
@@ -363,7 +411,7 @@ func (p *planner) checkPartitions(changes []diff.Change) error {
 		}
 		for _, o := range p.to.Tables {
 			for _, fk := range o.ForeignKeys {
-				if fk.RefSchema == "" && strings.EqualFold(fk.RefTable, t.Name) {
+				if fk.RefSchema == "" && p.rules().Tables.Equal(fk.RefTable, t.Name) {
 					return fmt.Errorf("mysql: %s: cannot partition a table that foreign key %s of %s references: InnoDB does not support it", t.Name, fk.Name, o.Name)
 				}
 			}
@@ -376,23 +424,38 @@ func (p *planner) checkPartitions(changes []diff.Change) error {
 // the statement runs.
 func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
 	p.dropping[p.fkKey(table, fk)] = true
-	if fk.Name == "" {
-		// A schema loaded from SQL leaves unnamed keys unnamed; the key
-		// the desired schema keeps has the name a plan to it gave it.
-		if t, ok := p.to.Table(table); ok {
-			for _, o := range t.ForeignKeys {
-				if p.sameFK(o, fk) && o.Name != "" && !serverFKName(table, o.Name) {
-					cp := *fk
-					cp.Name = o.Name
-					fk = &cp
-				}
-			}
-		}
-	}
+	fk = p.liveName(table, fk)
 	if fk.Name != "" && !serverFKName(table, fk.Name) {
 		p.add(dialect.Step{SQL: alter(table) + "DROP FOREIGN KEY " + quote(fk.Name), Comment: comment})
 		return
 	}
+	p.byLiveName(table, fk, "drop", alter(table)+"DROP FOREIGN KEY `", "`", "DO 0", comment)
+}
+
+// liveName returns fk of table with the name it has in the database when
+// the schema the plan starts from left it unnamed (loaded from SQL) and
+// the desired schema names the key of the same definition.
+func (p *planner) liveName(table string, fk *schema.ForeignKey) *schema.ForeignKey {
+	if fk.Name != "" {
+		return fk
+	}
+	if t, ok := p.to.Table(table); ok {
+		for _, o := range t.ForeignKeys {
+			if p.sameFK(o, fk) && o.Name != "" && !serverFKName(table, o.Name) {
+				cp := *fk
+				cp.Name = o.Name
+				return &cp
+			}
+		}
+	}
+	return fk
+}
+
+// byLiveName adds the steps that run prefix + the quoted name that foreign
+// key fk of table has when they run + suffix, or fallback when the table
+// has no such key: the server that ran an older migration may have named
+// an unnamed key differently.
+func (p *planner) byLiveName(table string, fk *schema.ForeignKey, verb, prefix, suffix, fallback, comment string) {
 	var pairs []string
 	for i, c := range fk.Columns {
 		pairs = append(pairs, c+">"+fk.RefColumns[i])
@@ -406,7 +469,7 @@ func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
 		what = "(" + strings.Join(fk.Columns, ", ") + ")"
 	}
 	find := fmt.Sprintf(`SET @retort_sql = COALESCE((
-  SELECT CONCAT(%s, REPLACE(rc.CONSTRAINT_NAME, '`+"`"+`', '`+"``"+`'), '`+"`"+`')
+  SELECT CONCAT(%s, REPLACE(rc.CONSTRAINT_NAME, '`+"`"+`', '`+"``"+`'), %s)
   FROM information_schema.REFERENTIAL_CONSTRAINTS rc
   JOIN information_schema.KEY_COLUMN_USAGE k
     ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.TABLE_NAME = rc.TABLE_NAME AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME
@@ -414,12 +477,12 @@ func (p *planner) dropFK(table string, fk *schema.ForeignKey, comment string) {
     AND rc.REFERENCED_TABLE_NAME = %s AND k.REFERENCED_TABLE_SCHEMA = %s
   GROUP BY rc.CONSTRAINT_NAME
   HAVING GROUP_CONCAT(k.COLUMN_NAME, '>', k.REFERENCED_COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR ',') = %s
-  LIMIT 1), 'DO 0')`, literal(alter(table)+"DROP FOREIGN KEY `"), literal(table), literal(fk.RefTable), refSchema,
-		literal(strings.Join(pairs, ",")))
+  LIMIT 1), %s)`, literal(prefix), literal(suffix), literal(table), literal(fk.RefTable), refSchema,
+		literal(strings.Join(pairs, ",")), literal(fallback))
 	if comment != "" {
 		comment += "\n"
 	}
-	comment += fmt.Sprintf("foreign key %s was named by the server: drop it by the name it has when this runs", what)
+	comment += fmt.Sprintf("foreign key %s was named by the server: %s it by the name it has when this runs", what, verb)
 	p.add(dialect.Step{SQL: find, Comment: comment})
 	p.add(dialect.Step{SQL: "PREPARE retort_stmt FROM @retort_sql"})
 	p.add(dialect.Step{SQL: "EXECUTE retort_stmt"})
@@ -439,17 +502,20 @@ func (p *planner) scheduleAdd(a fkAdd) {
 	p.adds[t] = append(p.adds[t], a)
 }
 
-// dependentFKs drops (and schedules again) the foreign keys that stay but
-// that a change to a column or key on either side would break: MySQL
-// refuses to change the type or collation of a column a foreign key uses
-// (1832, 1833) and to drop the index of a referenced key (1553).
-func (p *planner) dependentFKs() {
-	type affected struct {
-		cols    map[string]bool // columns whose type or collation changes
-		pk      []string        // the old primary key, when it changes
-		dropIdx [][]string      // columns of unique indexes dropped
-	}
-	aff := map[string]*affected{}
+// affected is what a changed table's plan does to the keys of foreign
+// keys on either side of it.
+type affected struct {
+	cols    map[string]bool // columns whose type or collation changes
+	pk      []string        // the old primary key, when it changes
+	dropIdx [][]string      // columns of unique indexes dropped
+}
+
+// findEndangered records, per changed table, the changes that break a
+// foreign key that stays: MySQL refuses to change the type or collation
+// of a column a foreign key uses (1832, 1833) and to drop the index of a
+// referenced key (1553).
+func (p *planner) findEndangered() {
+	p.aff = map[string]*affected{}
 	for name, mt := range p.modified {
 		a := &affected{cols: map[string]bool{}}
 		for _, tc := range mt.Changes {
@@ -468,8 +534,13 @@ func (p *planner) dependentFKs() {
 				}
 			}
 		}
-		aff[name] = a
+		p.aff[name] = a
 	}
+}
+
+// endangered returns why the plan must drop foreign key fk of table while
+// it changes a column or key on either side, and whether it must.
+func (p *planner) endangered(table string, fk *schema.ForeignKey) (string, bool) {
 	touches := func(a *affected, table string, cols []string, referenced bool) (string, bool) {
 		for _, c := range cols {
 			if a.cols[lower(c)] {
@@ -489,6 +560,20 @@ func (p *planner) dependentFKs() {
 		}
 		return "", false
 	}
+	if a := p.aff[p.tk(table)]; a != nil {
+		if w, ok := touches(a, table, fk.Columns, false); ok {
+			return w, true
+		}
+	}
+	if a := p.aff[p.tk(fk.RefTable)]; a != nil && fk.RefSchema == "" {
+		return touches(a, fk.RefTable, fk.RefColumns, true)
+	}
+	return "", false
+}
+
+// dependentFKs drops (and schedules again) the foreign keys that stay but
+// that a change to a column or key on either side would break.
+func (p *planner) dependentFKs() {
 	for _, t := range sortedTables(p.from.Tables) {
 		// A table dropped at the end still has its keys meanwhile.
 		toT, ok := p.to.Table(t.Name)
@@ -496,21 +581,11 @@ func (p *planner) dependentFKs() {
 			toT = &schema.Table{Name: t.Name}
 		}
 		for _, fk := range t.ForeignKeys {
-			if p.dropping[p.fkKey(t.Name, fk)] {
+			if p.dropping[p.fkKey(t.Name, fk)] || p.swapping[p.fkKey(t.Name, fk)] {
 				continue
 			}
-			var why string
-			if a := aff[p.tk(t.Name)]; a != nil {
-				if w, ok := touches(a, t.Name, fk.Columns, false); ok {
-					why = w
-				}
-			}
-			if a := aff[p.tk(fk.RefTable)]; a != nil && why == "" && fk.RefSchema == "" {
-				if w, ok := touches(a, fk.RefTable, fk.RefColumns, true); ok {
-					why = w
-				}
-			}
-			if why == "" {
+			why, bad := p.endangered(t.Name, fk)
+			if !bad {
 				continue
 			}
 			p.dropFK(t.Name, fk, fmt.Sprintf("%s: foreign key %s is dropped while %s, and added again below", t.Name, fk.Name, why))
@@ -641,6 +716,32 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 			keptColumnChecks[lower(c.Name)] = c
 		}
 	}
+	// Unnamed UNIQUE keys get the name the naming convention gave them.
+	for i, ix := range addIdx {
+		if ix.Name != "" {
+			continue
+		}
+		for _, n := range to.Indexes {
+			if n.Unique == ix.Unique && n.Constraint == ix.Constraint && slices.Equal(n.Parts, ix.Parts) {
+				addIdx[i] = n
+				break
+			}
+		}
+	}
+	// Rows that a new unique index or primary key would refuse stop the
+	// plan before its first statement.
+	for _, ix := range addIdx {
+		if ix.Unique {
+			p.duplicatesEarly(from, ix.Parts, "unique index "+ix.Name, false)
+		}
+	}
+	if pk != nil && pk.To != nil && len(pk.To.Columns) > 0 {
+		var parts []schema.IndexPart
+		for _, c := range pk.To.Columns {
+			parts = append(parts, schema.IndexPart{Column: c})
+		}
+		p.duplicatesEarly(from, parts, "primary key", true)
+	}
 	// Named checks get their names; AddCheck carries the desired one.
 	for i, c := range addChecks {
 		for _, n := range to.Checks {
@@ -648,6 +749,21 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 				addChecks[i] = n
 				break
 			}
+		}
+	}
+	// Rows a new check refuses stop the plan before its first statement,
+	// when the check reads only columns the table has already.
+	for _, c := range addChecks {
+		if !slices.ContainsFunc(to.Columns, func(col *schema.Column) bool {
+			_, had := from.Column(col.Name)
+			return !had && mentionsName(c.Expr, col.Name)
+		}) {
+			var pkCols []string
+			if from.PrimaryKey != nil {
+				pkCols = from.PrimaryKey.Columns
+			}
+			p.early = append(p.early, dialect.Step{SQL: checkViolations(name, c.Name, c.Expr, pkCols),
+				Comment: fmt.Sprintf("%s: rows that check %s refuses stop the migration here", name, c.Name)})
 		}
 	}
 
@@ -670,6 +786,23 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 	var afterPK []dialect.Step
 	pkDestructive := false
 	withPK := func(c *schema.Column) bool { return pk != nil && c.AutoIncrement }
+	// Columns that move go first, as they are, each after the column
+	// before it in the desired table among those the table has already;
+	// new columns then go after theirs.
+	for _, c := range to.Columns {
+		mc := modCols[lower(c.Name)]
+		if mc == nil || mc.What&diff.ChangePosition == 0 {
+			continue
+		}
+		check := ""
+		for _, ck := range from.Checks {
+			if p.columnCheck(from, ck) && strings.EqualFold(ck.Name, c.Name) {
+				check = ck.Expr
+			}
+		}
+		p.add(dialect.Step{SQL: alter(name) + "MODIFY COLUMN " + columnDef(mc.From, check) + positionAmong(to, c.Name, from),
+			Comment: fmt.Sprintf("%s: column %s moves", name, c.Name)})
+	}
 	for _, c := range addCols {
 		if withPK(c) {
 			pkClauses = append(pkClauses, "ADD COLUMN "+columnDef(c, "")+position(to, c.Name))
@@ -682,6 +815,9 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 	for _, c := range to.Columns {
 		mc := modCols[lower(c.Name)]
 		_, checkDropped := droppedColumnChecks[lower(c.Name)]
+		if mc != nil && mc.What&^diff.ChangePosition == 0 {
+			mc = nil // moved above, nothing else changes
+		}
 		if mc == nil && !checkDropped {
 			continue
 		}
@@ -822,7 +958,7 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 			pkClauses = append(pkClauses, "DROP PRIMARY KEY")
 		}
 		if pk.To != nil && len(pk.To.Columns) > 0 {
-			pkClauses = append(pkClauses, "ADD PRIMARY KEY ("+quoteList(pk.To.Columns)+")")
+			pkClauses = append(pkClauses, "ADD "+primaryKeyClause(pk.To))
 		}
 	}
 	switch {
@@ -857,14 +993,28 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 }
 
 // indexName returns ix named for creation: an index the server would
-// make for a foreign key (Implicit) is named by the naming convention, as
-// is one without a name; names taken on the table get a number.
+// make for a foreign key (Implicit) is named after that key, as the server
+// names it (so that it is known as the key's own index when inspected);
+// one without a name is named by the naming convention; names taken on
+// the table get a number.
 func (p *planner) indexName(t *schema.Table, ix *schema.Index, taken map[string]bool) *schema.Index {
 	if ix.Name != "" && !ix.Implicit {
 		return ix
 	}
 	cp := *ix
 	base := p.d.naming.IndexName(t.Name, ix)
+	if ix.Unique {
+		base = p.d.naming.UniqueName(t.Name, ix)
+	}
+	if ix.Implicit {
+		cols, _ := ix.Columns()
+		for _, fk := range t.ForeignKeys {
+			if fk.Name != "" && slices.EqualFunc(cols, fk.Columns, strings.EqualFold) {
+				base = fk.Name
+				break
+			}
+		}
+	}
 	cp.Name = base
 	for i := 2; taken[lower(cp.Name)] && !strings.EqualFold(cp.Name, ix.Name); i++ {
 		cp.Name = fmt.Sprintf("%s%d", base, i)
@@ -893,6 +1043,18 @@ func position(t *schema.Table, col string) string {
 		}
 	}
 	return ""
+}
+
+// positionAmong returns " AFTER `prev`" or " FIRST" for column col of t,
+// where prev is the nearest column before it in t that table has.
+func positionAmong(t *schema.Table, col string, has *schema.Table) string {
+	i := slices.IndexFunc(t.Columns, func(c *schema.Column) bool { return strings.EqualFold(c.Name, col) })
+	for j := i - 1; j >= 0; j-- {
+		if _, ok := has.Column(t.Columns[j].Name); ok {
+			return " AFTER " + quote(t.Columns[j].Name)
+		}
+	}
+	return " FIRST"
 }
 
 // dropCheck returns the clause that drops a CHECK constraint: DROP
@@ -925,6 +1087,12 @@ func (p *planner) alterOptions(name string, o *diff.ModifyTableOptions) {
 	}
 	if o.From.Comment != o.To.Comment {
 		parts = append(parts, "COMMENT = "+literal(o.To.Comment))
+	}
+	if !strings.EqualFold(o.From.RowFormat, o.To.RowFormat) {
+		parts = append(parts, "ROW_FORMAT = "+rowFormat(o.To.RowFormat))
+	}
+	if o.From.KeyBlockSize != o.To.KeyBlockSize {
+		parts = append(parts, "KEY_BLOCK_SIZE = "+strconv.Itoa(o.To.KeyBlockSize))
 	}
 	if len(parts) > 0 {
 		p.add(dialect.Step{SQL: alter(name) + strings.Join(parts, ", ")})

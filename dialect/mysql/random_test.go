@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
@@ -151,7 +150,7 @@ func TestRandomConvergence(t *testing.T) {
 			p := plan(t, d, inspect(t, d, db), desired)
 			apply(t, d, db, p)
 			after := inspect(t, d, db)
-			if changes := diff.Compare(after, desired); len(changes) > 0 {
+			if changes := compare(after, desired); len(changes) > 0 {
 				t.Fatalf("after the plan the database differs:\n%s\nfrom:\n%s\nto:\n%s\nplan:\n%s", describe(changes), fromSQL, toSQL, p.Format())
 			}
 			counts := rowCounts(t, db)
@@ -160,13 +159,13 @@ func TestRandomConvergence(t *testing.T) {
 					t.Errorf("table %s has %d rows after the plan, had %d", table, m, n)
 				}
 			}
-			if printed := d.SQL(desired); len(diff.Compare(loadSchema(t, d, "SQL()", printed), desired)) > 0 {
+			if printed := d.SQL(desired); len(compare(loadSchema(t, d, "SQL()", printed), desired)) > 0 {
 				t.Errorf("SQL() of to.sql loads into a different schema:\n%s", printed)
 			}
 			original := loadSchema(t, d, "from.sql", fromSQL)
 			back := plan(t, d, after, original)
 			apply(t, d, db, back)
-			if changes := diff.Compare(inspect(t, d, db), original); len(changes) > 0 {
+			if changes := compare(inspect(t, d, db), original); len(changes) > 0 {
 				t.Errorf("after the reverse plan the database differs from from.sql:\n%s\nreverse plan:\n%s", describe(changes), back.Format())
 			}
 		})

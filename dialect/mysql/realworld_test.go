@@ -18,7 +18,6 @@ import (
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
-	"github.com/retortdb/retort/schema"
 )
 
 // TestRealWorldSchemas builds public sample schemas (testdata/realworld,
@@ -71,8 +70,7 @@ func TestRealWorldSchemas(t *testing.T) {
 			// The mysql client: the same file, natively.
 			native := nativeLoad(t, client, src)
 
-			cn, cb := knownDefects(t, catalog(t, native), catalog(t, built))
-			if d := cmp.Diff(cn, cb); d != "" {
+			if d := cmp.Diff(catalog(t, native), catalog(t, built)); d != "" {
 				t.Errorf("retort's build differs from the native load (-native +retort):\n%s\nplan:\n%s", d, p.Script())
 			}
 
@@ -90,69 +88,12 @@ func TestRealWorldSchemas(t *testing.T) {
 
 			// inspect --format sql loads with the mysql client into the
 			// same catalog.
-			if slices.ContainsFunc(desired.Triggers, func(tr *schema.Trigger) bool { return strings.Contains(strings.ToUpper(tr.Def), "BEGIN") }) {
-				t.Log("inspect --format sql through the mysql client: skipped, compound triggers need DELIMITER (issue 9 item 5, branch my-fk)")
-				return
-			}
 			printed := nativeLoad(t, client, []byte(d.SQL(desired)))
 			if d := cmp.Diff(catalog(t, native), catalog(t, printed)); d != "" {
 				t.Errorf("inspect --format sql loaded by %s differs from the native load of the file (-file +printed):\n%s", client, d)
 			}
 		})
 	}
-}
-
-// knownDefects takes out of both catalogs the pairs of rows that differ
-// by two defects of issue 9 that are fixed elsewhere (branch my-fk), and
-// logs each: an index the schema names on a foreign key's columns is built
-// under the foreign key's name (item 3), and a view's SQL SECURITY INVOKER
-// is lost (item 4). Once those fixes are in, nothing is taken out.
-func knownDefects(t *testing.T, native, built []string) ([]string, []string) {
-	t.Helper()
-	fkNames := map[string]bool{} // "table | name"
-	for _, r := range built {
-		if f := strings.Split(strings.TrimPrefix(r, "fk: "), " | "); strings.HasPrefix(r, "fk: ") {
-			fkNames[f[0]+" | "+f[1]] = true
-		}
-	}
-	key := func(r string) (string, bool) {
-		f := strings.Split(r, " | ")
-		switch {
-		case strings.HasPrefix(r, "index: ") && len(f) == 5:
-			return f[0] + " | " + strings.Join(f[2:], " | "), true
-		case strings.HasPrefix(r, "view: ") && len(f) == 6:
-			return f[0] + " | " + f[1] + " | " + f[2] + " | " + f[3] + " | " + f[5], true
-		}
-		return "", false
-	}
-	nativeBy := map[string]string{}
-	for _, r := range native {
-		if k, ok := key(r); ok && !slices.Contains(built, r) {
-			nativeBy[k] = r
-		}
-	}
-	drop := map[string]bool{}
-	for _, b := range built {
-		k, ok := key(b)
-		n, found := nativeBy[k]
-		if !ok || !found || slices.Contains(native, b) {
-			continue
-		}
-		f := strings.Split(b, " | ")
-		switch {
-		case strings.HasPrefix(b, "index: ") && fkNames[strings.TrimPrefix(f[0], "index: ")+" | "+f[1]]:
-			t.Logf("known defect (issue 9 item 3, fixed on branch my-fk): index %s built as %s", strings.Split(n, " | ")[1], f[1])
-		case strings.HasPrefix(b, "view: ") && strings.Split(n, " | ")[4] == "INVOKER" && f[4] == "DEFINER":
-			t.Logf("known defect (issue 9 item 4, fixed on branch my-fk): view %s lost SQL SECURITY INVOKER", strings.TrimPrefix(f[0], "view: "))
-		default:
-			continue
-		}
-		drop[n], drop[b] = true, true
-	}
-	keep := func(rs []string) []string {
-		return slices.DeleteFunc(slices.Clone(rs), func(r string) bool { return drop[r] })
-	}
-	return keep(native), keep(built)
 }
 
 // nativeLoad creates a database and runs src in it with the command-line
@@ -263,6 +204,14 @@ func catalog(t *testing.T, db *sql.DB) []string {
 		}
 		if f[2] == "1" && fkCols[f[0]+" | "+strings.Join(cols, ",")] &&
 			(f[1] == cols[0] || strings.HasSuffix(f[1], "_fkey") || strings.Contains(f[1], "_ibfk_")) {
+			f[1] = "~"
+			rows["index"][i] = strings.Join(f, " | ")
+		}
+		// A UNIQUE key the file leaves unnamed is named after its first
+		// column by the server, and <table>_<columns>_key by retort's
+		// convention.
+		if f[2] == "0" && f[1] != "PRIMARY" &&
+			(f[1] == cols[0] || f[1] == f[0]+"_"+strings.Join(cols, "_")+"_key") {
 			f[1] = "~"
 			rows["index"][i] = strings.Join(f, " | ")
 		}
