@@ -112,6 +112,7 @@ func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
 		Logger:       db.cfg.logger,
 		OnEvent:      db.cfg.progress,
 		AllowChanged: db.cfg.allowChanged,
+		Rehearse:     !db.cfg.noRehearse,
 	}
 	return m, nil
 }

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/retortdb/retort/dialect"
@@ -51,6 +52,10 @@ type config struct {
 	// concurrentIndexes builds indexes on existing tables CONCURRENTLY
 	// (PostgreSQL), outside a transaction.
 	concurrentIndexes bool
+
+	// noRehearse turns off the rehearsal of plans and migrations on a
+	// scratch copy of the schema (engines whose DDL is not transactional).
+	noRehearse bool
 
 	// Migrator settings.
 	progress     func(migrate.Event)
@@ -127,6 +132,15 @@ func WithConcurrentIndexes() Option {
 	return func(c *config) error { c.concurrentIndexes = true; return nil }
 }
 
+// WithoutRehearsal turns off the rehearsal that Apply and Upgrade do on
+// MySQL/MariaDB (engines whose DDL commits statement by statement, see
+// dialect.Rehearser): by default the plan, or the pending migrations, run
+// first on a scratch copy of the live schema (no rows), and a statement
+// that fails there stops everything before the database is touched.
+func WithoutRehearsal() Option {
+	return func(c *config) error { c.noRehearse = true; return nil }
+}
+
 // MustExist makes Open fail when a SQLite database file does not exist,
 // instead of creating it.
 func MustExist() Option {
@@ -140,6 +154,8 @@ type Database struct {
 	cfg     *config
 	owned   bool
 	display string
+
+	warnOnce sync.Once // "plan not rehearsed"
 }
 
 // Open connects to the database at rawURL (see ParseURL) with the matching
@@ -383,6 +399,15 @@ func AllowDestructive() ApplyOption { return func(c *applyConfig) { c.allowDestr
 // adding it NOT VALID). A plan that drops tables or columns is refused with
 // a *DestructiveError unless AllowDestructive is given. On an error the
 // failing transaction is rolled back; on SQLite nothing is changed.
+//
+// MySQL commits every DDL statement on its own, so a plan that fails
+// half-way would leave the database between two schemas. There, unless
+// WithoutRehearsal was given, the plan first runs on a scratch copy of the
+// schema it was planned from (dialect.Rehearser); a statement that fails
+// there, or a result that is not the plan's desired schema, is a
+// *dialect.RehearsalError and nothing runs on the database. Where no
+// scratch copy can be made (no CREATE privilege), Apply warns once that
+// the plan was not rehearsed and goes on.
 func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) error {
 	var ac applyConfig
 	for _, o := range opts {
@@ -394,10 +419,39 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 	if drops := p.Destructive(); len(drops) > 0 && !ac.allowDestructive {
 		return &DestructiveError{Drops: drops}
 	}
+	if err := db.rehearse(ctx, p); err != nil {
+		return err
+	}
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	return dialect.Apply(ctx, db.d, conn, p.SQL)
+}
+
+// rehearse runs p on a scratch copy of p.From on engines that rehearse
+// (see Apply).
+func (db *Database) rehearse(ctx context.Context, p *Plan) error {
+	rh, ok := db.d.(dialect.Rehearser)
+	if !ok || db.cfg.noRehearse || p.From == nil {
+		return nil
+	}
+	got, err := rh.Rehearse(ctx, p.From, p.SQL.Statements())
+	var ee *dialect.ExecError
+	switch {
+	case errors.As(err, &ee):
+		return &dialect.RehearsalError{Stmt: ee.Stmt, Index: ee.Index, Err: ee.Err}
+	case errors.Is(err, dialect.ErrNotRehearsed):
+		db.warnOnce.Do(func() {
+			db.cfg.logger.Warn("plan not rehearsed: it runs on the database without a trial on a scratch copy first", "reason", err)
+		})
+		return nil
+	case err != nil:
+		return err
+	}
+	if rest := diff.Compare(got, p.To, diff.Exclude(db.cfg.exclude...)); len(rest) > 0 {
+		return &dialect.RehearsalError{Remaining: diff.Describe(rest)}
+	}
+	return nil
 }

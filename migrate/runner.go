@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/retortdb/retort/dialect"
@@ -38,7 +39,24 @@ type Runner struct {
 	AllowChanged bool
 	// Now returns the time recorded as applied_at; nil means time.Now.
 	Now func() time.Time
+	// Rehearse makes Upgrade run the pending statements on a scratch copy
+	// of the schema first, on engines that can (dialect.Rehearser): a
+	// statement that fails there is reported as a
+	// *dialect.RehearsalError and nothing runs on the database. Where no
+	// scratch copy can be made, Upgrade warns once and goes on.
+	Rehearse bool
+	// InterruptWait bounds how long an interrupted run waits for the
+	// server to stop the statement it was running and to find out whether
+	// it took effect (default DefaultInterruptWait).
+	InterruptWait time.Duration
+
+	warnOnce sync.Once
 }
+
+// DefaultInterruptWait is how long an interrupted run waits, by default,
+// for the server to stop the statement in flight before it gives up
+// finding out its outcome (the next upgrade then does).
+const DefaultInterruptWait = 2 * time.Minute
 
 // Event reports a migration that ran (or was skipped because another
 // process had applied it meanwhile).
@@ -229,6 +247,9 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	if err != nil {
 		return nil, err
 	}
+	if recs, err = r.reconcileAll(ctx, conn, recs); err != nil {
+		return nil, err
+	}
 	if _, partial := Applied(recs); dir == Down && len(partial) > 0 {
 		return nil, r.partialError(partial)
 	}
@@ -248,9 +269,20 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 			}
 		}
 	}
+	if dir == Up && r.Rehearse {
+		if err := r.rehearse(ctx, conn, recs, path); err != nil {
+			return nil, err
+		}
+	}
+	var session int64
+	if in, ok := r.Dialect.(dialect.Interrupter); ok && len(path) > 0 {
+		if session, err = in.Session(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
 	var results []Result
 	for _, f := range path {
-		res, err := r.apply(ctx, conn, f, dir)
+		res, err := r.apply(ctx, conn, session, f, dir)
 		if err != nil {
 			return results, err
 		}
@@ -264,19 +296,31 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	return results, nil
 }
 
-// apply runs one migration in one direction, segment by segment.
-func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Direction) (Result, error) {
+// apply runs one migration in one direction, segment by segment. session
+// is the server's id of conn's session on engines that are a
+// dialect.Interrupter.
+//
+// On engines whose DDL is not transactional, an upgrade records "statement
+// k started" (Record.InFlight) before it runs a schema statement k, so that
+// a run killed while the server executes it leaves the evidence; when the
+// statement's outcome is unknown (the context was cancelled, the
+// connection lost) the runner stops it on the server, finds out from the
+// live schema whether it took effect, records that, and returns an
+// *InterruptedError.
+func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *File, dir Direction) (Result, error) {
 	res := Result{Revision: f.Revision, Message: f.Message, Direction: dir}
 	start := time.Now()
 	sec := f.Section(dir)
 	segments := r.segments(sec)
+	marks := dir == Up && !transactionalDDL(r.Dialect)
 	done := 0 // statements of earlier segments
 	for i, seg := range segments {
 		last := i == len(segments)-1
 		segStart := done
 		done += len(seg.Statements)
+		inFlight := 0 // the statement marked as started, 1-based
 		body := func(ctx context.Context, q dialect.Querier) error {
-			progress, recorded, err := r.History.progressOf(ctx, q, f.Revision)
+			progress, unknown, recorded, err := r.History.progressOf(ctx, q, f.Revision)
 			if err != nil {
 				return err
 			}
@@ -285,6 +329,8 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 				dir == Down && !recorded:
 				res.Skipped = true // another runner got here first
 				return nil
+			case dir == Up && unknown:
+				return fmt.Errorf("statement %d is recorded as in flight by another run; run upgrade again to find out its outcome", progress+1)
 			case dir == Up && recorded && progress >= segStart+len(seg.Statements):
 				return nil // this segment ran before an interruption
 			}
@@ -292,6 +338,14 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 			for _, st := range seg.Statements {
 				if err := ctx.Err(); err != nil {
 					return err
+				}
+				if marks && !r.inTx(st.SQL) {
+					rec := r.record(f, n, time.Since(start))
+					rec.InFlight = true
+					if err := execAll(ctx, q, r.History.WriteSQL(rec)); err != nil {
+						return err
+					}
+					inFlight = n + 1
 				}
 				if _, err := q.ExecContext(ctx, st.SQL); err != nil {
 					se := &StmtError{File: f.Name, Line: st.Line, Stmt: st.SQL, Revision: f.Revision, Err: err, Number: n + 1}
@@ -309,6 +363,19 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 			err = body(ctx, conn)
 		} else {
 			err = r.Dialect.Transact(ctx, conn, body)
+		}
+		if err != nil && inFlight > 0 {
+			if unknownOutcome(ctx, err) {
+				return res, r.interrupted(ctx, session, f, inFlight, err)
+			}
+			// The statement failed and said so: it did not take effect.
+			// The mark goes; the record is what it was before.
+			clear := func(ctx context.Context, q dialect.Querier) error {
+				return execAll(ctx, q, r.recordSQL(f, inFlight-1, time.Since(start)))
+			}
+			if cerr := r.Dialect.Transact(context.WithoutCancel(ctx), conn, clear); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("record statement %d as not run: %w", inFlight, cerr))
+			}
 		}
 		if err != nil {
 			var se *StmtError
@@ -342,6 +409,39 @@ func (r *Runner) segments(sec Section) []Segment {
 		return out
 	}
 	return sec.Segments
+}
+
+// transactionalDDL reports whether d's DDL is transactional.
+func transactionalDDL(d dialect.Dialect) bool {
+	t, ok := d.(dialect.TxDDL)
+	return !ok || t.TransactionalDDL()
+}
+
+// inTx reports whether the engine runs stmt in the transaction that
+// records it, so that its outcome is never unknown.
+func (r *Runner) inTx(stmt string) bool {
+	in, ok := r.Dialect.(dialect.Interrupter)
+	return ok && in.InTx(stmt)
+}
+
+// record returns the version row of f's upgrade with its first done
+// statements applied (a partial row; done must be less than their number).
+func (r *Runner) record(f *File, done int, took time.Duration) Record {
+	return Record{Revision: f.Revision, Parents: f.Parents, Message: f.Message,
+		Checksum: PrefixChecksum(f.Up, done), AppliedAt: r.now(), Duration: took, Progress: done}
+}
+
+// recordSQL returns the statements that record f's upgrade with its first
+// done statements applied: no row for none, a complete row for all.
+func (r *Runner) recordSQL(f *File, done int, took time.Duration) []string {
+	total := len(f.Up.Statements())
+	switch {
+	case done <= 0:
+		return []string{r.History.DeleteSQL(f.Revision)}
+	case done >= total:
+		return r.versionSQL(f, Up, true, total, took)
+	}
+	return r.History.WriteSQL(r.record(f, done, took))
 }
 
 // irreversible reports whether f has no "-- migrate:down" section at all. An

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/schema"
 )
 
 // MaxIdentLen is the longest identifier MySQL accepts, in characters.
@@ -49,8 +50,9 @@ type Dialect struct {
 	retries     int
 	retryDelay  time.Duration
 
-	mu       sync.Mutex
-	detected *Server // the server last inspected; guides Plan
+	mu        sync.Mutex
+	detected  *Server                   // the server last inspected; guides Plan
+	rehearsed map[string]*schema.Schema // successful rehearsals, by rehearsalKey
 }
 
 // Option configures a Dialect.

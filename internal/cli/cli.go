@@ -40,6 +40,7 @@ type Env struct {
 	asJSON                  bool
 	lockTimeout             time.Duration
 	concurrentIndexes       bool
+	noRehearse              bool
 	cfg                     *Config
 }
 
@@ -193,6 +194,9 @@ func (env *Env) options() []retort.Option {
 	}
 	if env.concurrentIndexes {
 		opts = append(opts, retort.WithConcurrentIndexes())
+	}
+	if env.noRehearse {
+		opts = append(opts, retort.WithoutRehearsal())
 	}
 	if dev := env.devURLValue(); dev != "" {
 		opts = append(opts, retort.WithDevURL(dev))

@@ -44,6 +44,7 @@ func (env *Env) upgradeCommand() *cobra.Command {
 	}
 	mf.register(cmd)
 	cmd.Flags().BoolVar(&mf.allowChanged, "allow-changed", false, "run although applied migration files changed")
+	cmd.Flags().BoolVar(&env.noRehearse, "no-rehearse", false, "MySQL: do not rehearse the pending migrations on a scratch copy of the schema first")
 	cmd.Flags().StringVar(&sqlRange, "sql", "", "print the SQL instead of running it; optional FROM revision (--sql=FROM)")
 	cmd.Flags().Lookup("sql").NoOptDefVal = "base"
 	return cmd
