@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -217,15 +218,11 @@ func duplicates(changes []diff.Change) bool {
 		for _, tc := range mt.Changes {
 			switch tc := tc.(type) {
 			case *diff.AddIndex:
-				if !slices.ContainsFunc(mt.From.Indexes, func(ix *schema.Index) bool {
-					return ix.Unique == tc.I.Unique && slices.Equal(ix.Parts, tc.I.Parts)
-				}) {
+				if !slices.ContainsFunc(mt.From.Indexes, func(ix *schema.Index) bool { return sameBesidesName(*ix, *tc.I) }) {
 					return false
 				}
 			case *diff.AddForeignKey:
-				if !slices.ContainsFunc(mt.From.ForeignKeys, func(fk *schema.ForeignKey) bool {
-					return strings.EqualFold(fk.RefTable, tc.FK.RefTable) && slices.Equal(fk.Columns, tc.FK.Columns) && slices.Equal(fk.RefColumns, tc.FK.RefColumns)
-				}) {
+				if !slices.ContainsFunc(mt.From.ForeignKeys, func(fk *schema.ForeignKey) bool { return sameBesidesName(*fk, *tc.FK) }) {
 					return false
 				}
 			default:
@@ -234,6 +231,22 @@ func duplicates(changes []diff.Change) bool {
 		}
 	}
 	return true
+}
+
+// sameBesidesName reports whether two indexes or two foreign keys are
+// defined alike, whatever their names.
+func sameBesidesName[T schema.Index | schema.ForeignKey](a, b T) bool {
+	switch a := any(&a).(type) {
+	case *schema.Index:
+		b := any(&b).(*schema.Index)
+		a.Name, b.Name, a.Implicit, b.Implicit = "", "", false, false
+		return reflect.DeepEqual(a, b)
+	case *schema.ForeignKey:
+		b := any(&b).(*schema.ForeignKey)
+		a.Name, b.Name = "", ""
+		return reflect.DeepEqual(a, b)
+	}
+	return false
 }
 
 // rehearse runs the statements that upgrading along path will run on a

@@ -366,7 +366,11 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 		}
 		if err != nil && inFlight > 0 {
 			if unknownOutcome(ctx, err) {
-				return res, r.interrupted(ctx, session, f, inFlight, err)
+				cause := err
+				if se := (*StmtError)(nil); errors.As(err, &se) {
+					cause = se.Err
+				}
+				return res, r.interrupted(ctx, session, f, inFlight, cause)
 			}
 			// The statement failed and said so: it did not take effect.
 			// The mark goes; the record is what it was before.
