@@ -287,7 +287,7 @@ func TestUpgradeReconcilesStatementInFlight(t *testing.T) {
 func showCreate(t *testing.T, db *sql.DB, table string) string {
 	t.Helper()
 	var name, def string
-	if err := db.QueryRow("SHOW CREATE TABLE " + table).Scan(&name, &def); err != nil {
+	if err := db.QueryRow("SHOW CREATE TABLE "+table).Scan(&name, &def); err != nil {
 		t.Fatal(err)
 	}
 	return def
