@@ -267,13 +267,14 @@ var ErrNotRehearsed = errors.New("not rehearsed")
 // Rehearser is implemented by engines whose DDL is not transactional
 // (MySQL), where a plan or migration that fails half-way leaves the
 // database between two schemas. Rehearse creates a scratch copy of the
-// schema from (its structure, no rows), runs stmts there in order, and
-// returns the schema they lead to. A statement that fails is returned as an
-// *ExecError whose Index is its position in stmts; when no copy could be
-// made the error wraps ErrNotRehearsed. The database from came from is never
-// touched.
+// part of schema from that stmts name or need (their structure, no rows),
+// runs stmts there in order, and returns that part as copied (before) and
+// as the statements left it (after). A statement that fails is returned as
+// an *ExecError whose Index is its position in stmts; when no copy could
+// be made the error wraps ErrNotRehearsed. The database from came from is
+// never touched.
 type Rehearser interface {
-	Rehearse(ctx context.Context, from *schema.Schema, stmts []string) (*schema.Schema, error)
+	Rehearse(ctx context.Context, from *schema.Schema, stmts []string) (before, after *schema.Schema, err error)
 }
 
 // Interrupter is implemented by engines whose server goes on running a

@@ -173,15 +173,13 @@ func (r *Runner) reconcile(ctx context.Context, conn *sql.Conn, f *File, k int) 
 	if err != nil {
 		return false, "", err
 	}
-	before, err := rh.Rehearse(ctx, live, nil)
-	if err != nil {
-		return false, "", fmt.Errorf("%w (grant CREATE on `retort\\_scratch\\_%%`.* or give --dev-url, then run upgrade again)", err)
-	}
-	after, err := rh.Rehearse(ctx, live, []string{st.SQL})
+	before, after, err := rh.Rehearse(ctx, live, []string{st.SQL})
 	var ee *dialect.ExecError
 	switch {
 	case errors.As(err, &ee):
 		ran, evidence = true, fmt.Sprintf("the live schema already has its effect: run again on a copy of it, it fails with %v", ee.Err)
+	case errors.Is(err, dialect.ErrNotRehearsed):
+		return false, "", fmt.Errorf("%w (grant CREATE on `retort\\_scratch\\_%%`.* or give --dev-url, then run upgrade again)", err)
 	case err != nil:
 		return false, "", err
 	default:
@@ -280,7 +278,7 @@ func (r *Runner) rehearse(ctx context.Context, conn *sql.Conn, recs []Record, pa
 	if err != nil {
 		return err
 	}
-	_, err = rh.Rehearse(ctx, live, stmts)
+	_, _, err = rh.Rehearse(ctx, live, stmts)
 	var ee *dialect.ExecError
 	switch {
 	case errors.As(err, &ee):

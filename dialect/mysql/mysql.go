@@ -51,8 +51,8 @@ type Dialect struct {
 	retryDelay  time.Duration
 
 	mu        sync.Mutex
-	detected  *Server                   // the server last inspected; guides Plan
-	rehearsed map[string]*schema.Schema // successful rehearsals, by rehearsalKey
+	detected  *Server                      // the server last inspected; guides Plan
+	rehearsed map[string][2]*schema.Schema // successful rehearsals (before, after), by rehearsalKey
 }
 
 // Option configures a Dialect.

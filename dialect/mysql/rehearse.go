@@ -8,20 +8,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"strings"
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/sqlsplit"
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
-// Rehearse runs stmts on a scratch copy of the schema from and returns the
-// schema they lead to. The copy is a database retort_scratch_<random> on
-// the scratch server (WithScratchServer: the target's server, or
-// --dev-url) holding from's tables, indexes, foreign keys, views and
-// triggers as retort plans them from nothing, without rows; it runs with
-// foreign_key_checks off, as a schema load does, and is dropped afterwards.
+// Rehearse runs stmts on a scratch copy of the part of schema from that
+// they touch, and returns that part as copied (before) and as the
+// statements left it (after). The copy is a database
+// retort_scratch_<random> on the scratch server (WithScratchServer: the
+// target's server, or --dev-url), dropped afterwards, holding, without
+// rows: the tables and views the statements name, the views those need,
+// the tables whose foreign keys point to a named table or that a named
+// table's foreign keys point to, and the triggers on all of them (see
+// rehearsalPart). Schema statements run with foreign_key_checks on, as on
+// the target; data statements with it off, since the copy has no rows.
 //
 // A statement that fails there is returned as a *dialect.ExecError (Index:
 // its position in stmts) with the server's error. When the copy cannot be
@@ -31,46 +38,162 @@ import (
 // Rehearsals that succeed are remembered by their starting schema and
 // statements: a fleet of databases with the same schema upgraded by one
 // process rehearses once.
-func (d *Dialect) Rehearse(ctx context.Context, from *schema.Schema, stmts []string) (*schema.Schema, error) {
+func (d *Dialect) Rehearse(ctx context.Context, from *schema.Schema, stmts []string) (before, after *schema.Schema, err error) {
 	key, err := rehearsalKey(from, stmts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d.mu.Lock()
 	done, ok := d.rehearsed[key]
 	d.mu.Unlock()
 	if ok {
-		return done, nil
+		return done[0], done[1], nil
 	}
 	db, drop, err := d.scratch(ctx, url.Values{"foreign_key_checks": {"0"}})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", dialect.ErrNotRehearsed, err)
+		return nil, nil, fmt.Errorf("%w: %w", dialect.ErrNotRehearsed, err)
 	}
 	defer drop()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: scratch database: %w", dialect.ErrNotRehearsed, err)
+		return nil, nil, fmt.Errorf("%w: scratch database: %w", dialect.ErrNotRehearsed, err)
 	}
 	defer conn.Close()
-	if err := d.copySchema(ctx, db, conn, from); err != nil {
-		return nil, err
+	if err := d.copySchema(ctx, db, conn, rehearsalPart(from, stmts)); err != nil {
+		return nil, nil, err
+	}
+	if before, err = d.Inspect(ctx, conn); err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SET SESSION foreign_key_checks = 1"); err != nil {
+		return nil, nil, fmt.Errorf("mysql: rehearse: %w", err)
 	}
 	for i, s := range stmts {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return nil, &dialect.ExecError{Stmt: s, Index: i, Err: err}
+		if err := execRehearsed(ctx, conn, s); err != nil {
+			return nil, nil, &dialect.ExecError{Stmt: s, Index: i, Err: err}
 		}
 	}
-	after, err := d.Inspect(ctx, conn)
-	if err != nil {
-		return nil, err
+	if after, err = d.Inspect(ctx, conn); err != nil {
+		return nil, nil, err
 	}
 	d.mu.Lock()
 	if d.rehearsed == nil {
-		d.rehearsed = map[string]*schema.Schema{}
+		d.rehearsed = map[string][2]*schema.Schema{}
 	}
-	d.rehearsed[key] = after
+	d.rehearsed[key] = [2]*schema.Schema{before, after}
 	d.mu.Unlock()
-	return after, nil
+	return before, after, nil
+}
+
+// execRehearsed runs one statement of a rehearsal: a data statement with
+// foreign_key_checks off (the parents of the rows it writes are not in the
+// copy), anything else as it comes.
+func execRehearsed(ctx context.Context, conn *sql.Conn, stmt string) error {
+	if !isData(stmt) || firstKeyword(stmt) == "SET" {
+		_, err := conn.ExecContext(ctx, stmt)
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "SET @retort_fkc = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0"); err != nil {
+		return err
+	}
+	_, err := conn.ExecContext(ctx, stmt)
+	if _, rerr := conn.ExecContext(ctx, "SET SESSION foreign_key_checks = @retort_fkc"); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// rehearsalPart returns the part of s that stmts can touch or need: the
+// tables, views and triggers whose names appear in them as identifiers;
+// the tables and views those views read, transitively; the tables that
+// the foreign keys of a named table point to, and those with a foreign key
+// pointing to a named table (the server checks both sides of a foreign key
+// when a column type or key changes); and every trigger on a table of the
+// part. An object not in the part cannot be changed by the statements, so
+// it is not copied: a rehearsal costs what the objects it touches cost,
+// not what the whole schema does.
+func rehearsalPart(s *schema.Schema, stmts []string) *schema.Schema {
+	names := map[string]bool{}
+	for _, st := range stmts {
+		identsOf(st, names)
+	}
+	lower := strings.ToLower
+	tables, views := map[string]bool{}, map[string]bool{}
+	for _, t := range s.Tables {
+		tables[lower(t.Name)] = names[lower(t.Name)]
+	}
+	for _, v := range s.Views {
+		views[lower(v.Name)] = names[lower(v.Name)]
+	}
+	for _, tr := range s.Triggers {
+		if names[lower(tr.Name)] {
+			tables[lower(tr.Table)] = true
+		}
+	}
+	named := maps.Clone(tables)
+	for _, t := range s.Tables {
+		for _, fk := range t.ForeignKeys {
+			if fk.RefSchema != "" {
+				continue
+			}
+			if named[lower(t.Name)] {
+				if _, ok := tables[lower(fk.RefTable)]; ok {
+					tables[lower(fk.RefTable)] = true
+				}
+			}
+			if named[lower(fk.RefTable)] {
+				tables[lower(t.Name)] = true
+			}
+		}
+	}
+	// Views need what they read, views included (in dependency order, so
+	// one pass from the end reaches every view a later one reads).
+	for i := len(s.Views) - 1; i >= 0; i-- {
+		v := s.Views[i]
+		if !views[lower(v.Name)] {
+			continue
+		}
+		reads := map[string]bool{}
+		identsOf(v.Def, reads)
+		for n := range reads {
+			if _, ok := tables[n]; ok {
+				tables[n] = true
+			}
+			if _, ok := views[n]; ok {
+				views[n] = true
+			}
+		}
+	}
+	out := &schema.Schema{Name: s.Name}
+	for _, t := range s.Tables {
+		if tables[lower(t.Name)] {
+			out.Tables = append(out.Tables, t)
+		}
+	}
+	for _, v := range s.Views {
+		if views[lower(v.Name)] {
+			out.Views = append(out.Views, v)
+		}
+	}
+	for _, tr := range s.Triggers {
+		if tables[lower(tr.Table)] {
+			out.Triggers = append(out.Triggers, tr)
+		}
+	}
+	return out
+}
+
+// identsOf adds the lower-cased identifiers (bare words and quoted
+// identifiers) of a statement to names.
+func identsOf(stmt string, names map[string]bool) {
+	for _, tok := range sqltok.Tokenize(stmt, lexMySQL) {
+		if tok.Kind != sqltok.Word && tok.Kind != sqltok.QuotedIdent {
+			continue
+		}
+		if n, ok := tok.Ident(); ok {
+			names[strings.ToLower(n)] = true
+		}
+	}
 }
 
 // copySchema creates the schema s in the empty scratch database of db
