@@ -17,7 +17,15 @@ func (env *Env) upgradeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "upgrade [TARGET]",
 		Short: "Apply migrations up to TARGET (head, heads, a revision, +N)",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Apply migrations up to TARGET (head, heads, a revision, +N).
+
+On MySQL/MariaDB, where every DDL statement commits on its own, the pending
+statements first run on a scratch copy of the schema (no rows); if one fails
+there nothing runs on the database (--no-rehearse skips this). A statement
+interrupted while the server runs it (Ctrl-C, SIGTERM, a lost connection, a
+kill) is reconciled: retort finds out from the live schema whether it took
+effect and records that, so running upgrade again completes.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := "head"
 			if len(args) == 1 {
