@@ -257,6 +257,11 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	if err != nil {
 		return nil, err
 	}
+	if dir == Up && r.Rehearse {
+		if err := r.rehearse(ctx, conn, recs, path); err != nil {
+			return nil, err
+		}
+	}
 	if len(path) > 0 {
 		if err := r.History.Ensure(ctx, conn); err != nil {
 			return nil, err
@@ -267,11 +272,6 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 			if irreversible(f) {
 				return nil, &IrreversibleError{File: f.Name}
 			}
-		}
-	}
-	if dir == Up && r.Rehearse {
-		if err := r.rehearse(ctx, conn, recs, path); err != nil {
-			return nil, err
 		}
 	}
 	var session int64
