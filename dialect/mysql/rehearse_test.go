@@ -399,3 +399,77 @@ func fillBig(t *testing.T, db *sql.DB) {
 		}
 	}
 }
+
+// The connection of an upgrade is killed on the server while it copies a
+// table for an ALTER (a lost connection): the runner learns the ALTER's
+// outcome from the live schema, records it, and says which it found; the
+// next upgrade completes.
+func TestUpgradeConnectionLostDuringAlter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("copies a table of 500,000 rows; skipped with -short")
+	}
+	db, _, d := newDB(t)
+	files := map[string]string{
+		"20260101000001_big.sql": `-- retort:revision 20260101000001
+-- retort:parent base
+-- retort:message big
+
+-- migrate:up
+CREATE TABLE big (id int PRIMARY KEY AUTO_INCREMENT, payload varchar(40) NOT NULL);
+`,
+		"20260101000002_alter.sql": `-- retort:revision 20260101000002
+-- retort:parent 20260101000001
+-- retort:message alter
+
+-- migrate:up
+ALTER TABLE big ADD COLUMN c int NOT NULL DEFAULT 1, ALGORITHM=COPY;
+`}
+	m, err := retort.NewMigrator(db, d, migrationFS(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Upgrade(context.Background(), "+1"); err != nil {
+		t.Fatal(err)
+	}
+	fillBig(t, db)
+	var dbName string
+	if err := db.QueryRow("SELECT DATABASE()").Scan(&dbName); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Upgrade(context.Background(), "head")
+		done <- err
+	}()
+	// Kill the session once the server is running the ALTER.
+	var id int64
+	for deadline := time.Now().Add(time.Minute); id == 0; {
+		err := db.QueryRow("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'ALTER TABLE big%'", dbName).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ALTER did not start within a minute")
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf("KILL CONNECTION %d", id)); err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	var ie *migrate.InterruptedError
+	if !errors.As(err, &ie) || !ie.Known || ie.Ran || ie.Number != 1 {
+		t.Fatalf("Upgrade = %v, want an *migrate.InterruptedError: statement 1 had not run", err)
+	}
+	if !strings.Contains(err.Error(), "had not taken effect") || !strings.Contains(err.Error(), "column c added") {
+		t.Errorf("the error does not say what was found: %v", err)
+	}
+	if got := queryRows(t, db, "SELECT revision, progress FROM retort_revisions ORDER BY 1"); !cmp.Equal(got, []string{"20260101000001 | -1"}) {
+		t.Errorf("version rows = %v, want only revision 1", got)
+	}
+	if _, err := m.Upgrade(context.Background(), "head"); err != nil {
+		t.Fatalf("upgrade after the lost connection: %v", err)
+	}
+	if got := queryRows(t, db, "SELECT count(*), sum(c) FROM big"); !cmp.Equal(got, []string{"524288 | 524288"}) {
+		t.Errorf("rows = %v", got)
+	}
+}
