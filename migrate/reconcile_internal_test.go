@@ -40,7 +40,9 @@ func TestDuplicates(t *testing.T) {
 	ix := &schema.Index{Name: "c", Parts: []schema.IndexPart{{Column: "c"}}}
 	fk := &schema.ForeignKey{Name: "t_ibfk_1", Columns: []string{"p"}, RefTable: "p", RefColumns: []string{"id"}}
 	from := &schema.Table{Name: "t", Indexes: []*schema.Index{ix}, ForeignKeys: []*schema.ForeignKey{fk}}
-	mod := func(cs ...diff.Change) []diff.Change { return []diff.Change{&diff.ModifyTable{From: from, Changes: cs}} }
+	mod := func(cs ...diff.Change) []diff.Change {
+		return []diff.Change{&diff.ModifyTable{From: from, Changes: cs}}
+	}
 	tests := []struct {
 		name    string
 		changes []diff.Change
