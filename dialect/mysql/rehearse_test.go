@@ -109,8 +109,9 @@ func mysqlErrno(err error) int {
 	return 0
 }
 
-// A user without the right to create databases gets the plan applied as
-// before, with one warning that it was not rehearsed.
+// A user without the right to create databases gets the plan applied, and
+// the migrations run, as before, with one warning that they were not
+// rehearsed.
 func TestApplyWithoutCreateRightsWarnsOnce(t *testing.T) {
 	db, dsn, _ := newDB(t)
 	ctx := context.Background()
@@ -163,6 +164,21 @@ func TestApplyWithoutCreateRightsWarnsOnce(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "plan not rehearsed"); n != 1 {
 		t.Errorf("the log says %d times that the plan was not rehearsed, want once:\n%s", n, &logs)
+	}
+	// Migrations too: they run, with one warning.
+	logs.Reset()
+	m, err := retort.NewMigrator(udb, d, migrationFS(twoMigrations), retort.WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Upgrade(ctx, "head"); err != nil {
+		t.Fatalf("upgrade as a user without CREATE rights: %v", err)
+	}
+	if got := queryRows(t, db, "SELECT id, n, m FROM t ORDER BY id"); !cmp.Equal(got, []string{"1 | 1 | 1", "2 | 2 | 2"}) {
+		t.Errorf("rows of t = %v", got)
+	}
+	if n := strings.Count(logs.String(), "migrations not rehearsed"); n != 1 {
+		t.Errorf("the log says %d times that the migrations were not rehearsed, want once:\n%s", n, &logs)
 	}
 }
 
