@@ -440,6 +440,8 @@ func (db *Database) rehearse(ctx context.Context, p *Plan) error {
 	before, after, err := rh.Rehearse(ctx, p.From, p.SQL.Statements())
 	var ee *dialect.ExecError
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err() // interrupted while rehearsing: nothing ran
 	case errors.As(err, &ee):
 		return &dialect.RehearsalError{Stmt: ee.Stmt, Index: ee.Index, Err: ee.Err}
 	case errors.Is(err, dialect.ErrNotRehearsed):

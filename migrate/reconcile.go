@@ -281,6 +281,8 @@ func (r *Runner) rehearse(ctx context.Context, conn *sql.Conn, recs []Record, pa
 	_, _, err = rh.Rehearse(ctx, live, stmts)
 	var ee *dialect.ExecError
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err() // interrupted while rehearsing: nothing ran
 	case errors.As(err, &ee):
 		o := from[ee.Index]
 		return &dialect.RehearsalError{File: o.f.Name, Line: o.st.Line, Stmt: o.st.SQL, Index: ee.Index, Err: ee.Err}
