@@ -489,3 +489,37 @@ ALTER TABLE big ADD COLUMN c int NOT NULL DEFAULT 1, ALGORITHM=COPY;
 		t.Errorf("rows = %v", got)
 	}
 }
+
+// A fleet of databases with one starting schema, migrated by one engine
+// value, rehearses once: the second database's rehearsal is the first
+// one's, served from the engine's cache.
+func TestRehearsalOncePerStartingSchema(t *testing.T) {
+	ctx := context.Background()
+	db1, _, d := newDB(t)
+	db2, _, _ := newDB(t)
+	stmts := []string{"ALTER TABLE t ADD COLUMN m int"}
+	var afters []any
+	for _, db := range []*sql.DB{db1, db2} {
+		if _, err := db.Exec("CREATE TABLE t (id int PRIMARY KEY, n int)"); err != nil {
+			t.Fatal(err)
+		}
+		_, after, err := d.Rehearse(ctx, inspect(t, d, db), stmts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := after.Table("t"); !ok {
+			t.Fatalf("rehearsal result has no table t: %+v", after)
+		}
+		afters = append(afters, after)
+	}
+	if afters[0] != afters[1] {
+		t.Error("the second database of the same schema was rehearsed again")
+	}
+	// Another starting schema is rehearsed on its own.
+	if _, err := db2.Exec("ALTER TABLE t ADD COLUMN k int"); err != nil {
+		t.Fatal(err)
+	}
+	if _, after, err := d.Rehearse(ctx, inspect(t, d, db2), stmts); err != nil || after == afters[0] {
+		t.Errorf("a changed schema got the cached rehearsal (err %v)", err)
+	}
+}

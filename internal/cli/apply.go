@@ -21,7 +21,8 @@ or another database URL). Drops of tables or columns are refused (exit 1) unless
 How much a failure undoes depends on the engine:
   SQLite      the plan runs in one transaction: on an error nothing changes.
   PostgreSQL  one transaction per segment (a new foreign key is validated in a
-              second one); a failure rolls back its segment, earlier ones stay.
+              second one; CREATE INDEX CONCURRENTLY runs outside any); a failure
+              rolls back its segment, earlier ones stay.
   MySQL       every DDL statement commits on its own, so the plan first runs on
               a scratch copy of the schema (no rows); if a statement fails there,
               or the result is not SRC, nothing runs on the database. A statement
