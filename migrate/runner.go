@@ -318,7 +318,8 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 		last := i == len(segments)-1
 		segStart := done
 		done += len(seg.Statements)
-		inFlight := 0 // the statement marked as started, 1-based
+		inFlight := 0     // the statement marked as started, 1-based
+		stmtDone := false // and it returned without an error
 		body := func(ctx context.Context, q dialect.Querier) error {
 			progress, unknown, recorded, err := r.History.progressOf(ctx, q, f.Revision)
 			if err != nil {
@@ -354,6 +355,7 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 					}
 					return se
 				}
+				stmtDone = inFlight > 0
 				n++
 			}
 			return execAll(ctx, q, r.versionSQL(f, dir, last, done, time.Since(start)))
@@ -372,13 +374,17 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 				}
 				return res, r.interrupted(ctx, session, f, inFlight, cause)
 			}
-			// The statement failed and said so: it did not take effect.
-			// The mark goes; the record is what it was before.
-			clear := func(ctx context.Context, q dialect.Querier) error {
-				return execAll(ctx, q, r.recordSQL(f, inFlight-1, time.Since(start)))
+			// The statement failed and said so, or it ran and recording
+			// it failed: the mark goes, the record says which.
+			done := inFlight - 1
+			if stmtDone {
+				done = inFlight
 			}
-			if cerr := r.Dialect.Transact(context.WithoutCancel(ctx), conn, clear); cerr != nil {
-				err = errors.Join(err, fmt.Errorf("record statement %d as not run: %w", inFlight, cerr))
+			write := func(ctx context.Context, q dialect.Querier) error {
+				return execAll(ctx, q, r.recordSQL(f, done, time.Since(start)))
+			}
+			if werr := r.Dialect.Transact(context.WithoutCancel(ctx), conn, write); werr != nil {
+				err = errors.Join(err, fmt.Errorf("record the outcome of statement %d: %w", inFlight, werr))
 			}
 		}
 		if err != nil {
