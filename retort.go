@@ -407,7 +407,9 @@ func AllowDestructive() ApplyOption { return func(c *applyConfig) { c.allowDestr
 // there, or a result that is not the plan's desired schema, is a
 // *dialect.RehearsalError and nothing runs on the database. Where no
 // scratch copy can be made (no CREATE privilege), Apply warns once that
-// the plan was not rehearsed and goes on.
+// the plan was not rehearsed and goes on. When ctx ends while the server
+// runs a statement, Apply stops it there (KILL CONNECTION) before it
+// returns.
 func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) error {
 	var ac applyConfig
 	for _, o := range opts {
@@ -427,7 +429,26 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 		return err
 	}
 	defer conn.Close()
-	return dialect.Apply(ctx, db.d, conn, p.SQL)
+	// On MySQL a statement goes on running on the server after its client
+	// gave up on it: when ctx ends, it is stopped there too.
+	in, canStop := db.d.(dialect.Interrupter)
+	var session int64
+	if canStop {
+		if session, err = in.Session(ctx, conn); err != nil {
+			return err
+		}
+	}
+	err = dialect.Apply(ctx, db.d, conn, p.SQL)
+	if err != nil && canStop && ctx.Err() != nil {
+		conn.Close() // broken; a pool of one needs it back for the stop
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if serr := in.Interrupt(sctx, db.db, session); serr != nil {
+			return errors.Join(err, serr)
+		}
+		return fmt.Errorf("%w\n  the statement was stopped on the server; statements before it stay applied: run apply again, it plans from what the database has now", err)
+	}
+	return err
 }
 
 // rehearse runs p on a scratch copy of p.From on engines that rehearse

@@ -76,12 +76,15 @@ func unknownOutcome(ctx context.Context, err error) bool {
 		strings.Contains(msg, "connection reset")
 }
 
-// interrupted handles statement k of f, whose outcome is unknown after
-// cause: it stops the statement on the server (when the run was cancelled;
+// interrupted handles statement k of f, run on old, whose outcome is
+// unknown after cause: it stops the statement on the server (when the run was cancelled;
 // after a lost connection the server finishes it on its own), waits until
 // the session that ran it has ended (it held the migration lock), finds out
 // whether the statement took effect, and records that.
-func (r *Runner) interrupted(ctx context.Context, session int64, f *File, k int, cause error) error {
+func (r *Runner) interrupted(ctx context.Context, old *sql.Conn, session int64, f *File, k int, cause error) error {
+	// The connection that ran it is broken; give it back first, so that a
+	// pool of one connection has one for what follows.
+	old.Close()
 	st := f.Up.Statements()[k-1]
 	e := &InterruptedError{File: f.Name, Line: st.Line, Stmt: st.SQL, Revision: f.Revision, Number: k, Err: cause}
 	wait := r.InterruptWait

@@ -372,7 +372,7 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 				if se := (*StmtError)(nil); errors.As(err, &se) {
 					cause = se.Err
 				}
-				return res, r.interrupted(ctx, session, f, inFlight, cause)
+				return res, r.interrupted(ctx, conn, session, f, inFlight, cause)
 			}
 			// The statement failed and said so, or it ran and recording
 			// it failed: the mark goes, the record says which.

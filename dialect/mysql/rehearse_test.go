@@ -523,3 +523,61 @@ func TestRehearsalOncePerStartingSchema(t *testing.T) {
 		t.Errorf("a changed schema got the cached rehearsal (err %v)", err)
 	}
 }
+
+// Cancelling an apply while the server copies a table for an ALTER stops
+// the ALTER on the server: once Apply has returned, the table is never
+// changed behind retort's back. Before, the server finished the ALTER
+// after retort had reported the apply as failed.
+func TestApplyCancelledStopsTheStatement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("copies a table of 500,000 rows; skipped with -short")
+	}
+	db, _, d := newDB(t)
+	run(t, db, "setup", "CREATE TABLE big (id int PRIMARY KEY AUTO_INCREMENT, payload varchar(40) NOT NULL);")
+	fillBig(t, db)
+	var dbName string
+	if err := db.QueryRow("SELECT DATABASE()").Scan(&dbName); err != nil {
+		t.Fatal(err)
+	}
+	desired := loadSchema(t, d, "schema.sql", "CREATE TABLE big (id int PRIMARY KEY AUTO_INCREMENT, payload varchar(80) NOT NULL);")
+	rdb, err := retort.New(db, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := rdb.Plan(ctx, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rdb.Apply(ctx, p) }()
+	running := func() bool {
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'ALTER TABLE `big`%'", dbName).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	for deadline := time.Now().Add(time.Minute); !running(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the ALTER did not start within a minute")
+		}
+	}
+	cancel()
+	err = <-done
+	if err == nil {
+		t.Fatal("Apply succeeded although it was cancelled during its ALTER")
+	}
+	if !strings.Contains(err.Error(), "stopped on the server") {
+		t.Errorf("Apply = %v, want the interruption, saying the statement was stopped on the server", err)
+	}
+	for deadline := time.Now().Add(time.Minute); running(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the ALTER still runs a minute after Apply returned")
+		}
+	}
+	if got := queryRows(t, db, "SELECT CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'big' AND COLUMN_NAME = 'payload'"); !cmp.Equal(got, []string{"40"}) {
+		t.Errorf("payload is varchar(%v) after the cancelled apply, want 40 (unchanged)", got)
+	}
+}
