@@ -136,6 +136,7 @@ func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
 		OnEvent:      db.cfg.progress,
 		AllowChanged: db.cfg.allowChanged,
 		LockWait:     db.cfg.migrationLockWait,
+		Rehearse:     !db.cfg.noRehearse,
 	}
 	return m, nil
 }
@@ -165,6 +166,14 @@ func (m *Migrator) Graph() *migrate.Graph { return m.graph }
 // or unique prefix, or "+N". Each migration runs in its own transaction;
 // the first failure stops, leaving that migration rolled back and the
 // earlier ones applied. It returns the migrations that ran.
+//
+// On MySQL, whose DDL commits statement by statement, the pending
+// statements are first rehearsed on a scratch copy of the schema (see
+// WithoutRehearsal): one that fails there is a *dialect.RehearsalError and
+// nothing runs. A statement interrupted while the server runs it (ctx
+// cancelled, connection lost) is stopped, its outcome found from the live
+// schema and recorded (*migrate.InterruptedError); one left in flight by a
+// killed process is reconciled the same way when Upgrade next runs.
 func (m *Migrator) Upgrade(ctx context.Context, target string) ([]migrate.Result, error) {
 	return m.runner.Upgrade(ctx, target)
 }

@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/retortdb/retort/dialect"
@@ -57,6 +58,9 @@ type config struct {
 	connectTimeout time.Duration
 	connectWait    time.Duration
 	connectNotify  func(ConnectWait)
+	// noRehearse turns off the rehearsal of plans and migrations on a
+	// scratch copy of the schema (engines whose DDL is not transactional).
+	noRehearse bool
 
 	// Migrator settings.
 	progress     func(migrate.Event)
@@ -135,6 +139,15 @@ func WithConcurrentIndexes() Option {
 	return func(c *config) error { c.concurrentIndexes = true; return nil }
 }
 
+// WithoutRehearsal turns off the rehearsal that Apply and Upgrade do on
+// MySQL/MariaDB (engines whose DDL commits statement by statement, see
+// dialect.Rehearser): by default the plan, or the pending migrations, run
+// first on a scratch copy of the live schema (no rows), and a statement
+// that fails there stops everything before the database is touched.
+func WithoutRehearsal() Option {
+	return func(c *config) error { c.noRehearse = true; return nil }
+}
+
 // MustExist makes Open fail when a SQLite database file does not exist,
 // instead of creating it.
 func MustExist() Option {
@@ -148,6 +161,8 @@ type Database struct {
 	cfg     *config
 	owned   bool
 	display string
+
+	warnOnce sync.Once // "plan not rehearsed"
 }
 
 // Open connects to the database at rawURL (see ParseURL) with the matching
@@ -449,6 +464,17 @@ func AllowDestructive() ApplyOption { return func(c *applyConfig) { c.allowDestr
 // column type, is refused with a *DestructiveError unless AllowDestructive
 // is given. On an error the
 // failing transaction is rolled back; on SQLite nothing is changed.
+//
+// MySQL commits every DDL statement on its own, so a plan that fails
+// half-way would leave the database between two schemas. There, unless
+// WithoutRehearsal was given, the plan first runs on a scratch copy of the
+// schema it was planned from (dialect.Rehearser); a statement that fails
+// there, or a result that is not the plan's desired schema, is a
+// *dialect.RehearsalError and nothing runs on the database. Where no
+// scratch copy can be made (no CREATE privilege), Apply warns once that
+// the plan was not rehearsed and goes on. When ctx ends while the server
+// runs a statement, Apply stops it there (KILL CONNECTION) before it
+// returns.
 func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) error {
 	var ac applyConfig
 	for _, o := range opts {
@@ -460,10 +486,99 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 	if drops := p.Destructive(); len(drops) > 0 && !ac.allowDestructive {
 		return &DestructiveError{Drops: drops}
 	}
+	if err := db.rehearse(ctx, p); err != nil {
+		return err
+	}
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	return dialect.ApplyWith(ctx, db.d, conn, p.SQL, db.hooks())
+	// On MySQL a statement goes on running on the server after its client
+	// gave up on it: when ctx ends, it is stopped there too.
+	in, canStop := db.d.(dialect.Interrupter)
+	var session int64
+	if canStop {
+		if session, err = in.Session(ctx, conn); err != nil {
+			return err
+		}
+	}
+	err = dialect.ApplyWith(ctx, db.d, conn, p.SQL, db.hooks())
+	if err != nil && canStop && ctx.Err() != nil {
+		conn.Close() // broken; a pool of one needs it back for the stop
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if serr := in.Interrupt(sctx, db.db, session); serr != nil {
+			return errors.Join(err, serr)
+		}
+		return fmt.Errorf("%w\n  the statement was stopped on the server; statements before it stay applied: run apply again, it plans from what the database has now", err)
+	}
+	return err
+}
+
+// rehearse runs p on a scratch copy of p.From on engines that rehearse
+// (see Apply).
+func (db *Database) rehearse(ctx context.Context, p *Plan) error {
+	rh, ok := db.d.(dialect.Rehearser)
+	if !ok || db.cfg.noRehearse || p.From == nil {
+		return nil
+	}
+	before, after, err := rh.Rehearse(ctx, p.From, p.SQL.Statements())
+	var ee *dialect.ExecError
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err() // interrupted while rehearsing: nothing ran
+	case errors.As(err, &ee):
+		return &dialect.RehearsalError{Stmt: ee.Stmt, Index: ee.Index, Err: ee.Err}
+	case errors.Is(err, dialect.ErrNotRehearsed):
+		db.warnOnce.Do(func() {
+			db.cfg.logger.Warn("plan not rehearsed: it runs on the database without a trial on a scratch copy first", "reason", err)
+		})
+		return nil
+	case err != nil:
+		return err
+	}
+	// The rehearsal copied the part of the schema the plan touches; the
+	// rest is not changed by it. The result must be that part of the
+	// desired schema, with what the plan creates.
+	if rest := diff.Compare(after, touched(p.To, p.From, before, after), append(dialect.DiffOptions(db.d), diff.Exclude(db.cfg.exclude...))...); len(rest) > 0 {
+		return &dialect.RehearsalError{Remaining: diff.Describe(rest)}
+	}
+	return nil
+}
+
+// touched returns the tables, views and triggers of to that are in one of
+// the parts, or not in from.
+func touched(to, from *schema.Schema, parts ...*schema.Schema) *schema.Schema {
+	tables, views, triggers := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	tk, trk := to.Case.Tables.Key, to.Case.Triggers.Key
+	for _, s := range parts {
+		for _, t := range s.Tables {
+			tables[tk(t.Name)] = true
+		}
+		for _, v := range s.Views {
+			views[tk(v.Name)] = true
+		}
+		for _, t := range s.Triggers {
+			triggers[trk(t.Name)] = true
+		}
+	}
+	out := *to
+	out.Tables, out.Views, out.Triggers = nil, nil, nil
+	for _, t := range to.Tables {
+		if _, ok := from.Table(t.Name); !ok || tables[tk(t.Name)] {
+			out.Tables = append(out.Tables, t)
+		}
+	}
+	for _, v := range to.Views {
+		if _, ok := from.View(v.Name); !ok || views[tk(v.Name)] {
+			out.Views = append(out.Views, v)
+		}
+	}
+	for _, t := range to.Triggers {
+		if _, ok := from.Trigger(t.Name); !ok || triggers[trk(t.Name)] {
+			out.Triggers = append(out.Triggers, t)
+		}
+	}
+	return &out
 }

@@ -8,6 +8,7 @@ package dialect
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -272,3 +273,72 @@ func DiffOptions(d Dialect) []diff.Option {
 type TxDDL interface {
 	TransactionalDDL() bool
 }
+
+// ErrNotRehearsed is wrapped by the error of a Rehearser that could not make
+// its scratch copy (no privilege to create a database, an object the engine
+// cannot recreate): nothing was rehearsed, nothing was learnt about the
+// statements.
+var ErrNotRehearsed = errors.New("not rehearsed")
+
+// Rehearser is implemented by engines whose DDL is not transactional
+// (MySQL), where a plan or migration that fails half-way leaves the
+// database between two schemas. Rehearse creates a scratch copy of the
+// part of schema from that stmts name or need (their structure, no rows),
+// runs stmts there in order, and returns that part as copied (before) and
+// as the statements left it (after). A statement that fails is returned as
+// an *ExecError whose Index is its position in stmts; when no copy could
+// be made the error wraps ErrNotRehearsed. The database from came from is
+// never touched.
+type Rehearser interface {
+	Rehearse(ctx context.Context, from *schema.Schema, stmts []string) (before, after *schema.Schema, err error)
+}
+
+// Interrupter is implemented by engines whose server goes on running a
+// statement after the client that sent it has gone (MySQL: a DDL statement
+// interrupted by Ctrl-C or a lost connection may still finish, or roll
+// back, on the server). The migration runner uses it to stop such a
+// statement and to learn its outcome before it records anything.
+type Interrupter interface {
+	// Session returns the server's id of conn's session.
+	Session(ctx context.Context, conn *sql.Conn) (int64, error)
+	// Interrupt stops the statement that session id runs, and the session
+	// (which releases the session's locks once the statement has finished
+	// or rolled back), from a connection of db.
+	Interrupt(ctx context.Context, db *sql.DB, id int64) error
+	// InTx reports whether stmt runs inside the transaction that records
+	// its progress (a data change): its outcome is then never unknown.
+	InTx(stmt string) bool
+}
+
+// RehearsalError is a plan or a migration refused because it failed on a
+// scratch copy of the schema (see Rehearser): nothing ran on the database.
+type RehearsalError struct {
+	// File and Line locate the statement in a migration file; both are
+	// empty for a plan.
+	File string
+	Line int
+	// Stmt is the statement that failed, Index its 0-based position in
+	// the plan, and Err the server's error. Stmt is "" when every
+	// statement ran but the result is not the desired schema: Remaining
+	// then lists what still differs.
+	Stmt      string
+	Index     int
+	Err       error
+	Remaining []string
+}
+
+func (e *RehearsalError) Error() string {
+	if e.Stmt == "" {
+		return "rehearsal on a scratch copy of the schema: the plan ran, but the result differs from the desired schema; nothing ran on the database:\n  " +
+			strings.Join(e.Remaining, "\n  ")
+	}
+	where := fmt.Sprintf("statement %d", e.Index+1)
+	if e.File != "" {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return fmt.Sprintf("rehearsal on a scratch copy of the schema failed at %s: %s; nothing ran on the database\n  in: %s",
+		where, sqltok.ClipError(e.Err), sqltok.Excerpt(e.Stmt))
+}
+
+// Unwrap returns the server's error.
+func (e *RehearsalError) Unwrap() error { return e.Err }

@@ -28,6 +28,13 @@ type Record struct {
 	// number of its up statements that have run (a migration interrupted
 	// between transactions, or on MySQL between statements).
 	Progress int `json:"progress"`
+	// InFlight marks a partly applied migration whose statement
+	// Progress+1 was started and whose outcome is not known (the process
+	// was killed, or lost its connection, while the server ran it). The
+	// runner finds out from the live schema before it does anything else.
+	// It is stored as duration_ms = -1, which earlier versions of retort
+	// read as a partial row.
+	InFlight bool `json:"in_flight,omitempty"`
 }
 
 // Complete reports whether the migration was applied completely.
@@ -104,6 +111,10 @@ func (h *History) Records(ctx context.Context, q dialect.Querier) ([]Record, err
 			r.Parents = strings.Split(parents, " ")
 		}
 		r.AppliedAt, _ = time.Parse(time.RFC3339Nano, at)
+		if ms < 0 {
+			r.InFlight = true
+			ms = 0
+		}
 		r.Duration = time.Duration(ms) * time.Millisecond
 		out = append(out, r)
 	}
@@ -118,18 +129,19 @@ func missingTable(err error) bool {
 		strings.Contains(msg, "doesn't exist") // MySQL
 }
 
-// progressOf returns the progress recorded for rev, and ok false when rev
-// has no row.
-func (h *History) progressOf(ctx context.Context, q dialect.Querier, rev string) (progress int, ok bool, err error) {
-	query := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", h.q("progress"), h.q(h.table), h.q("revision"), literal(rev))
-	err = q.QueryRowContext(ctx, query).Scan(&progress)
+// progressOf returns the progress recorded for rev, whether its next
+// statement is in flight, and ok false when rev has no row.
+func (h *History) progressOf(ctx context.Context, q dialect.Querier, rev string) (progress int, inFlight, ok bool, err error) {
+	var ms int64
+	query := fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = %s", h.q("progress"), h.q("duration_ms"), h.q(h.table), h.q("revision"), literal(rev))
+	err = q.QueryRowContext(ctx, query).Scan(&progress, &ms)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+		return 0, false, false, nil
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("migrate: read version table %s: %w", h.table, err)
+		return 0, false, false, fmt.Errorf("migrate: read version table %s: %w", h.table, err)
 	}
-	return progress, true, nil
+	return progress, progress >= 0 && ms < 0, true, nil
 }
 
 // WriteSQL returns the statements that record r, replacing any row for the
@@ -141,7 +153,7 @@ func (h *History) WriteSQL(r Record) []string {
 			h.q(h.table), h.q("revision"), h.q("parents"), h.q("message"), h.q("checksum"),
 			h.q("applied_at"), h.q("duration_ms"), h.q("progress"),
 			literal(r.Revision), literal(strings.Join(r.Parents, " ")), literal(r.Message), literal(r.Checksum),
-			literal(r.AppliedAt.UTC().Format(time.RFC3339Nano)), r.Duration.Milliseconds(), r.Progress),
+			literal(r.AppliedAt.UTC().Format(time.RFC3339Nano)), r.durationMS(), r.Progress),
 	}
 }
 
@@ -149,6 +161,14 @@ func (h *History) WriteSQL(r Record) []string {
 func (h *History) ChecksumSQL(rev, checksum string) string {
 	return fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s", h.q(h.table), h.q("checksum"), literal(checksum),
 		h.q("revision"), literal(rev))
+}
+
+// durationMS is the duration_ms column: -1 marks a statement in flight.
+func (r Record) durationMS() int64 {
+	if r.InFlight && !r.Complete() {
+		return -1
+	}
+	return r.Duration.Milliseconds()
 }
 
 // DeleteSQL returns the statement that removes rev's row.

@@ -172,3 +172,41 @@ func TestAppliedAndCurrent(t *testing.T) {
 		})
 	}
 }
+
+// A statement in flight (started, outcome unknown) is stored as a partial
+// row with duration_ms -1 and read back as such; rewriting the row without
+// the mark clears it.
+func TestHistoryInFlight(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	h := migrate.NewHistory(sqlite.New(), "")
+	if err := h.Ensure(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	rec := migrate.Record{Revision: rev1, Checksum: strings.Repeat("1", 64), AppliedAt: at, Duration: 700 * time.Millisecond, Progress: 2, InFlight: true}
+	for _, step := range []struct {
+		name  string
+		write migrate.Record
+		want  migrate.Record
+	}{
+		{"marked", rec, migrate.Record{Revision: rev1, Checksum: rec.Checksum, AppliedAt: at, Progress: 2, InFlight: true}},
+		{"cleared", migrate.Record{Revision: rev1, Checksum: rec.Checksum, AppliedAt: at, Duration: 700 * time.Millisecond, Progress: 2},
+			migrate.Record{Revision: rev1, Checksum: rec.Checksum, AppliedAt: at, Duration: 700 * time.Millisecond, Progress: 2}},
+		{"a complete row is never in flight", migrate.Record{Revision: rev1, Checksum: rec.Checksum, AppliedAt: at, Progress: -1, InFlight: true},
+			migrate.Record{Revision: rev1, Checksum: rec.Checksum, AppliedAt: at, Progress: -1}},
+	} {
+		for _, s := range h.WriteSQL(step.write) {
+			if _, err := db.ExecContext(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs, err := h.Records(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]migrate.Record{step.want}, recs, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: records (-want +got):\n%s", step.name, diff)
+		}
+	}
+}

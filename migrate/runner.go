@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/retortdb/retort/dialect"
@@ -52,7 +53,24 @@ type Runner struct {
 	// do not run. Replaying migrations into a scratch database sets it;
 	// upgrade and downgrade of a real database run statements as written.
 	Screen *dialect.Screen
+	// Rehearse makes Upgrade run the pending statements on a scratch copy
+	// of the schema first, on engines that can (dialect.Rehearser): a
+	// statement that fails there is reported as a
+	// *dialect.RehearsalError and nothing runs on the database. Where no
+	// scratch copy can be made, Upgrade warns once and goes on.
+	Rehearse bool
+	// InterruptWait bounds how long an interrupted run waits for the
+	// server to stop the statement it was running and to find out whether
+	// it took effect (default DefaultInterruptWait).
+	InterruptWait time.Duration
+
+	warnOnce sync.Once
 }
+
+// DefaultInterruptWait is how long an interrupted run waits, by default,
+// for the server to stop the statement in flight before it gives up
+// finding out its outcome (the next upgrade then does).
+const DefaultInterruptWait = 2 * time.Minute
 
 // Event reports what a Runner does. Kind Finished (the zero value) reports
 // a migration that ran, or was skipped because another process had
@@ -305,6 +323,9 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	if err := r.rewriteChecksums(ctx, conn, outdated); err != nil {
 		return nil, err
 	}
+	if recs, err = r.reconcileAll(ctx, conn, recs); err != nil {
+		return nil, err
+	}
 	if _, partial := Applied(recs); dir == Down && len(partial) > 0 {
 		return nil, r.partialError(partial)
 	}
@@ -314,6 +335,11 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	}
 	if r.Screen != nil {
 		if path, err = r.screen(path, dir); err != nil {
+			return nil, err
+		}
+	}
+	if dir == Up && r.Rehearse {
+		if err := r.rehearse(ctx, conn, recs, path); err != nil {
 			return nil, err
 		}
 	}
@@ -329,6 +355,12 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 			}
 		}
 	}
+	var session int64
+	if in, ok := r.Dialect.(dialect.Interrupter); ok && len(path) > 0 {
+		if session, err = in.Session(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
 	var results []Result
 	for i, f := range path {
 		if i > 0 && r.probesLock() {
@@ -337,7 +369,7 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 			}
 		}
 		r.emit(Event{Kind: Started, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name})
-		res, err := r.apply(ctx, conn, f, dir)
+		res, err := r.apply(ctx, conn, session, f, dir)
 		if err != nil {
 			return results, err
 		}
@@ -361,12 +393,23 @@ func (r *Runner) rewriteChecksums(ctx context.Context, q dialect.Querier, outdat
 	return nil
 }
 
-// apply runs one migration in one direction, segment by segment.
-func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Direction) (Result, error) {
+// apply runs one migration in one direction, segment by segment. session
+// is the server's id of conn's session on engines that are a
+// dialect.Interrupter.
+//
+// On engines whose DDL is not transactional, an upgrade records "statement
+// k started" (Record.InFlight) before it runs a schema statement k, so that
+// a run killed while the server executes it leaves the evidence; when the
+// statement's outcome is unknown (the context was cancelled, the
+// connection lost) the runner stops it on the server, finds out from the
+// live schema whether it took effect, records that, and returns an
+// *InterruptedError.
+func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *File, dir Direction) (Result, error) {
 	res := Result{Revision: f.Revision, Message: f.Message, Direction: dir}
 	start := time.Now()
 	sec := f.Section(dir)
 	segments := r.segments(sec)
+	marks := dir == Up && !transactionalDDL(r.Dialect)
 	done := 0 // statements of earlier segments
 	var line int
 	hooks := r.hooks(f, dir, &line)
@@ -374,8 +417,10 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 		last := i == len(segments)-1
 		segStart := done
 		done += len(seg.Statements)
+		inFlight := 0     // the statement marked as started, 1-based
+		stmtDone := false // and it returned without an error
 		body := func(ctx context.Context, q dialect.Querier) error {
-			progress, recorded, err := r.History.progressOf(ctx, q, f.Revision)
+			progress, unknown, recorded, err := r.History.progressOf(ctx, q, f.Revision)
 			if err != nil {
 				return err
 			}
@@ -384,6 +429,8 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 				dir == Down && !recorded:
 				res.Skipped = true // another runner got here first
 				return nil
+			case dir == Up && unknown:
+				return fmt.Errorf("statement %d is recorded as in flight by another run; run upgrade again to find out its outcome", progress+1)
 			case dir == Up && recorded && progress >= segStart+len(seg.Statements):
 				return nil // this segment ran before an interruption
 			}
@@ -391,6 +438,14 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 			for _, st := range seg.Statements {
 				if err := ctx.Err(); err != nil {
 					return err
+				}
+				if marks && !r.inTx(st.SQL) {
+					rec := r.record(f, n, time.Since(start))
+					rec.InFlight = true
+					if err := execAll(ctx, q, r.History.WriteSQL(rec)); err != nil {
+						return err
+					}
+					inFlight = n + 1
 				}
 				line = st.Line
 				if err := dialect.Exec(ctx, r.Dialect, q, st.SQL, hooks); err != nil {
@@ -400,6 +455,7 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 					}
 					return se
 				}
+				stmtDone = inFlight > 0
 				n++
 			}
 			return execAll(ctx, q, r.versionSQL(f, dir, last, done, time.Since(start)))
@@ -409,6 +465,27 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, f *File, dir Directi
 			err = body(ctx, conn)
 		} else {
 			err = r.Dialect.Transact(ctx, conn, body)
+		}
+		if err != nil && inFlight > 0 {
+			if unknownOutcome(ctx, err) {
+				cause := err
+				if se := (*StmtError)(nil); errors.As(err, &se) {
+					cause = se.Err
+				}
+				return res, r.interrupted(ctx, conn, session, f, inFlight, cause)
+			}
+			// The statement failed and said so, or it ran and recording
+			// it failed: the mark goes, the record says which.
+			done := inFlight - 1
+			if stmtDone {
+				done = inFlight
+			}
+			write := func(ctx context.Context, q dialect.Querier) error {
+				return execAll(ctx, q, r.recordSQL(f, done, time.Since(start)))
+			}
+			if werr := r.Dialect.Transact(context.WithoutCancel(ctx), conn, write); werr != nil {
+				err = errors.Join(err, fmt.Errorf("record the outcome of statement %d: %w", inFlight, werr))
+			}
 		}
 		if err != nil {
 			var se *StmtError
@@ -477,6 +554,39 @@ func (r *Runner) segments(sec Section) []Segment {
 		return out
 	}
 	return sec.Segments
+}
+
+// transactionalDDL reports whether d's DDL is transactional.
+func transactionalDDL(d dialect.Dialect) bool {
+	t, ok := d.(dialect.TxDDL)
+	return !ok || t.TransactionalDDL()
+}
+
+// inTx reports whether the engine runs stmt in the transaction that
+// records it, so that its outcome is never unknown.
+func (r *Runner) inTx(stmt string) bool {
+	in, ok := r.Dialect.(dialect.Interrupter)
+	return ok && in.InTx(stmt)
+}
+
+// record returns the version row of f's upgrade with its first done
+// statements applied (a partial row; done must be less than their number).
+func (r *Runner) record(f *File, done int, took time.Duration) Record {
+	return Record{Revision: f.Revision, Parents: f.Parents, Message: f.Message,
+		Checksum: PrefixChecksum(f.Up, done), AppliedAt: r.now(), Duration: took, Progress: done}
+}
+
+// recordSQL returns the statements that record f's upgrade with its first
+// done statements applied: no row for none, a complete row for all.
+func (r *Runner) recordSQL(f *File, done int, took time.Duration) []string {
+	total := len(f.Up.Statements())
+	switch {
+	case done <= 0:
+		return []string{r.History.DeleteSQL(f.Revision)}
+	case done >= total:
+		return r.versionSQL(f, Up, true, total, took)
+	}
+	return r.History.WriteSQL(r.record(f, done, took))
 }
 
 // irreversible reports whether f has no "-- migrate:down" section at all. An

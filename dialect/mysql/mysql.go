@@ -30,6 +30,7 @@ import (
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/sqltok"
+	"github.com/retortdb/retort/schema"
 )
 
 // MaxIdentLen is the longest identifier MySQL accepts, in characters.
@@ -53,8 +54,9 @@ type Dialect struct {
 	retries        int
 	retryDelay     time.Duration
 
-	mu       sync.Mutex
-	detected *Server // the server last inspected; guides Plan
+	mu        sync.Mutex
+	detected  *Server                      // the server last inspected; guides Plan
+	rehearsed map[string][2]*schema.Schema // successful rehearsals (before, after), by rehearsalKey
 }
 
 // Option configures a Dialect.

@@ -15,11 +15,24 @@ func (env *Env) applyCommand() *cobra.Command {
 		Use:   "apply --to SRC [--dry-run] [--allow-destructive]",
 		Short: "Make the database at --url equal to SRC, now",
 		Long: `Make the database at --url equal to SRC (file://schema.sql, dir://migrations
-or another database URL), in one transaction. Drops of tables or columns and
-narrowed column types (a shorter string, a smaller number, another type) are
-refused (exit 1) unless --allow-destructive is given; a narrowing still fails,
-before anything changes, if a stored value would not survive it. --dry-run prints the SQL
-and changes nothing.`,
+or another database URL). Drops of tables or columns and narrowed column types
+(a shorter string, a smaller number, another type) are refused (exit 1) unless
+--allow-destructive is given; a narrowing still fails, before anything changes,
+if a stored value would not survive it. --dry-run prints the SQL and changes
+nothing.
+
+How much a failure undoes depends on the engine:
+  SQLite      the plan runs in one transaction: on an error nothing changes.
+  PostgreSQL  one transaction per segment (a new foreign key is validated in a
+              second one; CREATE INDEX CONCURRENTLY runs outside any); a failure
+              rolls back its segment, earlier ones stay.
+  MySQL       every DDL statement commits on its own, so the plan first runs on
+              a scratch copy of the schema (no rows); if a statement fails there,
+              or the result is not SRC, nothing runs on the database. A statement
+              that still fails on the database (because of its rows) leaves the
+              statements before it applied. --no-rehearse skips the rehearsal;
+              without CREATE rights for a scratch database it is skipped with a
+              warning.`,
 		Args: cobra.NoArgs,
 		Example: `  retort apply --url sqlite:app.db --to file://schema.sql --dry-run
   retort apply --url sqlite:app.db --to file://schema.sql
@@ -88,5 +101,6 @@ and changes nothing.`,
 	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: file://schema.sql, dir://migrations or a database URL")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the SQL, change nothing")
 	cmd.Flags().BoolVar(&allowDestructive, "allow-destructive", false, "allow dropping tables and columns and narrowing column types")
+	cmd.Flags().BoolVar(&env.noRehearse, "no-rehearse", false, "MySQL: do not rehearse the plan on a scratch copy of the schema first")
 	return cmd
 }

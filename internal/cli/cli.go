@@ -43,6 +43,7 @@ type Env struct {
 	asJSON                  bool
 	lockTimeout             time.Duration
 	concurrentIndexes       bool
+	noRehearse              bool
 	cfg                     *Config
 
 	// cfgDir is the directory of the configuration file, against which
@@ -359,6 +360,9 @@ func (env *Env) options() []retort.Option {
 	}
 	if env.concurrentIndexes {
 		opts = append(opts, retort.WithConcurrentIndexes())
+	}
+	if env.noRehearse {
+		opts = append(opts, retort.WithoutRehearsal())
 	}
 	if dev := env.devURLValue(); dev != "" {
 		opts = append(opts, retort.WithDevURL(dev))

@@ -18,7 +18,15 @@ func (env *Env) upgradeCommand() *cobra.Command {
 		Use:     "upgrade [TARGET]",
 		Aliases: []string{"up"},
 		Short:   "Apply migrations up to TARGET (head, heads, a revision, +N)",
-		Args:    cobra.MaximumNArgs(1),
+		Long: `Apply migrations up to TARGET (head, heads, a revision, +N).
+
+On MySQL/MariaDB, where every DDL statement commits on its own, the pending
+statements first run on a scratch copy of the schema (no rows); if one fails
+there nothing runs on the database (--no-rehearse skips this). A statement
+interrupted while the server runs it (Ctrl-C, SIGTERM, a lost connection, a
+kill) is reconciled: retort finds out from the live schema whether it took
+effect and records that, so running upgrade again completes.`,
+		Args: cobra.MaximumNArgs(1),
 		Example: `  retort upgrade                    # to the single head
   retort upgrade +1                 # the next migration only
   retort upgrade heads              # every branch, before 'retort merge'
@@ -55,6 +63,7 @@ func (env *Env) upgradeCommand() *cobra.Command {
 	}
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
+	cmd.Flags().BoolVar(&env.noRehearse, "no-rehearse", false, "MySQL: do not rehearse the pending migrations on a scratch copy of the schema first")
 	cmd.Flags().StringVar(&sqlRange, "sql", "", "print the SQL instead of running it; optional FROM revision (--sql=FROM)")
 	cmd.Flags().Lookup("sql").NoOptDefVal = "base"
 	return cmd
