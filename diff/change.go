@@ -75,6 +75,9 @@ type (
 	AddCheck struct{ C *schema.Check }
 	// DropCheck drops a CHECK constraint.
 	DropCheck struct{ C *schema.Check }
+	// ValidateCheck validates a CHECK constraint that is NOT VALID
+	// (PostgreSQL): C is the desired, validated check.
+	ValidateCheck struct{ C *schema.Check }
 	// ModifyPrimaryKey changes the primary key (either side may be nil).
 	ModifyPrimaryKey struct{ From, To *schema.PrimaryKey }
 	// ModifyTableOptions changes table options (SQLite WITHOUT ROWID, STRICT;
@@ -130,6 +133,7 @@ func (*DropForeignKey) change()     {}
 func (*ModifyForeignKey) change()   {}
 func (*AddCheck) change()           {}
 func (*DropCheck) change()          {}
+func (*ValidateCheck) change()      {}
 func (*ModifyPrimaryKey) change()   {}
 func (*ModifyTableOptions) change() {}
 func (*AddEnum) change()            {}

@@ -157,6 +157,8 @@ func describeTableChange(t *schema.Table, c Change) string {
 		return fmt.Sprintf("check %s added", checkLabel(c.C))
 	case *DropCheck:
 		return fmt.Sprintf("check %s dropped", checkLabel(c.C))
+	case *ValidateCheck:
+		return fmt.Sprintf("check %s NOT VALID → validated", checkLabel(c.C))
 	case *ModifyPrimaryKey:
 		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
 	case *ModifyTableOptions:
@@ -275,6 +277,12 @@ func pkLabel(pk *schema.PrimaryKey) string {
 	label := "(" + strings.Join(cols, ", ") + ")"
 	if pk.OnConflict != "" {
 		label += " ON CONFLICT " + pk.OnConflict
+	}
+	if len(pk.Include) > 0 {
+		label += " INCLUDE (" + strings.Join(pk.Include, ", ") + ")"
+	}
+	if len(pk.StorageParams) > 0 {
+		label += " WITH (" + strings.Join(pk.StorageParams, ", ") + ")"
 	}
 	return label
 }

@@ -221,7 +221,11 @@ func compareTable(from, to *schema.Table) []Change {
 				return o != nil && sameSQL(o.Expr, c.Expr) && (o.Name == "" || c.Name == "" || strings.EqualFold(o.Name, c.Name))
 			})
 		}
-		if i >= 0 && sameSQL(fromChecks[i].Expr, c.Expr) {
+		if i >= 0 && sameCheck(fromChecks[i], c) {
+			// Only the way to validity is a change, as for foreign keys.
+			if fromChecks[i].NotValid && !c.NotValid {
+				mods = append(mods, &ValidateCheck{C: c})
+			}
 			fromChecks[i] = nil
 			continue
 		}
@@ -269,6 +273,12 @@ func compareTable(from, to *schema.Table) []Change {
 	out = append(out, adds...)
 	out = append(out, mods...)
 	return out
+}
+
+// sameCheck reports whether two checks that match by name or expression
+// are the same constraint; whether it is validated is no part of that.
+func sameCheck(a, b *schema.Check) bool {
+	return sameSQL(a.Expr, b.Expr) && a.NoInherit == b.NoInherit
 }
 
 func columnChanges(a, b *schema.Column) ColumnChange {
@@ -364,7 +374,8 @@ func sameIndex(a, b *schema.Index) bool {
 	return a.Unique == b.Unique && a.Constraint == b.Constraint &&
 		sameParts(a.Parts, b.Parts) && sameSQL(a.Where, b.Where) &&
 		strings.EqualFold(a.Method, b.Method) &&
-		equalFoldSlices(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct
+		equalFoldSlices(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct &&
+		slices.Equal(a.StorageParams, b.StorageParams)
 }
 
 func sameParts(a, b []schema.IndexPart) bool {
@@ -384,7 +395,8 @@ func samePK(a, b *schema.PrimaryKey) bool {
 		return false
 	}
 	return a.Desc == b.Desc && equalFoldSlices(a.Columns, b.Columns) &&
-		sameParts(a.Parts, b.Parts) && strings.EqualFold(a.OnConflict, b.OnConflict)
+		sameParts(a.Parts, b.Parts) && strings.EqualFold(a.OnConflict, b.OnConflict) &&
+		equalFoldSlices(a.Include, b.Include) && slices.Equal(a.StorageParams, b.StorageParams)
 }
 
 func equalFoldSlices(a, b []string) bool {

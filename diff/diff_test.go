@@ -135,6 +135,8 @@ func tableChange(c Change) string {
 		return "add check " + checkLabel(c.C)
 	case *DropCheck:
 		return "drop check " + checkLabel(c.C)
+	case *ValidateCheck:
+		return "validate check " + checkLabel(c.C)
 	case *ModifyPrimaryKey:
 		return "modify primary key " + pkLabel(c.To)
 	case *ModifyTableOptions:
@@ -423,6 +425,36 @@ func TestCompare(t *testing.T) {
 			from: schemaOf(table("t", col("a", "INT"), check("old", "a > 0"))),
 			to:   schemaOf(table("t", col("a", "INT"), check("new", "a > 0"))),
 			want: []string{"modify table t", "  drop check old", "  add check new"},
+		},
+		{
+			name: "check becoming NO INHERIT is a drop and an add",
+			from: schemaOf(table("t", col("a", "INT"), check("a_pos", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), &schema.Check{Name: "a_pos", Expr: "a > 0", NoInherit: true})),
+			want: []string{"modify table t", "  drop check a_pos", "  add check a_pos"},
+		},
+		{
+			name: "NOT VALID check desired validated is validated",
+			from: schemaOf(table("t", col("a", "INT"), &schema.Check{Name: "a_pos", Expr: "a > 0", NotValid: true})),
+			to:   schemaOf(table("t", col("a", "INT"), check("a_pos", "a > 0"))),
+			want: []string{"modify table t", "  validate check a_pos"},
+		},
+		{
+			name: "validated check desired NOT VALID is no change",
+			from: schemaOf(table("t", col("a", "INT"), check("a_pos", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), &schema.Check{Name: "a_pos", Expr: "a > 0", NotValid: true})),
+		},
+		{
+			name: "index storage parameters are part of the index",
+			from: schemaOf(table("t", col("a", "INT"), index("t_a", "a"))),
+			to: schemaOf(table("t", col("a", "INT"),
+				&schema.Index{Name: "t_a", Parts: []schema.IndexPart{{Column: "a"}}, StorageParams: []string{"fillfactor=70"}})),
+			want: []string{"modify table t", "  drop index t_a", "  add index t_a"},
+		},
+		{
+			name: "a primary key's INCLUDE is part of it",
+			from: schemaOf(table("t", col("a", "INT"), col("b", "INT"), pk("a"))),
+			to:   schemaOf(table("t", col("a", "INT"), col("b", "INT"), &schema.PrimaryKey{Columns: []string{"a"}, Include: []string{"b"}})),
+			want: []string{"modify table t", "  modify primary key (a) INCLUDE (b)"},
 		},
 
 		// UNIQUE constraints and indexes.

@@ -86,6 +86,12 @@ type PrimaryKey struct {
 	// REPLACE): ROLLBACK, ABORT, FAIL, IGNORE or REPLACE, upper case; ""
 	// when not declared.
 	OnConflict string `json:"on_conflict,omitempty"`
+	// Include lists the non-key columns of a PostgreSQL key (PRIMARY KEY
+	// (k) INCLUDE (v)).
+	Include []string `json:"include,omitempty"`
+	// StorageParams are the storage parameters of a PostgreSQL key's
+	// index (WITH (fillfactor=70)), as name=value.
+	StorageParams []string `json:"storage_params,omitempty"`
 }
 
 // Index is an index, or a UNIQUE constraint (Constraint set), which the
@@ -110,6 +116,9 @@ type Index struct {
 	// columns of a foreign key). Two implicit indexes are matched by their
 	// parts, not by their names.
 	Implicit bool `json:"implicit,omitempty"`
+	// StorageParams are the storage parameters of a PostgreSQL index (WITH
+	// (fillfactor=70)), as name=value in the catalog's order.
+	StorageParams []string `json:"storage_params,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.
@@ -152,6 +161,12 @@ type ForeignKey struct {
 type Check struct {
 	Name string `json:"name,omitempty"`
 	Expr string `json:"expr"`
+	// NoInherit marks a PostgreSQL check that does not reach child tables
+	// (NO INHERIT).
+	NoInherit bool `json:"no_inherit,omitempty"`
+	// NotValid marks a PostgreSQL check not yet validated (NOT VALID): rows
+	// that were there before it may break it.
+	NotValid bool `json:"not_valid,omitempty"`
 }
 
 // View is a view. Def is the whole CREATE VIEW statement as the engine keeps it.

@@ -70,14 +70,49 @@ func uniqueClause(ix *schema.Index) string {
 		s += "NULLS NOT DISTINCT "
 	}
 	s += "(" + quoteList(cols) + ")"
-	if len(ix.Include) > 0 {
-		s += " INCLUDE (" + quoteList(ix.Include) + ")"
+	return s + indexParameters(ix.Include, ix.StorageParams)
+}
+
+// indexParameters returns the INCLUDE and WITH clauses of a key's index.
+func indexParameters(include, params []string) string {
+	var s string
+	if len(include) > 0 {
+		s += " INCLUDE (" + quoteList(include) + ")"
+	}
+	if len(params) > 0 {
+		s += " WITH (" + storageParams(params) + ")"
 	}
 	return s
 }
 
+// storageParams returns name=value storage parameters as a WITH list,
+// each value a literal.
+func storageParams(params []string) string {
+	out := make([]string, len(params))
+	for i, p := range params {
+		k, v, _ := strings.Cut(p, "=")
+		name := strings.Split(k, ".") // toast.autovacuum_enabled
+		for j, n := range name {
+			name[j] = quote(n)
+		}
+		out[i] = strings.Join(name, ".") + " = " + literal(v)
+	}
+	return strings.Join(out, ", ")
+}
+
 func pkClause(pk *schema.PrimaryKey) string {
-	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")"
+	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")" +
+		indexParameters(pk.Include, pk.StorageParams)
+}
+
+// checkClause returns CHECK (expr) with NO INHERIT; NOT VALID is added by
+// the callers that may (ALTER TABLE … ADD).
+func checkClause(ck *schema.Check) string {
+	s := "CHECK (" + ck.Expr + ")"
+	if ck.NoInherit {
+		s += " NO INHERIT"
+	}
+	return s
 }
 
 // createTable returns CREATE TABLE for t (named) with the foreign keys
@@ -96,7 +131,9 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 		}
 	}
 	for _, ck := range t.Checks {
-		lines = append(lines, "CONSTRAINT "+quote(ck.Name)+" CHECK ("+ck.Expr+")")
+		if !ck.NotValid {
+			lines = append(lines, "CONSTRAINT "+quote(ck.Name)+" "+checkClause(ck))
+		}
 	}
 	for _, fk := range t.ForeignKeys {
 		if inline(fk) {
@@ -153,6 +190,9 @@ func createIndex(table string, ix *schema.Index, concurrently bool) string {
 	if ix.NullsNotDistinct {
 		b.WriteString(" NULLS NOT DISTINCT")
 	}
+	if len(ix.StorageParams) > 0 {
+		b.WriteString(" WITH (" + storageParams(ix.StorageParams) + ")")
+	}
 	if ix.Where != "" {
 		b.WriteString(" WHERE " + ix.Where)
 	}
@@ -180,6 +220,12 @@ func sequenceOptions(q *schema.Sequence) string {
 
 func createSequence(q *schema.Sequence) string {
 	return "CREATE SEQUENCE " + quote(q.Name) + " " + sequenceOptions(q)
+}
+
+// addNotValidCheck returns ALTER TABLE … ADD CONSTRAINT … NOT VALID for a
+// check that CREATE TABLE would create validated.
+func addNotValidCheck(table string, ck *schema.Check) string {
+	return "ALTER TABLE " + quote(table) + " ADD CONSTRAINT " + quote(ck.Name) + " " + checkClause(ck) + " NOT VALID"
 }
 
 func commentOn(kind, object, comment string) string {
@@ -230,6 +276,11 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 			return false
 		}))
 		created[t.Name] = true
+		for _, ck := range t.Checks {
+			if ck.NotValid {
+				later = append(later, addNotValidCheck(t.Name, ck))
+			}
+		}
 		for _, ix := range t.Indexes {
 			if !ix.Constraint {
 				stmts = append(stmts, createIndex(t.Name, ix, false))

@@ -53,7 +53,7 @@ type inspector struct {
 	attname map[int64]map[int]string // table oid → attnum → name
 	attcoll map[int64]map[int]string // table oid → attnum → collation name
 	indexOf map[int64]*indexInfo     // index oid → index (constraint-backed ones too)
-	uniques []*uniqueRef
+	keys    []*keyRef
 }
 
 type indexInfo struct {
@@ -62,8 +62,9 @@ type indexInfo struct {
 	backs bool
 }
 
-type uniqueRef struct {
-	table int64
+// keyRef is a PRIMARY KEY or UNIQUE constraint and the index behind it.
+type keyRef struct {
+	pk    *schema.PrimaryKey
 	ix    *schema.Index
 	index int64
 }
@@ -206,7 +207,7 @@ SELECT co.conrelid, co.conname, co.contype::text, coalesce(array_to_json(co.conk
     JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n), '[]'),
   co.confdeltype::text, co.confupdtype::text, co.confmatchtype::text, co.condeferrable, co.condeferred,
   co.convalidated, CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid) ELSE '' END,
-  co.conindid
+  co.conindid, co.connoinherit
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 LEFT JOIN pg_class rc ON rc.oid = co.confrelid
@@ -220,9 +221,10 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 			del, upd, match                 string
 			deferrable, deferred, validated bool
 			expr                            string
+			noInherit                       bool
 		)
 		if err := rows.Scan(&oid, &name, &typ, &keyJSON, &refSchema, &refTable, &refJSON, &del, &upd, &match,
-			&deferrable, &deferred, &validated, &expr, &indid); err != nil {
+			&deferrable, &deferred, &validated, &expr, &indid, &noInherit); err != nil {
 			return err
 		}
 		t, ok := in.byOID[oid]
@@ -240,13 +242,14 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 		switch typ {
 		case "p":
 			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols}
+			in.keys = append(in.keys, &keyRef{pk: t.PrimaryKey, index: indid})
 		case "u":
 			ix := &schema.Index{Name: name, Unique: true, Constraint: true}
 			for _, c := range cols {
 				ix.Parts = append(ix.Parts, schema.IndexPart{Column: c})
 			}
 			t.Indexes = append(t.Indexes, ix)
-			in.uniques = append(in.uniques, &uniqueRef{table: oid, ix: ix, index: indid})
+			in.keys = append(in.keys, &keyRef{ix: ix, index: indid})
 		case "f":
 			fk := &schema.ForeignKey{Name: name, Columns: cols, RefTable: refTable,
 				OnDelete: actions[del], OnUpdate: actions[upd],
@@ -265,7 +268,7 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 			}
 			t.ForeignKeys = append(t.ForeignKeys, fk)
 		case "c":
-			t.Checks = append(t.Checks, &schema.Check{Name: name, Expr: expr})
+			t.Checks = append(t.Checks, &schema.Check{Name: name, Expr: expr, NoInherit: noInherit, NotValid: !validated})
 		}
 		return nil
 	})
@@ -290,7 +293,8 @@ SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, am.amname, i.indnkey
     FROM unnest(i.indcollation::oid[]) WITH ORDINALITY u(oid, n) LEFT JOIN pg_collation cl ON cl.oid = u.oid), '[]') END,
   coalesce(pg_get_expr(i.indpred, i.indrelid, true), ''),
   b.backs,
-  `+nnd+`
+  `+nnd+`,
+  coalesce(array_to_json(ic.reloptions), '[]')
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
@@ -305,10 +309,11 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 			nkey                                        int
 			keyJSON, optJSON, defJSON, opcJSON, colJSON []byte
 			backs                                       bool
+			relOptJSON                                  []byte
 			ix                                          = &schema.Index{}
 		)
 		if err := rows.Scan(&table, &oid, &ix.Name, &ix.Unique, &method, &nkey, &keyJSON, &optJSON, &defJSON,
-			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct); err != nil {
+			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct, &relOptJSON); err != nil {
 			return err
 		}
 		if _, ok := in.byOID[table]; !ok {
@@ -319,7 +324,7 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		for _, u := range []struct {
 			b []byte
 			v any
-		}{{keyJSON, &keys}, {optJSON, &opts}, {defJSON, &defs}, {opcJSON, &opcs}, {colJSON, &colls}} {
+		}{{keyJSON, &keys}, {optJSON, &opts}, {defJSON, &defs}, {opcJSON, &opcs}, {colJSON, &colls}, {relOptJSON, &ix.StorageParams}} {
 			if err := json.Unmarshal(u.b, u.v); err != nil {
 				return err
 			}
@@ -501,11 +506,19 @@ ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 // finish attaches the index details of UNIQUE constraints and the plain
 // indexes to their tables, and sorts what the queries did not.
 func (in *inspector) finish() *schema.Schema {
-	for _, u := range in.uniques {
-		if info, ok := in.indexOf[u.index]; ok {
-			u.ix.Include = info.ix.Include
-			u.ix.NullsNotDistinct = info.ix.NullsNotDistinct
+	for _, k := range in.keys {
+		info, ok := in.indexOf[k.index]
+		if !ok {
+			continue
 		}
+		if k.pk != nil {
+			k.pk.Include = info.ix.Include
+			k.pk.StorageParams = info.ix.StorageParams
+			continue
+		}
+		k.ix.Include = info.ix.Include
+		k.ix.NullsNotDistinct = info.ix.NullsNotDistinct
+		k.ix.StorageParams = info.ix.StorageParams
 	}
 	var plain []*indexInfo
 	for _, info := range in.indexOf {

@@ -35,7 +35,10 @@ CREATE TABLE notes (
   body text,
   words integer GENERATED ALWAYS AS (length(body)) STORED
 );
-CREATE INDEX notes_user ON notes (user_id) INCLUDE (body) WHERE body IS NOT NULL;
+CREATE INDEX notes_user ON notes (user_id) INCLUDE (body) WITH (fillfactor = 70) WHERE body IS NOT NULL;
+CREATE TABLE pairs (k integer, v integer, PRIMARY KEY (k) INCLUDE (v),
+  CONSTRAINT v_positive CHECK (v > 0) NO INHERIT);
+ALTER TABLE pairs ADD CONSTRAINT k_positive CHECK (k > 0) NOT VALID;
 CREATE UNIQUE INDEX users_lower_email ON users (lower(email));
 COMMENT ON TABLE notes IS 'what users wrote';
 CREATE VIEW user_notes AS SELECT u.email, n.body FROM users u JOIN notes n ON n.user_id = u.id;

@@ -476,6 +476,11 @@ func (p *planner) addTable(t *schema.Table) {
 		return ready
 	})})
 	p.done[t.Name] = true
+	for _, ck := range t.Checks {
+		if ck.NotValid {
+			p.creates = append(p.creates, dialect.Step{SQL: addNotValidCheck(t.Name, ck)})
+		}
+	}
 	for _, ix := range t.Indexes {
 		if !ix.Constraint {
 			p.creates = append(p.creates, dialect.Step{SQL: createIndex(t.Name, ix, false)})

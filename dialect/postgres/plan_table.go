@@ -82,7 +82,13 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			if i := slices.Index(mt.To.Checks, c.C); i >= 0 {
 				ck = named.Checks[i]
 			}
-			add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ck.Name) + " CHECK (" + ck.Expr + ")"})
+			sql := alter(name) + "ADD CONSTRAINT " + quote(ck.Name) + " " + checkClause(ck)
+			if ck.NotValid {
+				sql += " NOT VALID"
+			}
+			add(dialect.Step{SQL: sql})
+		case *diff.ValidateCheck:
+			add(dialect.Step{SQL: alter(name) + "VALIDATE CONSTRAINT " + quote(c.C.Name)})
 		case *diff.AddIndex:
 			ix := c.I
 			if i := slices.Index(mt.To.Indexes, c.I); i >= 0 {
@@ -90,7 +96,8 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			}
 			switch {
 			case ix.Constraint && p.d.concurrent:
-				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct}
+				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct,
+					StorageParams: ix.StorageParams}
 				p.concurrent = append(p.concurrent,
 					dialect.Step{SQL: createIndex(name, u, true), NoTx: true},
 					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name), NoTx: true})
@@ -160,7 +167,12 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 			s += ` COLLATE "default"`
 		}
 		if !strings.EqualFold(baseType(from.Type), baseType(to.Type)) && to.Generated == nil {
-			s += " USING " + col + "::" + baseType(to.Type)
+			// No cast leads from an enum type to another type but to text.
+			via := ""
+			if isEnum(p.from, from.Type) {
+				via = "::text"
+			}
+			s += " USING " + col + via + "::" + baseType(to.Type)
 		}
 		add(s)
 	}
@@ -268,6 +280,13 @@ func subsequence(a, b []string) bool {
 		}
 	}
 	return i == len(a)
+}
+
+// isEnum reports whether the column type typ (as format_type prints it)
+// is an enum type of s, or an array of one.
+func isEnum(s *schema.Schema, typ string) bool {
+	typ = strings.TrimSuffix(typ, "[]")
+	return slices.ContainsFunc(s.Enums, func(e *schema.Enum) bool { return typeIs(typ, e.Name) })
 }
 
 // typeIs reports whether a column type as format_type prints it names the
