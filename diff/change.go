@@ -21,6 +21,18 @@ type (
 	AddView struct{ V *schema.View }
 	// DropView drops a view. A redefined view is a DropView and an AddView.
 	DropView struct{ V *schema.View }
+	// AddViewIndex creates an index on a materialized view that is kept
+	// (a new or redefined view is created with its indexes).
+	AddViewIndex struct {
+		V *schema.View
+		I *schema.Index
+	}
+	// DropViewIndex drops an index of a materialized view that is kept. A
+	// redefined index is a DropViewIndex and an AddViewIndex.
+	DropViewIndex struct {
+		V *schema.View
+		I *schema.Index
+	}
 	// AddTrigger creates a trigger.
 	AddTrigger struct{ T *schema.Trigger }
 	// DropTrigger drops a trigger.
@@ -121,6 +133,8 @@ func (*DropTable) change()          {}
 func (*ModifyTable) change()        {}
 func (*AddView) change()            {}
 func (*DropView) change()           {}
+func (*AddViewIndex) change()       {}
+func (*DropViewIndex) change()      {}
 func (*AddTrigger) change()         {}
 func (*DropTrigger) change()        {}
 func (*AddColumn) change()          {}

@@ -27,6 +27,10 @@ func Describe(changes []Change) []string {
 			out = append(out, fmt.Sprintf("view %s: created", c.V.Name))
 		case *DropView:
 			out = append(out, fmt.Sprintf("view %s: dropped", c.V.Name))
+		case *AddViewIndex:
+			out = append(out, fmt.Sprintf("view %s: %s %s added", c.V.Name, indexWord(c.I), indexLabel(c.I)))
+		case *DropViewIndex:
+			out = append(out, fmt.Sprintf("view %s: %s %s dropped", c.V.Name, indexWord(c.I), indexLabel(c.I)))
 		case *AddTrigger:
 			out = append(out, fmt.Sprintf("trigger %s on %s: created", c.T.Name, c.T.Table))
 		case *DropTrigger:

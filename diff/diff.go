@@ -82,6 +82,8 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &DropView{V: v})
 		}
 	}
+	viewDrops, viewAdds := viewIndexChanges(from, to, redefined)
+	changes = append(changes, viewDrops...)
 
 	var added, dropped []*schema.Table
 	var modified []Change
@@ -120,6 +122,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &AddView{V: v})
 		}
 	}
+	changes = append(changes, viewAdds...)
 	for _, tr := range to.Triggers {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
@@ -151,6 +154,36 @@ func redefinedViews(from, to *schema.Schema) map[string]bool {
 		}
 	}
 	return out
+}
+
+// viewIndexChanges returns the indexes to drop from and add to the
+// (materialized) views that both schemas have and that are not redefined.
+func viewIndexChanges(from, to *schema.Schema, redefined map[string]bool) (drops, adds []Change) {
+	for _, v := range to.Views {
+		old, ok := from.View(v.Name)
+		if !ok || redefined[strings.ToLower(v.Name)] {
+			continue
+		}
+		fromIdx := slices.Clone(old.Indexes)
+		for _, ix := range v.Indexes {
+			i := slices.IndexFunc(fromIdx, func(o *schema.Index) bool { return o != nil && sameIndexIdentity(o, ix) })
+			if i >= 0 && sameIndex(fromIdx[i], ix) {
+				fromIdx[i] = nil
+				continue
+			}
+			if i >= 0 {
+				drops = append(drops, &DropViewIndex{V: old, I: fromIdx[i]})
+				fromIdx[i] = nil
+			}
+			adds = append(adds, &AddViewIndex{V: v, I: ix})
+		}
+		for _, ix := range fromIdx {
+			if ix != nil {
+				drops = append(drops, &DropViewIndex{V: old, I: ix})
+			}
+		}
+	}
+	return drops, adds
 }
 
 // mentions reports whether the SQL text src names any of names (lower-cased)

@@ -71,6 +71,10 @@ func check(name, expr string) *schema.Check { return &schema.Check{Name: name, E
 
 func view(name, def string) *schema.View { return &schema.View{Name: name, Def: def} }
 
+func matview(name, def string, ixs ...*schema.Index) *schema.View {
+	return &schema.View{Name: name, Def: def, Indexes: ixs}
+}
+
 func trigger(name, on, def string) *schema.Trigger {
 	return &schema.Trigger{Name: name, Table: on, Def: def}
 }
@@ -97,6 +101,10 @@ func summary(changes []Change) []string {
 			out = append(out, "add view "+c.V.Name)
 		case *DropView:
 			out = append(out, "drop view "+c.V.Name)
+		case *AddViewIndex:
+			out = append(out, "add index "+c.I.Name+" on view "+c.V.Name)
+		case *DropViewIndex:
+			out = append(out, "drop index "+c.I.Name+" on view "+c.V.Name)
 		case *AddTrigger:
 			out = append(out, "add trigger "+c.T.Name)
 		case *DropTrigger:
@@ -234,6 +242,16 @@ func TestCompare(t *testing.T) {
 				table("a", col("b_id", "INT"), col("parent", "INT"), fk("b_id", "b", "id"), fk("parent", "a", "id")),
 			),
 			want: []string{"add table b", "add table a"},
+		},
+		{
+			name: "indexes of a kept materialized view: dropped first, added last; a redefined view brings its own",
+			from: schemaOf(users(),
+				matview("m", "CREATE MATERIALIZED VIEW m AS SELECT id FROM users", index("m_old", "id"), index("m_same", "id")),
+				matview("r", "CREATE MATERIALIZED VIEW r AS SELECT id FROM users", index("r_id", "id"))),
+			to: schemaOf(users(),
+				matview("m", "CREATE MATERIALIZED VIEW m AS SELECT id FROM users", index("m_same", "id"), index("m_new", "id")),
+				matview("r", "CREATE MATERIALIZED VIEW r AS SELECT id, name FROM users", index("r_id", "id"))),
+			want: []string{"drop view r", "drop index m_old on view m", "add view r", "add index m_new on view m"},
 		},
 		{
 			name: "triggers then views dropped first; tables added, modified, dropped; views then triggers created last",

@@ -174,6 +174,8 @@ type View struct {
 	Schema string `json:"schema,omitempty"`
 	Name   string `json:"name"`
 	Def    string `json:"def"`
+	// Indexes are the indexes of a PostgreSQL materialized view, by name.
+	Indexes []*Index `json:"indexes,omitempty"`
 }
 
 // Enum is a PostgreSQL enum type: its labels in sort order.

@@ -298,6 +298,9 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	stmts = append(stmts, later...)
 	for _, v := range s.Views {
 		stmts = append(stmts, v.Def)
+		for _, ix := range v.Indexes {
+			stmts = append(stmts, createIndex(v.Name, ix, false))
+		}
 	}
 	for _, tr := range s.Triggers {
 		stmts = append(stmts, tr.Def)

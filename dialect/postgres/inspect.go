@@ -53,6 +53,7 @@ type inspector struct {
 	attname map[int64]map[int]string // table oid → attnum → name
 	attcoll map[int64]map[int]string // table oid → attnum → collation name
 	indexOf map[int64]*indexInfo     // index oid → index (constraint-backed ones too)
+	viewIdx map[int64][]*schema.Index // materialized view oid → its indexes
 	keys    []*keyRef
 }
 
@@ -103,6 +104,7 @@ func (in *inspector) meta(ctx context.Context, want string) error {
 	in.attname = map[int64]map[int]string{}
 	in.attcoll = map[int64]map[int]string{}
 	in.indexOf = map[int64]*indexInfo{}
+	in.viewIdx = map[int64][]*schema.Index{}
 	return nil
 }
 
@@ -143,14 +145,14 @@ SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.
     SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
       AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a' LIMIT 1) END,
-  coalesce(ds.description, '')
+  coalesce(ds.description, ''), c.relkind::text
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'm') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			oid                 int64
@@ -159,11 +161,19 @@ ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 			coll                string
 			collDiffers         bool
 			ownedSeq            sql.NullString
+			kind                string
 			c                   = &schema.Column{}
 		)
 		if err := rows.Scan(&oid, &num, &c.Name, &c.Type, &c.NotNull, &c.Default, &identity, &generated,
-			&coll, &collDiffers, &ownedSeq, &c.Comment); err != nil {
+			&coll, &collDiffers, &ownedSeq, &c.Comment, &kind); err != nil {
 			return err
+		}
+		if kind == "m" { // a materialized view: its indexes name its columns
+			if in.attname[oid] == nil {
+				in.attname[oid], in.attcoll[oid] = map[int]string{}, map[int]string{}
+			}
+			in.attname[oid][num], in.attcoll[oid][num] = c.Name, coll
+			return nil
 		}
 		t, ok := in.byOID[oid]
 		if !ok {
@@ -294,14 +304,14 @@ SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, am.amname, i.indnkey
   coalesce(pg_get_expr(i.indpred, i.indrelid, true), ''),
   b.backs,
   `+nnd+`,
-  coalesce(array_to_json(ic.reloptions), '[]')
+  coalesce(array_to_json(ic.reloptions), '[]'), c.relkind::text
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_am am ON am.oid = ic.relam
 CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid
   AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) AS backs) b
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'r'
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'm')
 ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			table, oid                                  int64
@@ -310,13 +320,14 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 			keyJSON, optJSON, defJSON, opcJSON, colJSON []byte
 			backs                                       bool
 			relOptJSON                                  []byte
+			kind                                        string
 			ix                                          = &schema.Index{}
 		)
 		if err := rows.Scan(&table, &oid, &ix.Name, &ix.Unique, &method, &nkey, &keyJSON, &optJSON, &defJSON,
-			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct, &relOptJSON); err != nil {
+			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct, &relOptJSON, &kind); err != nil {
 			return err
 		}
-		if _, ok := in.byOID[table]; !ok {
+		if _, ok := in.byOID[table]; !ok && kind != "m" {
 			return nil
 		}
 		var keys, opts []int
@@ -368,6 +379,10 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 			}
 			ix.Parts = append(ix.Parts, p)
 		}
+		if kind == "m" {
+			in.viewIdx[table] = append(in.viewIdx[table], ix)
+			return nil
+		}
 		in.indexOf[oid] = &indexInfo{ix: ix, table: table, backs: backs}
 		return nil
 	})
@@ -380,7 +395,7 @@ func (in *inspector) views(ctx context.Context) error {
 	}
 	var vs []*view
 	err := in.query(ctx, "views", nsCTE+`
-SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), coalesce(array_to_json(c.reloptions), '[]'),
+SELECT c.oid, c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), coalesce(array_to_json(c.reloptions), '[]'),
   coalesce((SELECT json_agg(DISTINCT r.relname) FROM pg_rewrite rw
     JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
     JOIN pg_class r ON r.oid = d.refobjid AND r.relkind IN ('v', 'm')
@@ -388,9 +403,10 @@ SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), coalesce(array_t
 FROM pg_class c
 WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('v', 'm') AND `+notExtension+`
 ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
+		var oid int64
 		var name, kind, def string
 		var optJSON, depJSON []byte
-		if err := rows.Scan(&name, &kind, &def, &optJSON, &depJSON); err != nil {
+		if err := rows.Scan(&oid, &name, &kind, &def, &optJSON, &depJSON); err != nil {
 			return err
 		}
 		var opts, deps []string
@@ -400,7 +416,8 @@ ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		if err := json.Unmarshal(depJSON, &deps); err != nil {
 			return err
 		}
-		vs = append(vs, &view{v: &schema.View{Name: name, Def: viewDef(name, kind == "m", opts, def)}, deps: deps})
+		vs = append(vs, &view{v: &schema.View{Name: name, Def: viewDef(name, kind == "m", opts, def),
+			Indexes: in.viewIdx[oid]}, deps: deps})
 		return nil
 	})
 	if err != nil {

@@ -43,6 +43,7 @@ CREATE UNIQUE INDEX users_lower_email ON users (lower(email));
 COMMENT ON TABLE notes IS 'what users wrote';
 CREATE VIEW user_notes AS SELECT u.email, n.body FROM users u JOIN notes n ON n.user_id = u.id;
 CREATE MATERIALIZED VIEW note_counts AS SELECT user_id, count(*) AS n FROM notes GROUP BY user_id;
+CREATE UNIQUE INDEX note_counts_user ON note_counts (user_id);
 `
 
 // pgDump returns pg_dump --schema-only of the database at dbURL. The

@@ -140,8 +140,11 @@ func (p *planner) run(changes []diff.Change) error {
 	// column types change (PostgreSQL refuses to change the type of a
 	// column a view uses).
 	for _, c := range changes {
-		if c, ok := c.(*diff.DropTrigger); ok {
+		switch c := c.(type) {
+		case *diff.DropTrigger:
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
+		case *diff.DropViewIndex:
+			p.drops = append(p.drops, dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
 		}
 	}
 	dependents := p.dependentViews(dropViews)
@@ -202,21 +205,34 @@ func (p *planner) run(changes []diff.Change) error {
 	}
 	for _, v := range p.to.Views {
 		if add[v.Name] {
-			p.views = append(p.views, dialect.Step{SQL: v.Def})
+			p.addView(v)
 			delete(add, v.Name)
 		}
 	}
 	for _, v := range addViews {
 		if add[v.Name] {
-			p.views = append(p.views, dialect.Step{SQL: v.Def})
+			p.addView(v)
 		}
 	}
 	for _, c := range changes {
-		if c, ok := c.(*diff.AddTrigger); ok {
+		switch c := c.(type) {
+		case *diff.AddViewIndex:
+			if !dependents[c.V.Name] { // else created with the view above
+				p.views = append(p.views, dialect.Step{SQL: createIndex(c.V.Name, c.I, false)})
+			}
+		case *diff.AddTrigger:
 			p.views = append(p.views, dialect.Step{SQL: c.T.Def})
 		}
 	}
 	return nil
+}
+
+// addView creates a view and the indexes of a materialized view.
+func (p *planner) addView(v *schema.View) {
+	p.views = append(p.views, dialect.Step{SQL: v.Def})
+	for _, ix := range v.Indexes {
+		p.views = append(p.views, dialect.Step{SQL: createIndex(v.Name, ix, false)})
+	}
 }
 
 // scanKeys records the keys (primary keys and unique indexes) a modified
