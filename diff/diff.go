@@ -541,7 +541,8 @@ func typeDrops(from, to *schema.Schema) []Change {
 
 func sameSequence(a, b *schema.Sequence) bool {
 	return sameType(a.Type, b.Type) && a.Start == b.Start && a.Increment == b.Increment &&
-		a.Min == b.Min && a.Max == b.Max && a.Cache == b.Cache && a.Cycle == b.Cycle
+		a.Min == b.Min && a.Max == b.Max && a.Cache == b.Cache && a.Cycle == b.Cycle &&
+		a.OwnerTable == b.OwnerTable && a.OwnerColumn == b.OwnerColumn
 }
 
 func sortedByName[T any](xs []T, name func(T) string) []T {

@@ -16,8 +16,10 @@ type Schema struct {
 	Triggers []*Trigger `json:"triggers,omitempty"`
 	// Enums are PostgreSQL enum types (CREATE TYPE … AS ENUM).
 	Enums []*Enum `json:"enums,omitempty"`
-	// Sequences are PostgreSQL sequences that no serial or identity column
-	// owns (those are part of their column).
+	// Sequences are PostgreSQL sequences, except those of identity columns
+	// and of serial columns (those are part of their column): a sequence
+	// owned by a column is one here unless it is exactly what serial
+	// makes.
 	Sequences []*Sequence `json:"sequences,omitempty"`
 }
 
@@ -196,6 +198,10 @@ type Sequence struct {
 	Max       int64  `json:"max"`
 	Cache     int64  `json:"cache"`
 	Cycle     bool   `json:"cycle,omitempty"`
+	// OwnerTable and OwnerColumn name the column that owns the sequence
+	// (OWNED BY table.column: dropping it drops the sequence); "" for none.
+	OwnerTable  string `json:"owner_table,omitempty"`
+	OwnerColumn string `json:"owner_column,omitempty"`
 }
 
 // Trigger is a trigger on Table. Def is the whole CREATE TRIGGER statement.

@@ -262,6 +262,11 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	n := namer{d: d}
 	created := map[string]bool{}
 	var later []string
+	for _, q := range s.Sequences {
+		if q.OwnerTable != "" {
+			later = append(later, "ALTER SEQUENCE "+quote(q.Name)+" OWNED BY "+quote(q.OwnerTable)+"."+quote(q.OwnerColumn))
+		}
+	}
 	for _, t := range parentsFirst(s.Tables) {
 		t = n.named(t)
 		stmts = append(stmts, createTable(t, func(fk *schema.ForeignKey) bool {

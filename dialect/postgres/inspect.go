@@ -141,10 +141,6 @@ func (in *inspector) columns(ctx context.Context) error {
 SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
   coalesce(pg_get_expr(ad.adbin, ad.adrelid), ''), a.attidentity::text, a.attgenerated::text,
   coalesce(co.collname, ''), a.attcollation <> t.typcollation,
-  CASE WHEN ad.adbin IS NOT NULL AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN (
-    SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a' LIMIT 1) END,
   coalesce(ds.description, ''), c.relkind::text
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
@@ -160,12 +156,11 @@ ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 			identity, generated string
 			coll                string
 			collDiffers         bool
-			ownedSeq            sql.NullString
 			kind                string
 			c                   = &schema.Column{}
 		)
 		if err := rows.Scan(&oid, &num, &c.Name, &c.Type, &c.NotNull, &c.Default, &identity, &generated,
-			&coll, &collDiffers, &ownedSeq, &c.Comment, &kind); err != nil {
+			&coll, &collDiffers, &c.Comment, &kind); err != nil {
 			return err
 		}
 		if kind == "m" { // a materialized view: its indexes name its columns
@@ -192,12 +187,6 @@ ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 		}
 		if generated == "s" {
 			c.Generated = &schema.Generated{Expr: c.Default, Stored: true}
-			c.Default = ""
-		}
-		// A serial column: its default takes the next value of the sequence
-		// the column owns.
-		if ownedSeq.Valid && c.Default == "nextval("+literal(ownedSeq.String)+"::regclass)" {
-			c.Type = map[string]string{"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[c.Type]
 			c.Default = ""
 		}
 		t.Columns = append(t.Columns, c)
@@ -498,26 +487,60 @@ ORDER BY t.typname`, []any{in.schema}, func(rows *sql.Rows) error {
 	})
 }
 
+// sequences reads the sequences that are not an identity column's, with
+// the column that owns them (OWNED BY). A sequence exactly as serial
+// makes it is folded into its column, which becomes serial (see
+// serialType); any other is reported as a sequence of its own.
 func (in *inspector) sequences(ctx context.Context) error {
 	return in.query(ctx, "sequences", nsCTE+`
-SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+SELECT c.relname, c.oid::regclass::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+  s.seqcache, s.seqcycle, coalesce(d.refobjid, 0), coalesce(d.refobjsubid, 0)
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
+  AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
 WHERE c.relnamespace = (SELECT oid FROM ns)
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('i', 'e'))
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-    JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a' AND d.refclassid = 'pg_class'::regclass
-      AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-      AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(' || quote_literal(c.oid::regclass::text) || '::regclass)')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype IN ('i', 'e'))
 ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		q := &schema.Sequence{}
-		if err := rows.Scan(&q.Name, &q.Type, &q.Start, &q.Increment, &q.Min, &q.Max, &q.Cache, &q.Cycle); err != nil {
+		var regclass string
+		var owner int64
+		var ownerCol int
+		if err := rows.Scan(&q.Name, &regclass, &q.Type, &q.Start, &q.Increment, &q.Min, &q.Max, &q.Cache, &q.Cycle,
+			&owner, &ownerCol); err != nil {
 			return err
+		}
+		if t, ok := in.byOID[owner]; ok {
+			if c, ok := t.Column(in.attname[owner][ownerCol]); ok {
+				if serial := serialType(t, c, q, regclass); serial != "" {
+					c.Type, c.Default = serial, ""
+					return nil
+				}
+				q.OwnerTable, q.OwnerColumn = t.Name, c.Name
+			}
 		}
 		in.s.Sequences = append(in.s.Sequences, q)
 		return nil
 	})
+}
+
+// serialType returns the serial type (serial, bigserial, smallserial)
+// that column c of table t is, owning sequence q (named regclass in SQL):
+// "" unless q is exactly what the serial type makes: named
+// <table>_<column>_seq, of the column's type, with the default options,
+// and taken by the column's default.
+func serialType(t *schema.Table, c *schema.Column, q *schema.Sequence, regclass string) string {
+	limits := map[string]struct {
+		serial string
+		max    int64
+	}{"smallint": {"smallserial", 1<<15 - 1}, "integer": {"serial", 1<<31 - 1}, "bigint": {"bigserial", 1<<63 - 1}}
+	l, ok := limits[c.Type]
+	if !ok || q.Type != c.Type || c.Identity != "" || c.Generated != nil ||
+		q.Name != objectName(t.Name, c.Name, "seq") ||
+		q.Start != 1 || q.Increment != 1 || q.Min != 1 || q.Max != l.max || q.Cache != 1 || q.Cycle ||
+		c.Default != "nextval("+literal(regclass)+"::regclass)" {
+		return ""
+	}
+	return l.serial
 }
 
 // finish attaches the index details of UNIQUE constraints and the plain

@@ -36,6 +36,9 @@ CREATE TABLE notes (
   words integer GENERATED ALWAYS AS (length(body)) STORED
 );
 CREATE INDEX notes_user ON notes (user_id) INCLUDE (body) WITH (fillfactor = 70) WHERE body IS NOT NULL;
+CREATE SEQUENCE t_seq START WITH 100;
+CREATE TABLE tickets (id bigint DEFAULT nextval('t_seq') PRIMARY KEY);
+ALTER SEQUENCE t_seq OWNED BY tickets.id;
 CREATE TABLE pairs (k integer, v integer, PRIMARY KEY (k) INCLUDE (v),
   CONSTRAINT v_positive CHECK (v > 0) NO INHERIT);
 ALTER TABLE pairs ADD CONSTRAINT k_positive CHECK (k > 0) NOT VALID;

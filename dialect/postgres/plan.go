@@ -63,6 +63,7 @@ type planner struct {
 	modifies   []dialect.Step // 5
 	removes    []dialect.Step // 6
 	views      []dialect.Step // 7
+	owners     []dialect.Step // 5, sequences' OWNED BY, after the columns exist
 	fks        []dialect.Step // 8, first transaction
 	validates  []dialect.Step // 8, second transaction
 	concurrent []dialect.Step
@@ -79,7 +80,7 @@ func (p *planner) result() *dialect.Plan {
 	if len(p.enumValues) > 0 {
 		steps = append(steps, p.enumValues...)
 	}
-	main := slices.Concat(p.early, p.drops, p.creates, p.modifies, p.removes, p.views, p.fks)
+	main := slices.Concat(p.early, p.drops, p.creates, p.modifies, p.owners, p.removes, p.views, p.fks)
 	if len(steps) > 0 && len(main)+len(p.validates) > 0 {
 		steps[len(steps)-1].Commit = true
 	}
@@ -131,8 +132,9 @@ func (p *planner) run(changes []diff.Change) error {
 			p.modifyEnum(c)
 		case *diff.AddSequence:
 			p.creates = append(p.creates, dialect.Step{SQL: createSequence(c.S)})
+			p.ownSequence(c.S)
 		case *diff.ModifySequence:
-			p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+			p.modifySequence(c)
 		}
 	}
 
@@ -186,7 +188,11 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
-			p.removes = append(p.removes, dialect.Step{SQL: "DROP SEQUENCE " + quote(c.S.Name)})
+			drop := "DROP SEQUENCE "
+			if c.S.OwnerTable != "" { // gone already if its column or table was dropped
+				drop += "IF EXISTS "
+			}
+			p.removes = append(p.removes, dialect.Step{SQL: drop + quote(c.S.Name)})
 		case *diff.DropEnum:
 			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.E.Name)})
 		}
@@ -225,6 +231,49 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 	}
 	return nil
+}
+
+// ownSequence makes a new sequence owned by its column, once the column
+// exists. When the column existed before the plan, the sequence goes on
+// after the column's highest value, so that a default taking it does not
+// hand out numbers already used (as when a sequence is renamed in the
+// desired schema: retort sees a new sequence).
+func (p *planner) ownSequence(q *schema.Sequence) {
+	if q.OwnerTable == "" {
+		return
+	}
+	col := quote(q.OwnerColumn)
+	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(q.Name) + " OWNED BY " + quote(q.OwnerTable) + "." + col})
+	t, ok := p.from.Table(q.OwnerTable)
+	if !ok || p.created[q.OwnerTable] || q.Increment <= 0 {
+		return
+	}
+	if c, ok := t.Column(q.OwnerColumn); !ok || c.Name != q.OwnerColumn {
+		return
+	}
+	p.owners = append(p.owners, dialect.Step{
+		SQL: fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s",
+			literal(quote(q.Name)), col, q.Start, quote(q.OwnerTable)),
+		Comment: "a new sequence for a column that has rows: it goes on after their highest value"})
+}
+
+// modifySequence changes a sequence's options and owner. A sequence that
+// loses its owner does so before any table is dropped (which would drop
+// it too).
+func (p *planner) modifySequence(c *diff.ModifySequence) {
+	from, to := *c.From, *c.To
+	from.OwnerTable, from.OwnerColumn, to.OwnerTable, to.OwnerColumn = "", "", "", ""
+	if sequenceOptions(&from) != sequenceOptions(&to) {
+		p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+	}
+	if c.From.OwnerTable == c.To.OwnerTable && c.From.OwnerColumn == c.To.OwnerColumn {
+		return
+	}
+	if c.To.OwnerTable == "" {
+		p.drops = append([]dialect.Step{{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " OWNED BY NONE"}}, p.drops...)
+		return
+	}
+	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " OWNED BY " + quote(c.To.OwnerTable) + "." + quote(c.To.OwnerColumn)})
 }
 
 // addView creates a view and the indexes of a materialized view.
