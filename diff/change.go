@@ -92,6 +92,14 @@ type (
 	ValidateCheck struct{ C *schema.Check }
 	// ModifyPrimaryKey changes the primary key (either side may be nil).
 	ModifyPrimaryKey struct{ From, To *schema.PrimaryKey }
+	// ModifyPartitionKey changes how a table is partitioned (PARTITION BY,
+	// Table.PartitionBy), which means rebuilding it: PostgreSQL refuses it
+	// in place.
+	ModifyPartitionKey struct{ From, To *schema.Table }
+	// ModifyPartitionOf makes a table a partition (ATTACH), a table of its
+	// own (DETACH), or a partition of another table or with another bound
+	// (both): Table.PartitionOf and PartitionBound differ.
+	ModifyPartitionOf struct{ From, To *schema.Table }
 	// ModifyTableOptions changes table options (SQLite WITHOUT ROWID, STRICT;
 	// MySQL engine, charset and collation; comments).
 	ModifyTableOptions struct{ From, To *schema.Table }
@@ -150,6 +158,8 @@ func (*DropCheck) change()          {}
 func (*ValidateCheck) change()      {}
 func (*ModifyPrimaryKey) change()   {}
 func (*ModifyTableOptions) change() {}
+func (*ModifyPartitionKey) change() {}
+func (*ModifyPartitionOf) change()  {}
 func (*AddEnum) change()            {}
 func (*DropEnum) change()           {}
 func (*ModifyEnum) change()         {}

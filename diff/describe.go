@@ -165,6 +165,10 @@ func describeTableChange(t *schema.Table, c Change) string {
 		return fmt.Sprintf("check %s NOT VALID → validated", checkLabel(c.C))
 	case *ModifyPrimaryKey:
 		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
+	case *ModifyPartitionKey:
+		return fmt.Sprintf("partitioning %s → %s", orNone(c.From.PartitionBy), orNone(c.To.PartitionBy))
+	case *ModifyPartitionOf:
+		return fmt.Sprintf("partition of %s → %s", partitionLabel(c.From), partitionLabel(c.To))
 	case *ModifyTableOptions:
 		if c.From.WithoutRowID == c.To.WithoutRowID && c.From.Strict == c.To.Strict {
 			return describeMySQLOptions(c.From, c.To)
@@ -216,6 +220,13 @@ func deferWord(fk *schema.ForeignKey) string {
 		return "DEFERRABLE"
 	}
 	return "NOT DEFERRABLE"
+}
+
+func partitionLabel(t *schema.Table) string {
+	if t.PartitionOf == "" {
+		return "none"
+	}
+	return t.PartitionOf + " " + t.PartitionBound
 }
 
 func orNone(s string) string {

@@ -96,7 +96,11 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			added = append(added, t)
 			continue
 		}
-		if cs := compareTable(old, t); len(cs) > 0 {
+		a, b := old, t
+		if (old.PartitionOf == "") != (t.PartitionOf == "") {
+			a, b = asTable(old, from), asTable(t, to)
+		}
+		if cs := compareTable(a, b); len(cs) > 0 {
 			modified = append(modified, &ModifyTable{From: old, To: t, Changes: cs})
 		}
 	}
@@ -293,6 +297,12 @@ func compareTable(from, to *schema.Table) []Change {
 	}
 
 	var out []Change
+	if from.PartitionBy != to.PartitionBy {
+		out = append(out, &ModifyPartitionKey{From: from, To: to})
+	}
+	if from.PartitionOf != to.PartitionOf || !sameSQL(from.PartitionBound, to.PartitionBound) {
+		out = append(out, &ModifyPartitionOf{From: from, To: to})
+	}
 	out = append(out, drops...)
 	out = append(out, colChanges...)
 	if !samePK(from.PrimaryKey, to.PrimaryKey) {
@@ -312,6 +322,30 @@ func compareTable(from, to *schema.Table) []Change {
 // are the same constraint; whether it is validated is no part of that.
 func sameCheck(a, b *schema.Check) bool {
 	return sameSQL(a.Expr, b.Expr) && a.NoInherit == b.NoInherit
+}
+
+// asTable returns t, or, when t is a partition, a copy of it with the
+// columns and the primary key (unnamed) of its parent in s, which are a
+// partition's too: a table that becomes or stops being a partition keeps
+// them (ATTACH adopts a matching key, DETACH leaves the partition its
+// copy). Other inherited constraints and indexes are not carried over.
+func asTable(t *schema.Table, s *schema.Schema) *schema.Table {
+	if t.PartitionOf == "" {
+		return t
+	}
+	p, ok := s.Table(t.PartitionOf)
+	if !ok || p == t {
+		return t
+	}
+	p = asTable(p, s)
+	c := *t
+	c.Columns = p.Columns
+	if c.PrimaryKey == nil && p.PrimaryKey != nil {
+		pk := *p.PrimaryKey
+		pk.Name = ""
+		c.PrimaryKey = &pk
+	}
+	return &c
 }
 
 func columnChanges(a, b *schema.Column) ColumnChange {
@@ -487,6 +521,9 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 			if p, ok := byName[strings.ToLower(fk.RefTable)]; ok && p != t {
 				visit(p)
 			}
+		}
+		if p, ok := byName[strings.ToLower(t.PartitionOf)]; ok && t.PartitionOf != "" && p != t {
+			visit(p)
 		}
 		state[t] = done
 		out = append(out, t)

@@ -41,6 +41,16 @@ type Table struct {
 	Engine    string `json:"engine,omitempty"`
 	Charset   string `json:"charset,omitempty"`
 	Collation string `json:"collation,omitempty"`
+	// PartitionBy is a PostgreSQL partitioned table's key as the server
+	// prints it: RANGE (created_at), LIST (region), HASH (id).
+	PartitionBy string `json:"partition_by,omitempty"`
+	// PartitionOf names the partitioned table this table is a partition
+	// of, and PartitionBound its bound (FOR VALUES …, or DEFAULT). A
+	// partition has its parent's columns, and the keys, checks, foreign
+	// keys and indexes it inherits from it: Columns is empty, and the
+	// constraints and indexes are only those of its own.
+	PartitionOf    string `json:"partition_of,omitempty"`
+	PartitionBound string `json:"partition_bound,omitempty"`
 }
 
 // Column is one column of a table.

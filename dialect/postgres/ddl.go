@@ -140,7 +140,21 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 			lines = append(lines, constraintFK(fk))
 		}
 	}
-	return "CREATE TABLE " + quote(t.Name) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
+	s := "CREATE TABLE " + quote(t.Name)
+	if t.PartitionOf != "" {
+		// A partition: its columns come from its parent.
+		s += " PARTITION OF " + quote(t.PartitionOf)
+		if len(lines) > len(t.Columns) {
+			s += " (\n  " + strings.Join(lines[len(t.Columns):], ",\n  ") + "\n)"
+		}
+		s += " " + t.PartitionBound
+	} else {
+		s += " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
+	}
+	if t.PartitionBy != "" {
+		s += " PARTITION BY " + t.PartitionBy
+	}
+	return s
 }
 
 // indexParts returns the key list of an index: (a, (lower(b)) DESC, …).
@@ -335,6 +349,9 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 			if p, ok := byName[fk.RefTable]; ok && fk.RefSchema == "" && p != t {
 				visit(p)
 			}
+		}
+		if p, ok := byName[t.PartitionOf]; ok && p != t {
+			visit(p)
 		}
 		state[t] = 2
 		out = append(out, t)

@@ -24,10 +24,13 @@ import (
 // (format_type, pg_get_expr, pg_get_viewdef), so inspecting twice, or
 // inspecting a schema loaded from the same SQL into a scratch database,
 // gives equal results. Serial columns are reported with the type serial,
-// bigserial or smallserial and no default; identity columns with Identity
-// set; the sequences they own are part of them. Not reported: tables and
-// types that belong to an extension, partitioned tables and their
-// partitions, triggers, functions, domains, composite types and exclusion
+// bigserial or smallserial and no default when their sequence is exactly
+// what serial makes (serialType); identity columns with Identity set;
+// other sequences, owned by a column or not, on their own. Partitioned
+// tables are reported with PartitionBy, partitions with PartitionOf and
+// PartitionBound and only what they do not inherit; materialized views
+// with their indexes. Not reported: tables and types that belong to an
+// extension, triggers, functions, domains, composite types and exclusion
 // constraints.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
@@ -54,6 +57,7 @@ type inspector struct {
 	attcoll map[int64]map[int]string // table oid → attnum → collation name
 	indexOf map[int64]*indexInfo     // index oid → index (constraint-backed ones too)
 	viewIdx map[int64][]*schema.Index // materialized view oid → its indexes
+	parts   map[int64]bool             // partitions (their columns are their parent's)
 	keys    []*keyRef
 }
 
@@ -105,6 +109,7 @@ func (in *inspector) meta(ctx context.Context, want string) error {
 	in.attcoll = map[int64]map[int]string{}
 	in.indexOf = map[int64]*indexInfo{}
 	in.viewIdx = map[int64][]*schema.Index{}
+	in.parts = map[int64]bool{}
 	return nil
 }
 
@@ -117,18 +122,23 @@ const nsCTE = `WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1) `
 
 func (in *inspector) tables(ctx context.Context) error {
 	return in.query(ctx, "tables", nsCTE+`
-SELECT c.oid, c.relname, coalesce(ds.description, '')
+SELECT c.oid, c.relname, coalesce(ds.description, ''),
+  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) ELSE '' END,
+  coalesce(p.relname, ''), CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) ELSE '' END
 FROM pg_class c
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'r' AND NOT c.relispartition
+LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
+LEFT JOIN pg_class p ON p.oid = i.inhparent
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p')
   AND `+notExtension+`
 ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		var oid int64
 		t := &schema.Table{}
-		if err := rows.Scan(&oid, &t.Name, &t.Comment); err != nil {
+		if err := rows.Scan(&oid, &t.Name, &t.Comment, &t.PartitionBy, &t.PartitionOf, &t.PartitionBound); err != nil {
 			return err
 		}
 		in.byOID[oid] = t
+		in.parts[oid] = t.PartitionOf != ""
 		in.attname[oid] = map[int]string{}
 		in.attcoll[oid] = map[int]string{}
 		in.s.Tables = append(in.s.Tables, t)
@@ -148,7 +158,7 @@ JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			oid                 int64
@@ -163,7 +173,7 @@ ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 			&coll, &collDiffers, &c.Comment, &kind); err != nil {
 			return err
 		}
-		if kind == "m" { // a materialized view: its indexes name its columns
+		if kind == "m" || in.parts[oid] { // its indexes and constraints name its columns
 			if in.attname[oid] == nil {
 				in.attname[oid], in.attcoll[oid] = map[int]string{}, map[int]string{}
 			}
@@ -206,7 +216,7 @@ SELECT co.conrelid, co.conname, co.contype::text, coalesce(array_to_json(co.conk
     JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n), '[]'),
   co.confdeltype::text, co.confupdtype::text, co.confmatchtype::text, co.condeferrable, co.condeferred,
   co.convalidated, CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid) ELSE '' END,
-  co.conindid, co.connoinherit
+  co.conindid, co.connoinherit, co.conparentid <> 0, co.coninhcount > 0
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 LEFT JOIN pg_class rc ON rc.oid = co.confrelid
@@ -220,14 +230,18 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 			del, upd, match                 string
 			deferrable, deferred, validated bool
 			expr                            string
-			noInherit                       bool
+			noInherit, cloned, inherited    bool
 		)
 		if err := rows.Scan(&oid, &name, &typ, &keyJSON, &refSchema, &refTable, &refJSON, &del, &upd, &match,
-			&deferrable, &deferred, &validated, &expr, &indid, &noInherit); err != nil {
+			&deferrable, &deferred, &validated, &expr, &indid, &noInherit, &cloned, &inherited); err != nil {
 			return err
 		}
 		t, ok := in.byOID[oid]
-		if !ok {
+		// A constraint cloned from a parent's (a partition's copy of its
+		// parent's keys, or the per-partition rows of a foreign key to a
+		// partitioned table), or a check a partition inherits, is its
+		// parent's.
+		if !ok || cloned || (inherited && in.parts[oid]) {
 			return nil
 		}
 		var keys []int
@@ -293,14 +307,15 @@ SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, am.amname, i.indnkey
   coalesce(pg_get_expr(i.indpred, i.indrelid, true), ''),
   b.backs,
   `+nnd+`,
-  coalesce(array_to_json(ic.reloptions), '[]'), c.relkind::text
+  coalesce(array_to_json(ic.reloptions), '[]'), c.relkind::text,
+  c.relispartition AND EXISTS (SELECT 1 FROM pg_inherits x WHERE x.inhrelid = i.indexrelid)
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_am am ON am.oid = ic.relam
 CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid
   AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) AS backs) b
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'm')
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'm')
 ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			table, oid                                  int64
@@ -310,11 +325,15 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 			backs                                       bool
 			relOptJSON                                  []byte
 			kind                                        string
+			inherited                                   bool
 			ix                                          = &schema.Index{}
 		)
 		if err := rows.Scan(&table, &oid, &ix.Name, &ix.Unique, &method, &nkey, &keyJSON, &optJSON, &defJSON,
-			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct, &relOptJSON, &kind); err != nil {
+			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct, &relOptJSON, &kind, &inherited); err != nil {
 			return err
+		}
+		if inherited { // a partition's index attached to its parent's
+			return nil
 		}
 		if _, ok := in.byOID[table]; !ok && kind != "m" {
 			return nil

@@ -44,6 +44,12 @@ CREATE TABLE pairs (k integer, v integer, PRIMARY KEY (k) INCLUDE (v),
 ALTER TABLE pairs ADD CONSTRAINT k_positive CHECK (k > 0) NOT VALID;
 CREATE UNIQUE INDEX users_lower_email ON users (lower(email));
 COMMENT ON TABLE notes IS 'what users wrote';
+CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, user_id integer REFERENCES users,
+  PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_rest PARTITION OF events DEFAULT;
+CREATE INDEX events_user ON events (user_id);
+CREATE VIEW recent_events AS SELECT id FROM events WHERE at > '2024-06-01';
 CREATE VIEW user_notes AS SELECT u.email, n.body FROM users u JOIN notes n ON n.user_id = u.id;
 CREATE MATERIALIZED VIEW note_counts AS SELECT user_id, count(*) AS n FROM notes GROUP BY user_id;
 CREATE UNIQUE INDEX note_counts_user ON note_counts (user_id);

@@ -63,6 +63,8 @@ type planner struct {
 	modifies   []dialect.Step // 5
 	removes    []dialect.Step // 6
 	views      []dialect.Step // 7
+	detaches   []dialect.Step // 3, partitions detached before anything is dropped
+	attaches   []dialect.Step // 5, partitions attached once their columns are right
 	owners     []dialect.Step // 5, sequences' OWNED BY, after the columns exist
 	fks        []dialect.Step // 8, first transaction
 	validates  []dialect.Step // 8, second transaction
@@ -80,7 +82,7 @@ func (p *planner) result() *dialect.Plan {
 	if len(p.enumValues) > 0 {
 		steps = append(steps, p.enumValues...)
 	}
-	main := slices.Concat(p.early, p.drops, p.creates, p.modifies, p.owners, p.removes, p.views, p.fks)
+	main := slices.Concat(p.early, p.detaches, p.drops, p.creates, p.modifies, p.attaches, p.owners, p.removes, p.views, p.fks)
 	if len(steps) > 0 && len(main)+len(p.validates) > 0 {
 		steps[len(steps)-1].Commit = true
 	}

@@ -37,13 +37,27 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
+		case *diff.ModifyPartitionKey:
+			return &PartitionKeyError{Table: name, From: c.From.PartitionBy, To: c.To.PartitionBy}
+		case *diff.ModifyPartitionOf:
+			if c.From.PartitionOf != "" {
+				p.detaches = append(p.detaches, dialect.Step{SQL: alter(c.From.PartitionOf) + "DETACH PARTITION " + quote(c.From.Name)})
+			}
+			if c.To.PartitionOf != "" {
+				p.attaches = append(p.attaches, dialect.Step{SQL: alter(c.To.PartitionOf) + "ATTACH PARTITION " + quote(name) + " " + c.To.PartitionBound})
+			}
+		}
+	}
+	concurrent := p.d.concurrent && mt.To.PartitionBy == "" // not on partitioned tables
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
 		case *diff.DropCheck:
 			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.C.Name)})
 		case *diff.DropIndex:
 			switch {
 			case c.I.Constraint:
 				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.I.Name)})
-			case p.d.concurrent:
+			case concurrent:
 				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(c.I.Name), NoTx: true})
 			default:
 				add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
@@ -95,7 +109,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 				ix = named.Indexes[i]
 			}
 			switch {
-			case ix.Constraint && p.d.concurrent:
+			case ix.Constraint && concurrent:
 				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct,
 					StorageParams: ix.StorageParams}
 				p.concurrent = append(p.concurrent,
@@ -103,18 +117,38 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name), NoTx: true})
 			case ix.Constraint:
 				add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
-			case p.d.concurrent:
+			case concurrent:
 				p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(name, ix, true), NoTx: true})
 			default:
 				add(dialect.Step{SQL: createIndex(name, ix, false)})
 			}
-		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey,
+		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey, *diff.ModifyPartitionKey, *diff.ModifyPartitionOf,
 			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn:
 		default:
 			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
 		}
 	}
 	return nil
+}
+
+// PartitionKeyError is a change of a table's partitioning (PARTITION BY,
+// or a plain table made partitioned or back) that Plan refuses:
+// PostgreSQL cannot make it in place, and retort does not rebuild a table
+// and move its rows on its own.
+type PartitionKeyError struct {
+	Table    string
+	From, To string // "" for a table that is not partitioned
+}
+
+func (e *PartitionKeyError) Error() string {
+	none := func(s string) string {
+		if s == "" {
+			return "not partitioned"
+		}
+		return "PARTITION BY " + s
+	}
+	return fmt.Sprintf("postgres: plan: table %s: its partitioning changes (%s → %s), which PostgreSQL cannot alter in place; not planned: create the new table, move the rows and swap the names by hand (or in a migration)",
+		quote(e.Table), none(e.From), none(e.To))
 }
 
 // modifyColumn plans one column change as a short series of ALTER TABLE
