@@ -53,11 +53,11 @@ type inspector struct {
 
 	s       *schema.Schema
 	byOID   map[int64]*schema.Table
-	attname map[int64]map[int]string // table oid → attnum → name
-	attcoll map[int64]map[int]string // table oid → attnum → collation name
-	indexOf map[int64]*indexInfo     // index oid → index (constraint-backed ones too)
+	attname map[int64]map[int]string  // table oid → attnum → name
+	attcoll map[int64]map[int]string  // table oid → attnum → collation name
+	indexOf map[int64]*indexInfo      // index oid → index (constraint-backed ones too)
 	viewIdx map[int64][]*schema.Index // materialized view oid → its indexes
-	parts   map[int64]bool             // partitions (their columns are their parent's)
+	parts   map[int64]bool            // partitions (their columns are their parent's)
 	keys    []*keyRef
 }
 
