@@ -118,7 +118,11 @@ func describeTableChange(t *schema.Table, c Change) string {
 			parts = append(parts, "comment changed")
 		}
 		if c.What&ChangeIdentity != 0 {
-			parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
+			if strings.EqualFold(c.From.Identity, c.To.Identity) {
+				parts = append(parts, "identity sequence options changed")
+			} else {
+				parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
+			}
 		}
 		if c.What&ChangeOnUpdateExpr != 0 {
 			parts = append(parts, fmt.Sprintf("on update %s → %s", orNone(c.From.OnUpdate), orNone(c.To.OnUpdate)))

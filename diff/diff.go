@@ -372,7 +372,9 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	if a.Comment != b.Comment {
 		w |= ChangeComment
 	}
-	if !strings.EqualFold(a.Identity, b.Identity) {
+	if !strings.EqualFold(a.Identity, b.Identity) ||
+		(a.IdentityOptions == nil) != (b.IdentityOptions == nil) ||
+		(a.IdentityOptions != nil && !sameSequence(a.IdentityOptions, b.IdentityOptions)) {
 		w |= ChangeIdentity
 	}
 	if !sameSQL(a.OnUpdate, b.OnUpdate) {

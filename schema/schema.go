@@ -72,6 +72,11 @@ type Column struct {
 	// Identity is "ALWAYS" or "BY DEFAULT" for a PostgreSQL identity
 	// column (GENERATED … AS IDENTITY), "" otherwise.
 	Identity string `json:"identity,omitempty"`
+	// IdentityOptions are the options of an identity column's sequence
+	// (Type, Start, Increment, Min, Max, Cache, Cycle; no name or owner)
+	// when they are not the defaults (the column's type and range, START
+	// WITH 1, INCREMENT BY 1, CACHE 1, NO CYCLE); nil otherwise.
+	IdentityOptions *Sequence `json:"identity_options,omitempty"`
 	// OnUpdate is MySQL's ON UPDATE expression (CURRENT_TIMESTAMP), "" for
 	// none.
 	OnUpdate string `json:"on_update,omitempty"`

@@ -24,6 +24,9 @@ func columnDef(c *schema.Column) string {
 	}
 	if c.Identity != "" {
 		b.WriteString(" GENERATED " + c.Identity + " AS IDENTITY")
+		if c.IdentityOptions != nil {
+			b.WriteString(" (" + identityOptions(c.IdentityOptions, "") + ")")
+		}
 	}
 	if c.Generated != nil {
 		b.WriteString(" GENERATED ALWAYS AS (" + c.Generated.Expr + ") STORED")
@@ -230,6 +233,21 @@ func sequenceOptions(q *schema.Sequence) string {
 		s += " NO CYCLE"
 	}
 	return s
+}
+
+// identityOptions returns an identity sequence's options (the type is
+// the column's), each preceded by set ("SET " for ALTER COLUMN, "" for a
+// column definition).
+func identityOptions(q *schema.Sequence, set string) string {
+	cycle := "NO CYCLE"
+	if q.Cycle {
+		cycle = "CYCLE"
+	}
+	opts := []string{
+		fmt.Sprintf("START WITH %d", q.Start), fmt.Sprintf("INCREMENT BY %d", q.Increment),
+		fmt.Sprintf("MINVALUE %d", q.Min), fmt.Sprintf("MAXVALUE %d", q.Max), fmt.Sprintf("CACHE %d", q.Cache), cycle,
+	}
+	return set + strings.Join(opts, " "+set)
 }
 
 func createSequence(q *schema.Sequence) string {

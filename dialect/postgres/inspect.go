@@ -513,20 +513,29 @@ ORDER BY t.typname`, []any{in.schema}, func(rows *sql.Rows) error {
 func (in *inspector) sequences(ctx context.Context) error {
 	return in.query(ctx, "sequences", nsCTE+`
 SELECT c.relname, c.oid::regclass::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
-  s.seqcache, s.seqcycle, coalesce(d.refobjid, 0), coalesce(d.refobjsubid, 0)
+  s.seqcache, s.seqcycle, coalesce(d.refobjid, 0), coalesce(d.refobjsubid, 0), coalesce(d.deptype::text, '')
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
-LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')
   AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
 WHERE c.relnamespace = (SELECT oid FROM ns)
-  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype IN ('i', 'e'))
+  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
 ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		q := &schema.Sequence{}
-		var regclass string
+		var regclass, deptype string
 		var owner int64
 		var ownerCol int
 		if err := rows.Scan(&q.Name, &regclass, &q.Type, &q.Start, &q.Increment, &q.Min, &q.Max, &q.Cache, &q.Cycle,
-			&owner, &ownerCol); err != nil {
+			&owner, &ownerCol, &deptype); err != nil {
 			return err
+		}
+		if deptype == "i" { // an identity column's: part of the column
+			if t, ok := in.byOID[owner]; ok {
+				if c, ok := t.Column(in.attname[owner][ownerCol]); ok && !defaultIdentity(c, q) {
+					q.Name = ""
+					c.IdentityOptions = q
+				}
+			}
+			return nil
 		}
 		if t, ok := in.byOID[owner]; ok {
 			if c, ok := t.Column(in.attname[owner][ownerCol]); ok {
@@ -542,24 +551,30 @@ ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 	})
 }
 
+// intMax is the largest value of each integer type.
+var intMax = map[string]int64{"smallint": 1<<15 - 1, "integer": 1<<31 - 1, "bigint": 1<<63 - 1}
+
+// defaultIdentity reports whether q, the sequence of identity column c,
+// has the options GENERATED … AS IDENTITY gives it.
+func defaultIdentity(c *schema.Column, q *schema.Sequence) bool {
+	return q.Type == c.Type && q.Start == 1 && q.Increment == 1 && q.Min == 1 && q.Max == intMax[c.Type] &&
+		q.Cache == 1 && !q.Cycle
+}
+
 // serialType returns the serial type (serial, bigserial, smallserial)
 // that column c of table t is, owning sequence q (named regclass in SQL):
 // "" unless q is exactly what the serial type makes: named
 // <table>_<column>_seq, of the column's type, with the default options,
 // and taken by the column's default.
 func serialType(t *schema.Table, c *schema.Column, q *schema.Sequence, regclass string) string {
-	limits := map[string]struct {
-		serial string
-		max    int64
-	}{"smallint": {"smallserial", 1<<15 - 1}, "integer": {"serial", 1<<31 - 1}, "bigint": {"bigserial", 1<<63 - 1}}
-	l, ok := limits[c.Type]
+	serial, ok := map[string]string{"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[c.Type]
 	if !ok || q.Type != c.Type || c.Identity != "" || c.Generated != nil ||
 		q.Name != objectName(t.Name, c.Name, "seq") ||
-		q.Start != 1 || q.Increment != 1 || q.Min != 1 || q.Max != l.max || q.Cache != 1 || q.Cycle ||
+		q.Start != 1 || q.Increment != 1 || q.Min != 1 || q.Max != intMax[c.Type] || q.Cache != 1 || q.Cycle ||
 		c.Default != "nextval("+literal(regclass)+"::regclass)" {
 		return ""
 	}
-	return l.serial
+	return serial
 }
 
 // finish attaches the index details of UNIQUE constraints and the plain

@@ -225,11 +225,24 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		}
 	}
 	if what&diff.ChangeIdentity != 0 && to.Identity != "" {
-		if from.Identity == "" {
+		switch {
+		case from.Identity == "" && to.IdentityOptions == nil:
 			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY")
 			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", serialSeq, col, quote(table)))
-		} else {
-			add(ac + "SET GENERATED " + to.Identity)
+		case from.Identity == "":
+			o := to.IdentityOptions
+			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY (" + identityOptions(o, "") + ")")
+			if o.Increment > 0 {
+				add(fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s", serialSeq, col, o.Start, quote(table)))
+			}
+		default:
+			if !strings.EqualFold(from.Identity, to.Identity) {
+				add(ac + "SET GENERATED " + to.Identity)
+			}
+			fo, to := identitySequence(from), identitySequence(to)
+			if identityOptions(fo, "") != identityOptions(to, "") {
+				add(ac + identityOptions(to, "SET "))
+			}
 		}
 	}
 	if toSerial && !fromSerial {
@@ -244,6 +257,16 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 	if what&diff.ChangeComment != 0 {
 		add(commentOn("COLUMN", quote(table)+"."+col, to.Comment))
 	}
+}
+
+// identitySequence returns the options of identity column c's sequence,
+// the defaults when IdentityOptions is nil.
+func identitySequence(c *schema.Column) *schema.Sequence {
+	if c.IdentityOptions != nil {
+		return c.IdentityOptions
+	}
+	typ := baseType(c.Type)
+	return &schema.Sequence{Type: typ, Start: 1, Increment: 1, Min: 1, Max: intMax[typ], Cache: 1}
 }
 
 // doBlock wraps PL/pgSQL statements in an anonymous DO block.
