@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
-	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
@@ -25,10 +25,6 @@ import (
 // a CREATE SCHEMA of the managed schema, which the scratch database has
 // already, is run as CREATE SCHEMA IF NOT EXISTS.
 func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Schema, error) {
-	stmts, err := dialect.Split(file, src)
-	if err != nil {
-		return nil, err
-	}
 	db, drop, err := d.Scratch(ctx)
 	if err != nil {
 		return nil, err
@@ -43,8 +39,7 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 	if err := conn.QueryRowContext(ctx, `SELECT coalesce(current_schema(), 'public')`).Scan(&managed); err != nil {
 		return nil, fmt.Errorf("postgres: scratch schema: %w", err)
 	}
-	stmts = createManagedIfNotExists(stmts, managed)
-	if err := dialect.LoadStatements(ctx, conn, file, stmts); err != nil {
+	if err := dialect.Load(ctx, managedSchemaQuerier{Querier: conn, managed: managed}, file, src); err != nil {
 		return nil, err
 	}
 	// The script may have emptied or changed the search_path: point it
@@ -57,36 +52,39 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 	return d.Inspect(ctx, conn)
 }
 
-// createManagedIfNotExists returns stmts with every CREATE SCHEMA of the
-// schema named managed (which the scratch database has already) made
-// CREATE SCHEMA IF NOT EXISTS. A CREATE SCHEMA that also creates objects
-// in it (schema elements) is left alone: PostgreSQL accepts IF NOT EXISTS
-// only without them.
-func createManagedIfNotExists(stmts []sqlsplit.Stmt, managed string) []sqlsplit.Stmt {
-	out := stmts
-	copied := false
-	for i, s := range stmts {
-		toks := sqltok.Significant(sqltok.Tokenize(s.SQL, sqltok.Options{DollarQuotes: true}))
-		if len(toks) < 3 || !toks[0].Is("CREATE") || !toks[1].Is("SCHEMA") || toks[2].Is("IF") {
-			continue
-		}
-		name, ok := toks[2].Ident()
-		if !ok {
-			continue
-		}
-		if toks[2].Kind == sqltok.Word {
-			name = strings.ToLower(name)
-		}
-		if name != managed || hasSchemaElements(toks[3:]) {
-			continue
-		}
-		if !copied {
-			out = append([]sqlsplit.Stmt(nil), stmts...)
-			copied = true
-		}
-		out[i].SQL = s.SQL[:toks[2].Pos] + "IF NOT EXISTS " + s.SQL[toks[2].Pos:]
+// managedSchemaQuerier runs the statements of a schema script on a
+// scratch connection, with every CREATE SCHEMA of the schema named
+// managed (which the scratch database has already) run as CREATE SCHEMA
+// IF NOT EXISTS.
+type managedSchemaQuerier struct {
+	dialect.Querier
+	managed string
+}
+
+func (q managedSchemaQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.Querier.ExecContext(ctx, createManagedIfNotExists(query, q.managed), args...)
+}
+
+// createManagedIfNotExists returns stmt, made CREATE SCHEMA IF NOT EXISTS
+// when it is a CREATE SCHEMA of the schema named managed. A CREATE SCHEMA
+// that also creates objects in it (schema elements) is left alone:
+// PostgreSQL accepts IF NOT EXISTS only without them.
+func createManagedIfNotExists(stmt, managed string) string {
+	toks := sqltok.Significant(sqltok.Tokenize(stmt, sqltok.Options{DollarQuotes: true}))
+	if len(toks) < 3 || !toks[0].Is("CREATE") || !toks[1].Is("SCHEMA") || toks[2].Is("IF") {
+		return stmt
 	}
-	return out
+	name, ok := toks[2].Ident()
+	if !ok {
+		return stmt
+	}
+	if toks[2].Kind == sqltok.Word {
+		name = strings.ToLower(name)
+	}
+	if name != managed || hasSchemaElements(toks[3:]) {
+		return stmt
+	}
+	return stmt[:toks[2].Pos] + "IF NOT EXISTS " + stmt[toks[2].Pos:]
 }
 
 // hasSchemaElements reports whether the tokens after CREATE SCHEMA name
