@@ -75,6 +75,7 @@ type planner struct {
 	dropKeys   map[string][][]string
 	typeTables map[string]bool // tables whose column types change
 	oldEnums   []string        // renamed enum types to drop at the end
+	keptSeqs   map[string]bool // sequences of the current schema that a serial column takes over
 }
 
 func (p *planner) result() *dialect.Plan {
@@ -102,6 +103,7 @@ func (p *planner) run(changes []diff.Change) error {
 	p.done = map[string]bool{}
 	p.dropKeys = map[string][][]string{}
 	p.typeTables = map[string]bool{}
+	p.keptSeqs = map[string]bool{}
 
 	var (
 		dropViews, addViews []*schema.View
@@ -133,6 +135,12 @@ func (p *planner) run(changes []diff.Change) error {
 		case *diff.ModifyEnum:
 			p.modifyEnum(c)
 		case *diff.AddSequence:
+			if p.serialSequence(c.S) {
+				// A serial column's sequence that becomes one of its own:
+				// it keeps its value.
+				p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.S.Name) + " " + sequenceOptions(c.S)})
+				break
+			}
 			p.creates = append(p.creates, dialect.Step{SQL: createSequence(c.S)})
 			p.ownSequence(c.S)
 		case *diff.ModifySequence:
@@ -190,6 +198,9 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
+			if p.keptSeqs[c.S.Name] {
+				continue
+			}
 			drop := "DROP SEQUENCE "
 			if c.S.OwnerTable != "" { // gone already if its column or table was dropped
 				drop += "IF EXISTS "
@@ -257,6 +268,21 @@ func (p *planner) ownSequence(q *schema.Sequence) {
 		SQL: fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s",
 			literal(quote(q.Name)), col, q.Start, quote(q.OwnerTable)),
 		Comment: "a new sequence for a column that has rows: it goes on after their highest value"})
+}
+
+// serialSequence reports whether q, a sequence the desired schema adds,
+// is the sequence of a serial column of the current schema, which that
+// column owns and keeps owning.
+func (p *planner) serialSequence(q *schema.Sequence) bool {
+	if q.OwnerTable == "" {
+		return false
+	}
+	t, ok := p.from.Table(q.OwnerTable)
+	if !ok || t.Name != q.OwnerTable {
+		return false
+	}
+	c, ok := t.Column(q.OwnerColumn)
+	return ok && c.Name == q.OwnerColumn && isSerial(c.Type) && objectName(t.Name, c.Name, "seq") == q.Name
 }
 
 // modifySequence changes a sequence's options and owner. A sequence that

@@ -213,7 +213,11 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 	serialSeq := "pg_get_serial_sequence(" + literal(quote(table)) + ", " + literal(to.Name) + ")"
 	switch {
 	case fromSerial && !toSerial:
-		add(doBlock("EXECUTE 'DROP SEQUENCE ' || " + serialSeq + ";"))
+		// Unless the desired schema keeps the sequence as one of its own
+		// (its options or name no longer those of serial).
+		if _, kept := p.to.Sequence(objectName(table, to.Name, "seq")); !kept {
+			add(doBlock("EXECUTE 'DROP SEQUENCE ' || " + serialSeq + ";"))
+		}
 	case fromSerial && toSerial && typeChanges:
 		add(doBlock("EXECUTE 'ALTER SEQUENCE ' || " + serialSeq + " || ' AS " + baseType(to.Type) + "';"))
 	}
@@ -247,9 +251,18 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 	}
 	if toSerial && !fromSerial {
 		seq := objectName(table, to.Name, "seq")
-		add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
-		add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
-		add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
+		if old, ok := p.from.Sequence(seq); ok && old.Name == seq && old.OwnerTable == table && old.OwnerColumn == from.Name {
+			// The column's own sequence with other options than serial's:
+			// it is given serial's options and keeps its value.
+			typ := baseType(to.Type)
+			add("ALTER SEQUENCE " + quote(seq) + " " + sequenceOptions(&schema.Sequence{Type: typ, Start: 1, Increment: 1, Min: 1, Max: intMax[typ], Cache: 1}))
+			add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
+			p.keptSeqs[seq] = true
+		} else {
+			add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
+			add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
+			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
+		}
 	}
 	if setDefault {
 		add(ac + "SET DEFAULT " + to.Default)
