@@ -348,6 +348,7 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 				return err
 			}
 		}
+		sort.Strings(ix.StorageParams) // the catalog keeps them in the order they were set
 		if method != "btree" {
 			ix.Method = method
 		}
