@@ -21,6 +21,18 @@ type (
 	AddView struct{ V *schema.View }
 	// DropView drops a view. A redefined view is a DropView and an AddView.
 	DropView struct{ V *schema.View }
+	// AddViewIndex creates an index on a materialized view that is kept
+	// (a new or redefined view is created with its indexes).
+	AddViewIndex struct {
+		V *schema.View
+		I *schema.Index
+	}
+	// DropViewIndex drops an index of a materialized view that is kept. A
+	// redefined index is a DropViewIndex and an AddViewIndex.
+	DropViewIndex struct {
+		V *schema.View
+		I *schema.Index
+	}
 	// AddTrigger creates a trigger.
 	AddTrigger struct{ T *schema.Trigger }
 	// DropTrigger drops a trigger.
@@ -83,8 +95,19 @@ type (
 	AddCheck struct{ C *schema.Check }
 	// DropCheck drops a CHECK constraint.
 	DropCheck struct{ C *schema.Check }
+	// ValidateCheck validates a CHECK constraint that is NOT VALID
+	// (PostgreSQL): C is the desired, validated check.
+	ValidateCheck struct{ C *schema.Check }
 	// ModifyPrimaryKey changes the primary key (either side may be nil).
 	ModifyPrimaryKey struct{ From, To *schema.PrimaryKey }
+	// ModifyPartitionKey changes how a table is partitioned (PARTITION BY,
+	// Table.PartitionBy), which means rebuilding it: PostgreSQL refuses it
+	// in place.
+	ModifyPartitionKey struct{ From, To *schema.Table }
+	// ModifyPartitionOf makes a table a partition (ATTACH), a table of its
+	// own (DETACH), or a partition of another table or with another bound
+	// (both): Table.PartitionOf and PartitionBound differ.
+	ModifyPartitionOf struct{ From, To *schema.Table }
 	// ModifyTableOptions changes table options (SQLite WITHOUT ROWID, STRICT;
 	// MySQL engine, charset and collation; comments).
 	ModifyTableOptions struct{ From, To *schema.Table }
@@ -137,6 +160,8 @@ func (*DropTable) change()          {}
 func (*ModifyTable) change()        {}
 func (*AddView) change()            {}
 func (*DropView) change()           {}
+func (*AddViewIndex) change()       {}
+func (*DropViewIndex) change()      {}
 func (*AddTrigger) change()         {}
 func (*DropTrigger) change()        {}
 func (*AddColumn) change()          {}
@@ -149,8 +174,11 @@ func (*DropForeignKey) change()     {}
 func (*ModifyForeignKey) change()   {}
 func (*AddCheck) change()           {}
 func (*DropCheck) change()          {}
+func (*ValidateCheck) change()      {}
 func (*ModifyPrimaryKey) change()   {}
 func (*ModifyTableOptions) change() {}
+func (*ModifyPartitionKey) change() {}
+func (*ModifyPartitionOf) change()  {}
 func (*AddEnum) change()            {}
 func (*DropEnum) change()           {}
 func (*ModifyEnum) change()         {}

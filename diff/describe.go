@@ -27,6 +27,10 @@ func Describe(changes []Change) []string {
 			out = append(out, fmt.Sprintf("view %s: created", c.V.Name))
 		case *DropView:
 			out = append(out, fmt.Sprintf("view %s: dropped", c.V.Name))
+		case *AddViewIndex:
+			out = append(out, fmt.Sprintf("view %s: %s %s added", c.V.Name, indexWord(c.I), indexLabel(c.I)))
+		case *DropViewIndex:
+			out = append(out, fmt.Sprintf("view %s: %s %s dropped", c.V.Name, indexWord(c.I), indexLabel(c.I)))
 		case *AddTrigger:
 			out = append(out, fmt.Sprintf("trigger %s on %s: created", c.T.Name, c.T.Table))
 		case *DropTrigger:
@@ -118,7 +122,11 @@ func describeTableChange(t *schema.Table, c Change) string {
 			parts = append(parts, "comment changed")
 		}
 		if c.What&ChangeIdentity != 0 {
-			parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
+			if strings.EqualFold(c.From.Identity, c.To.Identity) {
+				parts = append(parts, "identity sequence options changed")
+			} else {
+				parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
+			}
 		}
 		if c.What&ChangeOnUpdateExpr != 0 {
 			parts = append(parts, fmt.Sprintf("on update %s → %s", orNone(c.From.OnUpdate), orNone(c.To.OnUpdate)))
@@ -167,6 +175,8 @@ func describeTableChange(t *schema.Table, c Change) string {
 		return fmt.Sprintf("check %s added", checkLabel(c.C))
 	case *DropCheck:
 		return fmt.Sprintf("check %s dropped", checkLabel(c.C))
+	case *ValidateCheck:
+		return fmt.Sprintf("check %s NOT VALID → validated", checkLabel(c.C))
 	case *ModifyPrimaryKey:
 		if c.From != nil && c.To != nil && c.From.Comment != c.To.Comment && pkLabel(c.From) == pkLabel(c.To) {
 			return fmt.Sprintf("primary key %s comment changed", pkLabel(c.To))
@@ -174,6 +184,10 @@ func describeTableChange(t *schema.Table, c Change) string {
 		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
 	case *ModifyPartition:
 		return fmt.Sprintf("partitioning %s → %s", orNone(c.From.Partition), orNone(c.To.Partition))
+	case *ModifyPartitionKey:
+		return fmt.Sprintf("partitioning %s → %s", orNone(c.From.PartitionBy), orNone(c.To.PartitionBy))
+	case *ModifyPartitionOf:
+		return fmt.Sprintf("partition of %s → %s", partitionLabel(c.From), partitionLabel(c.To))
 	case *ModifyTableOptions:
 		if c.From.WithoutRowID == c.To.WithoutRowID && c.From.Strict == c.To.Strict {
 			return describeMySQLOptions(c.From, c.To)
@@ -231,6 +245,13 @@ func deferWord(fk *schema.ForeignKey) string {
 		return "DEFERRABLE"
 	}
 	return "NOT DEFERRABLE"
+}
+
+func partitionLabel(t *schema.Table) string {
+	if t.PartitionOf == "" {
+		return "none"
+	}
+	return t.PartitionOf + " " + t.PartitionBound
 }
 
 func orNone(s string) string {
@@ -296,6 +317,12 @@ func pkLabel(pk *schema.PrimaryKey) string {
 	label := "(" + strings.Join(cols, ", ") + ")"
 	if pk.OnConflict != "" {
 		label += " ON CONFLICT " + pk.OnConflict
+	}
+	if len(pk.Include) > 0 {
+		label += " INCLUDE (" + strings.Join(pk.Include, ", ") + ")"
+	}
+	if len(pk.StorageParams) > 0 {
+		label += " WITH (" + strings.Join(pk.StorageParams, ", ") + ")"
 	}
 	return label
 }

@@ -110,6 +110,8 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &DropView{V: v})
 		}
 	}
+	viewDrops, viewAdds := viewIndexChanges(from, to, redefined, r)
+	changes = append(changes, viewDrops...)
 
 	// Routines that are new or redefined are created before the tables,
 	// views and triggers that may call them.
@@ -126,7 +128,11 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			added = append(added, t)
 			continue
 		}
-		if cs := compareTable(old, t, r, &o); len(cs) > 0 {
+		a, b := old, t
+		if (old.PartitionOf == "") != (t.PartitionOf == "") {
+			a, b = asTable(old, from), asTable(t, to)
+		}
+		if cs := compareTable(a, b, r, &o); len(cs) > 0 {
 			modified = append(modified, &ModifyTable{From: old, To: t, Changes: cs})
 		}
 	}
@@ -152,6 +158,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &AddView{V: v})
 		}
 	}
+	changes = append(changes, viewAdds...)
 	for _, tr := range to.Triggers {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
@@ -251,6 +258,36 @@ func redefinedViews(from, to *schema.Schema, r schema.CaseRules) map[string]bool
 	return out
 }
 
+// viewIndexChanges returns the indexes to drop from and add to the
+// (materialized) views that both schemas have and that are not redefined.
+func viewIndexChanges(from, to *schema.Schema, redefined map[string]bool, r schema.CaseRules) (drops, adds []Change) {
+	for _, v := range to.Views {
+		old, ok := from.View(v.Name)
+		if !ok || redefined[r.Tables.Key(v.Name)] {
+			continue
+		}
+		fromIdx := slices.Clone(old.Indexes)
+		for _, ix := range v.Indexes {
+			i := slices.IndexFunc(fromIdx, func(o *schema.Index) bool { return o != nil && sameIndexIdentity(o, ix, r) })
+			if i >= 0 && sameIndex(fromIdx[i], ix, r) {
+				fromIdx[i] = nil
+				continue
+			}
+			if i >= 0 {
+				drops = append(drops, &DropViewIndex{V: old, I: fromIdx[i]})
+				fromIdx[i] = nil
+			}
+			adds = append(adds, &AddViewIndex{V: v, I: ix})
+		}
+		for _, ix := range fromIdx {
+			if ix != nil {
+				drops = append(drops, &DropViewIndex{V: old, I: ix})
+			}
+		}
+	}
+	return drops, adds
+}
+
 // mentions reports whether the SQL text src names any of names (keys by
 // f) as a bare or quoted identifier. A bare word is also tried lower-cased
 // (PostgreSQL folds it so): a view taken to read one more view is only
@@ -321,7 +358,11 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 				return o != nil && sameSQL(o.Expr, c.Expr) && (o.Name == "" || c.Name == "" || r.Constraints.Equal(o.Name, c.Name))
 			})
 		}
-		if i >= 0 && sameSQL(fromChecks[i].Expr, c.Expr) {
+		if i >= 0 && sameCheck(fromChecks[i], c) {
+			// Only the way to validity is a change, as for foreign keys.
+			if fromChecks[i].NotValid && !c.NotValid {
+				mods = append(mods, &ValidateCheck{C: c})
+			}
 			fromChecks[i] = nil
 			continue
 		}
@@ -364,6 +405,12 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 	}
 
 	var out []Change
+	if from.PartitionBy != to.PartitionBy {
+		out = append(out, &ModifyPartitionKey{From: from, To: to})
+	}
+	if from.PartitionOf != to.PartitionOf || !sameSQL(from.PartitionBound, to.PartitionBound) {
+		out = append(out, &ModifyPartitionOf{From: from, To: to})
+	}
 	out = append(out, drops...)
 	out = append(out, colChanges...)
 	if !samePK(from.PrimaryKey, to.PrimaryKey, r) {
@@ -432,6 +479,36 @@ func movedColumns(from, to *schema.Table) map[string]bool {
 	return moved
 }
 
+// sameCheck reports whether two checks that match by name or expression
+// are the same constraint; whether it is validated is no part of that.
+func sameCheck(a, b *schema.Check) bool {
+	return sameSQL(a.Expr, b.Expr) && a.NoInherit == b.NoInherit
+}
+
+// asTable returns t, or, when t is a partition, a copy of it with the
+// columns and the primary key (unnamed) of its parent in s, which are a
+// partition's too: a table that becomes or stops being a partition keeps
+// them (ATTACH adopts a matching key, DETACH leaves the partition its
+// copy). Other inherited constraints and indexes are not carried over.
+func asTable(t *schema.Table, s *schema.Schema) *schema.Table {
+	if t.PartitionOf == "" {
+		return t
+	}
+	p, ok := s.Table(t.PartitionOf)
+	if !ok || p == t {
+		return t
+	}
+	p = asTable(p, s)
+	c := *t
+	c.Columns = p.Columns
+	if c.PrimaryKey == nil && p.PrimaryKey != nil {
+		pk := *p.PrimaryKey
+		pk.Name = ""
+		c.PrimaryKey = &pk
+	}
+	return &c
+}
+
 func columnChanges(a, b *schema.Column) ColumnChange {
 	var w ColumnChange
 	if !sameType(a.Type, b.Type) {
@@ -456,7 +533,9 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	if a.Comment != b.Comment {
 		w |= ChangeComment
 	}
-	if !strings.EqualFold(a.Identity, b.Identity) {
+	if !strings.EqualFold(a.Identity, b.Identity) ||
+		(a.IdentityOptions == nil) != (b.IdentityOptions == nil) ||
+		(a.IdentityOptions != nil && !sameSequence(a.IdentityOptions, b.IdentityOptions)) {
 		w |= ChangeIdentity
 	}
 	if !sameSQL(a.OnUpdate, b.OnUpdate) {
@@ -529,7 +608,7 @@ func sameIndex(a, b *schema.Index, r schema.CaseRules) bool {
 		sameParts(a.Parts, b.Parts, r) && sameSQL(a.Where, b.Where) &&
 		strings.EqualFold(a.Method, b.Method) &&
 		r.Columns.EqualAll(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct &&
-		a.Comment == b.Comment
+		a.Comment == b.Comment && slices.Equal(a.StorageParams, b.StorageParams)
 }
 
 func sameParts(a, b []schema.IndexPart, r schema.CaseRules) bool {
@@ -549,7 +628,8 @@ func samePK(a, b *schema.PrimaryKey, r schema.CaseRules) bool {
 		return false
 	}
 	return a.Desc == b.Desc && r.Columns.EqualAll(a.Columns, b.Columns) &&
-		sameParts(a.Parts, b.Parts, r) && strings.EqualFold(a.OnConflict, b.OnConflict) && a.Comment == b.Comment
+		sameParts(a.Parts, b.Parts, r) && strings.EqualFold(a.OnConflict, b.OnConflict) && a.Comment == b.Comment &&
+		r.Columns.EqualAll(a.Include, b.Include) && slices.Equal(a.StorageParams, b.StorageParams)
 }
 
 // sameSQL compares two pieces of SQL text ignoring layout, comments and
@@ -613,6 +693,9 @@ func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 				visit(p)
 			}
 		}
+		if p, ok := byName[strings.ToLower(t.PartitionOf)]; ok && t.PartitionOf != "" && p != t {
+			visit(p)
+		}
 		state[t] = done
 		out = append(out, t)
 	}
@@ -666,7 +749,8 @@ func typeDrops(from, to *schema.Schema) []Change {
 
 func sameSequence(a, b *schema.Sequence) bool {
 	return sameType(a.Type, b.Type) && a.Start == b.Start && a.Increment == b.Increment &&
-		a.Min == b.Min && a.Max == b.Max && a.Cache == b.Cache && a.Cycle == b.Cycle
+		a.Min == b.Min && a.Max == b.Max && a.Cache == b.Cache && a.Cycle == b.Cycle &&
+		a.OwnerTable == b.OwnerTable && a.OwnerColumn == b.OwnerColumn
 }
 
 func sortedByName[T any](xs []T, name func(T) string) []T {

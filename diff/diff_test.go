@@ -71,6 +71,10 @@ func check(name, expr string) *schema.Check { return &schema.Check{Name: name, E
 
 func view(name, def string) *schema.View { return &schema.View{Name: name, Def: def} }
 
+func matview(name, def string, ixs ...*schema.Index) *schema.View {
+	return &schema.View{Name: name, Def: def, Indexes: ixs}
+}
+
 func trigger(name, on, def string) *schema.Trigger {
 	return &schema.Trigger{Name: name, Table: on, Def: def}
 }
@@ -97,6 +101,10 @@ func summary(changes []Change) []string {
 			out = append(out, "add view "+c.V.Name)
 		case *DropView:
 			out = append(out, "drop view "+c.V.Name)
+		case *AddViewIndex:
+			out = append(out, "add index "+c.I.Name+" on view "+c.V.Name)
+		case *DropViewIndex:
+			out = append(out, "drop index "+c.I.Name+" on view "+c.V.Name)
 		case *AddTrigger:
 			out = append(out, "add trigger "+c.T.Name)
 		case *DropTrigger:
@@ -135,6 +143,8 @@ func tableChange(c Change) string {
 		return "add check " + checkLabel(c.C)
 	case *DropCheck:
 		return "drop check " + checkLabel(c.C)
+	case *ValidateCheck:
+		return "validate check " + checkLabel(c.C)
 	case *ModifyPrimaryKey:
 		return "modify primary key " + pkLabel(c.To)
 	case *ModifyTableOptions:
@@ -232,6 +242,16 @@ func TestCompare(t *testing.T) {
 				table("a", col("b_id", "INT"), col("parent", "INT"), fk("b_id", "b", "id"), fk("parent", "a", "id")),
 			),
 			want: []string{"add table b", "add table a"},
+		},
+		{
+			name: "indexes of a kept materialized view: dropped first, added last; a redefined view brings its own",
+			from: schemaOf(users(),
+				matview("m", "CREATE MATERIALIZED VIEW m AS SELECT id FROM users", index("m_old", "id"), index("m_same", "id")),
+				matview("r", "CREATE MATERIALIZED VIEW r AS SELECT id FROM users", index("r_id", "id"))),
+			to: schemaOf(users(),
+				matview("m", "CREATE MATERIALIZED VIEW m AS SELECT id FROM users", index("m_same", "id"), index("m_new", "id")),
+				matview("r", "CREATE MATERIALIZED VIEW r AS SELECT id, name FROM users", index("r_id", "id"))),
+			want: []string{"drop view r", "drop index m_old on view m", "add view r", "add index m_new on view m"},
 		},
 		{
 			name: "triggers then views dropped first; tables added, modified, dropped; views then triggers created last",
@@ -423,6 +443,36 @@ func TestCompare(t *testing.T) {
 			from: schemaOf(table("t", col("a", "INT"), check("old", "a > 0"))),
 			to:   schemaOf(table("t", col("a", "INT"), check("new", "a > 0"))),
 			want: []string{"modify table t", "  drop check old", "  add check new"},
+		},
+		{
+			name: "check becoming NO INHERIT is a drop and an add",
+			from: schemaOf(table("t", col("a", "INT"), check("a_pos", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), &schema.Check{Name: "a_pos", Expr: "a > 0", NoInherit: true})),
+			want: []string{"modify table t", "  drop check a_pos", "  add check a_pos"},
+		},
+		{
+			name: "NOT VALID check desired validated is validated",
+			from: schemaOf(table("t", col("a", "INT"), &schema.Check{Name: "a_pos", Expr: "a > 0", NotValid: true})),
+			to:   schemaOf(table("t", col("a", "INT"), check("a_pos", "a > 0"))),
+			want: []string{"modify table t", "  validate check a_pos"},
+		},
+		{
+			name: "validated check desired NOT VALID is no change",
+			from: schemaOf(table("t", col("a", "INT"), check("a_pos", "a > 0"))),
+			to:   schemaOf(table("t", col("a", "INT"), &schema.Check{Name: "a_pos", Expr: "a > 0", NotValid: true})),
+		},
+		{
+			name: "index storage parameters are part of the index",
+			from: schemaOf(table("t", col("a", "INT"), index("t_a", "a"))),
+			to: schemaOf(table("t", col("a", "INT"),
+				&schema.Index{Name: "t_a", Parts: []schema.IndexPart{{Column: "a"}}, StorageParams: []string{"fillfactor=70"}})),
+			want: []string{"modify table t", "  drop index t_a", "  add index t_a"},
+		},
+		{
+			name: "a primary key's INCLUDE is part of it",
+			from: schemaOf(table("t", col("a", "INT"), col("b", "INT"), pk("a"))),
+			to:   schemaOf(table("t", col("a", "INT"), col("b", "INT"), &schema.PrimaryKey{Columns: []string{"a"}, Include: []string{"b"}})),
+			want: []string{"modify table t", "  modify primary key (a) INCLUDE (b)"},
 		},
 
 		// UNIQUE constraints and indexes.

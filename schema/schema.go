@@ -18,8 +18,10 @@ type Schema struct {
 	Triggers []*Trigger `json:"triggers,omitempty"`
 	// Enums are PostgreSQL enum types (CREATE TYPE … AS ENUM).
 	Enums []*Enum `json:"enums,omitempty"`
-	// Sequences are PostgreSQL sequences that no serial or identity column
-	// owns (those are part of their column).
+	// Sequences are PostgreSQL sequences, except those of identity columns
+	// and of serial columns (those are part of their column): a sequence
+	// owned by a column is one here unless it is exactly what serial
+	// makes.
 	Sequences []*Sequence `json:"sequences,omitempty"`
 	// Routines are stored procedures and functions, and MySQL events,
 	// sorted by kind and name.
@@ -59,6 +61,16 @@ type Table struct {
 	// when not given.
 	RowFormat    string `json:"row_format,omitempty"`
 	KeyBlockSize int    `json:"key_block_size,omitempty"`
+	// PartitionBy is a PostgreSQL partitioned table's key as the server
+	// prints it: RANGE (created_at), LIST (region), HASH (id).
+	PartitionBy string `json:"partition_by,omitempty"`
+	// PartitionOf names the partitioned table this table is a partition
+	// of, and PartitionBound its bound (FOR VALUES …, or DEFAULT). A
+	// partition has its parent's columns, and the keys, checks, foreign
+	// keys and indexes it inherits from it: Columns is empty, and the
+	// constraints and indexes are only those of its own.
+	PartitionOf    string `json:"partition_of,omitempty"`
+	PartitionBound string `json:"partition_bound,omitempty"`
 }
 
 // Column is one column of a table.
@@ -80,6 +92,11 @@ type Column struct {
 	// Identity is "ALWAYS" or "BY DEFAULT" for a PostgreSQL identity
 	// column (GENERATED … AS IDENTITY), "" otherwise.
 	Identity string `json:"identity,omitempty"`
+	// IdentityOptions are the options of an identity column's sequence
+	// (Type, Start, Increment, Min, Max, Cache, Cycle; no name or owner)
+	// when they are not the defaults (the column's type and range, START
+	// WITH 1, INCREMENT BY 1, CACHE 1, NO CYCLE); nil otherwise.
+	IdentityOptions *Sequence `json:"identity_options,omitempty"`
 	// OnUpdate is MySQL's ON UPDATE expression (CURRENT_TIMESTAMP), "" for
 	// none.
 	OnUpdate string `json:"on_update,omitempty"`
@@ -111,6 +128,12 @@ type PrimaryKey struct {
 	OnConflict string `json:"on_conflict,omitempty"`
 	// Comment is the key's comment (MySQL: PRIMARY KEY (…) COMMENT '…').
 	Comment string `json:"comment,omitempty"`
+	// Include lists the non-key columns of a PostgreSQL key (PRIMARY KEY
+	// (k) INCLUDE (v)).
+	Include []string `json:"include,omitempty"`
+	// StorageParams are the storage parameters of a PostgreSQL key's
+	// index (WITH (fillfactor=70)), as name=value.
+	StorageParams []string `json:"storage_params,omitempty"`
 }
 
 // Index is an index, or a UNIQUE constraint (Constraint set), which the
@@ -138,6 +161,9 @@ type Index struct {
 	Implicit bool `json:"implicit,omitempty"`
 	// Comment is the index's comment (MySQL: KEY … COMMENT '…').
 	Comment string `json:"comment,omitempty"`
+	// StorageParams are the storage parameters of a PostgreSQL index (WITH
+	// (fillfactor=70)), as name=value in the catalog's order.
+	StorageParams []string `json:"storage_params,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.
@@ -180,6 +206,12 @@ type ForeignKey struct {
 type Check struct {
 	Name string `json:"name,omitempty"`
 	Expr string `json:"expr"`
+	// NoInherit marks a PostgreSQL check that does not reach child tables
+	// (NO INHERIT).
+	NoInherit bool `json:"no_inherit,omitempty"`
+	// NotValid marks a PostgreSQL check not yet validated (NOT VALID): rows
+	// that were there before it may break it.
+	NotValid bool `json:"not_valid,omitempty"`
 }
 
 // View is a view. Def is the whole CREATE VIEW statement as the engine keeps it.
@@ -187,6 +219,8 @@ type View struct {
 	Schema string `json:"schema,omitempty"`
 	Name   string `json:"name"`
 	Def    string `json:"def"`
+	// Indexes are the indexes of a PostgreSQL materialized view, by name.
+	Indexes []*Index `json:"indexes,omitempty"`
 }
 
 // Enum is a PostgreSQL enum type: its labels in sort order.
@@ -207,6 +241,10 @@ type Sequence struct {
 	Max       int64  `json:"max"`
 	Cache     int64  `json:"cache"`
 	Cycle     bool   `json:"cycle,omitempty"`
+	// OwnerTable and OwnerColumn name the column that owns the sequence
+	// (OWNED BY table.column: dropping it drops the sequence); "" for none.
+	OwnerTable  string `json:"owner_table,omitempty"`
+	OwnerColumn string `json:"owner_column,omitempty"`
 }
 
 // Trigger is a trigger on Table. Def is the whole CREATE TRIGGER statement.

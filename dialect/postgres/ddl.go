@@ -24,6 +24,9 @@ func columnDef(c *schema.Column) string {
 	}
 	if c.Identity != "" {
 		b.WriteString(" GENERATED " + c.Identity + " AS IDENTITY")
+		if c.IdentityOptions != nil {
+			b.WriteString(" (" + identityOptions(c.IdentityOptions, "") + ")")
+		}
 	}
 	if c.Generated != nil {
 		b.WriteString(" GENERATED ALWAYS AS (" + c.Generated.Expr + ") STORED")
@@ -70,14 +73,49 @@ func uniqueClause(ix *schema.Index) string {
 		s += "NULLS NOT DISTINCT "
 	}
 	s += "(" + quoteList(cols) + ")"
-	if len(ix.Include) > 0 {
-		s += " INCLUDE (" + quoteList(ix.Include) + ")"
+	return s + indexParameters(ix.Include, ix.StorageParams)
+}
+
+// indexParameters returns the INCLUDE and WITH clauses of a key's index.
+func indexParameters(include, params []string) string {
+	var s string
+	if len(include) > 0 {
+		s += " INCLUDE (" + quoteList(include) + ")"
+	}
+	if len(params) > 0 {
+		s += " WITH (" + storageParams(params) + ")"
 	}
 	return s
 }
 
+// storageParams returns name=value storage parameters as a WITH list,
+// each value a literal.
+func storageParams(params []string) string {
+	out := make([]string, len(params))
+	for i, p := range params {
+		k, v, _ := strings.Cut(p, "=")
+		name := strings.Split(k, ".") // toast.autovacuum_enabled
+		for j, n := range name {
+			name[j] = quote(n)
+		}
+		out[i] = strings.Join(name, ".") + " = " + literal(v)
+	}
+	return strings.Join(out, ", ")
+}
+
 func pkClause(pk *schema.PrimaryKey) string {
-	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")"
+	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")" +
+		indexParameters(pk.Include, pk.StorageParams)
+}
+
+// checkClause returns CHECK (expr) with NO INHERIT; NOT VALID is added by
+// the callers that may (ALTER TABLE … ADD).
+func checkClause(ck *schema.Check) string {
+	s := "CHECK (" + ck.Expr + ")"
+	if ck.NoInherit {
+		s += " NO INHERIT"
+	}
+	return s
 }
 
 // createTable returns CREATE TABLE for t (named) with the foreign keys
@@ -96,14 +134,30 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 		}
 	}
 	for _, ck := range t.Checks {
-		lines = append(lines, "CONSTRAINT "+quote(ck.Name)+" CHECK ("+ck.Expr+")")
+		if !ck.NotValid {
+			lines = append(lines, "CONSTRAINT "+quote(ck.Name)+" "+checkClause(ck))
+		}
 	}
 	for _, fk := range t.ForeignKeys {
 		if inline(fk) {
 			lines = append(lines, constraintFK(fk))
 		}
 	}
-	return "CREATE TABLE " + quote(t.Name) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
+	s := "CREATE TABLE " + quote(t.Name)
+	if t.PartitionOf != "" {
+		// A partition: its columns come from its parent.
+		s += " PARTITION OF " + quote(t.PartitionOf)
+		if len(lines) > len(t.Columns) {
+			s += " (\n  " + strings.Join(lines[len(t.Columns):], ",\n  ") + "\n)"
+		}
+		s += " " + t.PartitionBound
+	} else {
+		s += " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
+	}
+	if t.PartitionBy != "" {
+		s += " PARTITION BY " + t.PartitionBy
+	}
+	return s
 }
 
 // indexParts returns the key list of an index: (a, (lower(b)) DESC, …).
@@ -153,6 +207,9 @@ func createIndex(table string, ix *schema.Index, concurrently bool) string {
 	if ix.NullsNotDistinct {
 		b.WriteString(" NULLS NOT DISTINCT")
 	}
+	if len(ix.StorageParams) > 0 {
+		b.WriteString(" WITH (" + storageParams(ix.StorageParams) + ")")
+	}
 	if ix.Where != "" {
 		b.WriteString(" WHERE " + ix.Where)
 	}
@@ -178,8 +235,29 @@ func sequenceOptions(q *schema.Sequence) string {
 	return s
 }
 
+// identityOptions returns an identity sequence's options (the type is
+// the column's), each preceded by set ("SET " for ALTER COLUMN, "" for a
+// column definition).
+func identityOptions(q *schema.Sequence, set string) string {
+	cycle := "NO CYCLE"
+	if q.Cycle {
+		cycle = "CYCLE"
+	}
+	opts := []string{
+		fmt.Sprintf("START WITH %d", q.Start), fmt.Sprintf("INCREMENT BY %d", q.Increment),
+		fmt.Sprintf("MINVALUE %d", q.Min), fmt.Sprintf("MAXVALUE %d", q.Max), fmt.Sprintf("CACHE %d", q.Cache), cycle,
+	}
+	return set + strings.Join(opts, " "+set)
+}
+
 func createSequence(q *schema.Sequence) string {
 	return "CREATE SEQUENCE " + quote(q.Name) + " " + sequenceOptions(q)
+}
+
+// addNotValidCheck returns ALTER TABLE … ADD CONSTRAINT … NOT VALID for a
+// check that CREATE TABLE would create validated.
+func addNotValidCheck(table string, ck *schema.Check) string {
+	return "ALTER TABLE " + quote(table) + " ADD CONSTRAINT " + quote(ck.Name) + " " + checkClause(ck) + " NOT VALID"
 }
 
 func commentOn(kind, object, comment string) string {
@@ -216,6 +294,11 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	n := namer{d: d}
 	created := map[string]bool{}
 	var later []string
+	for _, q := range s.Sequences {
+		if q.OwnerTable != "" {
+			later = append(later, "ALTER SEQUENCE "+quote(q.Name)+" OWNED BY "+quote(q.OwnerTable)+"."+quote(q.OwnerColumn))
+		}
+	}
 	for _, t := range parentsFirst(s.Tables) {
 		t = n.named(t)
 		stmts = append(stmts, createTable(t, func(fk *schema.ForeignKey) bool {
@@ -230,6 +313,11 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 			return false
 		}))
 		created[t.Name] = true
+		for _, ck := range t.Checks {
+			if ck.NotValid {
+				later = append(later, addNotValidCheck(t.Name, ck))
+			}
+		}
 		for _, ix := range t.Indexes {
 			if !ix.Constraint {
 				stmts = append(stmts, createIndex(t.Name, ix, false))
@@ -247,6 +335,9 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	stmts = append(stmts, later...)
 	for _, v := range s.Views {
 		stmts = append(stmts, v.Def)
+		for _, ix := range v.Indexes {
+			stmts = append(stmts, createIndex(v.Name, ix, false))
+		}
 	}
 	for _, tr := range s.Triggers {
 		stmts = append(stmts, tr.Def)
@@ -276,6 +367,9 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 			if p, ok := byName[fk.RefTable]; ok && fk.RefSchema == "" && p != t {
 				visit(p)
 			}
+		}
+		if p, ok := byName[t.PartitionOf]; ok && p != t {
+			visit(p)
 		}
 		state[t] = 2
 		out = append(out, t)

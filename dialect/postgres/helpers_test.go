@@ -63,20 +63,15 @@ func inspect(t *testing.T, d *postgres.Dialect, q dialect.Querier) *schema.Schem
 	return s
 }
 
-// loadSchema loads src into a scratch database of d and inspects it.
+// loadSchema loads src into a scratch database of d and inspects it, as
+// the desired schema is loaded (LoadSchema).
 func loadSchema(t *testing.T, d *postgres.Dialect, name, src string) *schema.Schema {
 	t.Helper()
-	db, drop, err := d.Scratch(context.Background())
+	s, err := d.LoadSchema(context.Background(), name, src)
 	if err != nil {
-		t.Fatalf("scratch: %v", err)
+		t.Fatalf("load %s: %v", name, err)
 	}
-	defer func() {
-		if err := drop(); err != nil {
-			t.Errorf("drop scratch: %v", err)
-		}
-	}()
-	load(t, db, name, src)
-	return inspect(t, d, db)
+	return s
 }
 
 // plan compares from with to and plans the change.

@@ -24,10 +24,13 @@ import (
 // (format_type, pg_get_expr, pg_get_viewdef), so inspecting twice, or
 // inspecting a schema loaded from the same SQL into a scratch database,
 // gives equal results. Serial columns are reported with the type serial,
-// bigserial or smallserial and no default; identity columns with Identity
-// set; the sequences they own are part of them. Not reported: tables and
-// types that belong to an extension, partitioned tables and their
-// partitions, triggers, functions, domains, composite types and exclusion
+// bigserial or smallserial and no default when their sequence is exactly
+// what serial makes (serialType); identity columns with Identity set;
+// other sequences, owned by a column or not, on their own. Partitioned
+// tables are reported with PartitionBy, partitions with PartitionOf and
+// PartitionBound and only what they do not inherit; materialized views
+// with their indexes. Not reported: tables and types that belong to an
+// extension, triggers, functions, domains, composite types and exclusion
 // constraints.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
@@ -54,10 +57,12 @@ type inspector struct {
 
 	s       *schema.Schema
 	byOID   map[int64]*schema.Table
-	attname map[int64]map[int]string // table oid → attnum → name
-	attcoll map[int64]map[int]string // table oid → attnum → collation name
-	indexOf map[int64]*indexInfo     // index oid → index (constraint-backed ones too)
-	uniques []*uniqueRef
+	attname map[int64]map[int]string  // table oid → attnum → name
+	attcoll map[int64]map[int]string  // table oid → attnum → collation name
+	indexOf map[int64]*indexInfo      // index oid → index (constraint-backed ones too)
+	viewIdx map[int64][]*schema.Index // materialized view oid → its indexes
+	parts   map[int64]bool            // partitions (their columns are their parent's)
+	keys    []*keyRef
 }
 
 type indexInfo struct {
@@ -66,8 +71,9 @@ type indexInfo struct {
 	backs bool
 }
 
-type uniqueRef struct {
-	table int64
+// keyRef is a PRIMARY KEY or UNIQUE constraint and the index behind it.
+type keyRef struct {
+	pk    *schema.PrimaryKey
 	ix    *schema.Index
 	index int64
 }
@@ -106,6 +112,8 @@ func (in *inspector) meta(ctx context.Context, want string) error {
 	in.attname = map[int64]map[int]string{}
 	in.attcoll = map[int64]map[int]string{}
 	in.indexOf = map[int64]*indexInfo{}
+	in.viewIdx = map[int64][]*schema.Index{}
+	in.parts = map[int64]bool{}
 	return nil
 }
 
@@ -118,18 +126,23 @@ const nsCTE = `WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1) `
 
 func (in *inspector) tables(ctx context.Context) error {
 	return in.query(ctx, "tables", nsCTE+`
-SELECT c.oid, c.relname, coalesce(ds.description, '')
+SELECT c.oid, c.relname, coalesce(ds.description, ''),
+  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) ELSE '' END,
+  coalesce(p.relname, ''), CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) ELSE '' END
 FROM pg_class c
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'r' AND NOT c.relispartition
+LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
+LEFT JOIN pg_class p ON p.oid = i.inhparent
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p')
   AND `+notExtension+`
 ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		var oid int64
 		t := &schema.Table{}
-		if err := rows.Scan(&oid, &t.Name, &t.Comment); err != nil {
+		if err := rows.Scan(&oid, &t.Name, &t.Comment, &t.PartitionBy, &t.PartitionOf, &t.PartitionBound); err != nil {
 			return err
 		}
 		in.byOID[oid] = t
+		in.parts[oid] = t.PartitionOf != ""
 		in.attname[oid] = map[int]string{}
 		in.attcoll[oid] = map[int]string{}
 		in.s.Tables = append(in.s.Tables, t)
@@ -142,18 +155,14 @@ func (in *inspector) columns(ctx context.Context) error {
 SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
   coalesce(pg_get_expr(ad.adbin, ad.adrelid), ''), a.attidentity::text, a.attgenerated::text,
   coalesce(co.collname, ''), a.attcollation <> t.typcollation,
-  CASE WHEN ad.adbin IS NOT NULL AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN (
-    SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a' LIMIT 1) END,
-  coalesce(ds.description, '')
+  coalesce(ds.description, ''), c.relkind::text
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			oid                 int64
@@ -161,12 +170,19 @@ ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 			identity, generated string
 			coll                string
 			collDiffers         bool
-			ownedSeq            sql.NullString
+			kind                string
 			c                   = &schema.Column{}
 		)
 		if err := rows.Scan(&oid, &num, &c.Name, &c.Type, &c.NotNull, &c.Default, &identity, &generated,
-			&coll, &collDiffers, &ownedSeq, &c.Comment); err != nil {
+			&coll, &collDiffers, &c.Comment, &kind); err != nil {
 			return err
+		}
+		if kind == "m" || in.parts[oid] { // its indexes and constraints name its columns
+			if in.attname[oid] == nil {
+				in.attname[oid], in.attcoll[oid] = map[int]string{}, map[int]string{}
+			}
+			in.attname[oid][num], in.attcoll[oid][num] = c.Name, coll
+			return nil
 		}
 		t, ok := in.byOID[oid]
 		if !ok {
@@ -187,12 +203,6 @@ ORDER BY a.attrelid, a.attnum`, []any{in.schema}, func(rows *sql.Rows) error {
 			c.Generated = &schema.Generated{Expr: c.Default, Stored: true}
 			c.Default = ""
 		}
-		// A serial column: its default takes the next value of the sequence
-		// the column owns.
-		if ownedSeq.Valid && c.Default == "nextval("+literal(ownedSeq.String)+"::regclass)" {
-			c.Type = map[string]string{"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[c.Type]
-			c.Default = ""
-		}
 		t.Columns = append(t.Columns, c)
 		return nil
 	})
@@ -210,7 +220,7 @@ SELECT co.conrelid, co.conname, co.contype::text, coalesce(array_to_json(co.conk
     JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n), '[]'),
   co.confdeltype::text, co.confupdtype::text, co.confmatchtype::text, co.condeferrable, co.condeferred,
   co.convalidated, CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid) ELSE '' END,
-  co.conindid
+  co.conindid, co.connoinherit, co.conparentid <> 0, co.coninhcount > 0
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 LEFT JOIN pg_class rc ON rc.oid = co.confrelid
@@ -224,13 +234,18 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 			del, upd, match                 string
 			deferrable, deferred, validated bool
 			expr                            string
+			noInherit, cloned, inherited    bool
 		)
 		if err := rows.Scan(&oid, &name, &typ, &keyJSON, &refSchema, &refTable, &refJSON, &del, &upd, &match,
-			&deferrable, &deferred, &validated, &expr, &indid); err != nil {
+			&deferrable, &deferred, &validated, &expr, &indid, &noInherit, &cloned, &inherited); err != nil {
 			return err
 		}
 		t, ok := in.byOID[oid]
-		if !ok {
+		// A constraint cloned from a parent's (a partition's copy of its
+		// parent's keys, or the per-partition rows of a foreign key to a
+		// partitioned table), or a check a partition inherits, is its
+		// parent's.
+		if !ok || cloned || (inherited && in.parts[oid]) {
 			return nil
 		}
 		var keys []int
@@ -244,13 +259,14 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 		switch typ {
 		case "p":
 			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols}
+			in.keys = append(in.keys, &keyRef{pk: t.PrimaryKey, index: indid})
 		case "u":
 			ix := &schema.Index{Name: name, Unique: true, Constraint: true}
 			for _, c := range cols {
 				ix.Parts = append(ix.Parts, schema.IndexPart{Column: c})
 			}
 			t.Indexes = append(t.Indexes, ix)
-			in.uniques = append(in.uniques, &uniqueRef{table: oid, ix: ix, index: indid})
+			in.keys = append(in.keys, &keyRef{ix: ix, index: indid})
 		case "f":
 			fk := &schema.ForeignKey{Name: name, Columns: cols, RefTable: refTable,
 				OnDelete: actions[del], OnUpdate: actions[upd],
@@ -269,7 +285,7 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 			}
 			t.ForeignKeys = append(t.ForeignKeys, fk)
 		case "c":
-			t.Checks = append(t.Checks, &schema.Check{Name: name, Expr: expr})
+			t.Checks = append(t.Checks, &schema.Check{Name: name, Expr: expr, NoInherit: noInherit, NotValid: !validated})
 		}
 		return nil
 	})
@@ -294,14 +310,16 @@ SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, am.amname, i.indnkey
     FROM unnest(i.indcollation::oid[]) WITH ORDINALITY u(oid, n) LEFT JOIN pg_collation cl ON cl.oid = u.oid), '[]') END,
   coalesce(pg_get_expr(i.indpred, i.indrelid, true), ''),
   b.backs,
-  `+nnd+`
+  `+nnd+`,
+  coalesce(array_to_json(ic.reloptions), '[]'), c.relkind::text,
+  c.relispartition AND EXISTS (SELECT 1 FROM pg_inherits x WHERE x.inhrelid = i.indexrelid)
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_am am ON am.oid = ic.relam
 CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid
   AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) AS backs) b
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'r'
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'm')
 ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			table, oid                                  int64
@@ -309,13 +327,19 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 			nkey                                        int
 			keyJSON, optJSON, defJSON, opcJSON, colJSON []byte
 			backs                                       bool
+			relOptJSON                                  []byte
+			kind                                        string
+			inherited                                   bool
 			ix                                          = &schema.Index{}
 		)
 		if err := rows.Scan(&table, &oid, &ix.Name, &ix.Unique, &method, &nkey, &keyJSON, &optJSON, &defJSON,
-			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct); err != nil {
+			&opcJSON, &colJSON, &pred, &backs, &ix.NullsNotDistinct, &relOptJSON, &kind, &inherited); err != nil {
 			return err
 		}
-		if _, ok := in.byOID[table]; !ok {
+		if inherited { // a partition's index attached to its parent's
+			return nil
+		}
+		if _, ok := in.byOID[table]; !ok && kind != "m" {
 			return nil
 		}
 		var keys, opts []int
@@ -323,11 +347,12 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		for _, u := range []struct {
 			b []byte
 			v any
-		}{{keyJSON, &keys}, {optJSON, &opts}, {defJSON, &defs}, {opcJSON, &opcs}, {colJSON, &colls}} {
+		}{{keyJSON, &keys}, {optJSON, &opts}, {defJSON, &defs}, {opcJSON, &opcs}, {colJSON, &colls}, {relOptJSON, &ix.StorageParams}} {
 			if err := json.Unmarshal(u.b, u.v); err != nil {
 				return err
 			}
 		}
+		sort.Strings(ix.StorageParams) // the catalog keeps them in the order they were set
 		if method != "btree" {
 			ix.Method = method
 		}
@@ -367,6 +392,10 @@ ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 			}
 			ix.Parts = append(ix.Parts, p)
 		}
+		if kind == "m" {
+			in.viewIdx[table] = append(in.viewIdx[table], ix)
+			return nil
+		}
 		in.indexOf[oid] = &indexInfo{ix: ix, table: table, backs: backs}
 		return nil
 	})
@@ -379,7 +408,7 @@ func (in *inspector) views(ctx context.Context) error {
 	}
 	var vs []*view
 	err := in.query(ctx, "views", nsCTE+`
-SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), coalesce(array_to_json(c.reloptions), '[]'),
+SELECT c.oid, c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), coalesce(array_to_json(c.reloptions), '[]'),
   coalesce((SELECT json_agg(DISTINCT r.relname) FROM pg_rewrite rw
     JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
     JOIN pg_class r ON r.oid = d.refobjid AND r.relkind IN ('v', 'm')
@@ -387,9 +416,10 @@ SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), coalesce(array_t
 FROM pg_class c
 WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('v', 'm') AND `+notExtension+`
 ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
+		var oid int64
 		var name, kind, def string
 		var optJSON, depJSON []byte
-		if err := rows.Scan(&name, &kind, &def, &optJSON, &depJSON); err != nil {
+		if err := rows.Scan(&oid, &name, &kind, &def, &optJSON, &depJSON); err != nil {
 			return err
 		}
 		var opts, deps []string
@@ -399,7 +429,8 @@ ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		if err := json.Unmarshal(depJSON, &deps); err != nil {
 			return err
 		}
-		vs = append(vs, &view{v: &schema.View{Name: name, Def: viewDef(name, kind == "m", opts, def)}, deps: deps})
+		vs = append(vs, &view{v: &schema.View{Name: name, Def: viewDef(name, kind == "m", opts, def),
+			Indexes: in.viewIdx[oid]}, deps: deps})
 		return nil
 	})
 	if err != nil {
@@ -480,36 +511,93 @@ ORDER BY t.typname`, []any{in.schema}, func(rows *sql.Rows) error {
 	})
 }
 
+// sequences reads the sequences that are not an identity column's, with
+// the column that owns them (OWNED BY). A sequence exactly as serial
+// makes it is folded into its column, which becomes serial (see
+// serialType); any other is reported as a sequence of its own.
 func (in *inspector) sequences(ctx context.Context) error {
 	return in.query(ctx, "sequences", nsCTE+`
-SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+SELECT c.relname, c.oid::regclass::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+  s.seqcache, s.seqcycle, coalesce(d.refobjid, 0), coalesce(d.refobjsubid, 0), coalesce(d.deptype::text, '')
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')
+  AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
 WHERE c.relnamespace = (SELECT oid FROM ns)
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('i', 'e'))
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-    JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a' AND d.refclassid = 'pg_class'::regclass
-      AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-      AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(' || quote_literal(c.oid::regclass::text) || '::regclass)')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
 ORDER BY c.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		q := &schema.Sequence{}
-		if err := rows.Scan(&q.Name, &q.Type, &q.Start, &q.Increment, &q.Min, &q.Max, &q.Cache, &q.Cycle); err != nil {
+		var regclass, deptype string
+		var owner int64
+		var ownerCol int
+		if err := rows.Scan(&q.Name, &regclass, &q.Type, &q.Start, &q.Increment, &q.Min, &q.Max, &q.Cache, &q.Cycle,
+			&owner, &ownerCol, &deptype); err != nil {
 			return err
+		}
+		if deptype == "i" { // an identity column's: part of the column
+			if t, ok := in.byOID[owner]; ok {
+				if c, ok := t.Column(in.attname[owner][ownerCol]); ok && !defaultIdentity(c, q) {
+					q.Name = ""
+					c.IdentityOptions = q
+				}
+			}
+			return nil
+		}
+		if t, ok := in.byOID[owner]; ok {
+			if c, ok := t.Column(in.attname[owner][ownerCol]); ok {
+				if serial := serialType(t, c, q, regclass); serial != "" {
+					c.Type, c.Default = serial, ""
+					return nil
+				}
+				q.OwnerTable, q.OwnerColumn = t.Name, c.Name
+			}
 		}
 		in.s.Sequences = append(in.s.Sequences, q)
 		return nil
 	})
 }
 
+// intMax is the largest value of each integer type.
+var intMax = map[string]int64{"smallint": 1<<15 - 1, "integer": 1<<31 - 1, "bigint": 1<<63 - 1}
+
+// defaultIdentity reports whether q, the sequence of identity column c,
+// has the options GENERATED … AS IDENTITY gives it.
+func defaultIdentity(c *schema.Column, q *schema.Sequence) bool {
+	return q.Type == c.Type && q.Start == 1 && q.Increment == 1 && q.Min == 1 && q.Max == intMax[c.Type] &&
+		q.Cache == 1 && !q.Cycle
+}
+
+// serialType returns the serial type (serial, bigserial, smallserial)
+// that column c of table t is, owning sequence q (named regclass in SQL):
+// "" unless q is exactly what the serial type makes: named
+// <table>_<column>_seq, of the column's type, with the default options,
+// and taken by the column's default.
+func serialType(t *schema.Table, c *schema.Column, q *schema.Sequence, regclass string) string {
+	serial, ok := map[string]string{"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[c.Type]
+	if !ok || q.Type != c.Type || c.Identity != "" || c.Generated != nil ||
+		q.Name != objectName(t.Name, c.Name, "seq") ||
+		q.Start != 1 || q.Increment != 1 || q.Min != 1 || q.Max != intMax[c.Type] || q.Cache != 1 || q.Cycle ||
+		c.Default != "nextval("+literal(regclass)+"::regclass)" {
+		return ""
+	}
+	return serial
+}
+
 // finish attaches the index details of UNIQUE constraints and the plain
 // indexes to their tables, and sorts what the queries did not.
 func (in *inspector) finish() *schema.Schema {
-	for _, u := range in.uniques {
-		if info, ok := in.indexOf[u.index]; ok {
-			u.ix.Include = info.ix.Include
-			u.ix.NullsNotDistinct = info.ix.NullsNotDistinct
+	for _, k := range in.keys {
+		info, ok := in.indexOf[k.index]
+		if !ok {
+			continue
 		}
+		if k.pk != nil {
+			k.pk.Include = info.ix.Include
+			k.pk.StorageParams = info.ix.StorageParams
+			continue
+		}
+		k.ix.Include = info.ix.Include
+		k.ix.NullsNotDistinct = info.ix.NullsNotDistinct
+		k.ix.StorageParams = info.ix.StorageParams
 	}
 	var plain []*indexInfo
 	for _, info := range in.indexOf {

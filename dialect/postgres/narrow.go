@@ -135,11 +135,17 @@ func (d *Dialect) Narrows(_ *diff.ModifyTable, c *diff.ModifyColumn) bool {
 // type from does not survive the cast to type to: for numbers, dates and
 // times, cast back it is not equal (1.55 → numeric(4,1) → 1.60); for
 // anything else its text form changes ('007' → integer → '7').
-func lostValue(v, from, to string) string {
+//
+// viaText casts through text first, as the ALTER's USING does for an enum
+// (no cast leads from an enum type to another but to text).
+func lostValue(v, from, to string, viaText bool) string {
 	f, t := parsePGType(from), parsePGType(to)
 	intBool := f.name == "int4" && t.name == "bool" || f.name == "bool" && t.name == "int4" // cast both ways: 0 ↔ false
 	if (comparable[f.name] && comparable[t.name] || intBool) && f.dims == t.dims {
 		return fmt.Sprintf("%s::%s::%s IS DISTINCT FROM %s", v, baseType(to), baseType(from), v)
+	}
+	if viaText {
+		return fmt.Sprintf("%s::text::%s::text IS DISTINCT FROM %s::text", v, baseType(to), v)
 	}
 	return fmt.Sprintf("%s::%s::text IS DISTINCT FROM %s::text", v, baseType(to), v)
 }
@@ -150,9 +156,11 @@ func lostValue(v, from, to string) string {
 // with the count and up to five values. A value the cast rejects outright
 // (text → integer of 'abc') makes the set-based count fail; the rows are
 // then tried one by one, each cast in a block of its own.
-func narrowCheck(table string, c *diff.ModifyColumn) string {
+//
+// viaText: the column's type is an enum (see lostValue).
+func narrowCheck(table string, c *diff.ModifyColumn, viaText bool) string {
 	col := "c." + quote(c.From.Name)
-	lost := lostValue(col, c.From.Type, c.To.Type)
+	lost := lostValue(col, c.From.Type, c.To.Type, viaText)
 	esc := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 	msg := "retort: % row(s) of " + esc(table) + " would lose data in column " + esc(c.From.Name) +
 		" changed from " + esc(c.From.Type) + " to " + esc(c.To.Type) + "; e.g. %"
@@ -194,7 +202,7 @@ BEGIN
       USING ERRCODE = 'data_exception',
             HINT = 'change or delete those rows, or write the conversion (ALTER … TYPE … USING) by hand';
   END IF;
-END`, from, col, lost, lostValue("r.v", c.From.Type, c.To.Type), literal(msg))
+END`, from, col, lost, lostValue("r.v", c.From.Type, c.To.Type, viaText), literal(msg))
 	tag := "$retort$"
 	for i := 1; strings.Contains(body, tag); i++ {
 		tag = fmt.Sprintf("$retort%d$", i)

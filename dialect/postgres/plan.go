@@ -65,6 +65,9 @@ type planner struct {
 	modifies   []dialect.Step // 5
 	removes    []dialect.Step // 6
 	views      []dialect.Step // 7
+	detaches   []dialect.Step // 3, partitions detached before anything is dropped
+	attaches   []dialect.Step // 5, partitions attached once their columns are right
+	owners     []dialect.Step // 5, sequences' OWNED BY, after the columns exist
 	fks        []dialect.Step // 8, first transaction
 	validates  []dialect.Step // 8, second transaction
 	concurrent []dialect.Step
@@ -75,6 +78,7 @@ type planner struct {
 	typeTables map[string]bool             // tables whose column types change
 	oldEnums   []string                    // renamed enum types to drop at the end
 	lateChecks map[*diff.ModifyColumn]bool // narrowing checks that need a type the plan creates
+	keptSeqs   map[string]bool             // sequences of the current schema that a serial column takes over
 }
 
 func (p *planner) result() *dialect.Plan {
@@ -82,7 +86,7 @@ func (p *planner) result() *dialect.Plan {
 	if len(p.enumValues) > 0 {
 		steps = append(steps, p.enumValues...)
 	}
-	main := slices.Concat(p.early, p.drops, p.creates, p.modifies, p.removes, p.views, p.fks)
+	main := slices.Concat(p.early, p.detaches, p.drops, p.creates, p.modifies, p.attaches, p.owners, p.removes, p.views, p.fks)
 	if len(steps) > 0 && len(main)+len(p.validates) > 0 {
 		steps[len(steps)-1].Commit = true
 	}
@@ -102,6 +106,7 @@ func (p *planner) run(changes []diff.Change) error {
 	p.done = map[string]bool{}
 	p.dropKeys = map[string][][]string{}
 	p.typeTables = map[string]bool{}
+	p.keptSeqs = map[string]bool{}
 
 	var (
 		dropViews, addViews []*schema.View
@@ -141,7 +146,7 @@ func (p *planner) run(changes []diff.Change) error {
 			p.lateChecks[n.Column] = true
 			continue
 		}
-		p.early = append(p.early, dialect.Step{SQL: narrowCheck(n.Table.From.Name, n.Column), Comment: narrowComment(n.Table.From.Name, n.Column)})
+		p.early = append(p.early, dialect.Step{SQL: narrowCheck(n.Table.From.Name, n.Column, isEnum(p.from, n.Column.From.Type)), Comment: narrowComment(n.Table.From.Name, n.Column)})
 	}
 
 	// Enum labels and types first: columns may use them.
@@ -152,9 +157,16 @@ func (p *planner) run(changes []diff.Change) error {
 		case *diff.ModifyEnum:
 			p.modifyEnum(c)
 		case *diff.AddSequence:
+			if p.serialSequence(c.S) {
+				// A serial column's sequence that becomes one of its own:
+				// it keeps its value.
+				p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.S.Name) + " " + sequenceOptions(c.S)})
+				break
+			}
 			p.creates = append(p.creates, dialect.Step{SQL: createSequence(c.S)})
+			p.ownSequence(c.S)
 		case *diff.ModifySequence:
-			p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+			p.modifySequence(c)
 		}
 	}
 
@@ -162,8 +174,11 @@ func (p *planner) run(changes []diff.Change) error {
 	// column types change (PostgreSQL refuses to change the type of a
 	// column a view uses).
 	for _, c := range changes {
-		if c, ok := c.(*diff.DropTrigger); ok {
+		switch c := c.(type) {
+		case *diff.DropTrigger:
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
+		case *diff.DropViewIndex:
+			p.drops = append(p.drops, dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
 		}
 	}
 	dependents := p.dependentViews(dropViews)
@@ -205,7 +220,14 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
-			p.removes = append(p.removes, dialect.Step{SQL: "DROP SEQUENCE " + quote(c.S.Name)})
+			if p.keptSeqs[c.S.Name] {
+				continue
+			}
+			drop := "DROP SEQUENCE "
+			if c.S.OwnerTable != "" { // gone already if its column or table was dropped
+				drop += "IF EXISTS "
+			}
+			p.removes = append(p.removes, dialect.Step{SQL: drop + quote(c.S.Name)})
 		case *diff.DropEnum:
 			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.E.Name)})
 		}
@@ -224,21 +246,92 @@ func (p *planner) run(changes []diff.Change) error {
 	}
 	for _, v := range p.to.Views {
 		if add[v.Name] {
-			p.views = append(p.views, dialect.Step{SQL: v.Def})
+			p.addView(v)
 			delete(add, v.Name)
 		}
 	}
 	for _, v := range addViews {
 		if add[v.Name] {
-			p.views = append(p.views, dialect.Step{SQL: v.Def})
+			p.addView(v)
 		}
 	}
 	for _, c := range changes {
-		if c, ok := c.(*diff.AddTrigger); ok {
+		switch c := c.(type) {
+		case *diff.AddViewIndex:
+			if !dependents[c.V.Name] { // else created with the view above
+				p.views = append(p.views, dialect.Step{SQL: createIndex(c.V.Name, c.I, false)})
+			}
+		case *diff.AddTrigger:
 			p.views = append(p.views, dialect.Step{SQL: c.T.Def})
 		}
 	}
 	return nil
+}
+
+// ownSequence makes a new sequence owned by its column, once the column
+// exists. When the column existed before the plan, the sequence goes on
+// after the column's highest value, so that a default taking it does not
+// hand out numbers already used (as when a sequence is renamed in the
+// desired schema: retort sees a new sequence).
+func (p *planner) ownSequence(q *schema.Sequence) {
+	if q.OwnerTable == "" {
+		return
+	}
+	col := quote(q.OwnerColumn)
+	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(q.Name) + " OWNED BY " + quote(q.OwnerTable) + "." + col})
+	t, ok := p.from.Table(q.OwnerTable)
+	if !ok || p.created[q.OwnerTable] || q.Increment <= 0 {
+		return
+	}
+	if c, ok := t.Column(q.OwnerColumn); !ok || c.Name != q.OwnerColumn {
+		return
+	}
+	p.owners = append(p.owners, dialect.Step{
+		SQL: fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s",
+			literal(quote(q.Name)), col, q.Start, quote(q.OwnerTable)),
+		Comment: "a new sequence for a column that has rows: it goes on after their highest value"})
+}
+
+// serialSequence reports whether q, a sequence the desired schema adds,
+// is the sequence of a serial column of the current schema, which that
+// column owns and keeps owning.
+func (p *planner) serialSequence(q *schema.Sequence) bool {
+	if q.OwnerTable == "" {
+		return false
+	}
+	t, ok := p.from.Table(q.OwnerTable)
+	if !ok || t.Name != q.OwnerTable {
+		return false
+	}
+	c, ok := t.Column(q.OwnerColumn)
+	return ok && c.Name == q.OwnerColumn && isSerial(c.Type) && objectName(t.Name, c.Name, "seq") == q.Name
+}
+
+// modifySequence changes a sequence's options and owner. A sequence that
+// loses its owner does so before any table is dropped (which would drop
+// it too).
+func (p *planner) modifySequence(c *diff.ModifySequence) {
+	from, to := *c.From, *c.To
+	from.OwnerTable, from.OwnerColumn, to.OwnerTable, to.OwnerColumn = "", "", "", ""
+	if sequenceOptions(&from) != sequenceOptions(&to) {
+		p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+	}
+	if c.From.OwnerTable == c.To.OwnerTable && c.From.OwnerColumn == c.To.OwnerColumn {
+		return
+	}
+	if c.To.OwnerTable == "" {
+		p.drops = append([]dialect.Step{{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " OWNED BY NONE"}}, p.drops...)
+		return
+	}
+	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " OWNED BY " + quote(c.To.OwnerTable) + "." + quote(c.To.OwnerColumn)})
+}
+
+// addView creates a view and the indexes of a materialized view.
+func (p *planner) addView(v *schema.View) {
+	p.views = append(p.views, dialect.Step{SQL: v.Def})
+	for _, ix := range v.Indexes {
+		p.views = append(p.views, dialect.Step{SQL: createIndex(v.Name, ix, false)})
+	}
 }
 
 // scanKeys records the keys (primary keys and unique indexes) a modified
@@ -498,6 +591,11 @@ func (p *planner) addTable(t *schema.Table) {
 		return ready
 	})})
 	p.done[t.Name] = true
+	for _, ck := range t.Checks {
+		if ck.NotValid {
+			p.creates = append(p.creates, dialect.Step{SQL: addNotValidCheck(t.Name, ck)})
+		}
+	}
 	for _, ix := range t.Indexes {
 		if !ix.Constraint {
 			p.creates = append(p.creates, dialect.Step{SQL: createIndex(t.Name, ix, false)})

@@ -37,13 +37,27 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
+		case *diff.ModifyPartitionKey:
+			return &PartitionKeyError{Table: name, From: c.From.PartitionBy, To: c.To.PartitionBy}
+		case *diff.ModifyPartitionOf:
+			if c.From.PartitionOf != "" {
+				p.detaches = append(p.detaches, dialect.Step{SQL: alter(c.From.PartitionOf) + "DETACH PARTITION " + quote(c.From.Name)})
+			}
+			if c.To.PartitionOf != "" {
+				p.attaches = append(p.attaches, dialect.Step{SQL: alter(c.To.PartitionOf) + "ATTACH PARTITION " + quote(name) + " " + c.To.PartitionBound})
+			}
+		}
+	}
+	concurrent := p.d.concurrent && mt.To.PartitionBy == "" // not on partitioned tables
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
 		case *diff.DropCheck:
 			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.C.Name)})
 		case *diff.DropIndex:
 			switch {
 			case c.I.Constraint:
 				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.I.Name)})
-			case p.d.concurrent:
+			case concurrent:
 				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(c.I.Name), NoTx: true})
 			default:
 				add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
@@ -82,32 +96,59 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			if i := slices.Index(mt.To.Checks, c.C); i >= 0 {
 				ck = named.Checks[i]
 			}
-			add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ck.Name) + " CHECK (" + ck.Expr + ")"})
+			sql := alter(name) + "ADD CONSTRAINT " + quote(ck.Name) + " " + checkClause(ck)
+			if ck.NotValid {
+				sql += " NOT VALID"
+			}
+			add(dialect.Step{SQL: sql})
+		case *diff.ValidateCheck:
+			add(dialect.Step{SQL: alter(name) + "VALIDATE CONSTRAINT " + quote(c.C.Name)})
 		case *diff.AddIndex:
 			ix := c.I
 			if i := slices.Index(mt.To.Indexes, c.I); i >= 0 {
 				ix = named.Indexes[i]
 			}
 			switch {
-			case ix.Constraint && p.d.concurrent:
-				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct}
+			case ix.Constraint && concurrent:
+				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct,
+					StorageParams: ix.StorageParams}
 				p.concurrent = append(p.concurrent,
 					dialect.Step{SQL: createIndex(name, u, true), NoTx: true},
 					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name), NoTx: true})
 			case ix.Constraint:
 				add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
-			case p.d.concurrent:
+			case concurrent:
 				p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(name, ix, true), NoTx: true})
 			default:
 				add(dialect.Step{SQL: createIndex(name, ix, false)})
 			}
-		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey,
+		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey, *diff.ModifyPartitionKey, *diff.ModifyPartitionOf,
 			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn:
 		default:
 			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
 		}
 	}
 	return nil
+}
+
+// PartitionKeyError is a change of a table's partitioning (PARTITION BY,
+// or a plain table made partitioned or back) that Plan refuses:
+// PostgreSQL cannot make it in place, and retort does not rebuild a table
+// and move its rows on its own.
+type PartitionKeyError struct {
+	Table    string
+	From, To string // "" for a table that is not partitioned
+}
+
+func (e *PartitionKeyError) Error() string {
+	none := func(s string) string {
+		if s == "" {
+			return "not partitioned"
+		}
+		return "PARTITION BY " + s
+	}
+	return fmt.Sprintf("postgres: plan: table %s: its partitioning changes (%s → %s), which PostgreSQL cannot alter in place; not planned: create the new table, move the rows and swap the names by hand (or in a migration)",
+		quote(e.Table), none(e.From), none(e.To))
 }
 
 // modifyColumn plans one column change as a short series of ALTER TABLE
@@ -153,7 +194,7 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 	}
 	if typeChanges {
 		if p.lateChecks[c] {
-			p.modifies = append(p.modifies, dialect.Step{SQL: narrowCheck(table, c), Comment: narrowComment(table, c)})
+			p.modifies = append(p.modifies, dialect.Step{SQL: narrowCheck(table, c, isEnum(p.from, c.From.Type)), Comment: narrowComment(table, c)})
 		}
 		s := ac + "TYPE " + baseType(to.Type)
 		switch {
@@ -163,14 +204,23 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 			s += ` COLLATE "default"`
 		}
 		if !strings.EqualFold(baseType(from.Type), baseType(to.Type)) && to.Generated == nil {
-			s += " USING " + col + "::" + baseType(to.Type)
+			// No cast leads from an enum type to another type but to text.
+			via := ""
+			if isEnum(p.from, from.Type) {
+				via = "::text"
+			}
+			s += " USING " + col + via + "::" + baseType(to.Type)
 		}
 		p.modifies = append(p.modifies, dialect.Step{SQL: s, Destructive: what&diff.ChangeType != 0 && narrows(from, to)})
 	}
 	serialSeq := "pg_get_serial_sequence(" + literal(quote(table)) + ", " + literal(to.Name) + ")"
 	switch {
 	case fromSerial && !toSerial:
-		add(doBlock("EXECUTE 'DROP SEQUENCE ' || " + serialSeq + ";"))
+		// Unless the desired schema keeps the sequence as one of its own
+		// (its options or name no longer those of serial).
+		if _, kept := p.to.Sequence(objectName(table, to.Name, "seq")); !kept {
+			add(doBlock("EXECUTE 'DROP SEQUENCE ' || " + serialSeq + ";"))
+		}
 	case fromSerial && toSerial && typeChanges:
 		add(doBlock("EXECUTE 'ALTER SEQUENCE ' || " + serialSeq + " || ' AS " + baseType(to.Type) + "';"))
 	}
@@ -182,18 +232,40 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		}
 	}
 	if what&diff.ChangeIdentity != 0 && to.Identity != "" {
-		if from.Identity == "" {
+		switch {
+		case from.Identity == "" && to.IdentityOptions == nil:
 			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY")
 			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", serialSeq, col, quote(table)))
-		} else {
-			add(ac + "SET GENERATED " + to.Identity)
+		case from.Identity == "":
+			o := to.IdentityOptions
+			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY (" + identityOptions(o, "") + ")")
+			if o.Increment > 0 {
+				add(fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s", serialSeq, col, o.Start, quote(table)))
+			}
+		default:
+			if !strings.EqualFold(from.Identity, to.Identity) {
+				add(ac + "SET GENERATED " + to.Identity)
+			}
+			fo, to := identitySequence(from), identitySequence(to)
+			if identityOptions(fo, "") != identityOptions(to, "") {
+				add(ac + identityOptions(to, "SET "))
+			}
 		}
 	}
 	if toSerial && !fromSerial {
 		seq := objectName(table, to.Name, "seq")
-		add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
-		add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
-		add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
+		if old, ok := p.from.Sequence(seq); ok && old.Name == seq && old.OwnerTable == table && old.OwnerColumn == from.Name {
+			// The column's own sequence with other options than serial's:
+			// it is given serial's options and keeps its value.
+			typ := baseType(to.Type)
+			add("ALTER SEQUENCE " + quote(seq) + " " + sequenceOptions(&schema.Sequence{Type: typ, Start: 1, Increment: 1, Min: 1, Max: intMax[typ], Cache: 1}))
+			add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
+			p.keptSeqs[seq] = true
+		} else {
+			add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
+			add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
+			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
+		}
 	}
 	if setDefault {
 		add(ac + "SET DEFAULT " + to.Default)
@@ -201,6 +273,16 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 	if what&diff.ChangeComment != 0 {
 		add(commentOn("COLUMN", quote(table)+"."+col, to.Comment))
 	}
+}
+
+// identitySequence returns the options of identity column c's sequence,
+// the defaults when IdentityOptions is nil.
+func identitySequence(c *schema.Column) *schema.Sequence {
+	if c.IdentityOptions != nil {
+		return c.IdentityOptions
+	}
+	typ := baseType(c.Type)
+	return &schema.Sequence{Type: typ, Start: 1, Increment: 1, Min: 1, Max: intMax[typ], Cache: 1}
 }
 
 // doBlock wraps PL/pgSQL statements in an anonymous DO block.
@@ -271,6 +353,13 @@ func subsequence(a, b []string) bool {
 		}
 	}
 	return i == len(a)
+}
+
+// isEnum reports whether the column type typ (as format_type prints it)
+// is an enum type of s, or an array of one.
+func isEnum(s *schema.Schema, typ string) bool {
+	typ = strings.TrimSuffix(typ, "[]")
+	return slices.ContainsFunc(s.Enums, func(e *schema.Enum) bool { return typeIs(typ, e.Name) })
 }
 
 // typeIs reports whether a column type as format_type prints it names the

@@ -49,6 +49,15 @@ func TestInspectQueriesDoNotGrowWithTables(t *testing.T) {
 	for i := 1; i <= 40; i++ {
 		b.WriteString("CREATE TABLE t" + strconv.Itoa(i) + " (id integer PRIMARY KEY, p integer REFERENCES t" + strconv.Itoa(i-1) + ", u text UNIQUE);\n")
 		b.WriteString("CREATE INDEX ON t" + strconv.Itoa(i) + " (lower(u));\n")
+		if i%10 == 0 { // partitioned tables and materialized views with indexes
+			n := strconv.Itoa(i)
+			b.WriteString("CREATE TABLE p" + n + " (k integer, v text) PARTITION BY LIST (k);\n")
+			b.WriteString("CREATE TABLE p" + n + "_1 PARTITION OF p" + n + " FOR VALUES IN (1);\n")
+			b.WriteString("CREATE TABLE p" + n + "_d PARTITION OF p" + n + " DEFAULT;\n")
+			b.WriteString("CREATE INDEX ON p" + n + " (v);\n")
+			b.WriteString("CREATE MATERIALIZED VIEW m" + n + " AS SELECT k, v FROM p" + n + ";\n")
+			b.WriteString("CREATE UNIQUE INDEX ON m" + n + " (k);\n")
+		}
 	}
 	load(t, db, "forty", b.String())
 	if big := count(); big != small {
