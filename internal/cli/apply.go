@@ -10,16 +10,19 @@ import (
 
 func (env *Env) applyCommand() *cobra.Command {
 	var toRaw string
-	var dryRun, allowDestructive bool
+	var dryRun, allowDestructive, allowUnmanaged bool
 	cmd := &cobra.Command{
-		Use:   "apply --to SRC [--dry-run] [--allow-destructive]",
+		Use:   "apply --to SRC [--dry-run] [--allow-destructive] [--allow-unmanaged]",
 		Short: "Make the database at --url equal to SRC, now",
 		Long: `Make the database at --url equal to SRC (file://schema.sql, dir://migrations
 or another database URL), in one transaction. Drops of tables or columns and
 narrowed column types (a shorter string, a smaller number, another type) are
 refused (exit 1) unless --allow-destructive is given; a narrowing still fails,
-before anything changes, if a stored value would not survive it. --dry-run prints the SQL
-and changes nothing.`,
+before anything changes, if a stored value would not survive it. Objects of
+kinds retort does not manage (named on stderr) are never dropped; when SRC has
+some that the database lacks, apply refuses (exit 1), since it would not create
+them, unless --allow-unmanaged is given. --dry-run prints the SQL and changes
+nothing.`,
 		Args: cobra.NoArgs,
 		Example: `  retort apply --url sqlite:app.db --to file://schema.sql --dry-run
   retort apply --url sqlite:app.db --to file://schema.sql
@@ -52,6 +55,15 @@ and changes nothing.`,
 			if err != nil {
 				return err
 			}
+			env.warnUnmanaged(db.String(), plan.From.Unmanaged)
+			env.warnUnmanaged(to.label(), desired.Unmanaged)
+			var opts []retort.ApplyOption
+			if allowDestructive {
+				opts = append(opts, retort.AllowDestructive())
+			}
+			if allowUnmanaged {
+				opts = append(opts, retort.AllowUnmanaged())
+			}
 			if dryRun {
 				if env.asJSON {
 					return env.printJSON(planJSON(plan))
@@ -60,6 +72,11 @@ and changes nothing.`,
 				return err
 			}
 			if plan.Empty() {
+				// Apply refuses an empty plan too when desired has
+				// unmanaged objects the database lacks.
+				if err := db.Apply(ctx, plan, opts...); err != nil {
+					return err
+				}
 				if env.asJSON {
 					return env.printJSON(planJSON(plan))
 				}
@@ -67,10 +84,6 @@ and changes nothing.`,
 					fmt.Fprintln(env.Stdout, "Schema is in sync; nothing to do.")
 				}
 				return nil
-			}
-			var opts []retort.ApplyOption
-			if allowDestructive {
-				opts = append(opts, retort.AllowDestructive())
 			}
 			if err := db.Apply(ctx, plan, opts...); err != nil || env.quiet {
 				return err
@@ -88,5 +101,6 @@ and changes nothing.`,
 	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: file://schema.sql, dir://migrations or a database URL")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the SQL, change nothing")
 	cmd.Flags().BoolVar(&allowDestructive, "allow-destructive", false, "allow dropping tables and columns and narrowing column types")
+	cmd.Flags().BoolVar(&allowUnmanaged, "allow-unmanaged", false, "apply although SRC has objects retort does not create (they are left out)")
 	return cmd
 }
