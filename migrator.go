@@ -301,6 +301,8 @@ func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, targ
 // Check compares the migrations' head with desired and, when the database
 // has any migration applied or pending, whether the database is at head
 // and equal to desired. A report with no findings means all three agree.
+// The report also lists each schema's objects that retort does not
+// manage; those of desired are a finding (they could differ unseen).
 func (m *Migrator) Check(ctx context.Context, desired *schema.Schema) (*CheckReport, error) {
 	head, err := m.HeadSchema(ctx)
 	if err != nil {
