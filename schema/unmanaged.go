@@ -59,6 +59,9 @@ func (s *Schema) UnmanagedCount() int {
 // leave out, sorted by kind. A kind whose names were cut off at
 // MaxUnmanagedNames is compared by count.
 func MissingUnmanaged(have, want *Schema) []Unmanaged {
+	if want == nil {
+		return nil
+	}
 	var out []Unmanaged
 	for _, w := range want.Unmanaged {
 		var h Unmanaged
