@@ -310,12 +310,16 @@ func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, targ
 // Check compares the migrations' head with desired and, when the database
 // has any migration applied or pending, whether the database is at head
 // and equal to desired. A report with no findings means all three agree.
+// The report also lists each schema's objects that retort does not
+// manage; those of desired are a finding (they could differ unseen).
 func (m *Migrator) Check(ctx context.Context, desired *schema.Schema) (*CheckReport, error) {
 	head, err := m.HeadSchema(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rep := &CheckReport{}
+	rep.Unmanaged.Schema = desired.Unmanaged
+	rep.Unmanaged.Migrations = head.Unmanaged
 	plan, err := PlanSchemas(ctx, m.db.d, head, desired, WithExclude(m.cfg.exclude...))
 	if err != nil {
 		return nil, err
@@ -334,6 +338,13 @@ func (m *Migrator) Check(ctx context.Context, desired *schema.Schema) (*CheckRep
 			return nil, err
 		}
 		rep.Database = dbPlan.Summary()
+		rep.Unmanaged.Database = dbPlan.From.Unmanaged
+	} else {
+		live, err := m.db.Inspect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.Unmanaged.Database = live.Unmanaged
 	}
 	return rep, nil
 }
@@ -347,11 +358,34 @@ type CheckReport struct {
 	// Database lists how the database differs from the desired schema
 	// (checked only when nothing is pending).
 	Database []string `json:"database"`
+	// Unmanaged lists the objects retort does not manage, and so cannot
+	// compare, in each schema.
+	Unmanaged UnmanagedReport `json:"unmanaged"`
 }
 
-// OK reports whether nothing was found.
-func (r *CheckReport) OK() bool {
+// UnmanagedReport lists, per schema Check read, the objects retort does not
+// manage (schema.Schema.Unmanaged).
+type UnmanagedReport struct {
+	// Schema is the desired schema's: they could differ unseen, so Check
+	// is not OK while there are any.
+	Schema []schema.Unmanaged `json:"schema"`
+	// Migrations is the migrations' head's.
+	Migrations []schema.Unmanaged `json:"migrations"`
+	// Database is the database's (nil when Check read no database).
+	Database []schema.Unmanaged `json:"database"`
+}
+
+// InSync reports whether no difference was found: the migrations' head and
+// the database (when checked) equal the desired schema in everything
+// retort manages, and nothing is pending.
+func (r *CheckReport) InSync() bool {
 	return len(r.Migrations) == 0 && len(r.Pending) == 0 && len(r.Database) == 0
+}
+
+// OK reports whether nothing was found: InSync, and the desired schema
+// holds nothing that retort does not manage (which it cannot compare).
+func (r *CheckReport) OK() bool {
+	return r.InSync() && len(r.Unmanaged.Schema) == 0
 }
 
 // Autogenerate compares the migrations' head with desired and returns a

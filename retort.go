@@ -447,10 +447,28 @@ func (e *DestructiveError) Error() string {
 	return "refusing destructive changes (allow them with --allow-destructive):\n  " + strings.Join(e.Drops, "\n  ")
 }
 
+// UnmanagedError is returned by Apply when the desired schema holds
+// objects of kinds retort does not manage (see schema.Unmanaged) that the
+// database lacks: retort would not create them, so the database would not
+// end up equal to the desired schema.
+type UnmanagedError struct {
+	Missing []schema.Unmanaged
+}
+
+func (e *UnmanagedError) Error() string {
+	return "refusing to apply: the desired schema has objects retort does not create (create them yourself, " +
+		"or allow with --allow-unmanaged): " + schema.DescribeUnmanaged(e.Missing)
+}
+
 // ApplyOption configures Apply.
 type ApplyOption func(*applyConfig)
 
-type applyConfig struct{ allowDestructive bool }
+type applyConfig struct{ allowDestructive, allowUnmanaged bool }
+
+// AllowUnmanaged lets Apply run a plan although the desired schema holds
+// objects retort does not manage and the database lacks them; they are
+// left out.
+func AllowUnmanaged() ApplyOption { return func(c *applyConfig) { c.allowUnmanaged = true } }
 
 // AllowDestructive lets Apply drop tables and columns and narrow column
 // types. A narrowing still fails, before anything changes, when a stored
@@ -460,7 +478,10 @@ func AllowDestructive() ApplyOption { return func(c *applyConfig) { c.allowDestr
 // Apply runs the plan on the database inside the engine's envelope, on a
 // connection of its own: in one transaction, or one per segment where the
 // plan has commit boundaries (PostgreSQL validates a new foreign key after
-// adding it NOT VALID). A plan that drops tables or columns, or narrows a
+// adding it NOT VALID). A plan whose desired schema holds objects retort
+// does not manage that the database lacks is refused, before anything else
+// and even when the plan is empty, with an *UnmanagedError unless
+// AllowUnmanaged is given. A plan that drops tables or columns, or narrows a
 // column type, is refused with a *DestructiveError unless AllowDestructive
 // is given. On an error the
 // failing transaction is rolled back; on SQLite nothing is changed.
@@ -479,6 +500,9 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 	var ac applyConfig
 	for _, o := range opts {
 		o(&ac)
+	}
+	if missing := schema.MissingUnmanaged(p.From, p.To); len(missing) > 0 && !ac.allowUnmanaged {
+		return &UnmanagedError{Missing: missing}
 	}
 	if p.Empty() {
 		return nil

@@ -26,6 +26,10 @@ type Schema struct {
 	// Routines are stored procedures and functions, and MySQL events,
 	// sorted by kind and name.
 	Routines []*Routine `json:"routines,omitempty"`
+	// Unmanaged lists, per kind and sorted by kind, the objects the
+	// inspected database holds that retort does not manage (see
+	// Unmanaged); diff leaves them out, so they are never dropped.
+	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
 	// Case is how the engine compares names; the lookups below follow it.
 	// Set it with SetCase, which copies it to the tables.
 	Case CaseRules `json:"-"`

@@ -35,9 +35,6 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		return nil, err
 	}
 	d.remember(in.srv)
-	for _, w := range in.unmodelled() {
-		d.logger.Warn("mysql: " + in.db + ": " + w)
-	}
 	return s, nil
 }
 
@@ -51,7 +48,8 @@ type inspector struct {
 	coll   map[*schema.Table]string // each table's real collation
 	order  []*schema.Table
 	jsonCk map[string]bool // table\x00column of MariaDB JSON columns
-	// skipped lists, per kind, the objects retort does not model.
+	// skipped lists, per kind, the objects retort does not model
+	// (Schema.Unmanaged).
 	skipped map[string][]string
 	rules   schema.CaseRules
 }
@@ -90,6 +88,9 @@ func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 	for _, t := range in.order {
 		markImplicit(t)
 		s.Tables = append(s.Tables, t)
+	}
+	for kind, names := range in.skipped {
+		s.AddUnmanaged(kind, names...)
 	}
 	s.SetCase(in.rules)
 	return s, nil

@@ -75,9 +75,6 @@ func (d *Dialect) LoadSchema(ctx context.Context, file, src string) (*schema.Sch
 	}
 	in.srv.SQLMode = mode
 	d.remember(in.srv)
-	for _, w := range in.unmodelled() {
-		d.logger.Warn("mysql: " + file + ": " + w)
-	}
 	for _, t := range sch.Tables {
 		for _, fk := range t.ForeignKeys {
 			if fk.RefSchema == "" {

@@ -148,7 +148,7 @@ ORDER BY EVENT_NAME`
 
 // readPartitions reads each partitioned table's partitioning (one query)
 // into Table.Partition, as the clause CREATE TABLE takes. Subpartitioned
-// tables are not modelled: unmodelled reports them, and the table is
+// tables are not modelled: Schema.Unmanaged lists them, and the table is
 // left as if unpartitioned.
 func (in *inspector) readPartitions(ctx context.Context, _ *schema.Schema) error {
 	const q = `SELECT TABLE_NAME, PARTITION_NAME, PARTITION_METHOD, COALESCE(PARTITION_EXPRESSION, ''),
@@ -245,7 +245,7 @@ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW')`
 	if hidden != "" {
 		q += `
 UNION ALL
-SELECT DISTINCT 'ignored index', CONCAT(TABLE_NAME, '.', INDEX_NAME)
+SELECT DISTINCT 'ignored index', CONCAT(INDEX_NAME, ' on ', TABLE_NAME)
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE() AND ` + hidden
 	}
@@ -262,24 +262,6 @@ WHERE TABLE_SCHEMA = DATABASE() AND ` + hidden
 		in.skipped[kind] = append(in.skipped[kind], name)
 		return nil
 	})
-}
-
-// unmodelled returns one line per kind of object the inspected database
-// has and retort does not model (neither creates, alters nor drops), with
-// their count and names, or nil.
-func (in *inspector) unmodelled() []string {
-	var out []string
-	for kind, names := range in.skipped {
-		if len(names) > 1 {
-			kind += "s"
-			if strings.HasSuffix(kind, "xs") {
-				kind = strings.TrimSuffix(kind, "s") + "es"
-			}
-		}
-		out = append(out, fmt.Sprintf("%d %s not managed by retort: %s", len(names), kind, strings.Join(names, ", ")))
-	}
-	slices.Sort(out)
-	return out
 }
 
 // sessionSteps wraps the CREATE statement of a trigger or routine in the

@@ -41,7 +41,8 @@ ORDER BY s.name, i.name, k.seqno`
 )
 
 // Inspect reads the main database's schema. Virtual tables and their shadow
-// tables are left out: retort does not manage them.
+// tables are left out: retort does not manage them, and lists them in
+// Schema.Unmanaged (kind "<module> virtual table", and "shadow table").
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	s := &schema.Schema{}
 	tables := map[string]*schema.Table{}
@@ -106,7 +107,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		case "table":
 			if ltype != "table" || un.isShadow(name) {
 				if ltype != "virtual" {
-					un.shadows++
+					un.shadows = append(un.shadows, name)
 				}
 				continue // virtual or shadow table
 			}
@@ -123,7 +124,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 			indexSQL[fold(name)] = text
 		}
 	}
-	un.report(d)
+	un.record(s)
 
 	pkCols := map[*schema.Table][]struct {
 		pos  int

@@ -103,13 +103,21 @@ func (d *Dialect) loadOne(ctx context.Context, file string, stmts []sqlsplit.Stm
 		return nil, err
 	}
 	defer drop()
-	if stmts, err = d.skipMissingModules(ctx, db, file, stmts); err != nil {
+	stmts, skipped, err := d.skipMissingModules(ctx, db, file, stmts)
+	if err != nil {
 		return nil, err
 	}
 	if err := dialect.LoadStatements(ctx, db, file, stmts); err != nil {
 		return nil, err
 	}
-	return d.Inspect(ctx, db)
+	s, err := d.Inspect(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range skipped {
+		s.AddUnmanaged(virtualKind(v.module), v.name)
+	}
+	return s, nil
 }
 
 // partition groups the statements by table: a table with its indexes and

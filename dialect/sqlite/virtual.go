@@ -10,6 +10,7 @@ import (
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
+	"github.com/retortdb/retort/schema"
 )
 
 // Virtual tables (FTS, R-tree, …) are not managed: retort neither creates,
@@ -39,19 +40,26 @@ type virtualTable struct {
 // virtualModule returns the module of a CREATE VIRTUAL TABLE statement
 // (lower case) and whether sql is one.
 func virtualModule(sql string) (module string, ok bool) {
+	v, ok := parseVirtual(sql)
+	return v.module, ok
+}
+
+// parseVirtual returns the table and module (lower case) of a CREATE
+// VIRTUAL TABLE statement, and whether sql is one.
+func parseVirtual(sql string) (v virtualTable, ok bool) {
 	p := &parser{src: sql, toks: sqltok.Lex(sql, sqltok.Options{}, 32)}
 	if !p.accept("CREATE") || !p.accept("VIRTUAL") || !p.accept("TABLE") {
-		return "", false
+		return v, false
 	}
 	if p.accept("IF") {
 		p.accept("NOT")
 		p.accept("EXISTS")
 	}
-	p.qualifiedIdent()
-	if !p.accept("USING") {
-		return "", true
+	v.name = p.qualifiedIdent()
+	if p.accept("USING") {
+		v.module = strings.ToLower(p.ident())
 	}
-	return strings.ToLower(p.ident()), true
+	return v, true
 }
 
 // modules returns the virtual table modules the connection knows.
@@ -72,7 +80,7 @@ func modules(ctx context.Context, q dialect.Querier) (map[string]bool, error) {
 // shadow tables.
 type unmanaged struct {
 	virtual []virtualTable
-	shadows int
+	shadows []string
 	missing map[string]bool // modules the driver lacks
 }
 
@@ -97,39 +105,34 @@ func (u *unmanaged) isShadow(name string) bool {
 	return false
 }
 
-// report logs, with kind and count, what the inspection left alone.
-func (u *unmanaged) report(d *Dialect) {
-	if len(u.virtual) == 0 {
-		return
-	}
-	count := map[string]int{}
-	var mods []string
+// record lists what the inspection left alone in s.Unmanaged: the virtual
+// tables by module, and their shadow tables.
+func (u *unmanaged) record(s *schema.Schema) {
 	for _, v := range u.virtual {
-		if count[v.module] == 0 {
-			mods = append(mods, v.module)
-		}
-		count[v.module]++
+		s.AddUnmanaged(virtualKind(v.module), v.name)
 	}
-	slices.Sort(mods)
-	parts := make([]string, len(mods))
-	for i, m := range mods {
-		parts[i] = fmt.Sprintf("%s: %d", m, count[m])
-		if u.missing[m] {
-			parts[i] += " (module not in this SQLite driver)"
-		}
+	s.AddUnmanaged("shadow table", u.shadows...)
+}
+
+// virtualKind is the Unmanaged kind of a virtual table of module.
+func virtualKind(module string) string {
+	if module == "" {
+		return "virtual table"
 	}
-	d.logger.Warn("sqlite: virtual tables and their shadow tables are not managed; left as they are",
-		"virtual_tables", len(u.virtual), "modules", strings.Join(parts, ", "), "shadow_tables", u.shadows)
+	return module + " virtual table"
 }
 
 // skipMissingModules drops from stmts the CREATE VIRTUAL TABLE statements
 // whose module the scratch database q lacks (they could not load, and
-// retort does not manage virtual tables), with a warning naming them.
-func (d *Dialect) skipMissingModules(ctx context.Context, q dialect.Querier, file string, stmts []sqlsplit.Stmt) ([]sqlsplit.Stmt, error) {
+// retort does not manage virtual tables), with a warning naming them, and
+// returns them too: the loaded schema lists them as unmanaged.
+func (d *Dialect) skipMissingModules(ctx context.Context, q dialect.Querier, file string, stmts []sqlsplit.Stmt) ([]sqlsplit.Stmt, []virtualTable, error) {
 	var known map[string]bool
+	var skipped []virtualTable
 	out := stmts[:0:0]
 	for _, s := range stmts {
-		module, ok := virtualModule(s.SQL)
+		v, ok := parseVirtual(s.SQL)
+		module := v.module
 		if !ok || module == "" {
 			out = append(out, s)
 			continue
@@ -137,7 +140,7 @@ func (d *Dialect) skipMissingModules(ctx context.Context, q dialect.Querier, fil
 		if known == nil {
 			var err error
 			if known, err = modules(ctx, q); err != nil {
-				return nil, fmt.Errorf("sqlite: list modules: %w", err)
+				return nil, nil, fmt.Errorf("sqlite: list modules: %w", err)
 			}
 		}
 		if known[module] {
@@ -146,6 +149,7 @@ func (d *Dialect) skipMissingModules(ctx context.Context, q dialect.Querier, fil
 		}
 		d.logger.Warn("sqlite: virtual table not loaded: this SQLite driver has no such module; retort does not manage virtual tables",
 			"file", file, "line", s.Line, "module", module)
+		skipped = append(skipped, v)
 	}
-	return out, nil
+	return out, skipped, nil
 }

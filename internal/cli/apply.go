@@ -10,16 +10,18 @@ import (
 
 func (env *Env) applyCommand() *cobra.Command {
 	var toRaw string
-	var dryRun, allowDestructive bool
+	var dryRun, allowDestructive, allowUnmanaged bool
 	cmd := &cobra.Command{
-		Use:   "apply --to SRC [--dry-run] [--allow-destructive]",
+		Use:   "apply --to SRC [--dry-run] [--allow-destructive] [--allow-unmanaged]",
 		Short: "Make the database at --url equal to SRC, now",
 		Long: `Make the database at --url equal to SRC (file://schema.sql, dir://migrations
 or another database URL). Drops of tables or columns and narrowed column types
 (a shorter string, a smaller number, another type) are refused (exit 1) unless
 --allow-destructive is given; a narrowing still fails, before anything changes,
-if a stored value would not survive it. --dry-run prints the SQL and changes
-nothing.
+if a stored value would not survive it. Objects of kinds retort does not
+manage (named on stderr) are never dropped; when SRC has some that the
+database lacks, apply refuses (exit 1), since it would not create them, unless
+--allow-unmanaged is given. --dry-run prints the SQL and changes nothing.
 
 How much a failure undoes depends on the engine:
   SQLite      the plan runs in one transaction: on an error nothing changes.
@@ -65,6 +67,15 @@ How much a failure undoes depends on the engine:
 			if err != nil {
 				return err
 			}
+			env.warnUnmanaged(db.String(), plan.From.Unmanaged)
+			env.warnUnmanaged(to.label(), desired.Unmanaged)
+			var opts []retort.ApplyOption
+			if allowDestructive {
+				opts = append(opts, retort.AllowDestructive())
+			}
+			if allowUnmanaged {
+				opts = append(opts, retort.AllowUnmanaged())
+			}
 			if dryRun {
 				if env.asJSON {
 					return env.printJSON(planJSON(plan))
@@ -73,6 +84,11 @@ How much a failure undoes depends on the engine:
 				return err
 			}
 			if plan.Empty() {
+				// Apply refuses an empty plan too when desired has
+				// unmanaged objects the database lacks.
+				if err := db.Apply(ctx, plan, opts...); err != nil {
+					return err
+				}
 				if env.asJSON {
 					return env.printJSON(planJSON(plan))
 				}
@@ -80,10 +96,6 @@ How much a failure undoes depends on the engine:
 					fmt.Fprintln(env.Stdout, "Schema is in sync; nothing to do.")
 				}
 				return nil
-			}
-			var opts []retort.ApplyOption
-			if allowDestructive {
-				opts = append(opts, retort.AllowDestructive())
 			}
 			if err := db.Apply(ctx, plan, opts...); err != nil || env.quiet {
 				return err
@@ -102,5 +114,6 @@ How much a failure undoes depends on the engine:
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the SQL, change nothing")
 	cmd.Flags().BoolVar(&allowDestructive, "allow-destructive", false, "allow dropping tables and columns and narrowing column types")
 	cmd.Flags().BoolVar(&env.noRehearse, "no-rehearse", false, "MySQL: do not rehearse the plan on a scratch copy of the schema first")
+	cmd.Flags().BoolVar(&allowUnmanaged, "allow-unmanaged", false, "apply although SRC has objects retort does not create (they are left out)")
 	return cmd
 }

@@ -7,18 +7,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/schema"
 )
 
 func (env *Env) checkCommand() *cobra.Command {
 	var mf migrationFlags
 	var schemaPath string
+	var allowUnmanaged bool
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Exit 1 when the migrations' head or the database differs from schema.sql",
 		Long: `Check that the migrations' head equals schema.sql and, when a database is
 configured, that the database is at head and equal to schema.sql too. Exit 0
 when all agree, 1 with a summary of what differs, 2 on errors. Without a
-database only the migrations are checked, and the output says so.`,
+database only the migrations are checked, and the output says so. Objects of
+kinds retort does not manage are named on stderr; when schema.sql has some,
+check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 		Args: cobra.NoArgs,
 		Example: `  retort check                      # in CI: exit 1 on drift
   retort check --url "$STAGING_URL"
@@ -70,27 +74,36 @@ database only the migrations are checked, and the output says so.`,
 				if err != nil {
 					return err
 				}
-				rep = &retort.CheckReport{Migrations: plan.Summary()}
+				rep = &retort.CheckReport{Migrations: plan.Summary(),
+					Unmanaged: retort.UnmanagedReport{Schema: desired.Unmanaged, Migrations: head.Unmanaged}}
 			}
+			env.warnUnmanaged(schemaPath, rep.Unmanaged.Schema)
+			env.warnUnmanaged("the migrations' head", rep.Unmanaged.Migrations)
+			if database != "" {
+				env.warnUnmanaged(retort.Redact(database), rep.Unmanaged.Database)
+			}
+			ok := rep.OK() || (allowUnmanaged && rep.InSync())
 			heads := 0
 			if g, err := env.graph(&mf); err == nil {
 				heads = len(g.Heads())
 			}
 			if env.asJSON {
-				out := checkJSON{OK: rep.OK(), Schema: schemaPath, DatabaseChecked: database != "",
-					Migrations: nonNil(rep.Migrations), Pending: nonNil(rep.Pending), Database: nonNil(rep.Database), Heads: heads}
+				out := checkJSON{OK: ok, Schema: schemaPath, DatabaseChecked: database != "",
+					Migrations: nonNil(rep.Migrations), Pending: nonNil(rep.Pending), Database: nonNil(rep.Database), Heads: heads,
+					Unmanaged: checkUnmanagedJSON{Schema: nonNilUnmanaged(rep.Unmanaged.Schema),
+						Migrations: nonNilUnmanaged(rep.Unmanaged.Migrations), Database: nonNilUnmanaged(rep.Unmanaged.Database)}}
 				if database != "" {
 					out.DatabaseURL = retort.Redact(database)
 				}
 				if err := env.printJSON(out); err != nil {
 					return err
 				}
-				if !rep.OK() {
+				if !ok {
 					return &findingsError{}
 				}
 				return nil
 			}
-			if rep.OK() {
+			if ok {
 				if database == "" {
 					fmt.Fprintf(env.Stdout, "OK: the migrations' head matches %s.\n"+
 						"Not checked: no database is configured (pass --url, set RETORT_DATABASE_URL, or add url to %s) to check that it is at head and matches too.\n",
@@ -122,6 +135,10 @@ database only the migrations are checked, and the output says so.`,
 					fmt.Fprintf(env.Stdout, "  %s\n", l)
 				}
 			}
+			if len(rep.Unmanaged.Schema) > 0 && !allowUnmanaged {
+				fmt.Fprintf(env.Stdout, "%s has objects retort cannot compare, which could differ unseen (accept with --allow-unmanaged):\n  %s\n",
+					schemaPath, schema.DescribeUnmanaged(rep.Unmanaged.Schema))
+			}
 			if database == "" {
 				fmt.Fprintln(env.Stdout, "Not checked: no database is configured.")
 			}
@@ -131,6 +148,7 @@ database only the migrations are checked, and the output says so.`,
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
 	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema, else schema.sql)")
+	cmd.Flags().BoolVar(&allowUnmanaged, "allow-unmanaged", false, "exit 0 although schema.sql has objects retort cannot compare")
 	return cmd
 }
 
@@ -144,6 +162,14 @@ type checkJSON struct {
 	Migrations      []string `json:"migrations"`
 	Pending         []string `json:"pending"`
 	Database        []string `json:"database"`
+	// Unmanaged lists, per schema, the objects retort does not manage.
+	Unmanaged checkUnmanagedJSON `json:"unmanaged"`
+}
+
+type checkUnmanagedJSON struct {
+	Schema     []schema.Unmanaged `json:"schema"`
+	Migrations []schema.Unmanaged `json:"migrations"`
+	Database   []schema.Unmanaged `json:"database"`
 }
 
 // nonNil returns s, or an empty slice for nil, so that JSON says [] not null.

@@ -92,10 +92,11 @@ func (e *findingsError) Error() string { return e.msg }
 func exitCode(err error) int {
 	var fe *findingsError
 	var de *retort.DestructiveError
+	var ue *retort.UnmanagedError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &fe), errors.As(err, &de):
+	case errors.As(err, &fe), errors.As(err, &de), errors.As(err, &ue):
 		return ExitFindings
 	}
 	return ExitError

@@ -70,6 +70,8 @@ URL, file://schema.sql or dir://migrations.`,
 			if toErr != nil {
 				return toErr
 			}
+			env.warnUnmanaged(from.label(), fromSchema.Unmanaged)
+			env.warnUnmanaged(to.label(), toSchema.Unmanaged)
 			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.options()...)
 			if err != nil {
 				return err
@@ -87,14 +89,16 @@ URL, file://schema.sql or dir://migrations.`,
 }
 
 type planOutput struct {
-	InSync      bool     `json:"in_sync"`
-	Changes     []string `json:"changes"`
-	Destructive []string `json:"destructive"`
-	SQL         string   `json:"sql"`
+	InSync      bool          `json:"in_sync"`
+	Changes     []string      `json:"changes"`
+	Destructive []string      `json:"destructive"`
+	Unmanaged   unmanagedJSON `json:"unmanaged"`
+	SQL         string        `json:"sql"`
 }
 
 func planJSON(p *retort.Plan) planOutput {
-	out := planOutput{InSync: p.Empty(), Changes: p.Summary(), Destructive: p.Destructive(), SQL: p.Script()}
+	out := planOutput{InSync: p.Empty(), Changes: p.Summary(), Destructive: p.Destructive(), SQL: p.Script(),
+		Unmanaged: unmanagedJSON{From: nonNilUnmanaged(p.From.Unmanaged), To: nonNilUnmanaged(p.To.Unmanaged)}}
 	if out.Changes == nil {
 		out.Changes = []string{}
 	}

@@ -15,6 +15,7 @@ func errorCode(err error) string {
 	var (
 		urlErr   *retort.URLError
 		destr    *retort.DestructiveError
+		unman    *retort.UnmanagedError
 		changed  *migrate.ChangedError
 		unknown  *migrate.AppliedUnknownError
 		heads    *migrate.MultipleHeadsError
@@ -37,6 +38,8 @@ func errorCode(err error) string {
 		return "findings"
 	case errors.As(err, &destr):
 		return "destructive"
+	case errors.As(err, &unman):
+		return "unmanaged"
 	case errors.As(err, &urlErr):
 		return "url"
 	case errors.As(err, &changed):

@@ -31,6 +31,7 @@ func (env *Env) inspectCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			env.warnUnmanaged(db.String(), s.Unmanaged)
 			if format == "json" {
 				return env.printJSON(s)
 			}

@@ -108,6 +108,8 @@ func (env *Env) revisionCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The migration written leaves them out.
+			env.warnUnmanaged(schemaPath, desired.Unmanaged)
 			f, err := retort.Autogenerate(ctx, d, g, desired, message, now, retort.WithExclude(env.cfg.Exclude...))
 			if err != nil {
 				return err
