@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -25,15 +24,6 @@ database only the migrations are checked, and the output says so.`,
   retort check --json | jq .ok`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			readPath := env.path(schemaPath)
-			if schemaPath == "" {
-				schemaPath = env.cfg.Schema
-				readPath = env.cfgPath(schemaPath)
-			}
-			data, err := os.ReadFile(readPath)
-			if err != nil {
-				return fmt.Errorf("read schema: %w", err)
-			}
 			var rep *retort.CheckReport
 			database := env.databaseURL()
 			if database != "" {
@@ -42,7 +32,12 @@ database only the migrations are checked, and the output says so.`,
 					return err
 				}
 				defer m.Close()
-				desired, err := m.Database().LoadSQL(ctx, schemaPath, string(data))
+				name, data, err := env.desiredSQL(ctx, schemaPath, m.Database().Dialect().Name())
+				if err != nil {
+					return err
+				}
+				schemaPath = name
+				desired, err := m.Database().LoadSQL(ctx, schemaPath, data)
 				if err != nil {
 					return err
 				}
@@ -58,7 +53,12 @@ database only the migrations are checked, and the output says so.`,
 				if err != nil {
 					return err
 				}
-				desired, err := retort.LoadSQL(ctx, d, schemaPath, string(data))
+				name, data, err := env.desiredSQL(ctx, schemaPath, d.Name())
+				if err != nil {
+					return err
+				}
+				schemaPath = name
+				desired, err := retort.LoadSQL(ctx, d, schemaPath, data)
 				if err != nil {
 					return err
 				}
@@ -130,7 +130,7 @@ database only the migrations are checked, and the output says so.`,
 	}
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
-	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema, else schema.sql)")
+	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema_cmd or schema, else schema.sql)")
 	return cmd
 }
 
