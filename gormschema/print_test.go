@@ -13,6 +13,8 @@ import (
 	"github.com/glebarez/sqlite" // also registers the "sqlite" database/sql driver retort uses
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/mysql"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -147,72 +149,127 @@ func TestPrintErrors(t *testing.T) {
 	}
 }
 
-// TestAutoMigrateLeavesForeignKey is the point of the package: GORM's
-// AutoMigrate, told that notes now cascade, keeps the old foreign key
-// (it finds one by that name and stops); retort, given what gormschema
-// prints for the same models, recreates it, keeping every row.
+// TestAutoMigrateLeavesForeignKey is the point of the package, on each
+// engine: GORM's AutoMigrate, told that notes now cascade, keeps the old
+// foreign key (it finds one by that name and stops); retort, given what
+// gormschema prints for the same models, recreates it — a rebuild on
+// SQLite, NOT VALID then VALIDATE on PostgreSQL — keeping every row.
 func TestAutoMigrateLeavesForeignKey(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "app.db")
-	gdb, err := gorm.Open(sqlite.Open(path+"?_pragma=foreign_keys(1)"), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		engine string
+		url    func(t *testing.T) string
+		open   func(dsn string) gorm.Dialector
+		want   []string // in the plan's SQL
+	}{
+		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "app.db") },
+			func(dsn string) gorm.Dialector { return sqlite.Open(dsn + "?_pragma=foreign_keys(1)") },
+			[]string{`CREATE TABLE "_retort_new_notes"`, "ON DELETE CASCADE"}},
+		{"postgres", func(t *testing.T) string { return testdb.Postgres(t) }, postgres.Open,
+			[]string{"ON DELETE CASCADE NOT VALID", `VALIDATE CONSTRAINT "fk_notes_user"`}},
+		{"mysql", func(t *testing.T) string { return testdb.MySQL(t) }, mysql.Open,
+			[]string{"ON DELETE CASCADE"}},
 	}
-	if err := gdb.AutoMigrate(&User{}, &noteV1{}); err != nil {
-		t.Fatal(err)
-	}
-	gdb.Create(&[]User{{ID: 1, Email: "ada@example.com", Name: "ada"}, {ID: 2, Email: "bob@example.com", Name: "bob"}})
-	gdb.Create(&[]noteV1{{ID: 1, Body: "a", UserID: 1}, {ID: 2, Body: "b", UserID: 1}, {ID: 3, Body: "c", UserID: 2}})
-	if err := gdb.AutoMigrate(&User{}, &noteV2{}); err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := gdb.DB()
-	sqlDB.Close()
+	for _, tt := range tests {
+		t.Run(tt.engine, func(t *testing.T) {
+			u := tt.url(t)
+			target, err := retort.ParseURL(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dsn := target.DSN
+			if tt.engine == "sqlite" {
+				dsn = target.Path
+			}
+			gdb, err := gorm.Open(tt.open(dsn), &gorm.Config{Logger: logger.Discard})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := gdb.AutoMigrate(&User{}, &noteV1{}); err != nil {
+				t.Fatal(err)
+			}
+			must(t, gdb.Create(&[]User{{ID: 1, Email: "ada@example.com", Name: "ada"}, {ID: 2, Email: "bob@example.com", Name: "bob"}}).Error)
+			must(t, gdb.Create(&[]noteV1{{ID: 1, Body: "a", UserID: 1}, {ID: 2, Body: "b", UserID: 1}, {ID: 3, Body: "c", UserID: 2}}).Error)
+			if err := gdb.AutoMigrate(&User{}, &noteV2{}); err != nil {
+				t.Fatal(err)
+			}
+			sqlDB, _ := gdb.DB()
+			sqlDB.Close()
 
-	db, err := retort.Open(ctx, "sqlite:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if got := onDelete(t, db); got != schema.NoAction {
-		t.Fatalf("after GORM's AutoMigrate: ON DELETE %v; this test expects GORM to leave the old foreign key", got)
-	}
+			db, err := retort.Open(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if got := onDelete(t, db); got != schema.NoAction {
+				t.Fatalf("after GORM's AutoMigrate: ON DELETE %v; this test expects GORM to leave the old foreign key", got)
+			}
 
-	var buf bytes.Buffer
-	if err := Print(&buf, "sqlite", &User{}, &noteV2{}); err != nil {
-		t.Fatal(err)
+			var buf bytes.Buffer
+			if err := Print(&buf, tt.engine, &User{}, &noteV2{}); err != nil {
+				t.Fatal(err)
+			}
+			desired, err := db.LoadSQL(ctx, "gormschema", buf.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := db.Plan(ctx, desired)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "fk_notes_user ON DELETE NO ACTION → CASCADE"; !strings.Contains(strings.Join(plan.Summary(), "\n"), want) {
+				t.Fatalf("plan %q does not say %q", plan.Summary(), want)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(plan.Script(), want) {
+					t.Errorf("plan's SQL lacks %q:\n%s", want, plan.Script())
+				}
+			}
+			if err := db.Apply(ctx, plan); err != nil {
+				t.Fatal(err)
+			}
+			if got := onDelete(t, db); got != schema.Cascade {
+				t.Fatalf("after retort: ON DELETE %v, want CASCADE", got)
+			}
+			if n := count(t, db); n != 3 {
+				t.Fatalf("notes after retort: %d rows, want 3", n)
+			}
+			// The new key works: deleting ada deletes her two notes.
+			conn, err := db.DB().Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.engine == "sqlite" {
+				_, err = conn.ExecContext(ctx, "PRAGMA foreign_keys = ON")
+				must(t, err)
+			}
+			_, err = conn.ExecContext(ctx, "DELETE FROM users WHERE id = 1")
+			must(t, err)
+			conn.Close()
+			if n := count(t, db); n != 1 {
+				t.Fatalf("notes after deleting ada: %d rows, want 1", n)
+			}
+			if plan, err := db.Plan(ctx, desired); err != nil || !plan.Empty() {
+				t.Fatalf("second plan: %v, %v; want none", plan.Summary(), err)
+			}
+		})
 	}
-	desired, err := db.LoadSQL(ctx, "gormschema", buf.String())
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := db.Plan(ctx, desired)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "ON DELETE NO ACTION → CASCADE"; !strings.Contains(strings.Join(plan.Summary(), "\n"), want) {
-		t.Fatalf("plan %q does not say %q", plan.Summary(), want)
-	}
-	if err := db.Apply(ctx, plan); err != nil {
-		t.Fatal(err)
-	}
-	if got := onDelete(t, db); got != schema.Cascade {
-		t.Fatalf("after retort: ON DELETE %v, want CASCADE", got)
-	}
+}
+
+func count(t *testing.T, db *retort.Database) int {
+	t.Helper()
 	var n int
-	if err := db.DB().QueryRowContext(ctx, "SELECT count(*) FROM notes").Scan(&n); err != nil || n != 3 {
-		t.Fatalf("notes after retort: %d rows, %v; want 3", n, err)
-	}
-	// The rebuilt key works: deleting ada deletes her two notes.
-	if _, err := db.DB().ExecContext(ctx, "PRAGMA foreign_keys = ON; DELETE FROM users WHERE id = 1"); err != nil {
+	if err := db.DB().QueryRowContext(context.Background(), "SELECT count(*) FROM notes").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DB().QueryRowContext(ctx, "SELECT count(*) FROM notes").Scan(&n); err != nil || n != 1 {
-		t.Fatalf("notes after deleting ada: %d rows, %v; want 1", n, err)
-	}
-	if plan, err := db.Plan(ctx, desired); err != nil || !plan.Empty() {
-		t.Fatalf("second plan: %v, %v; want none", plan.Summary(), err)
-	}
+	return n
 }
 
 func onDelete(t *testing.T, db *retort.Database) schema.Action {
