@@ -13,6 +13,11 @@
 // unique and plain indexes, foreign keys with constraint:OnDelete and
 // OnUpdate — is thus exactly what GORM would create.
 //
+// The SQLite driver glebarez/sqlite brings registers the database/sql
+// driver name "sqlite", as modernc.org/sqlite does: a program that links
+// both panics at start-up, so keep the schema program (cmd/schema) apart
+// from code that imports modernc.org/sqlite.
+//
 // A program printing the schema is a few lines:
 //
 //	func main() { gormschema.Main(&models.User{}, &models.Note{}) }
