@@ -42,6 +42,15 @@ type Note struct {
 	User   User `gorm:"constraint:OnDelete:CASCADE,OnUpdate:SET NULL"`
 }
 
+// Tag has GORM's soft-delete fields (an index on deleted_at) and a
+// composite unique index.
+type Tag struct {
+	gorm.Model
+	NoteID uint   `gorm:"uniqueIndex:tags_note_label"`
+	Label  string `gorm:"size:50;uniqueIndex:tags_note_label"`
+	Note   Note
+}
+
 type noteV1 struct {
 	ID     uint
 	Body   string
@@ -92,7 +101,7 @@ func TestPrint(t *testing.T) {
 	for name, d := range engines(t) {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Print(&buf, name, &User{}, &Note{}); err != nil {
+			if err := Print(&buf, name, &User{}, &Note{}, &Tag{}); err != nil {
 				t.Fatal(err)
 			}
 			s, err := retort.LoadSQL(ctx, d, "gormschema", buf.String())
@@ -126,6 +135,20 @@ func TestPrint(t *testing.T) {
 			if !slices.Equal(fk.Columns, []string{"user_id"}) || fk.RefTable != "users" ||
 				fk.OnDelete != schema.Cascade || fk.OnUpdate != schema.SetNull {
 				t.Errorf("notes foreign key = %+v, want (user_id) → users ON DELETE CASCADE ON UPDATE SET NULL", fk)
+			}
+			tags, ok := s.Table("tags")
+			if !ok {
+				t.Fatalf("no table tags in\n%s", buf.String())
+			}
+			if ix := findIndex(tags, "deleted_at"); ix == nil || ix.Unique {
+				t.Errorf("tags: plain index on deleted_at = %+v", ix)
+			}
+			ix, ok := tags.Index("tags_note_label")
+			if !ok || !ix.Unique || len(ix.Parts) != 2 || ix.Parts[0].Column != "note_id" || ix.Parts[1].Column != "label" {
+				t.Errorf("tags: unique index tags_note_label (note_id, label) = %+v", ix)
+			}
+			if len(tags.ForeignKeys) != 1 || tags.ForeignKeys[0].RefTable != "notes" {
+				t.Errorf("tags foreign keys = %+v, want one to notes", tags.ForeignKeys)
 			}
 		})
 	}
