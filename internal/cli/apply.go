@@ -14,8 +14,8 @@ func (env *Env) applyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply --to SRC [--dry-run] [--allow-destructive] [--allow-unmanaged]",
 		Short: "Make the database at --url equal to SRC, now",
-		Long: `Make the database at --url equal to SRC (file://schema.sql, dir://migrations
-or another database URL). Drops of tables or columns and narrowed column types
+		Long: `Make the database at --url equal to SRC (file://schema.sql, dir://migrations,
+exec://CMD or another database URL). Drops of tables or columns and narrowed column types
 (a shorter string, a smaller number, another type) are refused (exit 1) unless
 --allow-destructive is given; a narrowing still fails, before anything changes,
 if a stored value would not survive it. Objects of kinds retort does not
@@ -110,7 +110,7 @@ How much a failure undoes depends on the engine:
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: file://schema.sql, dir://migrations or a database URL")
+	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: file://schema.sql, dir://migrations, exec://CMD or a database URL")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the SQL, change nothing")
 	cmd.Flags().BoolVar(&allowDestructive, "allow-destructive", false, "allow dropping tables and columns and narrowing column types")
 	cmd.Flags().BoolVar(&env.noRehearse, "no-rehearse", false, "MySQL: do not rehearse the plan on a scratch copy of the schema first")

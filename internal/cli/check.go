@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -29,15 +28,6 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
   retort check --json | jq .ok`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			readPath := env.path(schemaPath)
-			if schemaPath == "" {
-				schemaPath = env.cfg.Schema
-				readPath = env.cfgPath(schemaPath)
-			}
-			data, err := os.ReadFile(readPath)
-			if err != nil {
-				return fmt.Errorf("read schema: %w", err)
-			}
 			var rep *retort.CheckReport
 			database := env.databaseURL()
 			if database != "" {
@@ -46,7 +36,12 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 					return err
 				}
 				defer m.Close()
-				desired, err := m.Database().LoadSQL(ctx, schemaPath, string(data))
+				name, data, err := env.desiredSQL(ctx, schemaPath, m.Database().Dialect().Name())
+				if err != nil {
+					return err
+				}
+				schemaPath = name
+				desired, err := m.Database().LoadSQL(ctx, schemaPath, data)
 				if err != nil {
 					return err
 				}
@@ -62,7 +57,12 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 				if err != nil {
 					return err
 				}
-				desired, err := retort.LoadSQL(ctx, d, schemaPath, string(data))
+				name, data, err := env.desiredSQL(ctx, schemaPath, d.Name())
+				if err != nil {
+					return err
+				}
+				schemaPath = name
+				desired, err := retort.LoadSQL(ctx, d, schemaPath, data)
 				if err != nil {
 					return err
 				}
@@ -147,7 +147,7 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 	}
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
-	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema, else schema.sql)")
+	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema_cmd or schema, else schema.sql)")
 	cmd.Flags().BoolVar(&allowUnmanaged, "allow-unmanaged", false, "exit 0 although schema.sql has objects retort cannot compare")
 	return cmd
 }

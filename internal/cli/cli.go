@@ -73,6 +73,11 @@ type Config struct {
 	Schema  string   `toml:"schema"`
 	Dir     string   `toml:"dir"`
 	Exclude []string `toml:"exclude"`
+
+	// SchemaCmd is a program printing the desired schema as SQL (argv,
+	// run without a shell in the configuration's directory), used
+	// instead of Schema; see schemacmd.go.
+	SchemaCmd []string `toml:"schema_cmd"`
 }
 
 // panicError is a panic caught in a command: a bug, reported as one.
@@ -259,6 +264,12 @@ func (env *Env) loadConfig(explicit bool) error {
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
 		return fmt.Errorf("%s: unknown key %q", env.cfgName, undec[0].String())
+	}
+	if md.IsDefined("schema_cmd") && (len(env.cfg.SchemaCmd) == 0 || env.cfg.SchemaCmd[0] == "") {
+		return fmt.Errorf("%s: schema_cmd needs a program: schema_cmd = [\"go\", \"run\", \"./cmd/schema\"]", env.cfgName)
+	}
+	if md.IsDefined("schema_cmd") && md.IsDefined("schema") {
+		return fmt.Errorf("%s: set schema (a file) or schema_cmd (a program printing the schema), not both", env.cfgName)
 	}
 	if env.cfg.Dialect != "" {
 		d, err := retort.DialectName(env.cfg.Dialect)

@@ -17,7 +17,8 @@ func (env *Env) diffCommand() *cobra.Command {
 		Short: "Print the SQL that turns FROM into TO; changes nothing",
 		Long: `Print the SQL that turns FROM into TO, exactly as apply would run it
 (envelope included), or nothing when they are in sync. SRC is a database
-URL, file://schema.sql or dir://migrations.`,
+URL, file://schema.sql, dir://migrations or exec://CMD (a program that
+prints the schema as SQL; it runs without a shell, with RETORT_DIALECT set).`,
 		Args: cobra.NoArgs,
 		Example: `  retort diff --from sqlite:app.db --to file://schema.sql
   retort diff --from dir://migrations --to file://schema.sql --json
@@ -83,8 +84,8 @@ URL, file://schema.sql or dir://migrations.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&fromRaw, "from", "", "current schema: database URL, file://schema.sql or dir://migrations")
-	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: database URL, file://schema.sql or dir://migrations")
+	cmd.Flags().StringVar(&fromRaw, "from", "", "current schema: database URL, file://schema.sql, dir://migrations or exec://CMD")
+	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: database URL, file://schema.sql, dir://migrations or exec://CMD")
 	return cmd
 }
 

@@ -95,16 +95,12 @@ func (env *Env) revisionCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			readPath := env.path(schemaPath)
-			if schemaPath == "" {
-				schemaPath = env.cfg.Schema
-				readPath = env.cfgPath(schemaPath)
-			}
-			data, err := os.ReadFile(readPath)
+			name, data, err := env.desiredSQL(ctx, schemaPath, d.Name())
 			if err != nil {
-				return fmt.Errorf("read schema: %w", err)
+				return err
 			}
-			desired, err := retort.LoadSQL(ctx, d, schemaPath, string(data))
+			schemaPath = name
+			desired, err := retort.LoadSQL(ctx, d, schemaPath, data)
 			if err != nil {
 				return err
 			}
@@ -127,7 +123,7 @@ func (env *Env) revisionCommand() *cobra.Command {
 	mf.register(cmd)
 	cmd.Flags().StringVarP(&message, "message", "m", "", "what the migration does")
 	cmd.Flags().BoolVar(&auto, "autogenerate", false, "write the SQL that turns the migrations' head into the schema file")
-	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema, else schema.sql)")
+	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema_cmd or schema, else schema.sql)")
 	cmd.Flags().StringVar(&revID, "rev-id", "", "revision id to use instead of the current time (YYYYMMDDHHMMSS)")
 	return cmd
 }

@@ -12,11 +12,12 @@ import (
 )
 
 // source is a schema named on the command line: a database URL,
-// file://schema.sql or dir://migrations.
+// file://schema.sql, dir://migrations or exec://CMD (schemacmd.go).
 type source struct {
 	raw  string
-	kind string // "url", "file", "dir"
+	kind string // "url", "file", "dir", "exec"
 	loc  string
+	argv []string // exec: the program and its arguments
 }
 
 func parseSource(raw string) (source, error) {
@@ -27,9 +28,15 @@ func parseSource(raw string) (source, error) {
 		return source{raw: raw, kind: "file", loc: strings.TrimPrefix(raw, "file://")}, nil
 	case strings.HasPrefix(raw, "dir://"):
 		return source{raw: raw, kind: "dir", loc: strings.TrimPrefix(raw, "dir://")}, nil
+	case strings.HasPrefix(raw, "exec://"):
+		argv, err := splitArgs(strings.TrimPrefix(raw, "exec://"))
+		if err != nil {
+			return source{}, usageError(fmt.Sprintf("source %q: %v (exec://CMD ARGS…: split at blanks, quoted as in a shell, never run by one)", raw, err))
+		}
+		return source{raw: raw, kind: "exec", argv: argv}, nil
 	}
 	if _, err := retort.ParseURL(raw); err != nil {
-		return source{}, fmt.Errorf("source %q: want a database URL, file://schema.sql or dir://migrations: %w", retort.Redact(raw), err)
+		return source{}, fmt.Errorf("source %q: want a database URL, file://schema.sql, dir://migrations or exec://CMD: %w", retort.Redact(raw), err)
 	}
 	return source{raw: raw, kind: "url", loc: raw}, nil
 }
@@ -82,6 +89,13 @@ func (env *Env) load(ctx context.Context, s source, d dialect.Dialect) (*schema.
 		return sch, nil, err
 	case "dir":
 		return env.loadDir(ctx, s, d)
+	case "exec":
+		name, src, err := env.runSchemaCmd(ctx, s.argv, env.Dir, d.Name())
+		if err != nil {
+			return nil, nil, err
+		}
+		sch, err := retort.LoadSQL(ctx, d, name, src)
+		return sch, nil, err
 	}
 	return nil, nil, usageError("unknown source " + s.raw)
 }
