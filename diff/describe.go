@@ -48,6 +48,8 @@ func Describe(changes []Change) []string {
 			out = append(out, fmt.Sprintf("sequence %s: dropped", c.S.Name))
 		case *ModifySequence:
 			out = append(out, fmt.Sprintf("sequence %s: options changed", c.To.Name))
+		case *RenameTable, *RenameColumn, *RenameIndex:
+			out = append(out, describeRename(c))
 		}
 	}
 	return out
