@@ -27,6 +27,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/renamehint"
 	"github.com/retortdb/retort/migrate"
 	"github.com/retortdb/retort/schema"
 )
@@ -65,6 +67,9 @@ type config struct {
 	table        string
 
 	migrationLockWait time.Duration
+
+	// Renames (rename.go).
+	assumeRenames, noRenameGuess bool
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -332,6 +337,19 @@ func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Sche
 // schema (owners, privileges, roles) are skipped and reported in one
 // warning on the engine's logger.
 func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
+	hints, err := renamehint.Parse(name, src, d.Name())
+	if err != nil {
+		return nil, err
+	}
+	s, err := loadSQL(ctx, d, name, src)
+	if err != nil {
+		return nil, err
+	}
+	s.Renames = hints
+	return s, nil
+}
+
+func loadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
 	if l, ok := d.(dialect.SchemaLoader); ok {
 		return l.LoadSchema(ctx, name, src)
 	}
@@ -380,6 +398,9 @@ type Plan struct {
 	From, To *schema.Schema
 	Changes  []diff.Change
 	SQL      *dialect.Plan
+	// Warnings are the rename hints of To that matched nothing in From
+	// (the object is created), one line each naming the file and line.
+	Warnings []string
 	d        dialect.Dialect
 }
 
@@ -413,12 +434,23 @@ func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema
 	if err != nil {
 		return nil, err
 	}
-	changes := diff.Compare(from, to, append(dialect.DiffOptions(d), diff.Exclude(cfg.exclude...))...)
-	sqlPlan, err := d.Plan(ctx, from, to, changes)
+	dopts := append(dialect.DiffOptions(d), diff.Exclude(cfg.exclude...))
+	warnings, err := diff.CheckRenames(from, to, dopts...)
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{From: from, To: to, Changes: changes, SQL: sqlPlan, d: d}, nil
+	for _, w := range warnings {
+		cfg.logger.Warn(w)
+	}
+	// The desired schema's hints, and those of from reversed (a plan back
+	// to the old schema renames back).
+	hints := slices.Concat(to.Renames, diff.ReverseRenames(from.Renames))
+	changes := diff.Compare(from, to, append(dopts, diff.Renames(hints...))...)
+	sqlPlan, err := d.Plan(ctx, diff.AfterRenames(from, changes), to, changes)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{From: from, To: to, Changes: changes, SQL: sqlPlan, Warnings: warnings, d: d}, nil
 }
 
 // DestructiveError is returned by Apply for a plan that drops tables or

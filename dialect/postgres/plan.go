@@ -135,6 +135,7 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 	}
 	p.lateChecks = map[*diff.ModifyColumn]bool{}
+	p.early = renameSteps(changes) // first: the checks name the new names
 	for _, n := range dialect.Narrowed(p.d, changes) {
 		elem := strings.TrimRight(baseType(n.Column.To.Type), "[]")
 		if slices.ContainsFunc(newTypes, func(name string) bool { return typeIs(elem, name) }) {

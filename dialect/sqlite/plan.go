@@ -74,6 +74,8 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 		}
 	}
 	depViews, depTrigs := p.dependents()
+	// Renames first: the rest of the plan names the new names.
+	p.renames(changes)
 	// Values a narrowed column would change stop the plan before it
 	// changes anything.
 	p.narrowed = p.narrowChecks(changes)
@@ -140,6 +142,8 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: endLine(c.V.Def)})
 		case *diff.AddTrigger:
 			p.add(dialect.Step{SQL: endLine(c.T.Def)})
+		case *diff.RenameTable, *diff.RenameColumn, *diff.RenameIndex:
+			// planned first (renames)
 		default:
 			return nil, fmt.Errorf("sqlite: plan: unexpected change %T", c)
 		}

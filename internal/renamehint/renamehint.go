@@ -44,10 +44,39 @@ func Parse(file, src, engine string) ([]schema.Rename, error) {
 	if !strings.Contains(src, "renamed") {
 		return nil, nil
 	}
-	fold := func(s string) string { return s }
-	if engine == "postgres" {
-		fold = strings.ToLower
+	objs, comments := scan(src, engine)
+	fold := folder(engine)
+	var out []schema.Rename
+	for _, c := range comments {
+		kind, old, ok := hint(c.Text)
+		if !ok {
+			continue
+		}
+		if old == "" {
+			return nil, &Error{File: file, Line: c.Line, Msg: "rename hint without a name: write -- retort:renamed-from old_name"}
+		}
+		o := target(objs, c)
+		if o == nil {
+			return nil, &Error{File: file, Line: c.Line, Msg: "rename hint on a line that defines no table, column, index or UNIQUE constraint"}
+		}
+		if o.unsupported != "" {
+			return nil, &Error{File: file, Line: c.Line, Msg: o.unsupported}
+		}
+		name := old
+		if q := strings.IndexAny(old[:1], "\"`["); q < 0 {
+			name = fold(old)
+		} else {
+			name = sqltok.Unquote(old)
+		}
+		out = append(out, schema.Rename{Kind: o.kind, Table: o.table, From: name, To: o.name,
+			Not: kind == "not", File: file, Line: c.Line})
 	}
+	return out, nil
+}
+
+// scan returns the objects src defines and its comments, in order.
+func scan(src, engine string) ([]*object, []sqltok.Token) {
+	fold := folder(engine)
 	ident := func(t sqltok.Token) string {
 		name, _ := t.Ident()
 		if t.Kind == sqltok.Word {
@@ -131,32 +160,42 @@ func Parse(file, src, engine string) ([]schema.Rename, error) {
 			}
 		}
 	}
-	var out []schema.Rename
-	for _, c := range comments {
-		kind, old, ok := hint(c.Text)
-		if !ok {
+	return objs, comments
+}
+
+// folder returns how the engine folds an unquoted identifier.
+func folder(engine string) func(string) string {
+	if engine == "postgres" {
+		return strings.ToLower
+	}
+	return func(s string) string { return s }
+}
+
+// Locate returns the line of src on which a hint about the object of kind
+// named name (on table; for a table, table is its name) belongs, and the
+// text of that line; 0 and "" when src does not define it. Names compare
+// case-insensitively.
+func Locate(src, engine string, kind schema.RenameKind, table, name string) (int, string) {
+	objs, _ := scan(src, engine)
+	for _, o := range objs {
+		if o.kind != kind || !strings.EqualFold(o.table, table) || !strings.EqualFold(o.name, name) {
 			continue
 		}
-		if old == "" {
-			return nil, &Error{File: file, Line: c.Line, Msg: "rename hint without a name: write -- retort:renamed-from old_name"}
+		line := o.end
+		if kind == schema.RenameTable {
+			// The CREATE TABLE line, unless an element starts on it too:
+			// then after the statement's semicolon.
+			line = o.line
+			for _, e := range objs {
+				if e != o && e.kind != schema.RenameTable && e.table == o.table && e.line == o.line && o.endLine > 0 {
+					line = o.endLine
+				}
+			}
 		}
-		o := target(objs, c)
-		if o == nil {
-			return nil, &Error{File: file, Line: c.Line, Msg: "rename hint on a line that defines no table, column, index or UNIQUE constraint"}
-		}
-		if o.unsupported != "" {
-			return nil, &Error{File: file, Line: c.Line, Msg: o.unsupported}
-		}
-		name := old
-		if q := strings.IndexAny(old[:1], "\"`["); q < 0 {
-			name = fold(old)
-		} else {
-			name = sqltok.Unquote(old)
-		}
-		out = append(out, schema.Rename{Kind: o.kind, Table: o.table, From: name, To: o.name,
-			Not: kind == "not", File: file, Line: c.Line})
+		lines := strings.Split(src, "\n")
+		return line, strings.TrimRight(lines[line-1], "\r")
 	}
-	return out, nil
+	return 0, ""
 }
 
 // target returns the object the comment c is about: of the objects whose

@@ -119,3 +119,37 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+func TestLocate(t *testing.T) {
+	src := "CREATE TABLE people (\n  id int,\n  full_name text\n    NOT NULL,\n  x int\n);\nCREATE TABLE b (y int);\n"
+	tests := []struct {
+		name       string
+		kind       schema.RenameKind
+		table, obj string
+		line       int
+		text       string
+	}{
+		{"column over two lines: its last line", schema.RenameColumn, "people", "FULL_NAME", 4, "    NOT NULL,"},
+		{"table: the CREATE TABLE line", schema.RenameTable, "people", "people", 1, "CREATE TABLE people ("},
+		{"one-line table: its line", schema.RenameTable, "b", "b", 7, "CREATE TABLE b (y int);"},
+		{"unknown", schema.RenameColumn, "people", "nope", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, text := Locate(src, "sqlite", tt.kind, tt.table, tt.obj)
+			if line != tt.line || text != tt.text {
+				t.Fatalf("Locate = %d %q, want %d %q", line, text, tt.line, tt.text)
+			}
+			if line == 0 {
+				return
+			}
+			// A hint put at the end of that line is read as this object's.
+			lines := strings.Split(src, "\n")
+			lines[line-1] += " -- retort:renamed-from old"
+			hs, err := Parse("s.sql", strings.Join(lines, "\n"), "sqlite")
+			if err != nil || len(hs) != 1 || hs[0].Kind != tt.kind || !strings.EqualFold(hs[0].To, tt.obj) {
+				t.Fatalf("hint on that line = %+v, %v", hs, err)
+			}
+		})
+	}
+}
