@@ -248,7 +248,7 @@ func (p *planner) scanKeys(mt *diff.ModifyTable) {
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.ModifyPrimaryKey:
-			if c.From != nil {
+			if c.From != nil && !pkRenamed(c) {
 				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], c.From.Columns)
 			}
 		case *diff.DropIndex:

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"slices"
+
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/diff"
 )
@@ -27,4 +29,17 @@ func renameSteps(changes []diff.Change) []dialect.Step {
 		}
 	}
 	return out
+}
+
+// pkRenamed reports whether a primary key changes in its name only (as
+// <table>_pkey does when its table is renamed): it is renamed, not
+// dropped and added, and the foreign keys that reference it stay.
+func pkRenamed(c *diff.ModifyPrimaryKey) bool {
+	if c.From == nil || c.To == nil || c.To.Name == "" || c.From.Name == c.To.Name {
+		return false
+	}
+	to := *c.To
+	to.Name = c.From.Name
+	return slices.Equal(c.From.Columns, to.Columns) && slices.Equal(c.From.Parts, to.Parts) &&
+		c.From.Desc == to.Desc && c.From.OnConflict == to.OnConflict && c.From.Comment == to.Comment
 }
