@@ -425,7 +425,7 @@ func (db *Database) Plan(ctx context.Context, desired *schema.Schema) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	return PlanSchemas(ctx, db.d, current, desired, WithExclude(db.cfg.exclude...))
+	return PlanSchemas(ctx, db.d, current, desired, WithExclude(db.cfg.exclude...), WithLogger(db.cfg.logger))
 }
 
 // PlanSchemas plans the change from one schema to another for engine d.

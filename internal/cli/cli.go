@@ -91,10 +91,11 @@ func (e *findingsError) Error() string { return e.msg }
 func exitCode(err error) int {
 	var fe *findingsError
 	var de *retort.DestructiveError
+	var ge *retort.RenameGuessError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &fe), errors.As(err, &de):
+	case errors.As(err, &fe), errors.As(err, &de), errors.As(err, &ge):
 		return ExitFindings
 	}
 	return ExitError

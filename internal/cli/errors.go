@@ -26,6 +26,7 @@ func errorCode(err error) string {
 		irrevers *migrate.IrreversibleError
 		findings *findingsError
 		usage    *usageErr
+		guess    *retort.RenameGuessError
 	)
 	var bug *panicError
 	switch {
@@ -37,6 +38,8 @@ func errorCode(err error) string {
 		return "findings"
 	case errors.As(err, &destr):
 		return "destructive"
+	case errors.As(err, &guess):
+		return "rename_guess"
 	case errors.As(err, &urlErr):
 		return "url"
 	case errors.As(err, &changed):
