@@ -15,7 +15,9 @@ import (
 // renameOld is the schema before the renames: posts (renamed to articles)
 // is the target of a foreign key (comments) and has one (to authors), an
 // index and a view over the renamed column title (renamed to headline);
-// authors.name is renamed to full_name.
+// authors.name is renamed to full_name, and so is the index. The renamed
+// column also gains a default, which SQLite can only do by rebuilding the
+// table: the rebuild comes after the rename and carries the values over.
 const renameOld = `
 CREATE TABLE authors (
   id integer NOT NULL PRIMARY KEY,
@@ -45,7 +47,7 @@ CREATE TABLE authors (
 CREATE TABLE articles ( -- retort:renamed-from posts
   id integer NOT NULL PRIMARY KEY,
   author_id integer NOT NULL,
-  headline varchar(200) NOT NULL, -- @renamed from=title
+  headline varchar(200) NOT NULL DEFAULT '', -- @renamed from=title
   FOREIGN KEY (author_id) REFERENCES authors (id)
 );
 CREATE TABLE comments (
@@ -54,7 +56,7 @@ CREATE TABLE comments (
   body varchar(200),
   FOREIGN KEY (post_id) REFERENCES articles (id)
 );
-CREATE INDEX posts_title_idx ON articles (headline);
+CREATE INDEX articles_headline_idx ON articles (headline); -- retort:renamed-from posts_title_idx
 CREATE VIEW post_titles AS SELECT id, headline FROM articles;
 `
 
@@ -113,7 +115,7 @@ func TestRenameConverges(t *testing.T) {
 				t.Fatalf("renames planned as destructive: %q\n%s", d, p.Script())
 			}
 			sum := strings.Join(p.Summary(), "\n")
-			for _, want := range []string{"articles: table renamed from posts", "articles: column title renamed to headline", "authors: column name renamed to full_name"} {
+			for _, want := range []string{"articles: table renamed from posts", "articles: column title renamed to headline", "authors: column name renamed to full_name", "articles: index posts_title_idx renamed to articles_headline_idx"} {
 				if !strings.Contains(sum, want) {
 					t.Errorf("summary lacks %q:\n%s", want, sum)
 				}
@@ -146,7 +148,7 @@ func TestRenameConverges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tab, ok := cur.Table("articles"); !ok || len(tab.ForeignKeys) != 1 || !slices.ContainsFunc(tab.Indexes, func(ix *schema.Index) bool { return ix.Name == "posts_title_idx" }) {
+			if tab, ok := cur.Table("articles"); !ok || len(tab.ForeignKeys) != 1 || !slices.ContainsFunc(tab.Indexes, func(ix *schema.Index) bool { return ix.Name == "articles_headline_idx" }) {
 				t.Errorf("articles after the renames: %+v", tab)
 			}
 
