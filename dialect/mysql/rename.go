@@ -25,15 +25,17 @@ func (p *planner) renameSteps(changes []diff.Change) []dialect.Step {
 				continue
 			}
 			// p.from has the renames done: the column as it is, new name.
-			// A MariaDB column CHECK is named after its column and kept in
-			// its definition.
+			// A MariaDB column CHECK is named after its column and lives in
+			// its definition: the desired one, which names the new name.
 			col, check := c.C, ""
 			if t, ok := p.from.Table(c.Table); ok {
 				if old, ok := t.Column(c.To); ok {
 					col = old
 				}
+			}
+			if t, ok := p.to.Table(c.Table); ok && p.srv.MariaDB {
 				for _, ck := range t.Checks {
-					if p.srv.MariaDB && strings.EqualFold(ck.Name, c.From) {
+					if strings.EqualFold(ck.Name, c.To) {
 						check = ck.Expr
 					}
 				}
