@@ -107,7 +107,9 @@ func scan(src, engine string) ([]*object, []sqltok.Token) {
 		if table != nil {
 			table.end = last
 		}
-		if elem != nil {
+		// The ")" that closes a table's body is not part of its last
+		// element.
+		if elem != nil && !(t.Kind == sqltok.Punct && t.Text == ")" && depth == 1) {
 			elem.end = last
 		}
 		if t.Kind == sqltok.Punct && t.Text == ";" && depth == 0 {

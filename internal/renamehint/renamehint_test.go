@@ -132,6 +132,7 @@ func TestLocate(t *testing.T) {
 		{"column over two lines: its last line", schema.RenameColumn, "people", "FULL_NAME", 4, "    NOT NULL,"},
 		{"table: the CREATE TABLE line", schema.RenameTable, "people", "people", 1, "CREATE TABLE people ("},
 		{"one-line table: its line", schema.RenameTable, "b", "b", 7, "CREATE TABLE b (y int);"},
+		{"last column, the body closed on the next line", schema.RenameColumn, "people", "x", 5, "  x int"},
 		{"unknown", schema.RenameColumn, "people", "nope", 0, ""},
 	}
 	for _, tt := range tests {
