@@ -62,16 +62,24 @@ CREATE VIEW post_titles AS SELECT id, headline FROM articles;
 
 // TestRenameConverges: on every engine, the hints turn what would be drops
 // and adds (refused, or data lost) into renames that keep every row, the
-// foreign keys in and out, the index and the view; the next plan is empty
+// foreign keys in and out, the index, the view and a trigger; the next plan is empty
 // with the hints still in the file; the reverse plan renames back.
 func TestRenameConverges(t *testing.T) {
 	engines := []struct {
 		name string
 		url  func(t *testing.T) string
+		// A trigger on the renamed table that names the renamed column,
+		// before and after (PostgreSQL's would live in a function, which
+		// retort does not manage).
+		trigOld, trigNew string
 	}{
-		{"sqlite", func(t *testing.T) string { return sqliteURL(t) }},
-		{"postgres", func(t *testing.T) string { return testdb.Postgres(t) }},
-		{"mysql", func(t *testing.T) string { return testdb.MySQL(t) }},
+		{name: "sqlite", url: func(t *testing.T) string { return sqliteURL(t) },
+			trigOld: "CREATE TRIGGER posts_trim AFTER INSERT ON posts BEGIN UPDATE posts SET title = trim(title) WHERE id = NEW.id; END",
+			trigNew: "CREATE TRIGGER posts_trim AFTER INSERT ON articles BEGIN UPDATE articles SET headline = trim(headline) WHERE id = NEW.id; END"},
+		{name: "postgres", url: func(t *testing.T) string { return testdb.Postgres(t) }},
+		{name: "mysql", url: func(t *testing.T) string { return testdb.MySQL(t) },
+			trigOld: "CREATE TRIGGER posts_trim BEFORE INSERT ON posts FOR EACH ROW SET NEW.title = TRIM(NEW.title)",
+			trigNew: "CREATE TRIGGER posts_trim BEFORE INSERT ON articles FOR EACH ROW SET NEW.headline = TRIM(NEW.headline)"},
 	}
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
@@ -106,11 +114,17 @@ func TestRenameConverges(t *testing.T) {
 					exec(s)
 				}
 			}
+			oldSrc, newSrc := renameOld, renameNew
+			if e.trigOld != "" {
+				exec(e.trigOld)
+				oldSrc += e.trigOld + ";\n"
+				newSrc += e.trigNew + ";\n"
+			}
 			exec(`INSERT INTO authors VALUES (1, 'Ada'), (2, 'Brian')`,
 				`INSERT INTO posts VALUES (10, 1, 'Engines'), (11, 2, 'Awk')`,
 				`INSERT INTO comments VALUES (100, 10, 'nice'), (101, 11, 'terse')`)
 
-			p := load(renameNew)
+			p := load(newSrc)
 			if d := p.Destructive(); len(d) > 0 {
 				t.Fatalf("renames planned as destructive: %q\n%s", d, p.Script())
 			}
@@ -140,7 +154,14 @@ func TestRenameConverges(t *testing.T) {
 			if _, err := db.DB().ExecContext(ctx, `INSERT INTO articles VALUES (12, 99, 'orphan')`); err == nil && e.name != "sqlite" {
 				t.Error("articles accepts an author that does not exist: its foreign key is gone")
 			}
-			again := load(renameNew)
+			if e.trigOld != "" {
+				exec(`INSERT INTO articles VALUES (13, 1, '  Padded  ')`)
+				if got := dialecttest.Rows(t, db.DB(), `SELECT headline FROM articles WHERE id = 13`); !slices.Equal(got, []string{"Padded"}) {
+					t.Errorf("the trigger after the renames: %q", got)
+				}
+				exec(`DELETE FROM articles WHERE id = 13`)
+			}
+			again := load(newSrc)
 			if !again.Empty() {
 				t.Fatalf("second plan with the hints still in the file is not empty: %q\n%s", again.Summary(), again.Script())
 			}
@@ -153,11 +174,11 @@ func TestRenameConverges(t *testing.T) {
 			}
 
 			// The reverse plan (what a downgrade runs) renames back.
-			desired, err := db.LoadSQL(ctx, "schema.sql", renameNew)
+			desired, err := db.LoadSQL(ctx, "schema.sql", newSrc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			old, err := db.LoadSQL(ctx, "old.sql", renameOld)
+			old, err := db.LoadSQL(ctx, "old.sql", oldSrc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +197,13 @@ func TestRenameConverges(t *testing.T) {
 			if got := dialecttest.Rows(t, db.DB(), q); !slices.Equal(got, want) {
 				t.Errorf("rows after the reverse renames: %q, want %q", got, want)
 			}
-			if p := load(renameOld); !p.Empty() {
+			if e.trigOld != "" {
+				exec(`INSERT INTO posts VALUES (13, 1, '  Padded  ')`)
+				if got := dialecttest.Rows(t, db.DB(), `SELECT title FROM posts WHERE id = 13`); !slices.Equal(got, []string{"Padded"}) {
+					t.Errorf("the trigger after the reverse renames: %q", got)
+				}
+			}
+			if p := load(oldSrc); !p.Empty() {
 				t.Errorf("after the reverse plan the database differs from the old schema: %q", p.Summary())
 			}
 		})
