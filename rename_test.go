@@ -15,13 +15,15 @@ import (
 // renameOld is the schema before the renames: posts (renamed to articles)
 // is the target of a foreign key (comments) and has one (to authors), an
 // index and a view over the renamed column title (renamed to headline);
-// authors.name is renamed to full_name, and so is the index. The renamed
+// authors.name is renamed to full_name, with its UNIQUE constraint; so is
+// the index. The renamed
 // column also gains a default, which SQLite can only do by rebuilding the
 // table: the rebuild comes after the rename and carries the values over.
 const renameOld = `
 CREATE TABLE authors (
   id integer NOT NULL PRIMARY KEY,
-  name varchar(100) NOT NULL
+  name varchar(100) NOT NULL,
+  CONSTRAINT authors_name_key UNIQUE (name)
 );
 CREATE TABLE posts (
   id integer NOT NULL PRIMARY KEY,
@@ -42,7 +44,8 @@ CREATE VIEW post_titles AS SELECT id, title FROM posts;
 const renameNew = `
 CREATE TABLE authors (
   id integer NOT NULL PRIMARY KEY,
-  full_name varchar(100) NOT NULL -- retort:renamed-from name
+  full_name varchar(100) NOT NULL, -- retort:renamed-from name
+  CONSTRAINT authors_full_name_key UNIQUE (full_name) -- retort:renamed-from authors_name_key
 );
 CREATE TABLE articles ( -- retort:renamed-from posts
   id integer NOT NULL PRIMARY KEY,
@@ -129,7 +132,7 @@ func TestRenameConverges(t *testing.T) {
 				t.Fatalf("renames planned as destructive: %q\n%s", d, p.Script())
 			}
 			sum := strings.Join(p.Summary(), "\n")
-			for _, want := range []string{"articles: table renamed from posts", "articles: column title renamed to headline", "authors: column name renamed to full_name", "articles: index posts_title_idx renamed to articles_headline_idx"} {
+			for _, want := range []string{"articles: table renamed from posts", "articles: column title renamed to headline", "authors: column name renamed to full_name", "articles: index posts_title_idx renamed to articles_headline_idx", "authors: unique constraint authors_name_key renamed to authors_full_name_key"} {
 				if !strings.Contains(sum, want) {
 					t.Errorf("summary lacks %q:\n%s", want, sum)
 				}

@@ -92,6 +92,8 @@ func Destructive(changes []Change) []string {
 
 func describeTableChange(t *schema.Table, c Change) string {
 	switch c := c.(type) {
+	case *RenameIndex:
+		return describeIndexRename(c)
 	case *AddColumn:
 		return fmt.Sprintf("column %s added (%s)", c.C.Name, c.C.Type)
 	case *DropColumn:

@@ -420,7 +420,15 @@ func describeRename(c Change) string {
 	case *RenameColumn:
 		return fmt.Sprintf("%s: column %s renamed to %s", c.Table, c.From, c.To)
 	case *RenameIndex:
-		return fmt.Sprintf("%s: index %s renamed to %s", c.Table, c.From, c.To)
+		return c.Table + ": " + describeIndexRename(c)
 	}
 	return ""
+}
+
+func describeIndexRename(c *RenameIndex) string {
+	kind := "index"
+	if c.I != nil && c.I.Constraint {
+		kind = "unique constraint"
+	}
+	return fmt.Sprintf("%s %s renamed to %s", kind, c.From, c.To)
 }

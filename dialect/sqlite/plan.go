@@ -27,7 +27,7 @@ import (
 // dropping a parent table would fire ON DELETE actions on its children.
 func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []diff.Change) (*dialect.Plan, error) {
 	p := &planner{d: d, from: from, to: to, plan: &dialect.Plan{}}
-	return p.run(changes)
+	return p.run(constraintRenames(from, to, changes))
 }
 
 type planner struct {
@@ -275,6 +275,8 @@ func (p *planner) needsRebuild(mt *diff.ModifyTable) bool {
 	}
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
+		case *diff.RenameIndex:
+			return true // a UNIQUE constraint (constraintRenames)
 		case *diff.AddIndex:
 			if c.I.Constraint {
 				return true
