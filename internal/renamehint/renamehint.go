@@ -370,13 +370,20 @@ func bodyElement(t sqltok.Token, rest []sqltok.Token, table string, ident func(s
 		}
 		return o
 	case t.Is("UNIQUE"), t.Is("INDEX"), t.Is("KEY"), t.Is("FULLTEXT"), t.Is("SPATIAL"):
+		// MySQL's [UNIQUE|FULLTEXT|SPATIAL] [KEY|INDEX] [name] (cols); a
+		// column may be called key or index where that is not reserved.
 		for len(sig) > 0 && (sig[0].Is("KEY") || sig[0].Is("INDEX")) {
 			sig = sig[1:]
 		}
 		if len(sig) == 0 || sig[0].Kind == sqltok.Punct {
 			return nil
 		}
-		return &object{kind: schema.RenameIndex, table: table, name: ident(sig[0])}
+		if len(sig) > 1 && (sig[1].Text == "(" || sig[1].Is("USING")) {
+			return &object{kind: schema.RenameIndex, table: table, name: ident(sig[0])}
+		}
+		if t.Is("UNIQUE") {
+			return nil
+		}
 	case t.Is("PRIMARY"), t.Is("FOREIGN"), t.Is("CHECK"), t.Is("EXCLUDE"), t.Is("LIKE"), t.Is("PERIOD"):
 		return nil
 	}

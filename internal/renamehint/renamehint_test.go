@@ -87,6 +87,22 @@ func TestParse(t *testing.T) {
 			err:    "schema.sql:2: rename hint without a name",
 		},
 		{
+			name:   "mysql: named keys; a column called key",
+			engine: "mysql",
+			src:    "CREATE TABLE t (\n  `key` int, -- retort:renamed-from k\n  KEY t_k (`key`), -- retort:renamed-from t_k_old\n  UNIQUE KEY t_u (`key`) USING BTREE -- retort:renamed-from t_u_old\n);",
+			want: []schema.Rename{
+				{Kind: schema.RenameColumn, Table: "t", From: "k", To: "key", Line: 2},
+				{Kind: schema.RenameIndex, Table: "t", From: "t_k_old", To: "t_k", Line: 3},
+				{Kind: schema.RenameIndex, Table: "t", From: "t_u_old", To: "t_u", Line: 4},
+			},
+		},
+		{
+			name:   "a bare column called key (SQLite)",
+			engine: "sqlite",
+			src:    "CREATE TABLE t (\n  key text -- retort:renamed-from k\n);",
+			want:   []schema.Rename{{Kind: schema.RenameColumn, Table: "t", From: "k", To: "key", Line: 2}},
+		},
+		{
 			name:   "mysql # comment",
 			engine: "mysql",
 			src:    "CREATE TABLE t (\n  b int # retort:renamed-from a\n);",
