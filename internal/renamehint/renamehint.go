@@ -63,10 +63,10 @@ func Parse(file, src, engine string) ([]schema.Rename, error) {
 			return nil, &Error{File: file, Line: c.Line, Msg: o.unsupported}
 		}
 		name := old
-		if q := strings.IndexAny(old[:1], "\"`["); q < 0 {
-			name = fold(old)
-		} else {
+		if strings.ContainsAny(old[:1], "\"`[") {
 			name = sqltok.Unquote(old)
+		} else {
+			name = fold(old)
 		}
 		out = append(out, schema.Rename{Kind: o.kind, Table: o.table, From: name, To: o.name,
 			Not: kind == "not", File: file, Line: c.Line})
@@ -92,8 +92,11 @@ func scan(src, engine string) ([]*object, []sqltok.Token) {
 		depth    int
 		table    *object // table of the CREATE TABLE being read
 		elem     *object // the element of its body being read
-		elemToks int     // -1 when the next token starts an element
 		named    bool    // the statement's object is known
+		// After a table's name: expectBody until the next token, which
+		// starts the body if it is "("; inBody while the body is read;
+		// startElem when the next token starts an element.
+		expectBody, inBody, startElem bool
 	)
 	for i, t := range toks {
 		switch t.Kind {
@@ -116,25 +119,27 @@ func scan(src, engine string) ([]*object, []sqltok.Token) {
 			if table != nil {
 				table.stmtEnd, table.endLine = t.Pos, t.Line
 			}
-			stmt, table, elem, named = stmt[:0], nil, nil, false
+			stmt, table, elem, named, inBody = stmt[:0], nil, nil, false, false
 			continue
 		}
 		stmt = append(stmt, t)
+		if expectBody {
+			expectBody = false
+			inBody = t.Kind == sqltok.Punct && t.Text == "(" && depth == 0
+			startElem = inBody
+		}
 		if t.Kind == sqltok.Punct {
 			switch t.Text {
 			case "(":
 				depth++
-				if table != nil && depth == 1 && elem == nil && elemToks == 0 {
-					elemToks = -1 // the body starts: the next token starts an element
-				}
 			case ")":
 				depth--
-				if table != nil && depth == 0 {
-					elem = nil
+				if inBody && depth == 0 {
+					elem, inBody = nil, false
 				}
 			case ",":
-				if table != nil && depth == 1 {
-					elem, elemToks = nil, -1
+				if inBody && depth == 1 {
+					elem, startElem = nil, true
 				}
 			}
 		}
@@ -145,16 +150,16 @@ func scan(src, engine string) ([]*object, []sqltok.Token) {
 				o.start, o.line, o.end, o.stmtEnd = stmt[0].Pos, stmt[0].Line, last, -1
 				objs = append(objs, o)
 				if o.kind == schema.RenameTable {
-					table, elemToks = o, 0
+					table, expectBody = o, true
 				}
 			}
 			continue
 		}
-		if table == nil || depth != 1 || t.Kind == sqltok.Punct && (t.Text == "(" || t.Text == ",") {
+		if !inBody || depth != 1 || t.Kind == sqltok.Punct && (t.Text == "(" || t.Text == ",") {
 			continue
 		}
-		if elemToks == -1 {
-			elemToks = 0
+		if startElem {
+			startElem = false
 			if o := bodyElement(t, toks[i+1:], table.name, ident); o != nil {
 				o.start, o.line, o.end = t.Pos, t.Line, last
 				objs = append(objs, o)

@@ -103,6 +103,12 @@ func TestParse(t *testing.T) {
 			want:   []schema.Rename{{Kind: schema.RenameColumn, Table: "t", From: "k", To: "key", Line: 2}},
 		},
 		{
+			name:   "CREATE TABLE AS: no body, the hint is the table's",
+			engine: "postgres",
+			src:    "CREATE TABLE b AS SELECT coalesce(x,\n  y) AS x FROM a -- retort:renamed-from c\n;",
+			want:   []schema.Rename{{Kind: schema.RenameTable, Table: "b", From: "c", To: "b", Line: 2}},
+		},
+		{
 			name:   "mysql # comment",
 			engine: "mysql",
 			src:    "CREATE TABLE t (\n  b int # retort:renamed-from a\n);",
