@@ -52,7 +52,13 @@ func Parse(file, src, engine string) ([]schema.Rename, error) {
 		if !ok {
 			continue
 		}
-		if old == "" {
+		name := old
+		if strings.ContainsAny(old[:min(len(old), 1)], "\"`[") {
+			name = sqltok.Unquote(old)
+		} else {
+			name = fold(old)
+		}
+		if name == "" {
 			return nil, &Error{File: file, Line: c.Line, Msg: "rename hint without a name: write -- retort:renamed-from old_name"}
 		}
 		o := target(objs, c)
@@ -61,12 +67,6 @@ func Parse(file, src, engine string) ([]schema.Rename, error) {
 		}
 		if o.unsupported != "" {
 			return nil, &Error{File: file, Line: c.Line, Msg: o.unsupported}
-		}
-		name := old
-		if strings.ContainsAny(old[:1], "\"`[") {
-			name = sqltok.Unquote(old)
-		} else {
-			name = fold(old)
 		}
 		out = append(out, schema.Rename{Kind: o.kind, Table: o.table, From: name, To: o.name,
 			Not: kind == "not", File: file, Line: c.Line})
@@ -119,13 +119,14 @@ func scan(src, engine string) ([]*object, []sqltok.Token) {
 			if table != nil {
 				table.stmtEnd, table.endLine = t.Pos, t.Line
 			}
-			stmt, table, elem, named, inBody = stmt[:0], nil, nil, false, false
+			stmt, table, elem, named = stmt[:0], nil, nil, false
+			expectBody, inBody, startElem = false, false, false
 			continue
 		}
 		stmt = append(stmt, t)
 		if expectBody {
 			expectBody = false
-			inBody = t.Kind == sqltok.Punct && t.Text == "(" && depth == 0
+			inBody = table != nil && t.Kind == sqltok.Punct && t.Text == "(" && depth == 0
 			startElem = inBody
 		}
 		if t.Kind == sqltok.Punct {
