@@ -329,6 +329,10 @@ func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Sche
 // LoadSQL loads the SQL script src into a scratch database of engine d and
 // returns the schema it creates. An error names the file and line.
 //
+// The rename hints of src ("-- retort:renamed-from old" on the line that
+// defines a table, column, index or UNIQUE constraint) are returned in
+// the schema's Renames; a hint on any other line is an error.
+//
 // Every statement is screened before the first one runs (see
 // dialect.Screener): a statement that would act outside the scratch
 // database (another database, the server's configuration, its files) is
