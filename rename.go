@@ -85,3 +85,17 @@ func guessRenames(cfg *config, up *Plan, desired *schema.Schema) (*schema.Schema
 	}
 	return desired, out
 }
+
+// renameAdvice returns the lines that tell how to plan guesses as renames,
+// or "" for none.
+func renameAdvice(guesses []diff.Guess) string {
+	var b strings.Builder
+	for _, g := range guesses {
+		what := fmt.Sprintf("column %s.%s", g.Table, g.To)
+		if g.Kind == schema.RenameTable {
+			what = "table " + g.To
+		}
+		fmt.Fprintf(&b, "\n%s looks renamed from %s: to keep its data, add %q to its line in the schema", what, g.From, g.Hint())
+	}
+	return b.String()
+}

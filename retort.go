@@ -462,10 +462,14 @@ func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema
 // allowed.
 type DestructiveError struct {
 	Drops []string
+	// Renames are the drops and adds that look like renames, which a
+	// rename hint in the desired schema would plan without loss.
+	Renames []diff.Guess
 }
 
 func (e *DestructiveError) Error() string {
-	return "refusing destructive changes (allow them with --allow-destructive):\n  " + strings.Join(e.Drops, "\n  ")
+	msg := "refusing destructive changes (allow them with --allow-destructive):\n  " + strings.Join(e.Drops, "\n  ")
+	return msg + renameAdvice(e.Renames)
 }
 
 // ApplyOption configures Apply.
@@ -494,7 +498,7 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 		return nil
 	}
 	if drops := p.Destructive(); len(drops) > 0 && !ac.allowDestructive {
-		return &DestructiveError{Drops: drops}
+		return &DestructiveError{Drops: drops, Renames: diff.GuessRenames(p.Changes, p.To)}
 	}
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
