@@ -360,7 +360,11 @@ func GuessRenames(changes []Change, desired *schema.Schema) []Guess {
 	r := desired.Case
 	not := func(kind schema.RenameKind, table, from, to string) bool {
 		for _, h := range desired.Renames {
-			if h.Not && h.Kind == kind && r.Tables.Equal(h.Table, table) && r.Columns.Equal(h.From, from) && r.Columns.Equal(h.To, to) {
+			names := r.Columns
+			if kind == schema.RenameTable {
+				names = r.Tables
+			}
+			if h.Not && h.Kind == kind && r.Tables.Equal(h.Table, table) && names.Equal(h.From, from) && names.Equal(h.To, to) {
 				return true
 			}
 		}
