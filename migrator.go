@@ -393,6 +393,13 @@ func (r *CheckReport) OK() bool {
 // desired and whose down section turns it back, or nil when they are equal.
 // Its revision is now in UTC as YYYYMMDDHHMMSS (one second later than any
 // revision it would collide with); its parent is the single head.
+//
+// Renames are planned from desired's hints (schema.Schema.Renames). When
+// the change drops a column and adds one of the same type to the same
+// table, or drops a table and adds one with the same columns, Autogenerate
+// writes nothing and returns a *RenameGuessError, unless a
+// "-- retort:not-renamed-from" hint, WithAssumeRenames or
+// WithoutRenameGuess says what it is.
 func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desired *schema.Schema, message string, now time.Time, opts ...Option) (*migrate.File, error) {
 	heads := g.Heads()
 	if len(heads) > 1 {
@@ -405,6 +412,20 @@ func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desi
 	up, err := PlanSchemas(ctx, d, head, desired, opts...)
 	if err != nil || up.Empty() {
 		return nil, err
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	// A drop and an add that look like a rename are not written silently.
+	desired, guesses := guessRenames(cfg, up, desired)
+	if len(guesses) > 0 {
+		return nil, &RenameGuessError{Guesses: guesses}
+	}
+	if up.To != desired {
+		if up, err = PlanSchemas(ctx, d, head, desired, opts...); err != nil {
+			return nil, err
+		}
 	}
 	down, err := PlanSchemas(ctx, d, desired, head, opts...)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ import (
 	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/renamehint"
 	"github.com/retortdb/retort/migrate"
 	"github.com/retortdb/retort/schema"
 )
@@ -69,6 +71,9 @@ type config struct {
 	table        string
 
 	migrationLockWait time.Duration
+
+	// Renames (rename.go).
+	assumeRenames, noRenameGuess bool
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -339,6 +344,10 @@ func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Sche
 // LoadSQL loads the SQL script src into a scratch database of engine d and
 // returns the schema it creates. An error names the file and line.
 //
+// The rename hints of src ("-- retort:renamed-from old" on the line that
+// defines a table, column, index or UNIQUE constraint) are returned in
+// the schema's Renames; a hint on any other line is an error.
+//
 // Every statement is screened before the first one runs (see
 // dialect.Screener): a statement that would act outside the scratch
 // database (another database, the server's configuration, its files) is
@@ -347,6 +356,19 @@ func (db *Database) LoadSQL(ctx context.Context, name, src string) (*schema.Sche
 // schema (owners, privileges, roles) are skipped and reported in one
 // warning on the engine's logger.
 func LoadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
+	hints, err := renamehint.Parse(name, src, d.Name())
+	if err != nil {
+		return nil, err
+	}
+	s, err := loadSQL(ctx, d, name, src)
+	if err != nil {
+		return nil, err
+	}
+	s.Renames = hints
+	return s, nil
+}
+
+func loadSQL(ctx context.Context, d dialect.Dialect, name, src string) (*schema.Schema, error) {
 	if l, ok := d.(dialect.SchemaLoader); ok {
 		return l.LoadSchema(ctx, name, src)
 	}
@@ -395,6 +417,9 @@ type Plan struct {
 	From, To *schema.Schema
 	Changes  []diff.Change
 	SQL      *dialect.Plan
+	// Warnings are the rename hints of To that matched nothing in From
+	// (the object is created), one line each naming the file and line.
+	Warnings []string
 	d        dialect.Dialect
 }
 
@@ -419,7 +444,7 @@ func (db *Database) Plan(ctx context.Context, desired *schema.Schema) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	return PlanSchemas(ctx, db.d, current, desired, WithExclude(db.cfg.exclude...))
+	return PlanSchemas(ctx, db.d, current, desired, WithExclude(db.cfg.exclude...), WithLogger(db.cfg.logger))
 }
 
 // PlanSchemas plans the change from one schema to another for engine d.
@@ -428,12 +453,23 @@ func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema
 	if err != nil {
 		return nil, err
 	}
-	changes := diff.Compare(from, to, append(dialect.DiffOptions(d), diff.Exclude(cfg.exclude...))...)
-	sqlPlan, err := d.Plan(ctx, from, to, changes)
+	dopts := append(dialect.DiffOptions(d), diff.Exclude(cfg.exclude...))
+	warnings, err := diff.CheckRenames(from, to, dopts...)
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{From: from, To: to, Changes: changes, SQL: sqlPlan, d: d}, nil
+	for _, w := range warnings {
+		cfg.logger.Warn(w)
+	}
+	// The desired schema's hints, and those of from reversed (a plan back
+	// to the old schema renames back).
+	hints := slices.Concat(to.Renames, diff.ReverseRenames(from.Renames))
+	changes := diff.Compare(from, to, append(dopts, diff.Renames(hints...))...)
+	sqlPlan, err := d.Plan(ctx, diff.AfterRenames(from, changes), to, changes)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{From: from, To: to, Changes: changes, SQL: sqlPlan, Warnings: warnings, d: d}, nil
 }
 
 // DestructiveError is returned by Apply for a plan that drops tables or
@@ -441,10 +477,14 @@ func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema
 // allowed.
 type DestructiveError struct {
 	Drops []string
+	// Renames are the drops and adds that look like renames, which a
+	// rename hint in the desired schema would plan without loss.
+	Renames []diff.Guess
 }
 
 func (e *DestructiveError) Error() string {
-	return "refusing destructive changes (allow them with --allow-destructive):\n  " + strings.Join(e.Drops, "\n  ")
+	msg := "refusing destructive changes (allow them with --allow-destructive):\n  " + strings.Join(e.Drops, "\n  ")
+	return msg + renameAdvice(e.Renames)
 }
 
 // UnmanagedError is returned by Apply when the desired schema holds
@@ -508,7 +548,7 @@ func (db *Database) Apply(ctx context.Context, p *Plan, opts ...ApplyOption) err
 		return nil
 	}
 	if drops := p.Destructive(); len(drops) > 0 && !ac.allowDestructive {
-		return &DestructiveError{Drops: drops}
+		return &DestructiveError{Drops: drops, Renames: diff.GuessRenames(p.Changes, p.To)}
 	}
 	if err := db.rehearse(ctx, p); err != nil {
 		return err

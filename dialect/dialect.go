@@ -35,6 +35,8 @@ type Dialect interface {
 	// Plan turns changes (from diff.Compare(from, to)) into SQL steps.
 	// from and to are the two schemas compared; engines that rebuild tables
 	// use them to find the views and triggers that depend on a table.
+	// When changes start with renames (diff.RenameTable, …), from is the
+	// schema after them (diff.AfterRenames), and they are planned first.
 	Plan(ctx context.Context, from, to *schema.Schema, changes []diff.Change) (*Plan, error)
 	// Quote quotes an identifier by the engine's rules.
 	Quote(ident string) string

@@ -52,6 +52,8 @@ func Describe(changes []Change) []string {
 			out = append(out, fmt.Sprintf("sequence %s: dropped", c.S.Name))
 		case *ModifySequence:
 			out = append(out, fmt.Sprintf("sequence %s: options changed", c.To.Name))
+		case *RenameTable, *RenameColumn, *RenameIndex:
+			out = append(out, describeRename(c))
 		}
 	}
 	return out
@@ -94,6 +96,8 @@ func Destructive(changes []Change) []string {
 
 func describeTableChange(t *schema.Table, c Change) string {
 	switch c := c.(type) {
+	case *RenameIndex:
+		return describeIndexRename(c)
 	case *AddColumn:
 		return fmt.Sprintf("column %s added (%s)", c.C.Name, c.C.Type)
 	case *DropColumn:

@@ -31,6 +31,7 @@ type options struct {
 	exclude     []string
 	rules       *schema.CaseRules
 	columnOrder bool
+	renames     []schema.Rename
 }
 
 // Case sets the case rules by which Compare matches names. Without it,
@@ -89,7 +90,9 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	// schemas' own lookups, which follow each schema's rules).
 	tk := r.Tables.Key
 
-	var changes []Change
+	// Renames first; everything after compares the renamed schema.
+	changes := renames(from, to, o.renames, r)
+	from = afterRenames(from, changes, r)
 	// Triggers and views that disappear or change. A view that reads one of
 	// those is redefined with it, and a trigger on one of those is recreated
 	// after it: dropping a view drops its triggers (SQLite, PostgreSQL) and

@@ -40,7 +40,7 @@ func (fn AnalyzerFunc) Analyze(f *migrate.File, engine string) []Diagnostic { re
 
 // Analyzers returns every analyzer of the package.
 func Analyzers() []Analyzer {
-	return []Analyzer{AnalyzerFunc(destructive), AnalyzerFunc(irreversible), AnalyzerFunc(pragmaInMigration), AnalyzerFunc(mixedDDLAndData)}
+	return []Analyzer{AnalyzerFunc(destructive), AnalyzerFunc(irreversible), AnalyzerFunc(pragmaInMigration), AnalyzerFunc(mixedDDLAndData), AnalyzerFunc(looksRenamed)}
 }
 
 // Run applies analyzers to files and returns the findings ordered by file

@@ -35,7 +35,11 @@ func TestRun(t *testing.T) {
 		{name: "pragma outside a transaction is fine", engine: "sqlite", src: head + "-- migrate:up transaction:false\nPRAGMA foreign_keys = OFF;\n-- migrate:down\n"},
 		{name: "mysql ddl and data", engine: "mysql", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT;\nUPDATE t SET c = 1;\n-- migrate:down\n", want: []string{"RT104@7"}},
 		{name: "mysql: a DROP COLUMN after # is a comment", engine: "mysql", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT # DROP COLUMN d\n;\n-- migrate:down\n"},
-		{name: "postgres: # is an operator, the DROP COLUMN is real", engine: "postgres", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT # DROP COLUMN d;\n-- migrate:down\n", want: []string{"RT101@6"}},
+		{name: "postgres: # is an operator, the DROP COLUMN is real", engine: "postgres", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT # DROP COLUMN d;\n-- migrate:down\n", want: []string{"RT101@6", "RT105@6"}},
+		{name: "drop and add column in one table looks like a rename", engine: "postgres", src: head + "-- migrate:up\nALTER TABLE people DROP COLUMN name;\nALTER TABLE people ADD COLUMN full_name text;\nALTER TABLE other ADD COLUMN x int;\n-- migrate:down\n", want: []string{"RT101@6", "RT105@7"}},
+		{name: "mysql: both in one ALTER", engine: "mysql", src: head + "-- migrate:up\nALTER TABLE `people` DROP COLUMN `name`,\n  ADD COLUMN `full_name` text;\n-- migrate:down\n", want: []string{"RT101@6", "RT105@7"}},
+		{name: "drop table and create table looks like a rename", engine: "sqlite", src: head + "-- migrate:up\nCREATE TABLE labels (id INTEGER);\nDROP TABLE tags;\n-- migrate:down\n", want: []string{"RT105@6", "RT101@7"}},
+		{name: "a rename is no finding; a rebuild is no table rename", engine: "sqlite", src: head + "-- migrate:up\nALTER TABLE people RENAME COLUMN name TO full_name;\nCREATE TABLE \"_retort_new_t\" (id INTEGER);\nINSERT INTO \"_retort_new_t\" SELECT id FROM t;\nDROP TABLE \"t\";\nALTER TABLE \"_retort_new_t\" RENAME TO \"t\";\n-- migrate:down\n"},
 		{name: "ddl and data is fine on postgres", engine: "postgres", src: head + "-- migrate:up\nALTER TABLE t ADD COLUMN c INT;\nUPDATE t SET c = 1;\n-- migrate:down\n"},
 	}
 	for _, tt := range tests {

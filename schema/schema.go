@@ -33,6 +33,10 @@ type Schema struct {
 	// Case is how the engine compares names; the lookups below follow it.
 	// Set it with SetCase, which copies it to the tables.
 	Case CaseRules `json:"-"`
+	// Renames are the rename hints read from the comments of the file
+	// this schema was loaded from (see Rename); nil for an inspected
+	// database.
+	Renames []Rename `json:"-"`
 }
 
 // Table is a table and everything declared on it.

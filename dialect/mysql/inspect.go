@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -461,13 +462,20 @@ func markImplicit(t *schema.Table) {
 			continue
 		}
 		for _, fk := range t.ForeignKeys {
-			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) && (strings.EqualFold(ix.Name, fk.Name) || serverIndexName(ix.Name, ix.Parts)) {
+			// The server names an FK's index after the key, or after its
+			// first column when the key is unnamed; RENAME TABLE renames a
+			// key named <old>_ibfk_N to <new>_ibfk_N but not its index.
+			if slices.EqualFunc(cols, fk.Columns, strings.EqualFold) &&
+				(strings.EqualFold(ix.Name, fk.Name) || serverIndexName(ix.Name, ix.Parts) || ibfkName.MatchString(ix.Name)) {
 				ix.Implicit = true
 				break
 			}
 		}
 	}
 }
+
+// ibfkName matches the names the server gives foreign keys (<table>_ibfk_N).
+var ibfkName = regexp.MustCompile(`(?i)_ibfk_[0-9]+$`)
 
 // serverIndexName reports whether name is one the server gives an index
 // of parts that the statement creating it left unnamed: its first column,

@@ -359,7 +359,7 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	// Every orphan-row, duplicate-key and CHECK violation check that can
 	// run on the database as it is runs before the first statement, so
 	// that a refusal changes nothing.
-	p.steps = append(p.early, p.steps...)
+	p.steps = slices.Concat(p.renameSteps(changes), p.early, p.steps)
 	return &dialect.Plan{Steps: p.steps}, nil
 }
 

@@ -140,6 +140,7 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 	}
 	p.lateChecks = map[*diff.ModifyColumn]bool{}
+	p.early = renameSteps(changes) // first: the checks name the new names
 	for _, n := range dialect.Narrowed(p.d, changes) {
 		elem := strings.TrimRight(baseType(n.Column.To.Type), "[]")
 		if slices.ContainsFunc(newTypes, func(name string) bool { return typeIs(elem, name) }) {
@@ -340,7 +341,7 @@ func (p *planner) scanKeys(mt *diff.ModifyTable) {
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.ModifyPrimaryKey:
-			if c.From != nil {
+			if c.From != nil && !pkRenamed(c) {
 				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], c.From.Columns)
 			}
 		case *diff.DropIndex:

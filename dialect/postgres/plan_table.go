@@ -63,7 +63,9 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 				add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
 			}
 		case *diff.ModifyPrimaryKey:
-			if c.From != nil {
+			if pkRenamed(c) {
+				add(dialect.Step{SQL: alter(name) + "RENAME CONSTRAINT " + quote(c.From.Name) + " TO " + quote(named.PrimaryKey.Name)})
+			} else if c.From != nil {
 				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.From.Name)})
 			}
 		}
@@ -84,7 +86,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.ModifyPrimaryKey:
-			if c.To != nil {
+			if c.To != nil && !pkRenamed(c) {
 				add(dialect.Step{SQL: alter(name) + "ADD " + pkClause(named.PrimaryKey)})
 			}
 		case *diff.ModifyTableOptions:

@@ -27,7 +27,7 @@ import (
 // dropping a parent table would fire ON DELETE actions on its children.
 func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []diff.Change) (*dialect.Plan, error) {
 	p := &planner{d: d, from: from, to: to, plan: &dialect.Plan{}}
-	return p.run(changes)
+	return p.run(constraintRenames(from, to, changes))
 }
 
 type planner struct {
@@ -74,6 +74,8 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 		}
 	}
 	depViews, depTrigs := p.dependents()
+	// Renames first: the rest of the plan names the new names.
+	p.renames(changes)
 	// Values a narrowed column would change stop the plan before it
 	// changes anything.
 	p.narrowed = p.narrowChecks(changes)
@@ -140,6 +142,8 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: endLine(c.V.Def)})
 		case *diff.AddTrigger:
 			p.add(dialect.Step{SQL: endLine(c.T.Def)})
+		case *diff.RenameTable, *diff.RenameColumn, *diff.RenameIndex:
+			// planned first (renames)
 		default:
 			return nil, fmt.Errorf("sqlite: plan: unexpected change %T", c)
 		}
@@ -271,6 +275,8 @@ func (p *planner) needsRebuild(mt *diff.ModifyTable) bool {
 	}
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
+		case *diff.RenameIndex:
+			return true // a UNIQUE constraint (constraintRenames)
 		case *diff.AddIndex:
 			if c.I.Constraint {
 				return true

@@ -98,10 +98,11 @@ func exitCode(err error) int {
 	var fe *findingsError
 	var de *retort.DestructiveError
 	var ue *retort.UnmanagedError
+	var ge *retort.RenameGuessError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &fe), errors.As(err, &de), errors.As(err, &ue):
+	case errors.As(err, &fe), errors.As(err, &de), errors.As(err, &ue), errors.As(err, &ge):
 		return ExitFindings
 	}
 	return ExitError

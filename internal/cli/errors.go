@@ -27,6 +27,7 @@ func errorCode(err error) string {
 		irrevers *migrate.IrreversibleError
 		findings *findingsError
 		usage    *usageErr
+		guess    *retort.RenameGuessError
 	)
 	var bug *panicError
 	switch {
@@ -40,6 +41,8 @@ func errorCode(err error) string {
 		return "destructive"
 	case errors.As(err, &unman):
 		return "unmanaged"
+	case errors.As(err, &guess):
+		return "rename_guess"
 	case errors.As(err, &urlErr):
 		return "url"
 	case errors.As(err, &changed):

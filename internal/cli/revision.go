@@ -53,7 +53,7 @@ func (env *Env) revisionTime(revID string) (time.Time, error) {
 func (env *Env) revisionCommand() *cobra.Command {
 	var mf migrationFlags
 	var message, schemaPath, revID string
-	var auto bool
+	var auto, assumeRenames, noRenameGuess bool
 	cmd := &cobra.Command{
 		Use:     "revision -m MSG [--autogenerate]",
 		Aliases: []string{"new"},
@@ -106,9 +106,16 @@ func (env *Env) revisionCommand() *cobra.Command {
 			}
 			// The migration written leaves them out.
 			env.warnUnmanaged(schemaPath, desired.Unmanaged)
-			f, err := retort.Autogenerate(ctx, d, g, desired, message, now, retort.WithExclude(env.cfg.Exclude...))
+			opts := env.options()
+			if assumeRenames {
+				opts = append(opts, retort.WithAssumeRenames())
+			}
+			if noRenameGuess {
+				opts = append(opts, retort.WithoutRenameGuess())
+			}
+			f, err := retort.Autogenerate(ctx, d, g, desired, message, now, opts...)
 			if err != nil {
-				return err
+				return locateGuesses(err, schemaPath, string(data), d.Name())
 			}
 			if f == nil && env.asJSON {
 				return env.printJSON(map[string]any{"created": nil})
@@ -125,6 +132,9 @@ func (env *Env) revisionCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&auto, "autogenerate", false, "write the SQL that turns the migrations' head into the schema file")
 	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema_cmd or schema, else schema.sql)")
 	cmd.Flags().StringVar(&revID, "rev-id", "", "revision id to use instead of the current time (YYYYMMDDHHMMSS)")
+	cmd.Flags().BoolVar(&assumeRenames, "assume-renames", false, "write a dropped and an added column (or table) that look like a rename as a rename")
+	cmd.Flags().BoolVar(&noRenameGuess, "no-rename-guess", false, "write a dropped and an added column (or table) that look like a rename as a drop and an add")
+	cmd.MarkFlagsMutuallyExclusive("assume-renames", "no-rename-guess")
 	return cmd
 }
 
