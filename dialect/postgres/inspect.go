@@ -14,9 +14,11 @@ import (
 )
 
 // Inspect reads the schema that q's connection works in (its
-// current_schema(), or the one set by WithSchema) with eight catalog
+// current_schema(), or the one set by WithSchema) with eleven catalog
 // queries, whatever the number of tables: tables, columns, constraints,
-// indexes, views, enums, sequences, and one for the schema itself.
+// indexes, views, enums, sequences, routines (functions, procedures and
+// aggregates), triggers, row-level security, and one for the schema
+// itself.
 //
 // Objects of the inspected schema are reported unqualified (Table.Schema
 // and ForeignKey.RefSchema are ""); a foreign key to another schema keeps
@@ -27,14 +29,14 @@ import (
 // bigserial or smallserial and no default; identity columns with Identity
 // set; the sequences they own are part of them. Not reported: tables and
 // types that belong to an extension, partitioned tables and their
-// partitions, triggers, functions, domains, composite types and exclusion
-// constraints.
+// partitions, domains, composite types and exclusion constraints.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
 	if err := in.meta(ctx, d.schema); err != nil {
 		return nil, err
 	}
-	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences}
+	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences,
+		in.routines, in.triggers, in.policies}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, err

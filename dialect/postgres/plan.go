@@ -158,6 +158,8 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 	}
 
+	p.planRoutines(changes)
+
 	// Triggers and views that go away, and those that read a table whose
 	// column types change (PostgreSQL refuses to change the type of a
 	// column a view uses).
@@ -166,6 +168,7 @@ func (p *planner) run(changes []diff.Change) error {
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
 		}
 	}
+	p.dropPolicies(mods)
 	dependents := p.dependentViews(dropViews)
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
@@ -202,6 +205,7 @@ func (p *planner) run(changes []diff.Change) error {
 			return err
 		}
 	}
+	p.dropRoutines(changes)
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
@@ -236,8 +240,12 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		if c, ok := c.(*diff.AddTrigger); ok {
 			p.views = append(p.views, dialect.Step{SQL: c.T.Def})
+			if st := triggerState(c.T); st != "" {
+				p.views = append(p.views, dialect.Step{SQL: st})
+			}
 		}
 	}
+	p.addPolicies(addTables, mods)
 	return nil
 }
 

@@ -1,0 +1,120 @@
+package postgres
+
+import (
+	"slices"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/schema"
+)
+
+// planRoutines plans the functions, procedures and aggregates that are
+// new or redefined, in the creates phase: after the new types, before the
+// tables whose columns, defaults, checks and indexes may call them, and so
+// before the views, triggers and policies too. A redefined routine is
+// replaced in place (CREATE OR REPLACE) so that what uses it stays; one
+// whose result type changes, which CREATE OR REPLACE refuses, is dropped
+// first. Functions and procedures come before the aggregates built on
+// them; function bodies are not checked while they are created (a body
+// may call a function created just after it), as pg_dump does.
+func (p *planner) planRoutines(changes []diff.Change) {
+	var adds []*schema.Routine
+	for _, c := range changes {
+		if c, ok := c.(*diff.AddRoutine); ok {
+			adds = append(adds, c.R)
+		}
+	}
+	if len(adds) == 0 {
+		return
+	}
+	slices.SortStableFunc(adds, func(a, b *schema.Routine) int {
+		return boolInt(a.Kind == schema.Aggregate) - boolInt(b.Kind == schema.Aggregate)
+	})
+	p.creates = append(p.creates, dialect.Step{SQL: "SET LOCAL check_function_bodies = off",
+		Comment: "function bodies may call functions created below"})
+	for _, r := range adds {
+		if old, ok := p.oldRoutine(changes, r); ok && (old.Kind != r.Kind || returnsClause(old.Def) != returnsClause(r.Def)) {
+			p.creates = append(p.creates, dialect.Step{SQL: dropRoutine(old),
+				Comment: "its result type changes, which CREATE OR REPLACE cannot do"})
+		}
+		p.creates = append(p.creates, dialect.Step{SQL: r.Def})
+	}
+}
+
+// oldRoutine returns the routine that changes drop and r replaces.
+func (p *planner) oldRoutine(changes []diff.Change, r *schema.Routine) (*schema.Routine, bool) {
+	for _, c := range changes {
+		if c, ok := c.(*diff.DropRoutine); ok && c.R.Name == r.Name && c.R.Args == r.Args {
+			return c.R, true
+		}
+	}
+	return nil, false
+}
+
+// dropRoutines plans the routines that go away (those a routine of the
+// same name and signature does not replace), after the tables, views,
+// triggers and policies that used them, before the types they use:
+// aggregates first, then the functions they are built on.
+func (p *planner) dropRoutines(changes []diff.Change) {
+	replaced := map[*schema.Routine]bool{}
+	for _, c := range changes {
+		if c, ok := c.(*diff.AddRoutine); ok {
+			if old, ok := p.oldRoutine(changes, c.R); ok {
+				replaced[old] = true
+			}
+		}
+	}
+	var drops []*schema.Routine
+	for _, c := range changes {
+		if c, ok := c.(*diff.DropRoutine); ok && !replaced[c.R] {
+			drops = append(drops, c.R)
+		}
+	}
+	slices.SortStableFunc(drops, func(a, b *schema.Routine) int {
+		return boolInt(b.Kind == schema.Aggregate) - boolInt(a.Kind == schema.Aggregate)
+	})
+	for _, r := range drops {
+		p.removes = append(p.removes, dialect.Step{SQL: dropRoutine(r)})
+	}
+}
+
+// dropPolicies plans the policies of modified tables that go away or
+// change, with the drops: before the columns and functions they use go.
+func (p *planner) dropPolicies(mods []*diff.ModifyTable) {
+	for _, mt := range mods {
+		for _, c := range mt.Changes {
+			if c, ok := c.(*diff.DropPolicy); ok {
+				p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(mt.From.Name, c.P)})
+			}
+		}
+	}
+}
+
+// addPolicies plans row-level security of new tables (the switches with
+// the table, the policies with the views) and the new or changed policies
+// of modified tables: after every table, column, function and view a
+// policy's expressions may name.
+func (p *planner) addPolicies(added []*schema.Table, mods []*diff.ModifyTable) {
+	for _, t := range added {
+		for _, st := range rowSecurity(nil, t) {
+			p.creates = append(p.creates, dialect.Step{SQL: st})
+		}
+		for _, pol := range t.Policies {
+			p.views = append(p.views, dialect.Step{SQL: createPolicy(t.Name, pol)})
+		}
+	}
+	for _, mt := range mods {
+		for _, c := range mt.Changes {
+			if c, ok := c.(*diff.AddPolicy); ok {
+				p.views = append(p.views, dialect.Step{SQL: createPolicy(mt.To.Name, c.P)})
+			}
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,172 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/retortdb/retort/schema"
+)
+
+// routines reads the functions, procedures and aggregates of the schema
+// (one query), those of extensions left out. Functions and procedures are
+// defined by pg_get_functiondef, unqualified; aggregates by a CREATE
+// AGGREGATE built from pg_aggregate. They are reported functions first,
+// then procedures, then aggregates (which use functions), each by name and
+// identity signature.
+func (in *inspector) routines(ctx context.Context) error {
+	return in.query(ctx, "routines", nsCTE+`
+SELECT p.prokind::text, p.proname, pg_get_function_identity_arguments(p.oid),
+  CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE '' END,
+  quote_ident(n.nspname) || '.' || quote_ident(p.proname), quote_ident(p.proname),
+  coalesce(a.aggtransfn::regproc::text, ''), coalesce(format_type(a.aggtranstype, NULL), ''),
+  coalesce(nullif(a.aggfinalfn, 0)::regproc::text, ''), coalesce(nullif(a.aggcombinefn, 0)::regproc::text, ''),
+  a.agginitval, coalesce(a.aggfinalextra, false), coalesce(a.aggkind::text, 'n'),
+  coalesce(nullif(a.aggsortop, 0)::regoperator::text, '')
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
+WHERE p.pronamespace = (SELECT oid FROM ns) AND p.prokind IN ('f', 'p', 'a')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+ORDER BY CASE p.prokind WHEN 'f' THEN 0 WHEN 'p' THEN 1 ELSE 2 END, p.proname, 3`, []any{in.schema}, func(rows *sql.Rows) error {
+		var (
+			kind, qualifiedName, quotedName               string
+			sfunc, stype, final, combine, aggKind, sortop string
+			initcond                                      sql.NullString
+			finalExtra                                    bool
+			r                                             = &schema.Routine{}
+		)
+		if err := rows.Scan(&kind, &r.Name, &r.Args, &r.Def, &qualifiedName, &quotedName,
+			&sfunc, &stype, &final, &combine, &initcond, &finalExtra, &aggKind, &sortop); err != nil {
+			return err
+		}
+		switch kind {
+		case "f":
+			r.Kind = schema.Function
+		case "p":
+			r.Kind = schema.Procedure
+		case "a":
+			r.Kind = schema.Aggregate
+			r.Def = aggregateDef(quotedName, r.Args, aggKind, sfunc, stype, final, combine, sortop, initcond, finalExtra)
+		}
+		if kind != "a" {
+			// The header names the function schema-qualified: the schema
+			// is the inspected one (or a scratch one), so leave it out.
+			r.Def = strings.Replace(r.Def, " "+qualifiedName+"(", " "+quotedName+"(", 1)
+			r.Def = strings.TrimRight(r.Def, "\n")
+		}
+		in.s.Routines = append(in.s.Routines, r)
+		return nil
+	})
+}
+
+// aggregateDef returns CREATE OR REPLACE AGGREGATE for an aggregate's
+// catalog entry.
+func aggregateDef(name, args, kind, sfunc, stype, final, combine, sortop string, initcond sql.NullString, finalExtra bool) string {
+	if args == "" {
+		args = "*"
+	}
+	opts := []string{"SFUNC = " + sfunc, "STYPE = " + stype}
+	if final != "" {
+		opts = append(opts, "FINALFUNC = "+final)
+		if finalExtra {
+			opts = append(opts, "FINALFUNC_EXTRA")
+		}
+	}
+	if combine != "" {
+		opts = append(opts, "COMBINEFUNC = "+combine)
+	}
+	if initcond.Valid {
+		opts = append(opts, "INITCOND = "+literal(initcond.String))
+	}
+	if sortop != "" {
+		// regoperator gives op(type, type); SORTOP takes the operator.
+		op, _, _ := strings.Cut(sortop, "(")
+		opts = append(opts, "SORTOP = "+op)
+	}
+	if kind == "h" {
+		opts = append(opts, "HYPOTHETICAL")
+	}
+	return "CREATE OR REPLACE AGGREGATE " + name + "(" + args + ") (\n    " + strings.Join(opts, ",\n    ") + "\n)"
+}
+
+// dropRoutine returns DROP FUNCTION, PROCEDURE or AGGREGATE for r, named
+// with its identity signature.
+func dropRoutine(r *schema.Routine) string {
+	args := r.Args
+	if r.Kind == schema.Aggregate && args == "" {
+		args = "*"
+	}
+	return "DROP " + r.Kind + " " + quote(r.Name) + "(" + args + ")"
+}
+
+// returnsClause returns the RETURNS line of a function's definition (""
+// for a procedure or an aggregate): CREATE OR REPLACE cannot change it.
+func returnsClause(def string) string {
+	for _, line := range strings.Split(def, "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "RETURNS ") {
+			return t
+		}
+	}
+	return ""
+}
+
+// triggers reads the triggers of the schema's tables and views (one
+// query), those PostgreSQL makes for foreign keys and the clones on
+// partitions left out: the definition as pg_get_triggerdef gives it
+// (constraint triggers, WHEN, transition tables and all) with the table
+// unqualified, and the firing state when not the default.
+func (in *inspector) triggers(ctx context.Context) error {
+	parent := "true"
+	if in.version >= 130000 {
+		parent = "t.tgparentid = 0"
+	}
+	return in.query(ctx, "triggers", nsCTE+`
+SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid), t.tgenabled::text,
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(c.relname)
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'v') AND NOT t.tgisinternal AND `+parent+`
+  AND NOT (c.relkind = 'r' AND c.relispartition) AND `+notExtension+`
+ORDER BY c.relname, t.tgname`, []any{in.schema}, func(rows *sql.Rows) error {
+		tr := &schema.Trigger{}
+		var state, qualifiedTable, quotedTable string
+		if err := rows.Scan(&tr.Name, &tr.Table, &tr.Def, &state, &qualifiedTable, &quotedTable); err != nil {
+			return err
+		}
+		// pg_get_triggerdef names the table schema-qualified: leave the
+		// (inspected or scratch) schema out.
+		tr.Def = strings.Replace(tr.Def, " ON "+qualifiedTable+" ", " ON "+quotedTable+" ", 1)
+		tr.State = map[string]string{"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}[state]
+		in.s.Triggers = append(in.s.Triggers, tr)
+		return nil
+	})
+}
+
+// triggerState returns the ALTER TABLE that gives tr its firing state, ""
+// for the default.
+func triggerState(tr *schema.Trigger) string {
+	if tr.State == "" {
+		return ""
+	}
+	return alter(tr.Table) + tr.State + " TRIGGER " + quote(tr.Name)
+}
+
+// routinesSQL returns the statements of SQL() for the routines: function
+// bodies unchecked (a body may call a function defined after it), then
+// each routine, aggregates last.
+func routinesSQL(s *schema.Schema) []string {
+	if len(s.Routines) == 0 {
+		return nil
+	}
+	out := []string{"SET check_function_bodies = false"}
+	for _, aggregates := range []bool{false, true} {
+		for _, r := range s.Routines {
+			if (r.Kind == schema.Aggregate) == aggregates {
+				out = append(out, r.Def)
+			}
+		}
+	}
+	return out
+}
