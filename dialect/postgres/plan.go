@@ -168,7 +168,7 @@ func (p *planner) run(changes []diff.Change) error {
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
 		}
 	}
-	p.dropPolicies(mods)
+	p.dropPolicies(changes, mods)
 	dependents := p.dependentViews(dropViews)
 	dropped := map[string]bool{}
 	for _, v := range dropViews {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -80,14 +81,63 @@ func (p *planner) dropRoutines(changes []diff.Change) {
 
 // dropPolicies plans the policies of modified tables that go away or
 // change, with the drops: before the columns and functions they use go.
-func (p *planner) dropPolicies(mods []*diff.ModifyTable) {
+// PostgreSQL refuses to change the type of a column that a policy or a
+// trigger's WHEN uses: on a table whose column types change, the policies
+// and the triggers with a WHEN that the diff keeps are dropped here too,
+// and created again with the views.
+func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable) {
+	const again = "uses a column whose type changes; created again below"
 	for _, mt := range mods {
+		gone := map[string]bool{}
 		for _, c := range mt.Changes {
 			if c, ok := c.(*diff.DropPolicy); ok {
+				gone[c.P.Name] = true
 				p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(mt.From.Name, c.P)})
 			}
 		}
+		if !p.typeTables[mt.From.Name] {
+			continue
+		}
+		for _, pol := range mt.From.Policies {
+			if !gone[pol.Name] {
+				p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(mt.From.Name, pol), Comment: again})
+				p.views = append(p.views, dialect.Step{SQL: createPolicy(mt.To.Name, pol)})
+			}
+		}
 	}
+	if len(p.typeTables) == 0 {
+		return
+	}
+	dropped := map[*schema.Trigger]bool{}
+	for _, c := range changes {
+		if c, ok := c.(*diff.DropTrigger); ok {
+			dropped[c.T] = true
+		}
+	}
+	for _, tr := range p.from.Triggers {
+		if dropped[tr] || !p.typeTables[tr.Table] || !hasWhen(tr.Def) {
+			continue
+		}
+		p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(tr.Name) + " ON " + quote(tr.Table), Comment: again})
+		p.views = append(p.views, dialect.Step{SQL: tr.Def})
+		if st := triggerState(tr); st != "" {
+			p.views = append(p.views, dialect.Step{SQL: st})
+		}
+	}
+}
+
+// hasWhen reports whether a trigger definition (as pg_get_triggerdef
+// writes it) has a WHEN condition.
+func hasWhen(def string) bool {
+	for _, t := range sqltok.Tokenize(def, lexPG) {
+		if t.Is("WHEN") {
+			return true
+		}
+		if t.Is("EXECUTE") {
+			return false
+		}
+	}
+	return false
 }
 
 // addPolicies plans row-level security of new tables (the switches with
