@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 
 	"github.com/retortdb/retort/schema"
@@ -19,10 +20,29 @@ func (in *inspector) routines(ctx context.Context) error {
 SELECT p.prokind::text, p.proname, pg_get_function_identity_arguments(p.oid),
   CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE '' END,
   quote_ident(n.nspname) || '.' || quote_ident(p.proname), quote_ident(p.proname),
-  coalesce(a.aggtransfn::regproc::text, ''), coalesce(format_type(a.aggtranstype, NULL), ''),
-  coalesce(nullif(a.aggfinalfn, 0)::regproc::text, ''), coalesce(nullif(a.aggcombinefn, 0)::regproc::text, ''),
-  a.agginitval, coalesce(a.aggfinalextra, false), coalesce(a.aggkind::text, 'n'),
-  coalesce(nullif(a.aggsortop, 0)::regoperator::text, '')
+  CASE WHEN p.prokind = 'a' THEN array_to_json(array_remove(ARRAY[
+    'SFUNC = ' || a.aggtransfn::regproc,
+    'STYPE = ' || format_type(a.aggtranstype, NULL),
+    'SSPACE = ' || nullif(a.aggtransspace, 0),
+    'FINALFUNC = ' || nullif(a.aggfinalfn, 0)::regproc,
+    CASE WHEN a.aggfinalextra THEN 'FINALFUNC_EXTRA' END,
+    CASE WHEN a.aggfinalfn <> 0 AND a.aggfinalmodify <> CASE a.aggkind WHEN 'n' THEN 'r' ELSE 'w' END
+      THEN 'FINALFUNC_MODIFY = ' || CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END,
+    'COMBINEFUNC = ' || nullif(a.aggcombinefn, 0)::regproc,
+    'SERIALFUNC = ' || nullif(a.aggserialfn, 0)::regproc,
+    'DESERIALFUNC = ' || nullif(a.aggdeserialfn, 0)::regproc,
+    'INITCOND = ' || quote_literal(a.agginitval),
+    'MSFUNC = ' || nullif(a.aggmtransfn, 0)::regproc,
+    'MINVFUNC = ' || nullif(a.aggminvtransfn, 0)::regproc,
+    'MSTYPE = ' || format_type(nullif(a.aggmtranstype, 0), NULL),
+    'MSSPACE = ' || nullif(a.aggmtransspace, 0),
+    'MFINALFUNC = ' || nullif(a.aggmfinalfn, 0)::regproc,
+    CASE WHEN a.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END,
+    'MINITCOND = ' || quote_literal(a.aggminitval),
+    'SORTOP = ' || (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop),
+    CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END,
+    CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END], NULL))
+  ELSE '[]' END
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
@@ -30,14 +50,11 @@ WHERE p.pronamespace = (SELECT oid FROM ns) AND p.prokind IN ('f', 'p', 'a')
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
 ORDER BY CASE p.prokind WHEN 'f' THEN 0 WHEN 'p' THEN 1 ELSE 2 END, p.proname, 3`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
-			kind, qualifiedName, quotedName               string
-			sfunc, stype, final, combine, aggKind, sortop string
-			initcond                                      sql.NullString
-			finalExtra                                    bool
-			r                                             = &schema.Routine{}
+			kind, qualifiedName, quotedName string
+			aggJSON                         []byte
+			r                               = &schema.Routine{}
 		)
-		if err := rows.Scan(&kind, &r.Name, &r.Args, &r.Def, &qualifiedName, &quotedName,
-			&sfunc, &stype, &final, &combine, &initcond, &finalExtra, &aggKind, &sortop); err != nil {
+		if err := rows.Scan(&kind, &r.Name, &r.Args, &r.Def, &qualifiedName, &quotedName, &aggJSON); err != nil {
 			return err
 		}
 		switch kind {
@@ -47,7 +64,15 @@ ORDER BY CASE p.prokind WHEN 'f' THEN 0 WHEN 'p' THEN 1 ELSE 2 END, p.proname, 3
 			r.Kind = schema.Procedure
 		case "a":
 			r.Kind = schema.Aggregate
-			r.Def = aggregateDef(quotedName, r.Args, aggKind, sfunc, stype, final, combine, sortop, initcond, finalExtra)
+			var opts []string
+			if err := json.Unmarshal(aggJSON, &opts); err != nil {
+				return err
+			}
+			args := r.Args
+			if args == "" {
+				args = "*"
+			}
+			r.Def = "CREATE OR REPLACE AGGREGATE " + quotedName + "(" + args + ") (\n    " + strings.Join(opts, ",\n    ") + "\n)"
 		}
 		if kind != "a" {
 			// The header names the function schema-qualified: the schema
@@ -58,36 +83,6 @@ ORDER BY CASE p.prokind WHEN 'f' THEN 0 WHEN 'p' THEN 1 ELSE 2 END, p.proname, 3
 		in.s.Routines = append(in.s.Routines, r)
 		return nil
 	})
-}
-
-// aggregateDef returns CREATE OR REPLACE AGGREGATE for an aggregate's
-// catalog entry.
-func aggregateDef(name, args, kind, sfunc, stype, final, combine, sortop string, initcond sql.NullString, finalExtra bool) string {
-	if args == "" {
-		args = "*"
-	}
-	opts := []string{"SFUNC = " + sfunc, "STYPE = " + stype}
-	if final != "" {
-		opts = append(opts, "FINALFUNC = "+final)
-		if finalExtra {
-			opts = append(opts, "FINALFUNC_EXTRA")
-		}
-	}
-	if combine != "" {
-		opts = append(opts, "COMBINEFUNC = "+combine)
-	}
-	if initcond.Valid {
-		opts = append(opts, "INITCOND = "+literal(initcond.String))
-	}
-	if sortop != "" {
-		// regoperator gives op(type, type); SORTOP takes the operator.
-		op, _, _ := strings.Cut(sortop, "(")
-		opts = append(opts, "SORTOP = "+op)
-	}
-	if kind == "h" {
-		opts = append(opts, "HYPOTHETICAL")
-	}
-	return "CREATE OR REPLACE AGGREGATE " + name + "(" + args + ") (\n    " + strings.Join(opts, ",\n    ") + "\n)"
 }
 
 // dropRoutine returns DROP FUNCTION, PROCEDURE or AGGREGATE for r, named
