@@ -275,9 +275,10 @@ type Routine struct {
 	Kind string `json:"kind"`
 	Name string `json:"name"`
 	// Args is the identity signature of an engine that overloads routines
-	// by argument types (PostgreSQL: "integer, text", as
-	// pg_get_function_identity_arguments gives it); "" elsewhere. A
-	// routine is identified by Kind, Name and Args.
+	// by argument types (PostgreSQL: the argument types, "integer, text";
+	// for an aggregate pg_get_function_identity_arguments, which may hold
+	// ORDER BY); "" elsewhere. A routine is identified by Kind, Name and
+	// Args.
 	Args string `json:"args,omitempty"`
 	Def  string `json:"def"`
 	// Session is what the routine was created under, and is recreated

@@ -14,8 +14,8 @@ import (
 // tables whose columns, defaults, checks and indexes may call them, and so
 // before the views, triggers and policies too. A redefined routine is
 // replaced in place (CREATE OR REPLACE) so that what uses it stays; one
-// whose result type changes, which CREATE OR REPLACE refuses, is dropped
-// first. Functions and procedures come before the aggregates built on
+// whose kind, parameter names or defaults, or result type change, which
+// CREATE OR REPLACE refuses, is dropped first. Functions and procedures come before the aggregates built on
 // them; function bodies are not checked while they are created (a body
 // may call a function created just after it), as pg_dump does.
 func (p *planner) planRoutines(changes []diff.Change) {
@@ -34,9 +34,9 @@ func (p *planner) planRoutines(changes []diff.Change) {
 	p.creates = append(p.creates, dialect.Step{SQL: "SET LOCAL check_function_bodies = off",
 		Comment: "function bodies may call functions created below"})
 	for _, r := range adds {
-		if old, ok := p.oldRoutine(changes, r); ok && (old.Kind != r.Kind || returnsClause(old.Def) != returnsClause(r.Def)) {
+		if old, ok := p.oldRoutine(changes, r); ok && !replaceable(old, r) {
 			p.creates = append(p.creates, dialect.Step{SQL: dropRoutine(old),
-				Comment: "its result type changes, which CREATE OR REPLACE cannot do"})
+				Comment: "its kind, parameters or result type change, which CREATE OR REPLACE cannot do"})
 		}
 		p.creates = append(p.creates, dialect.Step{SQL: r.Def})
 	}

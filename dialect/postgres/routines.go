@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/schema"
@@ -11,13 +12,21 @@ import (
 
 // routines reads the functions, procedures and aggregates of the schema
 // (one query), those of extensions left out. Functions and procedures are
-// defined by pg_get_functiondef, unqualified; aggregates by a CREATE
-// AGGREGATE built from pg_aggregate. They are reported functions first,
+// defined by pg_get_functiondef, unqualified, and identified by the types
+// of their arguments (not their names, which CREATE OR REPLACE cannot
+// change: a renamed parameter is the same function, redefined);
+// aggregates by a CREATE AGGREGATE built from pg_aggregate and identified
+// by pg_get_function_identity_arguments (which keeps ORDER BY). They are reported functions first,
 // then procedures, then aggregates (which use functions), each by name and
 // identity signature.
 func (in *inspector) routines(ctx context.Context) error {
 	return in.query(ctx, "routines", nsCTE+`
-SELECT p.prokind::text, p.proname, pg_get_function_identity_arguments(p.oid),
+SELECT p.prokind::text, p.proname,
+  CASE WHEN p.prokind = 'a' THEN pg_get_function_identity_arguments(p.oid) ELSE
+    (SELECT coalesce(string_agg(format_type(u.t, NULL), ', ' ORDER BY u.n), '')
+     FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY u(t, n)
+     WHERE p.proargmodes IS NULL OR p.proargmodes[u.n] IN ('i', 'b', 'v') OR (p.prokind = 'p' AND p.proargmodes[u.n] = 'o'))
+  END,
   CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE '' END,
   quote_ident(n.nspname) || '.' || quote_ident(p.proname), quote_ident(p.proname),
   CASE WHEN p.prokind = 'a' THEN array_to_json(array_remove(ARRAY[
@@ -95,15 +104,24 @@ func dropRoutine(r *schema.Routine) string {
 	return "DROP " + r.Kind + " " + quote(r.Name) + "(" + args + ")"
 }
 
-// returnsClause returns the RETURNS line of a function's definition (""
-// for a procedure or an aggregate): CREATE OR REPLACE cannot change it.
-func returnsClause(def string) string {
-	for _, line := range strings.Split(def, "\n") {
-		if t := strings.TrimSpace(line); strings.HasPrefix(t, "RETURNS ") {
-			return t
-		}
+// replaceable reports whether CREATE OR REPLACE can turn routine old into
+// r: same kind, and the same header (the parameters' names, modes and
+// defaults) and RETURNS line for a function or procedure, the same STYPE
+// and FINALFUNC (which give the result type) for an aggregate.
+func replaceable(old, r *schema.Routine) bool {
+	if old.Kind != r.Kind {
+		return false
 	}
-	return ""
+	a, b := strings.Split(old.Def, "\n"), strings.Split(r.Def, "\n")
+	if a[0] != b[0] {
+		return false
+	}
+	keep := func(line string) bool {
+		line = strings.TrimSpace(line)
+		return strings.HasPrefix(line, "RETURNS ") || strings.HasPrefix(line, "STYPE = ") || strings.HasPrefix(line, "FINALFUNC = ")
+	}
+	return slices.Equal(slices.DeleteFunc(a, func(l string) bool { return !keep(l) }),
+		slices.DeleteFunc(b, func(l string) bool { return !keep(l) }))
 }
 
 // triggers reads the triggers of the schema's tables and views (one
