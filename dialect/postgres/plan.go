@@ -75,6 +75,11 @@ type planner struct {
 	typeTables map[string]bool             // tables whose column types change
 	oldEnums   []string                    // renamed enum types to drop at the end
 	lateChecks map[*diff.ModifyColumn]bool // narrowing checks that need a type the plan creates
+
+	// Routines, triggers and policies (plan_policies.go).
+	rebuilt      map[string]bool   // routines dropped and created (lower-cased names)
+	late         []*schema.Trigger // triggers the diff keeps that are created again
+	latePolicies []dialect.Step    // policies the diff keeps that are created again
 }
 
 func (p *planner) result() *dialect.Plan {
@@ -168,8 +173,9 @@ func (p *planner) run(changes []diff.Change) error {
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
 		}
 	}
-	p.dropPolicies(changes, mods)
 	dependents := p.dependentViews(dropViews)
+	byRoutine := p.routineViews(dropViews, dependents)
+	p.dropPolicies(changes, mods, dependents, byRoutine)
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
 		dropped[v.Name] = true
@@ -182,6 +188,8 @@ func (p *planner) run(changes []diff.Change) error {
 		case dependents[v.Name]:
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v),
 				Comment: "reads a column whose type changes; recreated below"})
+		case byRoutine[v.Name]:
+			p.drops = append(p.drops, dialect.Step{SQL: dropView(v), Comment: rebuiltComment})
 		}
 	}
 	for _, v := range dropViews { // views the inspected order does not know
@@ -226,6 +234,9 @@ func (p *planner) run(changes []diff.Change) error {
 	for n := range dependents {
 		add[n] = true
 	}
+	for n := range byRoutine {
+		add[n] = true
+	}
 	for _, v := range p.to.Views {
 		if add[v.Name] {
 			p.views = append(p.views, dialect.Step{SQL: v.Def})
@@ -237,6 +248,7 @@ func (p *planner) run(changes []diff.Change) error {
 			p.views = append(p.views, dialect.Step{SQL: v.Def})
 		}
 	}
+	p.recreateLate()
 	for _, c := range changes {
 		if c, ok := c.(*diff.AddTrigger); ok {
 			p.views = append(p.views, dialect.Step{SQL: c.T.Def})

@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/diff"
@@ -33,8 +35,10 @@ func (p *planner) planRoutines(changes []diff.Change) {
 	})
 	p.creates = append(p.creates, dialect.Step{SQL: "SET LOCAL check_function_bodies = off",
 		Comment: "function bodies may call functions created below"})
+	p.rebuilt = map[string]bool{}
 	for _, r := range adds {
 		if old, ok := p.oldRoutine(changes, r); ok && !replaceable(old, r) {
+			p.rebuilt[strings.ToLower(old.Name)] = true
 			p.creates = append(p.creates, dialect.Step{SQL: dropRoutine(old),
 				Comment: "its kind, parameters or result type change, which CREATE OR REPLACE cannot do"})
 		}
@@ -79,34 +83,82 @@ func (p *planner) dropRoutines(changes []diff.Change) {
 	}
 }
 
-// dropPolicies plans the policies of modified tables that go away or
-// change, with the drops: before the columns and functions they use go.
-// PostgreSQL refuses to change the type of a column that a policy or a
-// trigger's WHEN uses: on a table whose column types change, the policies
-// and the triggers with a WHEN that the diff keeps are dropped here too,
-// and created again with the views.
-func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable) {
-	const again = "uses a column whose type changes; created again below"
-	for _, mt := range mods {
-		gone := map[string]bool{}
-		for _, c := range mt.Changes {
-			if c, ok := c.(*diff.DropPolicy); ok {
-				gone[c.P.Name] = true
-				p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(mt.From.Name, c.P)})
-			}
-		}
-		if !p.typeTables[mt.From.Name] {
-			continue
-		}
-		for _, pol := range mt.From.Policies {
-			if !gone[pol.Name] {
-				p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(mt.From.Name, pol), Comment: again})
-				p.views = append(p.views, dialect.Step{SQL: createPolicy(mt.To.Name, pol)})
+// rebuiltComment explains the drop of a view, trigger or policy that is
+// created again because a function it calls is.
+const rebuiltComment = "depends on a function that is dropped and created; created again below"
+
+// routineViews returns the names of the views of the current schema that
+// the diff keeps (neither in dropViews nor in dependents) but that call a
+// routine the plan drops and creates, or read such a view: PostgreSQL
+// refuses to drop a function a view calls. Names are matched as words of
+// the view's text, so a view may be recreated without need, never missed.
+func (p *planner) routineViews(dropViews []*schema.View, dependents map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	if len(p.rebuilt) == 0 {
+		return out
+	}
+	names := maps.Clone(p.rebuilt)
+	skip := maps.Clone(dependents)
+	for _, v := range dropViews {
+		skip[v.Name] = true
+	}
+	for grew := true; grew; {
+		grew = false
+		for _, v := range p.from.Views {
+			if !out[v.Name] && !skip[v.Name] && mentions(v.Def, names) {
+				out[v.Name] = true
+				names[strings.ToLower(v.Name)] = true
+				grew = true
 			}
 		}
 	}
-	if len(p.typeTables) == 0 {
-		return
+	return out
+}
+
+// dropPolicies plans the policies of modified tables that go away or
+// change, with the drops: before the columns and functions they use go.
+// PostgreSQL refuses to change the type of a column that a policy or a
+// trigger's WHEN uses, and to drop a function that one calls: on a table
+// whose column types change, the policies and the triggers with a WHEN
+// that the diff keeps, and anywhere those that call a routine the plan
+// drops and creates, are dropped here too, and created again with the
+// views. The triggers of the views dependents and byRoutine, which go
+// with their views, are created again after them.
+func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable, dependents, byRoutine map[string]bool) {
+	const again = "uses a column whose type changes; created again below"
+	gone := map[*schema.Policy]bool{}
+	for _, mt := range mods {
+		for _, c := range mt.Changes {
+			if c, ok := c.(*diff.DropPolicy); ok {
+				gone[c.P] = true
+				p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(mt.From.Name, c.P)})
+			}
+		}
+	}
+	kept := func(t *schema.Table) bool {
+		_, ok := p.to.Table(t.Name)
+		return ok
+	}
+	for _, t := range p.from.Tables {
+		if !kept(t) {
+			continue
+		}
+		for _, pol := range t.Policies {
+			if gone[pol] {
+				continue
+			}
+			comment := ""
+			switch {
+			case p.typeTables[t.Name]:
+				comment = again
+			case mentions(pol.Using, p.rebuilt) || mentions(pol.Check, p.rebuilt):
+				comment = rebuiltComment
+			default:
+				continue
+			}
+			p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(t.Name, pol), Comment: comment})
+			p.latePolicies = append(p.latePolicies, dialect.Step{SQL: createPolicy(t.Name, pol)})
+		}
 	}
 	dropped := map[*schema.Trigger]bool{}
 	for _, c := range changes {
@@ -115,10 +167,32 @@ func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable) 
 		}
 	}
 	for _, tr := range p.from.Triggers {
-		if dropped[tr] || !p.typeTables[tr.Table] || !hasWhen(tr.Def) {
+		if dropped[tr] {
 			continue
 		}
-		p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(tr.Name) + " ON " + quote(tr.Table), Comment: again})
+		comment := ""
+		switch {
+		case dependents[tr.Table] || byRoutine[tr.Table]:
+			// Dropped with its view.
+		case p.typeTables[tr.Table] && hasWhen(tr.Def):
+			comment = again
+		case mentions(tr.Def, p.rebuilt):
+			comment = rebuiltComment
+		default:
+			continue
+		}
+		if comment != "" {
+			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(tr.Name) + " ON " + quote(tr.Table), Comment: comment})
+		}
+		p.late = append(p.late, tr)
+	}
+}
+
+// recreateLate creates again, after the views, the triggers and policies
+// that dropPolicies dropped or that went with their views.
+func (p *planner) recreateLate() {
+	p.views = append(p.views, p.latePolicies...)
+	for _, tr := range p.late {
 		p.views = append(p.views, dialect.Step{SQL: tr.Def})
 		if st := triggerState(tr); st != "" {
 			p.views = append(p.views, dialect.Step{SQL: st})
