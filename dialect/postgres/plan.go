@@ -25,17 +25,21 @@ import (
 //     keys to add whose columns exist already: a DO block that counts the
 //     child rows without a parent and raises foreign_key_violation with the
 //     count and example keys, before any lock is taken;
-//  3. dropped triggers and views, and the views that read a column whose
-//     type changes (recreated in 7); dropped foreign keys, including those
+//  3. dropped triggers, policies and views, and the views, policies and
+//     triggers that use a column whose type changes or call a routine
+//     dropped and created (recreated in 7); dropped foreign keys, including those
 //     whose referenced key is dropped and recreated; dropped tables,
 //     children first;
-//  4. new enum types and sequences; new tables, parents first, with their
-//     foreign keys inline when the referenced key exists already;
+//  4. new enum types and sequences; new and changed functions, procedures
+//     and aggregates (CREATE OR REPLACE); new tables, parents first, with
+//     their foreign keys inline when the referenced key exists already,
+//     and their row-level security switches;
 //  5. changed tables: DROP/ADD COLUMN, ALTER COLUMN (TYPE … USING, [SET|DROP]
 //     NOT NULL, DEFAULT, identity, serial), primary keys, UNIQUE, CHECK,
 //     indexes, comments;
-//  6. dropped sequences and types;
-//  7. new and redefined views (after the views they read) and triggers;
+//  6. dropped routines, sequences and types;
+//  7. new and redefined views (after the views they read), triggers and
+//     policies;
 //  8. foreign keys: on a new table a plain ADD CONSTRAINT; on an existing
 //     table ADD CONSTRAINT … NOT VALID — for a changed key in the same
 //     statement as its DROP CONSTRAINT — which holds its lock for
