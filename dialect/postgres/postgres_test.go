@@ -385,6 +385,30 @@ INSERT INTO public.precious VALUES (1);`)
 			t.Errorf("%s: %v, want it to say that pg_dump output needs a scratch database", bad, err)
 		}
 	}
+	// Functions, triggers and policies load there, and so does the SQL
+	// that SQL() writes for them (which sets check_function_bodies).
+	if err := dialect.Load(ctx, scratch, "routines.sql", `
+CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;
+CREATE FUNCTION nop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TABLE r (id int PRIMARY KEY, d int GENERATED ALWAYS AS (twice(id)) STORED);
+CREATE TRIGGER r_nop BEFORE INSERT ON r FOR EACH ROW EXECUTE FUNCTION nop();
+ALTER TABLE r ENABLE ROW LEVEL SECURITY;
+CREATE POLICY r_twice ON r USING (twice(id) > 0);`); err != nil {
+		t.Fatal(err)
+	}
+	withRoutines := inspect(t, d, scratch)
+	again, dropAgain, err := d.Scratch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dialect.Load(ctx, again, "SQL()", d.SQL(withRoutines)); err != nil {
+		t.Errorf("SQL() of functions, triggers and policies does not load in a scratch schema: %v", err)
+	} else if changes := diff.Compare(withRoutines, inspect(t, d, again)); len(changes) > 0 {
+		t.Errorf("SQL() loaded back differs:\n%s", describe(changes))
+	}
+	if err := dropAgain(); err != nil {
+		t.Fatal(err)
+	}
 	if err := drop(); err != nil {
 		t.Fatal(err)
 	}
