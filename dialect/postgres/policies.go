@@ -21,7 +21,7 @@ SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity, coalesce(p.polname, ''), 
   coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
 FROM pg_class c
 LEFT JOIN pg_policy p ON p.polrelid = c.oid
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'r'
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p')
   AND (c.relrowsecurity OR c.relforcerowsecurity OR p.oid IS NOT NULL)
 ORDER BY c.oid, p.polname`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (

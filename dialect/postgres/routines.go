@@ -125,8 +125,8 @@ func replaceable(old, r *schema.Routine) bool {
 }
 
 // triggers reads the triggers of the schema's tables and views (one
-// query), those PostgreSQL makes for foreign keys and the clones on
-// partitions left out: the definition as pg_get_triggerdef gives it
+// query), those PostgreSQL makes for foreign keys, the clones on
+// partitions and those on tables the inspection leaves out left out: the definition as pg_get_triggerdef gives it
 // (constraint triggers, WHEN, transition tables and all) with the table
 // unqualified, and the firing state when not the default.
 func (in *inspector) triggers(ctx context.Context) error {
@@ -136,17 +136,24 @@ func (in *inspector) triggers(ctx context.Context) error {
 	}
 	return in.query(ctx, "triggers", nsCTE+`
 SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid), t.tgenabled::text,
-  quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(c.relname)
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(c.relname), c.oid, c.relkind = 'v'
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'v') AND NOT t.tgisinternal AND `+parent+`
-  AND NOT (c.relkind = 'r' AND c.relispartition) AND `+notExtension+`
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'v') AND NOT t.tgisinternal AND `+parent+`
+  AND `+notExtension+`
 ORDER BY c.relname, t.tgname`, []any{in.schema}, func(rows *sql.Rows) error {
 		tr := &schema.Trigger{}
-		var state, qualifiedTable, quotedTable string
-		if err := rows.Scan(&tr.Name, &tr.Table, &tr.Def, &state, &qualifiedTable, &quotedTable); err != nil {
+		var (
+			state, qualifiedTable, quotedTable string
+			oid                                int64
+			onView                             bool
+		)
+		if err := rows.Scan(&tr.Name, &tr.Table, &tr.Def, &state, &qualifiedTable, &quotedTable, &oid, &onView); err != nil {
 			return err
+		}
+		if _, ok := in.byOID[oid]; !ok && !onView {
+			return nil // a table the inspection leaves out
 		}
 		// pg_get_triggerdef names the table schema-qualified: leave the
 		// (inspected or scratch) schema out.
