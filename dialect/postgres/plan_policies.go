@@ -17,9 +17,11 @@ import (
 // before the views, triggers and policies too. A redefined routine is
 // replaced in place (CREATE OR REPLACE) so that what uses it stays; one
 // whose kind, parameter names or defaults, or result type change, which
-// CREATE OR REPLACE refuses, is dropped first. Functions and procedures come before the aggregates built on
-// them; function bodies are not checked while they are created (a body
-// may call a function created just after it), as pg_dump does.
+// CREATE OR REPLACE refuses, is dropped first (and the views, policies
+// and triggers that call it around it: dropPolicies, routineViews).
+// Functions and procedures come before the aggregates built on them;
+// function bodies are not checked while they are created (a body may call
+// a function created just after it), as pg_dump does.
 func (p *planner) planRoutines(changes []diff.Change) {
 	var adds []*schema.Routine
 	for _, c := range changes {
