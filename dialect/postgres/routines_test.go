@@ -27,6 +27,8 @@ ALTER TABLE t ENABLE ALWAYS TRIGGER t_at;
 ALTER TABLE t FORCE ROW LEVEL SECURITY;
 CREATE POLICY "Mine" ON t AS RESTRICTIVE FOR DELETE TO pg_write_all_data, pg_read_all_data USING (owner = current_user);
 CREATE TABLE plain (id integer);
+CREATE TABLE "Odd Name" (id integer);
+CREATE TRIGGER "Odd Trigger" AFTER DELETE ON "Odd Name" FOR EACH STATEMENT EXECUTE FUNCTION moddatetime(at);
 `)
 	s := inspect(t, d, db)
 	type routine struct{ Kind, Name, Args string }
@@ -51,8 +53,11 @@ CREATE TABLE plain (id integer);
 			t.Errorf("aggregate definition:\n%s\nwant:\n%s", def, want)
 		}
 	}
-	wantTriggers := []*schema.Trigger{{Name: "t_at", Table: "t", State: "ENABLE ALWAYS",
-		Def: "CREATE TRIGGER t_at BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION moddatetime('at')"}}
+	wantTriggers := []*schema.Trigger{
+		{Name: "Odd Trigger", Table: "Odd Name",
+			Def: `CREATE TRIGGER "Odd Trigger" AFTER DELETE ON "Odd Name" FOR EACH STATEMENT EXECUTE FUNCTION moddatetime('at')`},
+		{Name: "t_at", Table: "t", State: "ENABLE ALWAYS",
+			Def: "CREATE TRIGGER t_at BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION moddatetime('at')"}}
 	if diff := cmp.Diff(wantTriggers, s.Triggers); diff != "" {
 		t.Errorf("triggers (-want +got):\n%s", diff)
 	}
