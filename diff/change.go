@@ -114,6 +114,14 @@ type (
 	// ModifyPartition changes a table's partitioning (Table.Partition; "" on
 	// either side for none).
 	ModifyPartition struct{ From, To *schema.Table }
+	// ModifyRowSecurity changes a table's row-level security switches
+	// (Table.RowSecurity, Table.ForceRowSecurity).
+	ModifyRowSecurity struct{ From, To *schema.Table }
+	// AddPolicy creates a row-level security policy. A redefined policy is
+	// a DropPolicy and an AddPolicy.
+	AddPolicy struct{ P *schema.Policy }
+	// DropPolicy drops a row-level security policy.
+	DropPolicy struct{ P *schema.Policy }
 )
 
 // ColumnChange is a set of column properties that differ.
@@ -155,6 +163,9 @@ const (
 func (*AddRoutine) change()         {}
 func (*DropRoutine) change()        {}
 func (*ModifyPartition) change()    {}
+func (*ModifyRowSecurity) change()  {}
+func (*AddPolicy) change()          {}
+func (*DropPolicy) change()         {}
 func (*AddTable) change()           {}
 func (*DropTable) change()          {}
 func (*ModifyTable) change()        {}

@@ -36,9 +36,9 @@ func Describe(changes []Change) []string {
 		case *DropTrigger:
 			out = append(out, fmt.Sprintf("trigger %s on %s: dropped", c.T.Name, c.T.Table))
 		case *AddRoutine:
-			out = append(out, fmt.Sprintf("%s %s: created", strings.ToLower(c.R.Kind), c.R.Name))
+			out = append(out, fmt.Sprintf("%s %s: created", strings.ToLower(c.R.Kind), routineLabel(c.R)))
 		case *DropRoutine:
-			out = append(out, fmt.Sprintf("%s %s: dropped", strings.ToLower(c.R.Kind), c.R.Name))
+			out = append(out, fmt.Sprintf("%s %s: dropped", strings.ToLower(c.R.Kind), routineLabel(c.R)))
 		case *AddEnum:
 			out = append(out, fmt.Sprintf("type %s: new enum (%s)", c.E.Name, strings.Join(c.E.Values, ", ")))
 		case *DropEnum:
@@ -186,6 +186,12 @@ func describeTableChange(t *schema.Table, c Change) string {
 			return fmt.Sprintf("primary key %s comment changed", pkLabel(c.To))
 		}
 		return fmt.Sprintf("primary key %s → %s", pkLabel(c.From), pkLabel(c.To))
+	case *ModifyRowSecurity:
+		return fmt.Sprintf("row level security %s → %s", rlsWord(c.From), rlsWord(c.To))
+	case *AddPolicy:
+		return fmt.Sprintf("policy %s created", c.P.Name)
+	case *DropPolicy:
+		return fmt.Sprintf("policy %s dropped", c.P.Name)
 	case *ModifyPartition:
 		return fmt.Sprintf("partitioning %s → %s", orNone(c.From.Partition), orNone(c.To.Partition))
 	case *ModifyPartitionKey:
@@ -225,6 +231,27 @@ func describeMySQLOptions(from, to *schema.Table) string {
 		parts = append(parts, fmt.Sprintf("key block size %d → %d", from.KeyBlockSize, to.KeyBlockSize))
 	}
 	return "table options changed (" + strings.Join(parts, ", ") + ")"
+}
+
+// routineLabel names a routine, with its identity signature when the
+// engine overloads by argument types (PostgreSQL).
+func routineLabel(r *schema.Routine) string {
+	if r.Args != "" || r.Kind == schema.Aggregate {
+		return r.Name + "(" + r.Args + ")"
+	}
+	return r.Name
+}
+
+func rlsWord(t *schema.Table) string {
+	switch {
+	case t.ForceRowSecurity && t.RowSecurity:
+		return "enabled, forced"
+	case t.ForceRowSecurity:
+		return "disabled, forced"
+	case t.RowSecurity:
+		return "enabled"
+	}
+	return "disabled"
 }
 
 func orDefault(s string) string {

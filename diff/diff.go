@@ -103,7 +103,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if other, ok := find(to.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameSQL(tr.Def, other.Def) || !sameSession(tr.Session, other.Session) || redefined[tk(tr.Table)] {
+		if other, ok := find(to.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameTrigger(tr, other) || redefined[tk(tr.Table)] {
 			changes = append(changes, &DropTrigger{T: tr})
 		}
 	}
@@ -118,7 +118,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 
 	// Routines that are new or redefined are created before the tables,
 	// views and triggers that may call them.
-	changes = append(changes, routineChanges(from, to)...)
+	changes = append(changes, routineChanges(from, to, r.Routines)...)
 
 	var added, dropped []*schema.Table
 	var modified []Change
@@ -166,25 +166,36 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if old, ok := find(from.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameSQL(tr.Def, old.Def) || !sameSession(tr.Session, old.Session) || redefined[tk(old.Table)] {
+		if old, ok := find(from.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameTrigger(tr, old) || redefined[tk(old.Table)] {
 			changes = append(changes, &AddTrigger{T: tr})
 		}
 	}
 	// Routines that go away are dropped last, once nothing calls them.
-	for _, r := range sortedRoutines(from.Routines) {
-		if _, ok := to.Routine(r.Kind, r.Name); !ok {
-			changes = append(changes, &DropRoutine{R: r})
+	for _, rt := range sortedRoutines(from.Routines) {
+		if _, ok := findRoutine(to.Routines, rt, r.Routines); !ok {
+			changes = append(changes, &DropRoutine{R: rt})
 		}
 	}
 	return changes
 }
 
+// findRoutine returns the routine of rs with r's kind, name (by f) and
+// identity signature.
+func findRoutine(rs []*schema.Routine, r *schema.Routine, f schema.Fold) (*schema.Routine, bool) {
+	for _, x := range rs {
+		if x.Kind == r.Kind && x.Args == r.Args && f.Equal(x.Name, r.Name) {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
 // routineChanges returns the drop and add of every routine of to that from
 // defines differently, and the add of every routine from lacks.
-func routineChanges(from, to *schema.Schema) []Change {
+func routineChanges(from, to *schema.Schema, f schema.Fold) []Change {
 	var out []Change
 	for _, r := range sortedRoutines(to.Routines) {
-		old, ok := from.Routine(r.Kind, r.Name)
+		old, ok := findRoutine(from.Routines, r, f)
 		if ok && sameSQL(old.Def, r.Def) && sameSession(old.Session, r.Session) {
 			continue
 		}
@@ -203,9 +214,18 @@ func sortedRoutines(rs []*schema.Routine) []*schema.Routine {
 		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
 			return c
 		}
-		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Args, b.Args)
 	})
 	return out
+}
+
+// sameTrigger reports whether two triggers have the same definition,
+// session and firing state.
+func sameTrigger(a, b *schema.Trigger) bool {
+	return sameSQL(a.Def, b.Def) && sameSession(a.Session, b.Session) && a.State == b.State
 }
 
 // sameSession reports whether a trigger or routine was created under the
@@ -430,7 +450,7 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 	}
 	out = append(out, adds...)
 	out = append(out, mods...)
-	return out
+	return append(out, policyChanges(from, to, r)...)
 }
 
 // movedColumns returns the lower-cased names of the columns that both

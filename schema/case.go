@@ -85,11 +85,13 @@ type CaseRules struct {
 	// Constraints covers primary key, foreign key and CHECK constraint
 	// names.
 	Constraints Fold
+	// Routines covers procedure, function, aggregate and event names.
+	Routines Fold
 }
 
 // ExactCase is the rules of an engine whose names are all case-sensitive
 // (PostgreSQL, whose catalog holds names already folded).
-var ExactCase = CaseRules{Tables: FoldExact, Triggers: FoldExact, Columns: FoldExact, Indexes: FoldExact, Constraints: FoldExact}
+var ExactCase = CaseRules{Tables: FoldExact, Triggers: FoldExact, Columns: FoldExact, Indexes: FoldExact, Constraints: FoldExact, Routines: FoldExact}
 
 // SetCase sets the case rules of s and of each of its tables.
 func (s *Schema) SetCase(r CaseRules) {

@@ -79,6 +79,29 @@ type Table struct {
 	// constraints and indexes are only those of its own.
 	PartitionOf    string `json:"partition_of,omitempty"`
 	PartitionBound string `json:"partition_bound,omitempty"`
+	// RowSecurity and ForceRowSecurity are PostgreSQL's ENABLE and FORCE
+	// ROW LEVEL SECURITY; Policies are the table's row-level security
+	// policies, sorted by name.
+	RowSecurity      bool      `json:"row_security,omitempty"`
+	ForceRowSecurity bool      `json:"force_row_security,omitempty"`
+	Policies         []*Policy `json:"policies,omitempty"`
+}
+
+// Policy is a row-level security policy on a table (PostgreSQL CREATE
+// POLICY).
+type Policy struct {
+	Name string `json:"name"`
+	// Restrictive marks AS RESTRICTIVE; a policy is permissive otherwise.
+	Restrictive bool `json:"restrictive,omitempty"`
+	// Command is ALL, SELECT, INSERT, UPDATE or DELETE.
+	Command string `json:"command"`
+	// Roles are the roles the policy applies to, sorted; "public" is
+	// PUBLIC.
+	Roles []string `json:"roles"`
+	// Using and Check are the USING and WITH CHECK expressions, "" for
+	// none.
+	Using string `json:"using,omitempty"`
+	Check string `json:"check,omitempty"`
 }
 
 // Column is one column of a table.
@@ -263,6 +286,10 @@ type Trigger struct {
 	// Session is what the trigger was created under (MySQL), and is
 	// recreated under.
 	Session
+	// State is a PostgreSQL trigger's firing state when it is not the
+	// default (enabled): DISABLE, ENABLE REPLICA or ENABLE ALWAYS, as
+	// ALTER TABLE … <State> TRIGGER spells it.
+	State string `json:"state,omitempty"`
 }
 
 // Session holds the session settings that MySQL stores with a trigger,
@@ -281,6 +308,8 @@ const (
 	Function  = "FUNCTION"
 	// Event is a MySQL scheduled event.
 	Event = "EVENT"
+	// Aggregate is a PostgreSQL aggregate function.
+	Aggregate = "AGGREGATE"
 )
 
 // Routine is a stored procedure or function, or a MySQL event: code the
@@ -288,9 +317,15 @@ const (
 // DEFINER clause.
 type Routine struct {
 	Schema string `json:"schema,omitempty"`
-	// Kind is Procedure, Function or Event.
+	// Kind is Procedure, Function, Aggregate or Event.
 	Kind string `json:"kind"`
 	Name string `json:"name"`
+	// Args is the identity signature of an engine that overloads routines
+	// by argument types (PostgreSQL: the argument types, "integer, text";
+	// for an aggregate pg_get_function_identity_arguments, which may hold
+	// ORDER BY); "" elsewhere. A routine is identified by Kind, Name and
+	// Args.
+	Args string `json:"args,omitempty"`
 	Def  string `json:"def"`
 	// Session is what the routine was created under, and is recreated
 	// under.

@@ -22,9 +22,9 @@ func TestCaseRules(t *testing.T) {
 		if got := r.Triggers.Equal("Tr", "tr"); got != tt.tablesEqual {
 			t.Errorf("lower_case_table_names=%d: triggers Tr = tr is %v, want %v", tt.lctn, got, tt.tablesEqual)
 		}
-		for _, f := range []schema.Fold{r.Columns, r.Indexes, r.Constraints} {
+		for _, f := range []schema.Fold{r.Columns, r.Indexes, r.Constraints, r.Routines} {
 			if !f.Equal("Name", "name") {
-				t.Errorf("lower_case_table_names=%d: columns, indexes and constraints must ignore case", tt.lctn)
+				t.Errorf("lower_case_table_names=%d: columns, indexes, constraints and routines must ignore case", tt.lctn)
 			}
 		}
 	}

@@ -104,7 +104,8 @@ func (in *inspector) run(ctx context.Context) (*schema.Schema, error) {
 // ignoring case.
 func caseRules(lowerCaseTableNames int) schema.CaseRules {
 	r := schema.CaseRules{Tables: schema.FoldExact, Triggers: schema.FoldExact,
-		Columns: schema.FoldUnicode, Indexes: schema.FoldUnicode, Constraints: schema.FoldUnicode}
+		Columns: schema.FoldUnicode, Indexes: schema.FoldUnicode, Constraints: schema.FoldUnicode,
+		Routines: schema.FoldUnicode}
 	if lowerCaseTableNames != 0 {
 		r.Tables, r.Triggers = schema.FoldUnicode, schema.FoldUnicode
 	}

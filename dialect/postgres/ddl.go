@@ -280,9 +280,10 @@ func isMaterialized(v *schema.View) bool {
 }
 
 // SQL returns s as a PostgreSQL script that creates it in an empty schema:
-// enum types and sequences, tables (foreign keys inline when the table
+// enum types and sequences, functions, procedures and aggregates (function
+// bodies not checked, as pg_dump does), tables (foreign keys inline when the table
 // they reference comes earlier, else added after the last table), indexes,
-// comments and views. Loading the script and inspecting gives s back.
+// comments, views, triggers, and row-level security. Loading the script and inspecting gives s back.
 func (d *Dialect) SQL(s *schema.Schema) string {
 	var stmts []string
 	for _, e := range s.Enums {
@@ -291,6 +292,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	for _, q := range s.Sequences {
 		stmts = append(stmts, createSequence(q))
 	}
+	stmts = append(stmts, routinesSQL(s)...)
 	n := namer{d: d}
 	created := map[string]bool{}
 	var later []string
@@ -341,7 +343,11 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	}
 	for _, tr := range s.Triggers {
 		stmts = append(stmts, tr.Def)
+		if st := triggerState(tr); st != "" {
+			stmts = append(stmts, st)
+		}
 	}
+	stmts = append(stmts, rowSecuritySQL(s)...)
 	if len(stmts) == 0 {
 		return ""
 	}

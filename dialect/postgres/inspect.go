@@ -14,10 +14,11 @@ import (
 )
 
 // Inspect reads the schema that q's connection works in (its
-// current_schema(), or the one set by WithSchema) with nine catalog
+// current_schema(), or the one set by WithSchema) with twelve catalog
 // queries, whatever the number of tables: tables, columns, constraints,
-// indexes, views, enums, sequences, one for the schema itself, and one
-// that counts the objects of the kinds it does not model
+// indexes, views, enums, sequences, routines (functions, procedures and
+// aggregates), triggers, row-level security, one for the schema itself,
+// and one that counts the objects of the kinds it does not model
 // (Schema.Unmanaged, see unmanagedSources).
 //
 // Objects of the inspected schema are reported unqualified (Table.Schema
@@ -32,15 +33,15 @@ import (
 // tables are reported with PartitionBy, partitions with PartitionOf and
 // PartitionBound and only what they do not inherit; materialized views
 // with their indexes. Tables and types that belong to an extension are
-// left out (the extension is listed as unmanaged); triggers, functions,
-// domains, composite types, exclusion constraints and the other kinds of
+// left out (the extension is listed as unmanaged); domains, composite types, exclusion constraints and the other kinds of
 // unmanagedSources are listed in Schema.Unmanaged.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
 	if err := in.meta(ctx, d.schema); err != nil {
 		return nil, err
 	}
-	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences, in.unmanaged}
+	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences,
+		in.routines, in.triggers, in.policies, in.unmanaged}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, err

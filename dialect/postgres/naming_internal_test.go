@@ -91,6 +91,8 @@ func TestGuard(t *testing.T) {
 		{"plain table", "CREATE TABLE users (id integer PRIMARY KEY)", true},
 		{"column qualified by alias", "CREATE VIEW v AS SELECT u.id FROM users u", true},
 		{"timeout", "SET LOCAL lock_timeout = '5s'", true},
+		{"function bodies unchecked", "SET LOCAL check_function_bodies = off", true},
+		{"function bodies unchecked (SQL())", "SET check_function_bodies = false", true},
 		{"catalog", "SELECT pg_catalog.now()", true},
 		{"other schema", "CREATE TABLE billing.accounts (id integer)", false},
 		{"public function", "SELECT public.evil()", false},

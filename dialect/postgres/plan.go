@@ -25,17 +25,21 @@ import (
 //     keys to add whose columns exist already: a DO block that counts the
 //     child rows without a parent and raises foreign_key_violation with the
 //     count and example keys, before any lock is taken;
-//  3. dropped triggers and views, and the views that read a column whose
-//     type changes (recreated in 7); dropped foreign keys, including those
+//  3. dropped triggers, policies and views, and the views, policies and
+//     triggers that use a column whose type changes or call a routine
+//     dropped and created (recreated in 7); dropped foreign keys, including those
 //     whose referenced key is dropped and recreated; dropped tables,
 //     children first;
-//  4. new enum types and sequences; new tables, parents first, with their
-//     foreign keys inline when the referenced key exists already;
+//  4. new enum types and sequences; new and changed functions, procedures
+//     and aggregates (CREATE OR REPLACE); new tables, parents first, with
+//     their foreign keys inline when the referenced key exists already,
+//     and their row-level security switches;
 //  5. changed tables: DROP/ADD COLUMN, ALTER COLUMN (TYPE … USING, [SET|DROP]
 //     NOT NULL, DEFAULT, identity, serial), primary keys, UNIQUE, CHECK,
 //     indexes, comments;
-//  6. dropped sequences and types;
-//  7. new and redefined views (after the views they read) and triggers;
+//  6. dropped routines, sequences and types;
+//  7. new and redefined views (after the views they read), triggers and
+//     policies;
 //  8. foreign keys: on a new table a plain ADD CONSTRAINT; on an existing
 //     table ADD CONSTRAINT … NOT VALID — for a changed key in the same
 //     statement as its DROP CONSTRAINT — which holds its lock for
@@ -79,6 +83,11 @@ type planner struct {
 	oldEnums   []string                    // renamed enum types to drop at the end
 	lateChecks map[*diff.ModifyColumn]bool // narrowing checks that need a type the plan creates
 	keptSeqs   map[string]bool             // sequences of the current schema that a serial column takes over
+
+	// Routines, triggers and policies (plan_policies.go).
+	rebuilt      map[string]bool   // routines dropped and created (lower-cased names)
+	late         []*schema.Trigger // triggers the diff keeps that are created again
+	latePolicies []dialect.Step    // policies the diff keeps that are created again
 }
 
 func (p *planner) result() *dialect.Plan {
@@ -171,6 +180,8 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 	}
 
+	p.planRoutines(changes)
+
 	// Triggers and views that go away, and those that read a table whose
 	// column types change (PostgreSQL refuses to change the type of a
 	// column a view uses).
@@ -183,6 +194,8 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 	}
 	dependents := p.dependentViews(dropViews)
+	byRoutine := p.routineViews(dropViews, dependents)
+	p.dropPolicies(changes, mods, dependents, byRoutine)
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
 		dropped[v.Name] = true
@@ -195,6 +208,8 @@ func (p *planner) run(changes []diff.Change) error {
 		case dependents[v.Name]:
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v),
 				Comment: "reads a column whose type changes; recreated below"})
+		case byRoutine[v.Name]:
+			p.drops = append(p.drops, dialect.Step{SQL: dropView(v), Comment: rebuiltComment})
 		}
 	}
 	for _, v := range dropViews { // views the inspected order does not know
@@ -218,6 +233,7 @@ func (p *planner) run(changes []diff.Change) error {
 			return err
 		}
 	}
+	p.dropRoutines(changes)
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
@@ -245,6 +261,9 @@ func (p *planner) run(changes []diff.Change) error {
 	for n := range dependents {
 		add[n] = true
 	}
+	for n := range byRoutine {
+		add[n] = true
+	}
 	for _, v := range p.to.Views {
 		if add[v.Name] {
 			p.addView(v)
@@ -256,6 +275,7 @@ func (p *planner) run(changes []diff.Change) error {
 			p.addView(v)
 		}
 	}
+	p.recreateLate()
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.AddViewIndex:
@@ -264,8 +284,12 @@ func (p *planner) run(changes []diff.Change) error {
 			}
 		case *diff.AddTrigger:
 			p.views = append(p.views, dialect.Step{SQL: c.T.Def})
+			if st := triggerState(c.T); st != "" {
+				p.views = append(p.views, dialect.Step{SQL: st})
+			}
 		}
 	}
+	p.addPolicies(addTables, mods)
 	return nil
 }
 

@@ -124,8 +124,13 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			default:
 				add(dialect.Step{SQL: createIndex(name, ix, false)})
 			}
+		case *diff.ModifyRowSecurity:
+			for _, st := range rowSecurity(c.From, c.To) {
+				add(dialect.Step{SQL: st})
+			}
 		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey, *diff.ModifyPartitionKey, *diff.ModifyPartitionOf,
-			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn:
+			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn,
+			*diff.AddPolicy, *diff.DropPolicy: // policies: plan_policies.go
 		default:
 			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
 		}

@@ -46,11 +46,16 @@ func TestInspectQueriesDoNotGrowWithTables(t *testing.T) {
 	load(t, db, "one", "CREATE TABLE t0 (id integer PRIMARY KEY)")
 	small := count()
 	var b strings.Builder
+	b.WriteString("CREATE FUNCTION nop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n")
 	for i := 1; i <= 40; i++ {
-		b.WriteString("CREATE TABLE t" + strconv.Itoa(i) + " (id integer PRIMARY KEY, p integer REFERENCES t" + strconv.Itoa(i-1) + ", u text UNIQUE);\n")
-		b.WriteString("CREATE INDEX ON t" + strconv.Itoa(i) + " (lower(u));\n")
+		n := strconv.Itoa(i)
+		b.WriteString("CREATE TABLE t" + n + " (id integer PRIMARY KEY, p integer REFERENCES t" + strconv.Itoa(i-1) + ", u text UNIQUE);\n")
+		b.WriteString("CREATE INDEX ON t" + n + " (lower(u));\n")
+		b.WriteString("CREATE FUNCTION f" + n + "(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x $$;\n")
+		b.WriteString("CREATE TRIGGER tr" + n + " BEFORE INSERT ON t" + n + " FOR EACH ROW EXECUTE FUNCTION nop();\n")
+		b.WriteString("ALTER TABLE t" + n + " ENABLE ROW LEVEL SECURITY;\n")
+		b.WriteString("CREATE POLICY p" + n + " ON t" + n + " USING (f" + n + "(id) > 0);\n")
 		if i%10 == 0 { // partitioned tables and materialized views with indexes
-			n := strconv.Itoa(i)
 			b.WriteString("CREATE TABLE p" + n + " (k integer, v text) PARTITION BY LIST (k);\n")
 			b.WriteString("CREATE TABLE p" + n + "_1 PARTITION OF p" + n + " FOR VALUES IN (1);\n")
 			b.WriteString("CREATE TABLE p" + n + "_d PARTITION OF p" + n + " DEFAULT;\n")
@@ -63,8 +68,9 @@ func TestInspectQueriesDoNotGrowWithTables(t *testing.T) {
 	if big := count(); big != small {
 		t.Errorf("Inspect issued %d queries for 1 table and %d for 41", small, big)
 	}
-	if small > 9 {
-		t.Errorf("Inspect issued %d queries, want at most 9", small)
+	// Nine, and one each for routines, triggers and row-level security.
+	if small > 12 {
+		t.Errorf("Inspect issued %d queries, want at most 12", small)
 	}
 }
 
@@ -392,6 +398,30 @@ SELECT lo_create(0);`)
 		} else if !strings.Contains(err.Error(), "pg_dump output") {
 			t.Errorf("%s: %v, want it to say that pg_dump output needs a scratch database", bad, err)
 		}
+	}
+	// Functions, triggers and policies load there, and so does the SQL
+	// that SQL() writes for them (which sets check_function_bodies).
+	if err := dialect.Load(ctx, scratch, "routines.sql", `
+CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;
+CREATE FUNCTION nop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TABLE r (id int PRIMARY KEY, d int GENERATED ALWAYS AS (twice(id)) STORED);
+CREATE TRIGGER r_nop BEFORE INSERT ON r FOR EACH ROW EXECUTE FUNCTION nop();
+ALTER TABLE r ENABLE ROW LEVEL SECURITY;
+CREATE POLICY r_twice ON r USING (twice(id) > 0);`); err != nil {
+		t.Fatal(err)
+	}
+	withRoutines := inspect(t, d, scratch)
+	again, dropAgain, err := d.Scratch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dialect.Load(ctx, again, "SQL()", d.SQL(withRoutines)); err != nil {
+		t.Errorf("SQL() of functions, triggers and policies does not load in a scratch schema: %v", err)
+	} else if changes := diff.Compare(withRoutines, inspect(t, d, again)); len(changes) > 0 {
+		t.Errorf("SQL() loaded back differs:\n%s", describe(changes))
+	}
+	if err := dropAgain(); err != nil {
+		t.Fatal(err)
 	}
 	if err := drop(); err != nil {
 		t.Fatal(err)

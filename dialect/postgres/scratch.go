@@ -302,7 +302,8 @@ func (g guard) checkTokens(stmt string, toks []sqltok.Token, depth int) error {
 }
 
 // timeoutSetting reports whether toks is SET [LOCAL|SESSION] of a timeout,
-// as the migration envelope runs.
+// as the migration envelope runs, or of check_function_bodies, as a plan
+// that creates routines runs.
 func timeoutSetting(toks []sqltok.Token) bool {
 	if len(toks) < 2 || !toks[0].Is("SET") {
 		return false
@@ -316,6 +317,8 @@ func timeoutSetting(toks []sqltok.Token) bool {
 	}
 	switch strings.ToLower(toks[i].Text) {
 	case "lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout":
+		return true
+	case "check_function_bodies": // the plans and SQL() of routines set it
 		return true
 	}
 	return false

@@ -52,17 +52,8 @@ var unmanagedSources = []unmanagedSource{
   WHERE ` + inNS + ` AND NOT c.relispartition`},
 	{kind: "exclusion constraint", names: `SELECT co.conname || ' on ' || c.relname FROM pg_constraint co
   JOIN pg_class c ON c.oid = co.conrelid WHERE ` + inNS + ` AND co.contype = 'x'`},
-	{kind: "trigger", names: `SELECT tg.tgname || ' on ' || c.relname FROM pg_trigger tg
-  JOIN pg_class c ON c.oid = tg.tgrelid WHERE ` + inNS + ` AND NOT tg.tgisinternal`},
 	{kind: "rule", names: `SELECT r.rulename || ' on ' || c.relname FROM pg_rewrite r
   JOIN pg_class c ON c.oid = r.ev_class WHERE ` + inNS + ` AND r.rulename <> '_RETURN'`},
-	{kind: "policy", names: `SELECT p.polname || ' on ' || c.relname FROM pg_policy p
-  JOIN pg_class c ON c.oid = p.polrelid WHERE ` + inNS},
-	{kind: "table with row-level security", names: `SELECT c.relname::text FROM pg_class c
-  WHERE ` + inNS + ` AND (c.relrowsecurity OR c.relforcerowsecurity)`},
-	{kind: "function", names: procNames("f")},
-	{kind: "procedure", names: procNames("p")},
-	{kind: "aggregate", names: procNames("a")},
 	{kind: "window function", names: procNames("w")},
 	{kind: "domain", names: typeNames(`t.typtype = 'd'`)},
 	{kind: "composite type", names: typeNames(`t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')`)},

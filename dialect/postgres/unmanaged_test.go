@@ -52,7 +52,6 @@ func TestUnmanagedKindsAreListed(t *testing.T) {
 	load(t, db, "fixture.sql", unmanagedFixture)
 	s := inspect(t, d, db)
 	want := []string{
-		"aggregate: 1 (total(integer))",
 		"cast: 1 (pair AS text)",
 		"collation: 1 (nocase)",
 		"composite type: 1 (pair)",
@@ -62,20 +61,15 @@ func TestUnmanagedKindsAreListed(t *testing.T) {
 		"foreign data wrapper: 1 (dummy)",
 		"foreign server: 1 (elsewhere)",
 		"foreign table: 1 (remote)",
-		"function: 4 (on_ddl(), pair_text(pair), same(integer, integer), touch())",
 		"inheriting table: 1 (child)",
 		"large object: 1 (4242)",
 		"operator: 1 (===(integer, integer))",
-		"policy: 1 (mine on notes)",
-		"procedure: 1 (noop())",
 		"publication: 1 (everything)",
 		"range type: 1 (floatrange)",
 		"rule: 1 (quiet on notes)",
 		"schema: 1 (audit)",
 		"statistics object: 1 (notes_stats)",
-		"table with row-level security: 1 (notes)",
 		"text search configuration: 1 (english2)",
-		"trigger: 1 (notes_touch on notes)",
 		"unlogged table: 1 (cache)",
 	}
 	got := strings.Split(schema.DescribeUnmanaged(s.Unmanaged), "; ")
