@@ -14,6 +14,10 @@ import (
 func Describe(changes []Change) []string {
 	var out []string
 	for _, c := range changes {
+		if line, ok := describePG(c); ok {
+			out = append(out, line)
+			continue
+		}
 		switch c := c.(type) {
 		case *ModifyTable:
 			for _, tc := range c.Changes {
@@ -89,6 +93,9 @@ func Destructive(changes []Change) []string {
 }
 
 func describeTableChange(t *schema.Table, c Change) string {
+	if line, ok := describePG(c); ok {
+		return line
+	}
 	switch c := c.(type) {
 	case *AddColumn:
 		return fmt.Sprintf("column %s added (%s)", c.C.Name, c.C.Type)

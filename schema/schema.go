@@ -21,6 +21,11 @@ type Schema struct {
 	// Sequences are PostgreSQL sequences that no serial or identity column
 	// owns (those are part of their column).
 	Sequences []*Sequence `json:"sequences,omitempty"`
+	// Extensions, Domains and Composites are PostgreSQL extensions,
+	// domains and composite types (schema/pgkinds.go).
+	Extensions []*Extension `json:"extensions,omitempty"`
+	Domains    []*Domain    `json:"domains,omitempty"`
+	Composites []*Composite `json:"composites,omitempty"`
 	// Routines are stored procedures and functions, and MySQL events,
 	// sorted by kind and name.
 	Routines []*Routine `json:"routines,omitempty"`
@@ -38,6 +43,10 @@ type Table struct {
 	Indexes     []*Index      `json:"indexes,omitempty"`
 	ForeignKeys []*ForeignKey `json:"foreign_keys,omitempty"`
 	Checks      []*Check      `json:"checks,omitempty"`
+	// Exclusions are PostgreSQL exclusion constraints; Unlogged marks a
+	// PostgreSQL UNLOGGED table.
+	Exclusions []*Exclusion `json:"exclusions,omitempty"`
+	Unlogged   bool         `json:"unlogged,omitempty"`
 	// WithoutRowID and Strict are SQLite table options.
 	WithoutRowID bool   `json:"without_rowid,omitempty"`
 	Strict       bool   `json:"strict,omitempty"`
@@ -80,6 +89,15 @@ type Column struct {
 	// Identity is "ALWAYS" or "BY DEFAULT" for a PostgreSQL identity
 	// column (GENERATED … AS IDENTITY), "" otherwise.
 	Identity string `json:"identity,omitempty"`
+	// IdentityOptions are an identity column's sequence options that
+	// differ from the defaults (PostgreSQL), nil when none do.
+	IdentityOptions *IdentityOptions `json:"identity_options,omitempty"`
+	// Storage is a PostgreSQL column's storage (PLAIN, MAIN, EXTERNAL,
+	// EXTENDED) when it differs from its type's, "" otherwise; Statistics
+	// its statistics target when set (ALTER COLUMN … SET STATISTICS), nil
+	// for the default.
+	Storage    string `json:"storage,omitempty"`
+	Statistics *int   `json:"statistics,omitempty"`
 	// OnUpdate is MySQL's ON UPDATE expression (CURRENT_TIMESTAMP), "" for
 	// none.
 	OnUpdate string `json:"on_update,omitempty"`
@@ -111,6 +129,9 @@ type PrimaryKey struct {
 	OnConflict string `json:"on_conflict,omitempty"`
 	// Comment is the key's comment (MySQL: PRIMARY KEY (…) COMMENT '…').
 	Comment string `json:"comment,omitempty"`
+	// Deferrable and InitiallyDeferred give a PostgreSQL key's deferral.
+	Deferrable        bool `json:"deferrable,omitempty"`
+	InitiallyDeferred bool `json:"initially_deferred,omitempty"`
 }
 
 // Index is an index, or a UNIQUE constraint (Constraint set), which the
@@ -138,6 +159,10 @@ type Index struct {
 	Implicit bool `json:"implicit,omitempty"`
 	// Comment is the index's comment (MySQL: KEY … COMMENT '…').
 	Comment string `json:"comment,omitempty"`
+	// Deferrable and InitiallyDeferred give a PostgreSQL UNIQUE
+	// constraint's deferral.
+	Deferrable        bool `json:"deferrable,omitempty"`
+	InitiallyDeferred bool `json:"initially_deferred,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.
@@ -174,12 +199,16 @@ type ForeignKey struct {
 	Match string `json:"match,omitempty"`
 	// NotValid marks a PostgreSQL constraint not yet validated.
 	NotValid bool `json:"not_valid,omitempty"`
+	// Comment is the constraint's comment (PostgreSQL COMMENT ON CONSTRAINT).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Check is a CHECK constraint.
 type Check struct {
 	Name string `json:"name,omitempty"`
 	Expr string `json:"expr"`
+	// Comment is the constraint's comment (PostgreSQL COMMENT ON CONSTRAINT).
+	Comment string `json:"comment,omitempty"`
 }
 
 // View is a view. Def is the whole CREATE VIEW statement as the engine keeps it.
@@ -187,6 +216,8 @@ type View struct {
 	Schema string `json:"schema,omitempty"`
 	Name   string `json:"name"`
 	Def    string `json:"def"`
+	// Comment is the view's comment (PostgreSQL COMMENT ON VIEW).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Enum is a PostgreSQL enum type: its labels in sort order.
@@ -194,6 +225,8 @@ type Enum struct {
 	Schema string   `json:"schema,omitempty"`
 	Name   string   `json:"name"`
 	Values []string `json:"values"`
+	// Comment is the type's comment (COMMENT ON TYPE).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Sequence is a PostgreSQL sequence (its definition, not its current value).

@@ -23,7 +23,7 @@ func columnDef(c *schema.Column) string {
 		b.WriteString(" COLLATE " + quote(c.Collation))
 	}
 	if c.Identity != "" {
-		b.WriteString(" GENERATED " + c.Identity + " AS IDENTITY")
+		b.WriteString(" GENERATED " + c.Identity + " AS IDENTITY" + identityOptions(c))
 	}
 	if c.Generated != nil {
 		b.WriteString(" GENERATED ALWAYS AS (" + c.Generated.Expr + ") STORED")
@@ -73,11 +73,11 @@ func uniqueClause(ix *schema.Index) string {
 	if len(ix.Include) > 0 {
 		s += " INCLUDE (" + quoteList(ix.Include) + ")"
 	}
-	return s
+	return s + deferClause(ix.Deferrable, ix.InitiallyDeferred)
 }
 
 func pkClause(pk *schema.PrimaryKey) string {
-	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")"
+	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")" + deferClause(pk.Deferrable, pk.InitiallyDeferred)
 }
 
 // createTable returns CREATE TABLE for t (named) with the foreign keys
@@ -98,12 +98,19 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 	for _, ck := range t.Checks {
 		lines = append(lines, "CONSTRAINT "+quote(ck.Name)+" CHECK ("+ck.Expr+")")
 	}
+	for _, x := range t.Exclusions {
+		lines = append(lines, "CONSTRAINT "+quote(x.Name)+" "+x.Def)
+	}
 	for _, fk := range t.ForeignKeys {
 		if inline(fk) {
 			lines = append(lines, constraintFK(fk))
 		}
 	}
-	return "CREATE TABLE " + quote(t.Name) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
+	create := "CREATE TABLE "
+	if t.Unlogged {
+		create = "CREATE UNLOGGED TABLE "
+	}
+	return create + quote(t.Name) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
 }
 
 // indexParts returns the key list of an index: (a, (lower(b)) DESC, …).
@@ -206,10 +213,12 @@ func isMaterialized(v *schema.View) bool {
 // they reference comes earlier, else added after the last table), indexes,
 // comments and views. Loading the script and inspecting gives s back.
 func (d *Dialect) SQL(s *schema.Schema) string {
-	var stmts []string
+	extensions, types := typeStatements(s)
+	stmts := extensions
 	for _, e := range s.Enums {
 		stmts = append(stmts, createEnum(e))
 	}
+	stmts = append(stmts, types...)
 	for _, q := range s.Sequences {
 		stmts = append(stmts, createSequence(q))
 	}
@@ -243,10 +252,15 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 				stmts = append(stmts, commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment))
 			}
 		}
+		stmts = append(stmts, columnOptions(t)...)
+		stmts = append(stmts, tableComments(t)...)
 	}
 	stmts = append(stmts, later...)
+	for _, t := range s.Tables {
+		stmts = append(stmts, fkComments(n.named(t))...)
+	}
 	for _, v := range s.Views {
-		stmts = append(stmts, v.Def)
+		stmts = append(stmts, viewStatements(v)...)
 	}
 	for _, tr := range s.Triggers {
 		stmts = append(stmts, tr.Def)

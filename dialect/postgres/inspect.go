@@ -27,20 +27,24 @@ import (
 // bigserial or smallserial and no default; identity columns with Identity
 // set; the sequences they own are part of them. Not reported: tables and
 // types that belong to an extension, partitioned tables and their
-// partitions, triggers, functions, domains, composite types and exclusion
-// constraints.
+// partitions, triggers and functions. Extensions, domains, composite
+// types, exclusion constraints, column options and comments take three
+// more queries (kinds_inspect.go).
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
 	if err := in.meta(ctx, d.schema); err != nil {
 		return nil, err
 	}
-	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences}
+	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences, in.extensions, in.pgTypes}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
 	s := in.finish()
+	if err := in.extras(ctx); err != nil {
+		return nil, err
+	}
 	// The catalog holds every name as written or folded already: names
 	// are compared exactly (docs/case-rules.md).
 	s.SetCase(schema.ExactCase)
@@ -243,9 +247,9 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 		}
 		switch typ {
 		case "p":
-			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols}
+			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols, Deferrable: deferrable, InitiallyDeferred: deferred}
 		case "u":
-			ix := &schema.Index{Name: name, Unique: true, Constraint: true}
+			ix := &schema.Index{Name: name, Unique: true, Constraint: true, Deferrable: deferrable, InitiallyDeferred: deferred}
 			for _, c := range cols {
 				ix.Parts = append(ix.Parts, schema.IndexPart{Column: c})
 			}

@@ -102,6 +102,7 @@ func (p *planner) run(changes []diff.Change) error {
 	p.done = map[string]bool{}
 	p.dropKeys = map[string][][]string{}
 	p.typeTables = map[string]bool{}
+	changes = commentOnly(changes)
 
 	var (
 		dropViews, addViews []*schema.View
@@ -149,12 +150,19 @@ func (p *planner) run(changes []diff.Change) error {
 		switch c := c.(type) {
 		case *diff.AddEnum:
 			p.creates = append(p.creates, dialect.Step{SQL: createEnum(c.E)})
+			if c.E.Comment != "" {
+				p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(c.E.Name), c.E.Comment)})
+			}
 		case *diff.ModifyEnum:
 			p.modifyEnum(c)
 		case *diff.AddSequence:
 			p.creates = append(p.creates, dialect.Step{SQL: createSequence(c.S)})
 		case *diff.ModifySequence:
 			p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+		default:
+			if err := p.typeChange(c); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -208,6 +216,8 @@ func (p *planner) run(changes []diff.Change) error {
 			p.removes = append(p.removes, dialect.Step{SQL: "DROP SEQUENCE " + quote(c.S.Name)})
 		case *diff.DropEnum:
 			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.E.Name)})
+		default:
+			p.typeDrop(c)
 		}
 	}
 	for _, name := range p.oldEnums {
@@ -224,13 +234,13 @@ func (p *planner) run(changes []diff.Change) error {
 	}
 	for _, v := range p.to.Views {
 		if add[v.Name] {
-			p.views = append(p.views, dialect.Step{SQL: v.Def})
+			p.views = append(p.views, steps(viewStatements(v))...)
 			delete(add, v.Name)
 		}
 	}
 	for _, v := range addViews {
 		if add[v.Name] {
-			p.views = append(p.views, dialect.Step{SQL: v.Def})
+			p.views = append(p.views, steps(viewStatements(v))...)
 		}
 	}
 	for _, c := range changes {
@@ -462,6 +472,9 @@ func (p *planner) addFK(a fkAdd) {
 		}
 	}
 	p.fks = append(p.fks, dialect.Step{SQL: sql, Comment: a.comment})
+	if fk.Comment != "" {
+		p.fks = append(p.fks, dialect.Step{SQL: constraintCommentOn(a.table, fk.Name, fk.Comment)})
+	}
 	if !fk.NotValid {
 		p.validates = append(p.validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
 	}
@@ -511,8 +524,11 @@ func (p *planner) addTable(t *schema.Table) {
 			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment)})
 		}
 	}
+	p.creates = append(p.creates, steps(columnOptions(t))...)
+	p.creates = append(p.creates, steps(tableComments(t))...)
 	// A key to a table created later, or to a key the plan adds: the new
 	// table is empty, so a plain ADD CONSTRAINT after the other changes
 	// scans nothing.
 	p.fks = append(later, p.fks...)
+	p.fks = append(p.fks, steps(fkComments(t))...)
 }

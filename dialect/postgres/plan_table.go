@@ -39,6 +39,8 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 		switch c := c.(type) {
 		case *diff.DropCheck:
 			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.C.Name)})
+		case *diff.DropExclusion:
+			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.X.Name)})
 		case *diff.DropIndex:
 			switch {
 			case c.I.Constraint:
@@ -93,7 +95,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct}
 				p.concurrent = append(p.concurrent,
 					dialect.Step{SQL: createIndex(name, u, true), NoTx: true},
-					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name), NoTx: true})
+					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name) + deferClause(ix.Deferrable, ix.InitiallyDeferred), NoTx: true})
 			case ix.Constraint:
 				add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
 			case p.d.concurrent:
@@ -102,11 +104,13 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 				add(dialect.Step{SQL: createIndex(name, ix, false)})
 			}
 		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey,
-			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn:
+			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn,
+			*diff.AddExclusion, *diff.DropExclusion, *diff.SetComment:
 		default:
 			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
 		}
 	}
+	p.tableKinds(mt, named)
 	return nil
 }
 
@@ -183,7 +187,7 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 	}
 	if what&diff.ChangeIdentity != 0 && to.Identity != "" {
 		if from.Identity == "" {
-			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY")
+			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY" + identityOptions(to))
 			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", serialSeq, col, quote(table)))
 		} else {
 			add(ac + "SET GENERATED " + to.Identity)
