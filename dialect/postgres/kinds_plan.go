@@ -201,6 +201,10 @@ func (p *planner) modifyComposite(from, to *schema.Composite) error {
 			firstNew = min(firstNew, i)
 			continue
 		case !strings.EqualFold(from.Attributes[j].Type, a.Type) || from.Attributes[j].Collation != a.Collation:
+			if user := p.typeUser(to.Name); user != "" {
+				return fmt.Errorf("postgres: plan: composite type %s: attribute %s changes type (%s → %s) while column %s uses the type, which PostgreSQL refuses; change it by hand",
+					to.Name, a.Name, from.Attributes[j].Type, a.Type, user)
+			}
 			s := "ALTER ATTRIBUTE " + quote(a.Name) + " TYPE " + a.Type
 			if a.Collation != "" {
 				s += " COLLATE " + quote(a.Collation)
@@ -316,4 +320,17 @@ func (p *planner) columnKinds(table string, c *diff.ModifyColumn) {
 		}
 		add(fmt.Sprintf("%sSET STATISTICS %d", ac, n))
 	}
+}
+
+// typeUser returns a column (table.column) of the current schema whose type
+// is the type named name or an array of it, "" when none is.
+func (p *planner) typeUser(name string) string {
+	for _, t := range p.from.Tables {
+		for _, c := range t.Columns {
+			if typeIs(strings.TrimRight(c.Type, "[]"), name) {
+				return t.Name + "." + c.Name
+			}
+		}
+	}
+	return ""
 }
