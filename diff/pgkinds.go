@@ -17,7 +17,8 @@ type (
 	AddExtension struct{ E *schema.Extension }
 	// DropExtension removes an extension.
 	DropExtension struct{ E *schema.Extension }
-	// ModifyExtension moves an extension to another schema.
+	// ModifyExtension moves an extension to another schema, or updates it
+	// to the version the desired schema asks for.
 	ModifyExtension struct{ From, To *schema.Extension }
 	// AddDomain creates a domain.
 	AddDomain struct{ D *schema.Domain }
@@ -105,7 +106,7 @@ func extensionChanges(from, to *schema.Schema) []Change {
 		switch {
 		case !ok:
 			out = append(out, &AddExtension{E: e})
-		case old.Schema != e.Schema:
+		case old.Schema != e.Schema || e.Version != "" && old.Version != e.Version:
 			out = append(out, &ModifyExtension{From: old, To: e})
 		}
 	}

@@ -2,14 +2,14 @@ package schema
 
 // Extension is a PostgreSQL extension installed in the database
 // (CREATE EXTENSION). Schema is the schema its objects live in, "" for
-// the inspected schema. Version is compared only when the desired schema
-// pins it (Pinned): by default an extension is wanted at whatever version
-// the server installs.
+// the inspected schema. Version is the installed version when it is not
+// the one the server installs by default (CREATE EXTENSION … VERSION
+// asked for it), "" otherwise: a desired schema that names no version
+// wants whatever version is installed.
 type Extension struct {
 	Name    string `json:"name"`
 	Schema  string `json:"schema,omitempty"`
 	Version string `json:"version,omitempty"`
-	Pinned  bool   `json:"pinned,omitempty"`
 }
 
 // Domain is a PostgreSQL domain: a base type with a default, NOT NULL and

@@ -15,6 +15,9 @@ func createExtension(e *schema.Extension) string {
 	if e.Schema != "" {
 		s += " SCHEMA " + quote(e.Schema)
 	}
+	if e.Version != "" {
+		s += " VERSION " + literal(e.Version)
+	}
 	return s
 }
 

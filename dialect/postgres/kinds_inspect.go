@@ -16,11 +16,14 @@ import (
 // views and types: three queries whatever the number of objects.
 
 // extensions reads the extensions installed in the database (plpgsql, which
-// every database has, aside).
+// every database has, aside), with their version when it is not the
+// server's default for them.
 func (in *inspector) extensions(ctx context.Context) error {
 	return in.query(ctx, "extensions", `
-SELECT e.extname, n.nspname, e.extversion
+SELECT e.extname, n.nspname,
+  CASE WHEN e.extversion IS DISTINCT FROM a.default_version THEN e.extversion ELSE '' END
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+LEFT JOIN pg_available_extensions a ON a.name = e.extname
 WHERE e.extname <> 'plpgsql'
 ORDER BY e.extname`, nil, func(rows *sql.Rows) error {
 		e := &schema.Extension{}

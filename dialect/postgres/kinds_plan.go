@@ -90,6 +90,12 @@ func (p *planner) typeChange(c diff.Change) error {
 	case *diff.AddExtension:
 		add(createExtension(c.E))
 	case *diff.ModifyExtension:
+		if c.To.Version != "" && c.From.Version != c.To.Version {
+			add("ALTER EXTENSION " + quote(c.To.Name) + " UPDATE TO " + literal(c.To.Version))
+		}
+		if c.From.Schema == c.To.Schema {
+			return nil
+		}
 		target := c.To.Schema
 		if target == "" {
 			target = p.to.Name
