@@ -136,6 +136,7 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangePosition != 0 {
 			parts = append(parts, "moved")
 		}
+		parts = append(parts, describePGColumn(c)...)
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
@@ -212,6 +213,9 @@ func describeMySQLOptions(from, to *schema.Table) string {
 	}
 	if from.KeyBlockSize != to.KeyBlockSize {
 		parts = append(parts, fmt.Sprintf("key block size %d → %d", from.KeyBlockSize, to.KeyBlockSize))
+	}
+	if from.Unlogged != to.Unlogged {
+		parts = append(parts, fmt.Sprintf("unlogged %t → %t", from.Unlogged, to.Unlogged))
 	}
 	return "table options changed (" + strings.Join(parts, ", ") + ")"
 }

@@ -274,6 +274,38 @@ func describePG(c Change) (string, bool) {
 		return fmt.Sprintf("exclusion constraint %s dropped", c.X.Name), true
 	case *SetComment:
 		return fmt.Sprintf("comment on %s %s changed", strings.ToLower(c.Kind), c.Name), true
+	case *ModifyPrimaryKey:
+		if c.From != nil && c.To != nil && slices.Equal(c.From.Columns, c.To.Columns) &&
+			(c.From.Deferrable != c.To.Deferrable || c.From.InitiallyDeferred != c.To.InitiallyDeferred) {
+			return fmt.Sprintf("primary key %s %s → %s", pkLabel(c.To), keyDeferral(c.From.Deferrable, c.From.InitiallyDeferred),
+				keyDeferral(c.To.Deferrable, c.To.InitiallyDeferred)), true
+		}
 	}
 	return "", false
+}
+
+// describePGColumn lists the PostgreSQL column options of c that change.
+func describePGColumn(c *ModifyColumn) []string {
+	var parts []string
+	if c.What&ChangeIdentityOptions != 0 {
+		parts = append(parts, "identity options changed")
+	}
+	if c.What&ChangeStorage != 0 {
+		parts = append(parts, fmt.Sprintf("storage %s → %s", orDefault(c.From.Storage), orDefault(c.To.Storage)))
+	}
+	if c.What&ChangeStatistics != 0 {
+		parts = append(parts, fmt.Sprintf("statistics %s → %s", statsWord(c.From.Statistics), statsWord(c.To.Statistics)))
+	}
+	return parts
+}
+
+func statsWord(n *int) string {
+	if n == nil {
+		return "default"
+	}
+	return fmt.Sprint(*n)
+}
+
+func keyDeferral(deferrable, deferred bool) string {
+	return deferWord(&schema.ForeignKey{Deferrable: deferrable, InitiallyDeferred: deferred})
 }
