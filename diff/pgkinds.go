@@ -182,7 +182,7 @@ func sameDomain(a, b *schema.Domain) bool {
 
 func sameComposite(a, b *schema.Composite) bool {
 	return a.Comment == b.Comment && slices.EqualFunc(a.Attributes, b.Attributes, func(x, y *schema.Column) bool {
-		return x.Name == y.Name && sameType(x.Type, y.Type) && x.Collation == y.Collation
+		return x.Name == y.Name && sameType(x.Type, y.Type) && x.Collation == y.Collation && x.Comment == y.Comment
 	})
 }
 

@@ -224,12 +224,22 @@ func typeStatements(s *schema.Schema) (extensions, types []string) {
 		types = append(types, domainStatements(d)...)
 	}
 	for _, c := range s.Composites {
-		types = append(types, createComposite(c))
-		if c.Comment != "" {
-			types = append(types, commentOn("TYPE", quote(c.Name), c.Comment))
-		}
+		types = append(types, compositeStatements(c)...)
 	}
 	return extensions, types
+}
+
+func compositeStatements(c *schema.Composite) []string {
+	out := []string{createComposite(c)}
+	if c.Comment != "" {
+		out = append(out, commentOn("TYPE", quote(c.Name), c.Comment))
+	}
+	for _, a := range c.Attributes {
+		if a.Comment != "" {
+			out = append(out, commentOn("COLUMN", quote(c.Name)+"."+quote(a.Name), a.Comment))
+		}
+	}
+	return out
 }
 
 func domainStatements(d *schema.Domain) []string {

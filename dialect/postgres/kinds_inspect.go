@@ -55,9 +55,11 @@ SELECT t.typtype::text, t.typname, coalesce(ds.description, ''),
       WHERE k.contypid = t.oid AND k.contype = 'c'), '[]'))
   ELSE json_build_object('attributes', coalesce((SELECT json_agg(json_build_object('name', a.attname,
       'type', format_type(a.atttypid, a.atttypmod),
-      'collation', CASE WHEN a.attcollation <> at.typcollation THEN coalesce(ac.collname, '') ELSE '' END) ORDER BY a.attnum)
+      'collation', CASE WHEN a.attcollation <> at.typcollation THEN coalesce(ac.collname, '') ELSE '' END,
+      'comment', coalesce(adc.description, '')) ORDER BY a.attnum)
     FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
     LEFT JOIN pg_collation ac ON ac.oid = a.attcollation
+    LEFT JOIN pg_description adc ON adc.objoid = a.attrelid AND adc.classoid = 'pg_class'::regclass AND adc.objsubid = a.attnum
     WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '[]')) END
 FROM pg_type t
 LEFT JOIN pg_type b ON b.oid = t.typbasetype

@@ -109,10 +109,7 @@ func (p *planner) typeChange(c diff.Change) error {
 	case *diff.ModifyDomain:
 		return p.modifyDomain(c.From, c.To)
 	case *diff.AddComposite:
-		add(createComposite(c.C))
-		if c.C.Comment != "" {
-			add(commentOn("TYPE", quote(c.C.Name), c.C.Comment))
-		}
+		add(compositeStatements(c.C)...)
 	case *diff.ModifyComposite:
 		return p.modifyComposite(c.From, c.To)
 	case *diff.SetComment:
@@ -228,6 +225,11 @@ func (p *planner) modifyComposite(from, to *schema.Composite) error {
 	}
 	if from.Comment != to.Comment {
 		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(to.Name), to.Comment)})
+	}
+	for _, a := range to.Attributes {
+		if j := find(from.Attributes, a.Name); j < 0 && a.Comment != "" || j >= 0 && from.Attributes[j].Comment != a.Comment {
+			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(to.Name)+"."+quote(a.Name), a.Comment)})
+		}
 	}
 	return nil
 }
