@@ -242,6 +242,9 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 		dialect.Step{SQL: "ALTER TYPE " + quote(c.From.Name) + " RENAME TO " + quote(old),
 			Comment: fmt.Sprintf("enum %s loses or reorders labels: it is created anew and its columns converted", c.To.Name)},
 		dialect.Step{SQL: createEnum(c.To)})
+	if c.To.Comment != "" && c.From.Comment == c.To.Comment {
+		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(c.To.Name), c.To.Comment)})
+	}
 	for _, t := range p.to.Tables {
 		ft, ok := p.from.Table(t.Name)
 		if !ok || p.created[t.Name] {
