@@ -307,7 +307,8 @@ func (p *planner) fkComment(table string, c *diff.SetComment) bool {
 
 // columnKinds plans the identity options, storage and statistics of a
 // column that stays. A type change gives the column its new type's
-// storage, so a storage kept by the schema is set again.
+// storage (but keeps its statistics target), so a storage kept by the
+// schema is set again.
 func (p *planner) columnKinds(table string, c *diff.ModifyColumn) {
 	ac := alter(table) + "ALTER COLUMN " + quote(c.To.Name) + " "
 	add := func(sql string) { p.modifies = append(p.modifies, dialect.Step{SQL: sql}) }
@@ -321,7 +322,7 @@ func (p *planner) columnKinds(table string, c *diff.ModifyColumn) {
 	case c.What&diff.ChangeStorage != 0:
 		add(resetStorage(table, c.To.Name))
 	}
-	if c.What&diff.ChangeStatistics != 0 || retyped && c.To.Statistics != nil {
+	if c.What&diff.ChangeStatistics != 0 { // a type change keeps the statistics target
 		n := -1
 		if c.To.Statistics != nil {
 			n = *c.To.Statistics
