@@ -46,7 +46,7 @@ SELECT t.typtype::text, t.typname, coalesce(ds.description, ''),
   CASE WHEN t.typtype = 'd' THEN json_build_object(
     'type', format_type(t.typbasetype, t.typtypmod),
     'collation', CASE WHEN t.typcollation <> b.typcollation THEN coalesce(co.collname, '') ELSE '' END,
-    'default', coalesce(t.typdefault, ''),
+    'default', coalesce(pg_get_expr(t.typdefaultbin, 0), ''),
     'not_null', t.typnotnull,
     'checks', coalesce((SELECT json_agg(json_build_object('name', k.conname, 'expr', pg_get_expr(k.conbin, 0),
         'comment', coalesce(kd.description, '')) ORDER BY k.conname)
