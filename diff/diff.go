@@ -149,7 +149,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	}
 	changes = append(changes, pgTypeDrops(from, to)...)
 	changes = append(changes, typeDrops(from, to)...)
-	changes = append(changes, viewComments(from, to, r)...)
+	changes = append(changes, viewComments(from, to, r, redefined)...)
 
 	for _, v := range to.Views {
 		if _, ok := find(from.Views, viewName, v.Name, r.Tables); !ok || redefined[tk(v.Name)] {

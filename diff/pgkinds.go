@@ -187,13 +187,14 @@ func sameComposite(a, b *schema.Composite) bool {
 }
 
 // viewComments returns a SetComment for every view both sides have, with
-// the same definition, whose comment differs. A redefined view is created
-// with its comment.
-func viewComments(from, to *schema.Schema, r schema.CaseRules) []Change {
+// the same definition, whose comment differs. A view that is redefined
+// (redefined holds the keys of their names), also for reading one that
+// is, is created again with its comment.
+func viewComments(from, to *schema.Schema, r schema.CaseRules, redefined map[string]bool) []Change {
 	var out []Change
 	for _, v := range to.Views {
 		old, ok := find(from.Views, viewName, v.Name, r.Tables)
-		if ok && sameSQL(old.Def, v.Def) && old.Comment != v.Comment {
+		if ok && !redefined[r.Tables.Key(v.Name)] && sameSQL(old.Def, v.Def) && old.Comment != v.Comment {
 			out = append(out, &SetComment{Kind: viewKind(v), Name: v.Name, Comment: v.Comment})
 		}
 	}

@@ -90,3 +90,22 @@ func TestPGKindsCompare(t *testing.T) {
 		})
 	}
 }
+
+// TestViewCommentOfRecreatedView: a view recreated because a view it
+// reads is redefined gets its new comment with its CREATE; a separate
+// COMMENT ON would run while the view is dropped.
+func TestViewCommentOfRecreatedView(t *testing.T) {
+	from := &schema.Schema{Case: schema.ExactCase, Views: []*schema.View{
+		{Name: "a", Def: "CREATE VIEW a AS SELECT 1 AS x"},
+		{Name: "b", Def: "CREATE VIEW b AS SELECT x FROM a"},
+	}}
+	to := &schema.Schema{Case: schema.ExactCase, Views: []*schema.View{
+		{Name: "a", Def: "CREATE VIEW a AS SELECT 2 AS x"},
+		{Name: "b", Def: "CREATE VIEW b AS SELECT x FROM a", Comment: "reads a"},
+	}}
+	for _, c := range diff.Compare(from, to) {
+		if sc, ok := c.(*diff.SetComment); ok {
+			t.Errorf("SetComment %+v for a view that is recreated", sc)
+		}
+	}
+}
