@@ -44,8 +44,8 @@ type (
 	// DropExclusion and an AddExclusion.
 	DropExclusion struct{ X *schema.Exclusion }
 	// SetComment changes the comment of an object that is otherwise
-	// unchanged: at the top level of the changes a VIEW, MATERIALIZED VIEW
-	// or TYPE (Table ""); inside ModifyTable a CONSTRAINT or an INDEX of
+	// unchanged: at the top level of the changes a VIEW, MATERIALIZED VIEW,
+	// TYPE or SEQUENCE (Table ""); inside ModifyTable a CONSTRAINT or an INDEX of
 	// that table. Comment "" removes the comment.
 	SetComment struct {
 		Kind, Table, Name string
@@ -126,7 +126,7 @@ func extensionDrops(from, to *schema.Schema) []Change {
 
 // pgTypeChanges returns the domains and composite types that to adds or
 // changes, domains first (a composite attribute may be of a domain), and
-// the comments of enum types that change.
+// the comments of enum types and sequences that change.
 func pgTypeChanges(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, d := range sortedByName(to.Domains, func(d *schema.Domain) string { return d.Name }) {
@@ -150,6 +150,12 @@ func pgTypeChanges(from, to *schema.Schema) []Change {
 	for _, e := range sortedByName(to.Enums, func(e *schema.Enum) string { return e.Name }) {
 		if old, ok := from.Enum(e.Name); ok && old.Comment != e.Comment {
 			out = append(out, &SetComment{Kind: "TYPE", Name: e.Name, Comment: e.Comment})
+		}
+	}
+	// A sequence's comment, also that of a new sequence (created before).
+	for _, q := range sortedByName(to.Sequences, func(q *schema.Sequence) string { return q.Name }) {
+		if old, ok := from.Sequence(q.Name); ok && old.Comment != q.Comment || !ok && q.Comment != "" {
+			out = append(out, &SetComment{Kind: "SEQUENCE", Name: q.Name, Comment: q.Comment})
 		}
 	}
 	return out

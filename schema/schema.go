@@ -240,6 +240,8 @@ type Sequence struct {
 	Max       int64  `json:"max"`
 	Cache     int64  `json:"cache"`
 	Cycle     bool   `json:"cycle,omitempty"`
+	// Comment is the sequence's comment (COMMENT ON SEQUENCE).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Trigger is a trigger on Table. Def is the whole CREATE TRIGGER statement.

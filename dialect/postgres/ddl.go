@@ -262,6 +262,11 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	for _, v := range s.Views {
 		stmts = append(stmts, viewStatements(v)...)
 	}
+	for _, q := range s.Sequences {
+		if q.Comment != "" {
+			stmts = append(stmts, commentOn("SEQUENCE", quote(q.Name), q.Comment))
+		}
+	}
 	for _, tr := range s.Triggers {
 		stmts = append(stmts, tr.Def)
 	}

@@ -96,7 +96,7 @@ ORDER BY t.typname`, []any{in.schema}, func(rows *sql.Rows) error {
 // extras reads, for the tables of the schema: which are UNLOGGED, their
 // exclusion constraints, the options of their columns that differ from the
 // defaults, and the comments of constraints, indexes and views (and enum
-// types). The rows come in that order, so that a comment finds its object.
+// types, and sequences). The rows come in that order, so that a comment finds its object.
 func (in *inspector) extras(ctx context.Context) error {
 	return in.query(ctx, "table options and comments", nsCTE+`
 SELECT 1, c.oid, c.relname, ''
@@ -136,6 +136,10 @@ SELECT 7, t.oid, t.typname, ds.description
 FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid AND e.enumsortorder = (SELECT min(enumsortorder) FROM pg_enum WHERE enumtypid = t.oid)
 JOIN pg_description ds ON ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0
 WHERE t.typnamespace = (SELECT oid FROM ns)
+UNION ALL
+SELECT 8, c.oid, c.relname, ds.description
+FROM pg_class c JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'S'
 ORDER BY 1, 2, 3`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			kind       int
@@ -154,6 +158,11 @@ ORDER BY 1, 2, 3`, []any{in.schema}, func(rows *sql.Rows) error {
 		case 7:
 			if e, ok := in.s.Enum(name); ok {
 				e.Comment = text
+			}
+			return nil
+		case 8:
+			if q, ok := in.s.Sequence(name); ok {
+				q.Comment = text
 			}
 			return nil
 		}

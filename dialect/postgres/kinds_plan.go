@@ -113,8 +113,8 @@ func (p *planner) typeChange(c diff.Change) error {
 	case *diff.ModifyComposite:
 		return p.modifyComposite(c.From, c.To)
 	case *diff.SetComment:
-		if c.Kind == "TYPE" {
-			add(commentOn("TYPE", quote(c.Name), c.Comment))
+		if c.Kind == "TYPE" || c.Kind == "SEQUENCE" {
+			add(commentOn(c.Kind, quote(c.Name), c.Comment))
 		} else {
 			p.views = append(p.views, dialect.Step{SQL: commentOn(c.Kind, quote(c.Name), c.Comment)})
 		}
