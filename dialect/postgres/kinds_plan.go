@@ -271,12 +271,14 @@ func (p *planner) tableKinds(mt *diff.ModifyTable, named *schema.Table) {
 		case *diff.AddIndex:
 			if i := slices.Index(mt.To.Indexes, c.I); i >= 0 && c.I.Comment != "" {
 				ix := named.Indexes[i]
+				sql := commentOn("INDEX", quote(ix.Name), ix.Comment)
 				if ix.Constraint {
-					add(constraintCommentOn(name, ix.Name, ix.Comment))
-				} else if !p.d.concurrent {
-					add(commentOn("INDEX", quote(ix.Name), ix.Comment))
+					sql = constraintCommentOn(name, ix.Name, ix.Comment)
+				}
+				if p.d.concurrent { // the index is built after the transaction
+					p.concurrent = append(p.concurrent, dialect.Step{SQL: sql, NoTx: true})
 				} else {
-					p.concurrent = append(p.concurrent, dialect.Step{SQL: commentOn("INDEX", quote(ix.Name), ix.Comment)})
+					add(sql)
 				}
 			}
 		case *diff.ModifyPrimaryKey:

@@ -11,6 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/postgres"
+	"github.com/retortdb/retort/diff"
 )
 
 // TestSQLLoadsWithPsql: what inspect --format sql writes (Dialect.SQL)
@@ -78,5 +81,32 @@ func TestPgDumpKinds(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the pg_dump of the database loads as another schema (-database +dump):\n%s", diff)
+	}
+}
+
+// TestConcurrentIndexKinds: with concurrent indexes, the comment of an
+// index or UNIQUE constraint built after the transaction is set after it
+// (not inside the transaction, before the index exists), and a deferrable
+// UNIQUE constraint made from its index stays deferrable.
+func TestConcurrentIndexKinds(t *testing.T) {
+	ctx := context.Background()
+	db, _, d := newDB(t, postgres.WithConcurrentIndexes(true))
+	load(t, db, "from", `CREATE TABLE users (id int PRIMARY KEY, email text, name text);
+INSERT INTO users SELECT g, 'u' || g, 'n' || g FROM generate_series(1, 100) g;`)
+	desired := loadSchema(t, d, "to", `CREATE TABLE users (id int PRIMARY KEY, email text, name text,
+  CONSTRAINT users_email_key UNIQUE (email) DEFERRABLE INITIALLY DEFERRED);
+COMMENT ON CONSTRAINT users_email_key ON users IS 'one account per address';
+CREATE INDEX users_name ON users (name);
+COMMENT ON INDEX users_name IS 'by name';`)
+	p := plan(t, d, inspect(t, d, db), desired)
+	if err := dialect.Apply(ctx, d, pin(t, db), p); err != nil {
+		t.Fatalf("apply: %v\n%s", err, p.Format())
+	}
+	if changes := diff.Compare(inspect(t, d, db), desired); len(changes) > 0 {
+		t.Errorf("still differs:\n%s\nplan:\n%s", describe(changes), p.Format())
+	}
+	got := queryRows(t, db, `SELECT condeferrable, condeferred, obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conname = 'users_email_key'`)
+	if want := []string{"true | true | one account per address"}; !cmp.Equal(got, want) {
+		t.Errorf("users_email_key: got %q, want %q", got, want)
 	}
 }
