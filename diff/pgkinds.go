@@ -98,7 +98,10 @@ func sameIdentityOptions(a, b *schema.IdentityOptions) bool {
 	return *a == *b
 }
 
-// extensionChanges returns the extensions to adds or moves, by name.
+// extensionChanges returns the extensions to adds, moves or updates, by
+// name. Like the version, the schema is only compared when to names one
+// other than its own (""): an extension the desired schema creates
+// without a schema is satisfied wherever the database has it.
 func extensionChanges(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, e := range sortedByName(to.Extensions, func(e *schema.Extension) string { return e.Name }) {
@@ -106,7 +109,7 @@ func extensionChanges(from, to *schema.Schema) []Change {
 		switch {
 		case !ok:
 			out = append(out, &AddExtension{E: e})
-		case old.Schema != e.Schema || e.Version != "" && old.Version != e.Version:
+		case e.Schema != "" && old.Schema != e.Schema || e.Version != "" && old.Version != e.Version:
 			out = append(out, &ModifyExtension{From: old, To: e})
 		}
 	}

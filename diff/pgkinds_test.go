@@ -21,6 +21,7 @@ func TestExtensionVersionOnlyIfAsked(t *testing.T) {
 		{"desired pinned", schema.Extension{Name: "hstore"}, schema.Extension{Name: "hstore", Version: "1.6"}, 1},
 		{"both pinned, differ", schema.Extension{Name: "hstore", Version: "1.4"}, schema.Extension{Name: "hstore", Version: "1.6"}, 1},
 		{"moved", schema.Extension{Name: "hstore"}, schema.Extension{Name: "hstore", Schema: "ext"}, 1},
+		{"live elsewhere, desired anywhere", schema.Extension{Name: "hstore", Schema: "public"}, schema.Extension{Name: "hstore"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			from := &schema.Schema{Extensions: []*schema.Extension{&tc.from}}

@@ -2,7 +2,7 @@ package schema
 
 // Extension is a PostgreSQL extension installed in the database
 // (CREATE EXTENSION). Schema is the schema its objects live in, "" for
-// the inspected schema. Version is the installed version when it is not
+// the inspected schema; a desired extension in "" accepts any schema. Version is the installed version when it is not
 // the one the server installs by default (CREATE EXTENSION … VERSION
 // asked for it), "" otherwise: a desired schema that names no version
 // wants whatever version is installed.

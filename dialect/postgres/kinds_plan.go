@@ -93,17 +93,9 @@ func (p *planner) typeChange(c diff.Change) error {
 		if c.To.Version != "" && c.From.Version != c.To.Version {
 			add("ALTER EXTENSION " + quote(c.To.Name) + " UPDATE TO " + literal(c.To.Version))
 		}
-		if c.From.Schema == c.To.Schema {
-			return nil
+		if c.To.Schema != "" && c.From.Schema != c.To.Schema {
+			add("ALTER EXTENSION " + quote(c.To.Name) + " SET SCHEMA " + quote(c.To.Schema))
 		}
-		target := c.To.Schema
-		if target == "" {
-			target = p.to.Name
-		}
-		if target == "" {
-			return fmt.Errorf("postgres: plan: extension %s: cannot tell which schema to move it to", c.To.Name)
-		}
-		add("ALTER EXTENSION " + quote(c.To.Name) + " SET SCHEMA " + quote(target))
 	case *diff.AddDomain:
 		add(domainStatements(c.D)...)
 	case *diff.ModifyDomain:
