@@ -110,3 +110,28 @@ COMMENT ON INDEX users_name IS 'by name';`)
 		t.Errorf("users_email_key: got %q, want %q", got, want)
 	}
 }
+
+// TestExtensionSchema: an extension the desired schema puts in another
+// schema is moved there (ALTER EXTENSION … SET SCHEMA); one it creates
+// without a schema is satisfied wherever it is, so the reverse plan
+// leaves it in place.
+func TestExtensionSchema(t *testing.T) {
+	ctx := context.Background()
+	db, _, d := newDB(t)
+	load(t, db, "from", `CREATE SCHEMA ext; CREATE EXTENSION citext;`)
+	desired := loadSchema(t, d, "to", `CREATE SCHEMA ext; CREATE EXTENSION citext SCHEMA ext;`)
+	p := plan(t, d, inspect(t, d, db), desired)
+	if got, want := p.Format(), `ALTER EXTENSION "citext" SET SCHEMA "ext";`+"\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if err := dialect.Apply(ctx, d, pin(t, db), p); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryRows(t, db, `SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'citext'`); !cmp.Equal(got, []string{"ext"}) {
+		t.Errorf("citext is in %q, want ext", got)
+	}
+	anywhere := loadSchema(t, d, "from", `CREATE EXTENSION citext;`)
+	if back := plan(t, d, inspect(t, d, db), anywhere); !back.Empty() {
+		t.Errorf("an extension created without a schema moves:\n%s", back.Format())
+	}
+}
