@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -45,7 +46,7 @@ type (
 	DropExclusion struct{ X *schema.Exclusion }
 	// SetComment changes the comment of an object that is otherwise
 	// unchanged: at the top level of the changes a VIEW, MATERIALIZED VIEW,
-	// TYPE or SEQUENCE (Table ""); inside ModifyTable a CONSTRAINT or an INDEX of
+	// TYPE or SEQUENCE (Table ""), or a COLUMN of the view Table; inside ModifyTable a CONSTRAINT or an INDEX of
 	// that table. Comment "" removes the comment.
 	SetComment struct {
 		Kind, Table, Name string
@@ -203,8 +204,22 @@ func viewComments(from, to *schema.Schema, r schema.CaseRules, redefined map[str
 	var out []Change
 	for _, v := range to.Views {
 		old, ok := find(from.Views, viewName, v.Name, r.Tables)
-		if ok && !redefined[r.Tables.Key(v.Name)] && sameSQL(old.Def, v.Def) && old.Comment != v.Comment {
+		if !ok || redefined[r.Tables.Key(v.Name)] || !sameSQL(old.Def, v.Def) {
+			continue
+		}
+		if old.Comment != v.Comment {
 			out = append(out, &SetComment{Kind: viewKind(v), Name: v.Name, Comment: v.Comment})
+		}
+		cols := slices.Sorted(maps.Keys(v.ColumnComments))
+		for _, c := range slices.Sorted(maps.Keys(old.ColumnComments)) {
+			if _, ok := v.ColumnComments[c]; !ok {
+				cols = append(cols, c)
+			}
+		}
+		for _, c := range cols {
+			if old.ColumnComments[c] != v.ColumnComments[c] {
+				out = append(out, &SetComment{Kind: "COLUMN", Table: v.Name, Name: c, Comment: v.ColumnComments[c]})
+			}
 		}
 	}
 	return out
@@ -283,6 +298,9 @@ func describePG(c Change) (string, bool) {
 	case *DropExclusion:
 		return fmt.Sprintf("exclusion constraint %s dropped", c.X.Name), true
 	case *SetComment:
+		if c.Kind == "COLUMN" {
+			return fmt.Sprintf("comment on column %s.%s changed", c.Table, c.Name), true
+		}
 		return fmt.Sprintf("comment on %s %s changed", strings.ToLower(c.Kind), c.Name), true
 	case *ModifyPrimaryKey:
 		if c.From != nil && c.To != nil && slices.Equal(c.From.Columns, c.To.Columns) &&

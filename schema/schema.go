@@ -216,8 +216,10 @@ type View struct {
 	Schema string `json:"schema,omitempty"`
 	Name   string `json:"name"`
 	Def    string `json:"def"`
-	// Comment is the view's comment (PostgreSQL COMMENT ON VIEW).
-	Comment string `json:"comment,omitempty"`
+	// Comment is the view's comment (PostgreSQL COMMENT ON VIEW), and
+	// ColumnComments the comments of its columns by name.
+	Comment        string            `json:"comment,omitempty"`
+	ColumnComments map[string]string `json:"column_comments,omitempty"`
 }
 
 // Enum is a PostgreSQL enum type: its labels in sort order.

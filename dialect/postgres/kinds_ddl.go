@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/schema"
@@ -204,6 +206,9 @@ func viewStatements(v *schema.View) []string {
 	out := []string{v.Def}
 	if v.Comment != "" {
 		out = append(out, commentOn(viewKind(v), quote(v.Name), v.Comment))
+	}
+	for _, c := range slices.Sorted(maps.Keys(v.ColumnComments)) {
+		out = append(out, commentOn("COLUMN", quote(v.Name)+"."+quote(c), v.ColumnComments[c]))
 	}
 	return out
 }

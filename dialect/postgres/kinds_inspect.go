@@ -140,6 +140,11 @@ UNION ALL
 SELECT 8, c.oid, c.relname, ds.description
 FROM pg_class c JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
 WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind = 'S'
+UNION ALL
+SELECT 9, c.oid, a.attname, json_build_object('view', c.relname, 'comment', ds.description)::text
+FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
+WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('v', 'm')
 ORDER BY 1, 2, 3`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			kind       int
@@ -163,6 +168,18 @@ ORDER BY 1, 2, 3`, []any{in.schema}, func(rows *sql.Rows) error {
 		case 8:
 			if q, ok := in.s.Sequence(name); ok {
 				q.Comment = text
+			}
+			return nil
+		case 9:
+			var c struct{ View, Comment string }
+			if err := json.Unmarshal([]byte(text), &c); err != nil {
+				return err
+			}
+			if v, ok := in.s.View(c.View); ok {
+				if v.ColumnComments == nil {
+					v.ColumnComments = map[string]string{}
+				}
+				v.ColumnComments[name] = c.Comment
 			}
 			return nil
 		}

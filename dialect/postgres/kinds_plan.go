@@ -105,9 +105,12 @@ func (p *planner) typeChange(c diff.Change) error {
 	case *diff.ModifyComposite:
 		return p.modifyComposite(c.From, c.To)
 	case *diff.SetComment:
-		if c.Kind == "TYPE" || c.Kind == "SEQUENCE" {
+		switch c.Kind {
+		case "TYPE", "SEQUENCE":
 			add(commentOn(c.Kind, quote(c.Name), c.Comment))
-		} else {
+		case "COLUMN":
+			p.views = append(p.views, dialect.Step{SQL: commentOn("COLUMN", quote(c.Table)+"."+quote(c.Name), c.Comment)})
+		default:
 			p.views = append(p.views, dialect.Step{SQL: commentOn(c.Kind, quote(c.Name), c.Comment)})
 		}
 	}
