@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,5 +134,41 @@ func TestExtensionSchema(t *testing.T) {
 	anywhere := loadSchema(t, d, "from", `CREATE EXTENSION citext;`)
 	if back := plan(t, d, inspect(t, d, db), anywhere); !back.Empty() {
 		t.Errorf("an extension created without a schema moves:\n%s", back.Format())
+	}
+}
+
+// TestKindsQueriesDoNotGrow: the kinds of kinds_inspect.go take the same
+// number of catalog queries for one table as for forty.
+func TestKindsQueriesDoNotGrow(t *testing.T) {
+	db, _, d := newDB(t)
+	count := func() int {
+		c := &countingQuerier{Querier: db}
+		inspect(t, d, c)
+		return c.n
+	}
+	table := func(i int) string {
+		n := "t" + strconv.Itoa(i)
+		return "CREATE UNLOGGED TABLE " + n + " (id integer GENERATED ALWAYS AS IDENTITY (START WITH 10) PRIMARY KEY DEFERRABLE, " +
+			"r int4range, v code, p pair, CONSTRAINT " + n + "_x EXCLUDE USING gist (r WITH &&), CONSTRAINT " + n + "_c CHECK (id > 0));\n" +
+			"ALTER TABLE " + n + " ALTER COLUMN v SET STORAGE MAIN, ALTER COLUMN v SET STATISTICS 10;\n" +
+			"COMMENT ON CONSTRAINT " + n + "_c ON " + n + " IS 'c';\n" +
+			"CREATE INDEX " + n + "_v ON " + n + " (v);\nCOMMENT ON INDEX " + n + "_v IS 'i';\n" +
+			"CREATE VIEW " + n + "_view AS SELECT id FROM " + n + ";\nCOMMENT ON VIEW " + n + "_view IS 'v';\n" +
+			"CREATE DOMAIN d" + strconv.Itoa(i) + " AS integer CHECK (VALUE > 0);\nCREATE TYPE c" + strconv.Itoa(i) + " AS (a integer);\n"
+	}
+	load(t, db, "one", "CREATE EXTENSION citext;\nCREATE DOMAIN code AS text CHECK (VALUE <> '');\nCREATE TYPE pair AS (a integer, b integer);\n"+table(0))
+	small := count()
+	var b strings.Builder
+	for i := 1; i < 40; i++ {
+		b.WriteString(table(i))
+	}
+	load(t, db, "forty", "CREATE EXTENSION pg_trgm;\n"+b.String())
+	if big := count(); big != small {
+		t.Errorf("Inspect issued %d queries for 1 table and %d for 40", small, big)
+	}
+	s := inspect(t, d, db)
+	if len(s.Domains) != 41 || len(s.Composites) != 41 || len(s.Extensions) != 2 || !s.Tables[0].Unlogged || len(s.Tables[0].Exclusions) != 1 {
+		t.Errorf("inspected %d domains, %d composite types, %d extensions; table t0 unlogged %t with %d exclusions",
+			len(s.Domains), len(s.Composites), len(s.Extensions), s.Tables[0].Unlogged, len(s.Tables[0].Exclusions))
 	}
 }
