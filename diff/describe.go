@@ -14,6 +14,10 @@ import (
 func Describe(changes []Change) []string {
 	var out []string
 	for _, c := range changes {
+		if line, ok := describePG(c); ok {
+			out = append(out, line)
+			continue
+		}
 		switch c := c.(type) {
 		case *ModifyTable:
 			for _, tc := range c.Changes {
@@ -93,6 +97,9 @@ func Destructive(changes []Change) []string {
 }
 
 func describeTableChange(t *schema.Table, c Change) string {
+	if line, ok := describePG(c); ok {
+		return line
+	}
 	switch c := c.(type) {
 	case *AddColumn:
 		return fmt.Sprintf("column %s added (%s)", c.C.Name, c.C.Type)
@@ -137,6 +144,7 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangePosition != 0 {
 			parts = append(parts, "moved")
 		}
+		parts = append(parts, describePGColumn(c)...)
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
@@ -219,6 +227,9 @@ func describeMySQLOptions(from, to *schema.Table) string {
 	}
 	if from.KeyBlockSize != to.KeyBlockSize {
 		parts = append(parts, fmt.Sprintf("key block size %d → %d", from.KeyBlockSize, to.KeyBlockSize))
+	}
+	if from.Unlogged != to.Unlogged {
+		parts = append(parts, fmt.Sprintf("unlogged %t → %t", from.Unlogged, to.Unlogged))
 	}
 	return "table options changed (" + strings.Join(parts, ", ") + ")"
 }

@@ -115,6 +115,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 
 	// Routines that are new or redefined are created before the tables,
 	// views and triggers that may call them.
+	changes = append(changes, extensionChanges(from, to)...)
 	changes = append(changes, routineChanges(from, to)...)
 
 	var added, dropped []*schema.Table
@@ -142,6 +143,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		}
 	}
 	changes = append(changes, typeChanges(from, to)...)
+	changes = append(changes, pgTypeChanges(from, to)...)
 	for _, t := range parentsFirst(added, r) {
 		changes = append(changes, &AddTable{T: t})
 	}
@@ -151,7 +153,9 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	for _, t := range dropOrder {
 		changes = append(changes, &DropTable{T: t})
 	}
+	changes = append(changes, pgTypeDrops(from, to)...)
 	changes = append(changes, typeDrops(from, to)...)
+	changes = append(changes, viewComments(from, to, r, redefined)...)
 
 	for _, v := range to.Views {
 		if _, ok := find(from.Views, viewName, v.Name, r.Tables); !ok || redefined[tk(v.Name)] {
@@ -173,6 +177,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &DropRoutine{R: r})
 		}
 	}
+	changes = append(changes, extensionDrops(from, to)...)
 	return changes
 }
 
@@ -404,6 +409,11 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 		}
 	}
 
+	xDrops, xAdds, comments := compareExclusions(from, to, r)
+	drops = append(drops, xDrops...)
+	adds = append(adds, xAdds...)
+	mods = append(mods, comments...)
+
 	var out []Change
 	if from.PartitionBy != to.PartitionBy {
 		out = append(out, &ModifyPartitionKey{From: from, To: to})
@@ -416,7 +426,7 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 	if !samePK(from.PrimaryKey, to.PrimaryKey, r) {
 		out = append(out, &ModifyPrimaryKey{From: from.PrimaryKey, To: to.PrimaryKey})
 	}
-	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment ||
+	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment || from.Unlogged != to.Unlogged ||
 		!strings.EqualFold(from.Engine, to.Engine) || !strings.EqualFold(from.Charset, to.Charset) ||
 		!strings.EqualFold(from.Collation, to.Collation) ||
 		!strings.EqualFold(from.RowFormat, to.RowFormat) || from.KeyBlockSize != to.KeyBlockSize {
@@ -544,6 +554,7 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	if a.Invisible != b.Invisible {
 		w |= ChangeInvisible
 	}
+	w |= pgColumnChanges(a, b)
 	return w
 }
 
@@ -608,7 +619,8 @@ func sameIndex(a, b *schema.Index, r schema.CaseRules) bool {
 		sameParts(a.Parts, b.Parts, r) && sameSQL(a.Where, b.Where) &&
 		strings.EqualFold(a.Method, b.Method) &&
 		r.Columns.EqualAll(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct &&
-		a.Comment == b.Comment && slices.Equal(a.StorageParams, b.StorageParams)
+		a.Comment == b.Comment && slices.Equal(a.StorageParams, b.StorageParams) &&
+		a.Deferrable == b.Deferrable && a.InitiallyDeferred == b.InitiallyDeferred
 }
 
 func sameParts(a, b []schema.IndexPart, r schema.CaseRules) bool {
@@ -629,7 +641,8 @@ func samePK(a, b *schema.PrimaryKey, r schema.CaseRules) bool {
 	}
 	return a.Desc == b.Desc && r.Columns.EqualAll(a.Columns, b.Columns) &&
 		sameParts(a.Parts, b.Parts, r) && strings.EqualFold(a.OnConflict, b.OnConflict) && a.Comment == b.Comment &&
-		r.Columns.EqualAll(a.Include, b.Include) && slices.Equal(a.StorageParams, b.StorageParams)
+		r.Columns.EqualAll(a.Include, b.Include) && slices.Equal(a.StorageParams, b.StorageParams) &&
+		a.Deferrable == b.Deferrable && a.InitiallyDeferred == b.InitiallyDeferred
 }
 
 // sameSQL compares two pieces of SQL text ignoring layout, comments and

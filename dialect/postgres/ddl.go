@@ -73,7 +73,7 @@ func uniqueClause(ix *schema.Index) string {
 		s += "NULLS NOT DISTINCT "
 	}
 	s += "(" + quoteList(cols) + ")"
-	return s + indexParameters(ix.Include, ix.StorageParams)
+	return s + indexParameters(ix.Include, ix.StorageParams) + deferClause(ix.Deferrable, ix.InitiallyDeferred)
 }
 
 // indexParameters returns the INCLUDE and WITH clauses of a key's index.
@@ -105,7 +105,7 @@ func storageParams(params []string) string {
 
 func pkClause(pk *schema.PrimaryKey) string {
 	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")" +
-		indexParameters(pk.Include, pk.StorageParams)
+		indexParameters(pk.Include, pk.StorageParams) + deferClause(pk.Deferrable, pk.InitiallyDeferred)
 }
 
 // checkClause returns CHECK (expr) with NO INHERIT; NOT VALID is added by
@@ -138,12 +138,18 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 			lines = append(lines, "CONSTRAINT "+quote(ck.Name)+" "+checkClause(ck))
 		}
 	}
+	for _, x := range t.Exclusions {
+		lines = append(lines, "CONSTRAINT "+quote(x.Name)+" "+x.Def)
+	}
 	for _, fk := range t.ForeignKeys {
 		if inline(fk) {
 			lines = append(lines, constraintFK(fk))
 		}
 	}
 	s := "CREATE TABLE " + quote(t.Name)
+	if t.Unlogged {
+		s = "CREATE UNLOGGED TABLE " + quote(t.Name)
+	}
 	if t.PartitionOf != "" {
 		// A partition: its columns come from its parent.
 		s += " PARTITION OF " + quote(t.PartitionOf)
@@ -284,10 +290,12 @@ func isMaterialized(v *schema.View) bool {
 // they reference comes earlier, else added after the last table), indexes,
 // comments and views. Loading the script and inspecting gives s back.
 func (d *Dialect) SQL(s *schema.Schema) string {
-	var stmts []string
+	extensions, types := typeStatements(s)
+	stmts := extensions
 	for _, e := range s.Enums {
 		stmts = append(stmts, createEnum(e))
 	}
+	stmts = append(stmts, types...)
 	for _, q := range s.Sequences {
 		stmts = append(stmts, createSequence(q))
 	}
@@ -331,12 +339,19 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 				stmts = append(stmts, commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment))
 			}
 		}
+		stmts = append(stmts, columnOptions(t)...)
+		stmts = append(stmts, tableComments(t)...)
 	}
 	stmts = append(stmts, later...)
+	for _, t := range s.Tables {
+		stmts = append(stmts, fkComments(n.named(t))...)
+	}
 	for _, v := range s.Views {
-		stmts = append(stmts, v.Def)
-		for _, ix := range v.Indexes {
-			stmts = append(stmts, createIndex(v.Name, ix, false))
+		stmts = append(stmts, viewStatements(v)...)
+	}
+	for _, q := range s.Sequences {
+		if q.Comment != "" {
+			stmts = append(stmts, commentOn("SEQUENCE", quote(q.Name), q.Comment))
 		}
 	}
 	for _, tr := range s.Triggers {

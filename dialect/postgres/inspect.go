@@ -31,22 +31,27 @@ import (
 // other sequences, owned by a column or not, on their own. Partitioned
 // tables are reported with PartitionBy, partitions with PartitionOf and
 // PartitionBound and only what they do not inherit; materialized views
-// with their indexes. Tables and types that belong to an extension are
-// left out (the extension is listed as unmanaged); triggers, functions,
-// domains, composite types, exclusion constraints and the other kinds of
-// unmanagedSources are listed in Schema.Unmanaged.
+// with their indexes. Extensions, domains, composite types, exclusion
+// constraints, UNLOGGED, column options and comments take three more
+// queries (kinds_inspect.go). Tables and types that belong to an
+// extension are left out (the extension is reported); triggers, functions
+// and the other kinds of unmanagedSources are listed in Schema.Unmanaged.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
 	in := &inspector{q: q}
 	if err := in.meta(ctx, d.schema); err != nil {
 		return nil, err
 	}
-	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences, in.unmanaged}
+	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences,
+		in.extensions, in.pgTypes, in.unmanaged}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
 	s := in.finish()
+	if err := in.extras(ctx); err != nil {
+		return nil, err
+	}
 	// The catalog holds every name as written or folded already: names
 	// are compared exactly (docs/case-rules.md).
 	s.SetCase(schema.ExactCase)
@@ -261,10 +266,10 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 		}
 		switch typ {
 		case "p":
-			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols}
+			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols, Deferrable: deferrable, InitiallyDeferred: deferred}
 			in.keys = append(in.keys, &keyRef{pk: t.PrimaryKey, index: indid})
 		case "u":
-			ix := &schema.Index{Name: name, Unique: true, Constraint: true}
+			ix := &schema.Index{Name: name, Unique: true, Constraint: true, Deferrable: deferrable, InitiallyDeferred: deferred}
 			for _, c := range cols {
 				ix.Parts = append(ix.Parts, schema.IndexPart{Column: c})
 			}

@@ -107,6 +107,7 @@ func (p *planner) run(changes []diff.Change) error {
 	p.dropKeys = map[string][][]string{}
 	p.typeTables = map[string]bool{}
 	p.keptSeqs = map[string]bool{}
+	changes = commentOnly(changes)
 
 	var (
 		dropViews, addViews []*schema.View
@@ -154,6 +155,9 @@ func (p *planner) run(changes []diff.Change) error {
 		switch c := c.(type) {
 		case *diff.AddEnum:
 			p.creates = append(p.creates, dialect.Step{SQL: createEnum(c.E)})
+			if c.E.Comment != "" {
+				p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(c.E.Name), c.E.Comment)})
+			}
 		case *diff.ModifyEnum:
 			p.modifyEnum(c)
 		case *diff.AddSequence:
@@ -167,6 +171,10 @@ func (p *planner) run(changes []diff.Change) error {
 			p.ownSequence(c.S)
 		case *diff.ModifySequence:
 			p.modifySequence(c)
+		default:
+			if err := p.typeChange(c); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -230,6 +238,8 @@ func (p *planner) run(changes []diff.Change) error {
 			p.removes = append(p.removes, dialect.Step{SQL: drop + quote(c.S.Name)})
 		case *diff.DropEnum:
 			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.E.Name)})
+		default:
+			p.typeDrop(c)
 		}
 	}
 	for _, name := range p.oldEnums {
@@ -328,10 +338,7 @@ func (p *planner) modifySequence(c *diff.ModifySequence) {
 
 // addView creates a view and the indexes of a materialized view.
 func (p *planner) addView(v *schema.View) {
-	p.views = append(p.views, dialect.Step{SQL: v.Def})
-	for _, ix := range v.Indexes {
-		p.views = append(p.views, dialect.Step{SQL: createIndex(v.Name, ix, false)})
-	}
+	p.views = append(p.views, steps(viewStatements(v))...)
 }
 
 // scanKeys records the keys (primary keys and unique indexes) a modified
@@ -555,6 +562,9 @@ func (p *planner) addFK(a fkAdd) {
 		}
 	}
 	p.fks = append(p.fks, dialect.Step{SQL: sql, Comment: a.comment})
+	if fk.Comment != "" {
+		p.fks = append(p.fks, dialect.Step{SQL: constraintCommentOn(a.table, fk.Name, fk.Comment)})
+	}
 	if !fk.NotValid {
 		p.validates = append(p.validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
 	}
@@ -609,8 +619,11 @@ func (p *planner) addTable(t *schema.Table) {
 			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment)})
 		}
 	}
+	p.creates = append(p.creates, steps(columnOptions(t))...)
+	p.creates = append(p.creates, steps(tableComments(t))...)
 	// A key to a table created later, or to a key the plan adds: the new
 	// table is empty, so a plain ADD CONSTRAINT after the other changes
 	// scans nothing.
 	p.fks = append(later, p.fks...)
+	p.fks = append(p.fks, steps(fkComments(t))...)
 }

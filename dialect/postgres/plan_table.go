@@ -53,6 +53,8 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 		switch c := c.(type) {
 		case *diff.DropCheck:
 			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.C.Name)})
+		case *diff.DropExclusion:
+			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.X.Name)})
 		case *diff.DropIndex:
 			switch {
 			case c.I.Constraint:
@@ -114,7 +116,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 					StorageParams: ix.StorageParams}
 				p.concurrent = append(p.concurrent,
 					dialect.Step{SQL: createIndex(name, u, true), NoTx: true},
-					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name), NoTx: true})
+					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name) + deferClause(ix.Deferrable, ix.InitiallyDeferred), NoTx: true})
 			case ix.Constraint:
 				add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
 			case concurrent:
@@ -123,11 +125,13 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 				add(dialect.Step{SQL: createIndex(name, ix, false)})
 			}
 		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey, *diff.ModifyPartitionKey, *diff.ModifyPartitionOf,
-			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn:
+			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn,
+			*diff.AddExclusion, *diff.DropExclusion, *diff.SetComment:
 		default:
 			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
 		}
 	}
+	p.tableKinds(mt, named)
 	return nil
 }
 
@@ -320,6 +324,9 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 		dialect.Step{SQL: "ALTER TYPE " + quote(c.From.Name) + " RENAME TO " + quote(old),
 			Comment: fmt.Sprintf("enum %s loses or reorders labels: it is created anew and its columns converted", c.To.Name)},
 		dialect.Step{SQL: createEnum(c.To)})
+	if c.To.Comment != "" && c.From.Comment == c.To.Comment {
+		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(c.To.Name), c.To.Comment)})
+	}
 	for _, t := range p.to.Tables {
 		ft, ok := p.from.Table(t.Name)
 		if !ok || p.created[t.Name] {

@@ -47,11 +47,8 @@ var unmanagedSources = []unmanagedSource{
 	// PartitionOf); a foreign table that is a partition is not.
 	{kind: "foreign table partition", names: `SELECT c.relname::text FROM pg_class c WHERE ` + inNS + ` AND c.relkind = 'f' AND c.relispartition`},
 	{kind: "foreign table", names: `SELECT c.relname::text FROM pg_class c WHERE ` + inNS + ` AND c.relkind = 'f' AND NOT c.relispartition AND ` + notExtension},
-	{kind: "unlogged table", names: `SELECT c.relname::text FROM pg_class c WHERE ` + inNS + ` AND c.relkind = 'r' AND c.relpersistence = 'u' AND NOT c.relispartition`},
 	{kind: "inheriting table", names: `SELECT DISTINCT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
   WHERE ` + inNS + ` AND NOT c.relispartition`},
-	{kind: "exclusion constraint", names: `SELECT co.conname || ' on ' || c.relname FROM pg_constraint co
-  JOIN pg_class c ON c.oid = co.conrelid WHERE ` + inNS + ` AND co.contype = 'x'`},
 	{kind: "trigger", names: `SELECT tg.tgname || ' on ' || c.relname FROM pg_trigger tg
   JOIN pg_class c ON c.oid = tg.tgrelid WHERE ` + inNS + ` AND NOT tg.tgisinternal`},
 	{kind: "rule", names: `SELECT r.rulename || ' on ' || c.relname FROM pg_rewrite r
@@ -64,8 +61,6 @@ var unmanagedSources = []unmanagedSource{
 	{kind: "procedure", names: procNames("p")},
 	{kind: "aggregate", names: procNames("a")},
 	{kind: "window function", names: procNames("w")},
-	{kind: "domain", names: typeNames(`t.typtype = 'd'`)},
-	{kind: "composite type", names: typeNames(`t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')`)},
 	{kind: "range type", names: typeNames(`t.typtype = 'r'`)},
 	{kind: "base type", names: typeNames(`t.typtype = 'b' AND t.typcategory <> 'A'`)},
 	{kind: "collation", names: `SELECT x.collname::text FROM pg_collation x WHERE x.collnamespace = (SELECT oid FROM ns) AND ` + notExt("pg_collation", "x")},
@@ -82,7 +77,6 @@ var unmanagedSources = []unmanagedSource{
 	{kind: "statistics object", names: `SELECT x.stxname::text FROM pg_statistic_ext x WHERE x.stxnamespace = (SELECT oid FROM ns)`},
 
 	// Objects of the whole database.
-	{kind: "extension", wide: true, names: `SELECT x.extname::text FROM pg_extension x WHERE x.extname <> 'plpgsql'`},
 	{kind: "schema", wide: true, names: `SELECT n.nspname::text FROM pg_namespace n
   WHERE n.oid <> (SELECT oid FROM ns) AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%' AND n.nspname NOT LIKE '` + strings.ReplaceAll(ScratchPrefix, "_", `\_`) + `%'
