@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/schema"
@@ -103,7 +104,7 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 			lines = append(lines, constraintFK(fk))
 		}
 	}
-	return "CREATE TABLE " + quote(t.Name) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
+	return "CREATE TABLE " + quote(tkey(t)) + " (\n  " + strings.Join(lines, ",\n  ") + "\n)"
 }
 
 // indexParts returns the key list of an index: (a, (lower(b)) DESC, …).
@@ -164,7 +165,7 @@ func createEnum(e *schema.Enum) string {
 	for i, v := range e.Values {
 		vals[i] = literal(v)
 	}
-	return "CREATE TYPE " + quote(e.Name) + " AS ENUM (" + strings.Join(vals, ", ") + ")"
+	return "CREATE TYPE " + quote(qkey(e.Schema, e.Name)) + " AS ENUM (" + strings.Join(vals, ", ") + ")"
 }
 
 func sequenceOptions(q *schema.Sequence) string {
@@ -179,7 +180,7 @@ func sequenceOptions(q *schema.Sequence) string {
 }
 
 func createSequence(q *schema.Sequence) string {
-	return "CREATE SEQUENCE " + quote(q.Name) + " " + sequenceOptions(q)
+	return "CREATE SEQUENCE " + quote(qkey(q.Schema, q.Name)) + " " + sequenceOptions(q)
 }
 
 func commentOn(kind, object, comment string) string {
@@ -192,9 +193,9 @@ func commentOn(kind, object, comment string) string {
 // dropView returns DROP VIEW (or DROP MATERIALIZED VIEW) for v.
 func dropView(v *schema.View) string {
 	if isMaterialized(v) {
-		return "DROP MATERIALIZED VIEW " + quote(v.Name)
+		return "DROP MATERIALIZED VIEW " + quote(qkey(v.Schema, v.Name))
 	}
-	return "DROP VIEW " + quote(v.Name)
+	return "DROP VIEW " + quote(qkey(v.Schema, v.Name))
 }
 
 func isMaterialized(v *schema.View) bool {
@@ -207,6 +208,18 @@ func isMaterialized(v *schema.View) bool {
 // comments and views. Loading the script and inspecting gives s back.
 func (d *Dialect) SQL(s *schema.Schema) string {
 	var stmts []string
+	// Several schemas: each is created, and the script works in the first,
+	// as the inspected connection did (views and column types name the
+	// objects of the first schema unqualified).
+	for _, n := range s.Schemas {
+		stmts = append(stmts, "CREATE SCHEMA IF NOT EXISTS "+quote(n))
+	}
+	if len(s.Schemas) > 0 {
+		stmts = append(stmts, "SET search_path TO "+quote(s.Schemas[0]))
+	}
+	managed := func(fk *schema.ForeignKey) bool {
+		return fk.RefSchema == "" || slices.Contains(s.Schemas, fk.RefSchema)
+	}
 	for _, e := range s.Enums {
 		stmts = append(stmts, createEnum(e))
 	}
@@ -219,28 +232,34 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	for _, t := range parentsFirst(s.Tables) {
 		t = n.named(t)
 		stmts = append(stmts, createTable(t, func(fk *schema.ForeignKey) bool {
-			if !fk.NotValid && (fk.RefSchema != "" || created[fk.RefTable] || fk.RefTable == t.Name) {
+			ref := qkey(fk.RefSchema, fk.RefTable)
+			if !managed(fk) {
+				ref = ""
+			} else if len(s.Schemas) == 0 {
+				ref = fk.RefTable
+			}
+			if !fk.NotValid && (ref == "" || created[ref] || ref == tkey(t)) {
 				return true
 			}
-			add := "ALTER TABLE " + quote(t.Name) + " ADD " + constraintFK(fk)
+			add := "ALTER TABLE " + quote(tkey(t)) + " ADD " + constraintFK(fk)
 			if fk.NotValid {
 				add += " NOT VALID"
 			}
 			later = append(later, add)
 			return false
 		}))
-		created[t.Name] = true
+		created[tkey(t)] = true
 		for _, ix := range t.Indexes {
 			if !ix.Constraint {
-				stmts = append(stmts, createIndex(t.Name, ix, false))
+				stmts = append(stmts, createIndex(tkey(t), ix, false))
 			}
 		}
 		if t.Comment != "" {
-			stmts = append(stmts, commentOn("TABLE", quote(t.Name), t.Comment))
+			stmts = append(stmts, commentOn("TABLE", quote(tkey(t)), t.Comment))
 		}
 		for _, c := range t.Columns {
 			if c.Comment != "" {
-				stmts = append(stmts, commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment))
+				stmts = append(stmts, commentOn("COLUMN", quote(tkey(t))+"."+quote(c.Name), c.Comment))
 			}
 		}
 	}
@@ -262,7 +281,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 func parentsFirst(ts []*schema.Table) []*schema.Table {
 	byName := make(map[string]*schema.Table, len(ts))
 	for _, t := range ts {
-		byName[t.Name] = t
+		byName[tkey(t)] = t
 	}
 	state := map[*schema.Table]int{}
 	out := make([]*schema.Table, 0, len(ts))
@@ -273,7 +292,13 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 		}
 		state[t] = 1
 		for _, fk := range t.ForeignKeys {
-			if p, ok := byName[fk.RefTable]; ok && fk.RefSchema == "" && p != t {
+			ref := fk.RefTable
+			if t.Schema != "" { // several schemas: every key names its schema
+				ref = qkey(fk.RefSchema, fk.RefTable)
+			} else if fk.RefSchema != "" {
+				continue
+			}
+			if p, ok := byName[ref]; ok && p != t {
 				visit(p)
 			}
 		}

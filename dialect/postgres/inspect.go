@@ -30,6 +30,9 @@ import (
 // partitions, triggers, functions, domains, composite types and exclusion
 // constraints.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
+	if len(d.schemas) > 1 {
+		return d.inspectSchemas(ctx, q)
+	}
 	in := &inspector{q: q}
 	if err := in.meta(ctx, d.schema); err != nil {
 		return nil, err
@@ -100,13 +103,19 @@ func (in *inspector) meta(ctx context.Context, want string) error {
 	case want != "" && cur.String != want:
 		return fmt.Errorf("postgres: inspect: the connection works in schema %q (its search_path), not %q: add search_path=%s to the URL", cur.String, want, want)
 	}
-	in.schema = cur.String
+	in.reset(cur.String)
+	return nil
+}
+
+// reset makes in read the schema named name.
+func (in *inspector) reset(name string) {
+	in.schema = name
 	in.s = &schema.Schema{Name: in.schema}
 	in.byOID = map[int64]*schema.Table{}
 	in.attname = map[int64]map[int]string{}
 	in.attcoll = map[int64]map[int]string{}
 	in.indexOf = map[int64]*indexInfo{}
-	return nil
+	in.uniques = nil
 }
 
 // notExtension is a condition on a pg_class row c: it does not belong to

@@ -116,7 +116,7 @@ func (p *planner) run(changes []diff.Change) error {
 			addViews = append(addViews, c.V)
 		case *diff.AddTable:
 			addTables = append(addTables, c.T)
-			p.created[c.T.Name] = true
+			p.created[tkey(c.T)] = true
 		case *diff.DropTable:
 			dropTabs = append(dropTabs, c.T)
 		case *diff.ModifyTable:
@@ -141,12 +141,14 @@ func (p *planner) run(changes []diff.Change) error {
 			p.lateChecks[n.Column] = true
 			continue
 		}
-		p.early = append(p.early, dialect.Step{SQL: narrowCheck(n.Table.From.Name, n.Column), Comment: narrowComment(n.Table.From.Name, n.Column)})
+		p.early = append(p.early, dialect.Step{SQL: narrowCheck(tkey(n.Table.From), n.Column), Comment: narrowComment(tkey(n.Table.From), n.Column)})
 	}
 
 	// Enum labels and types first: columns may use them.
 	for _, c := range changes {
 		switch c := c.(type) {
+		case *diff.AddSchema:
+			p.creates = append(p.creates, dialect.Step{SQL: "CREATE SCHEMA " + quote(c.Name)})
 		case *diff.AddEnum:
 			p.creates = append(p.creates, dialect.Step{SQL: createEnum(c.E)})
 		case *diff.ModifyEnum:
@@ -154,7 +156,7 @@ func (p *planner) run(changes []diff.Change) error {
 		case *diff.AddSequence:
 			p.creates = append(p.creates, dialect.Step{SQL: createSequence(c.S)})
 		case *diff.ModifySequence:
-			p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+			p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(qkey(c.To.Schema, c.To.Name)) + " " + sequenceOptions(c.To)})
 		}
 	}
 
@@ -190,7 +192,7 @@ func (p *planner) run(changes []diff.Change) error {
 	// Foreign keys, then the tables that go away (children first).
 	p.planForeignKeys(mods, dropTabs)
 	for _, t := range dropTabs {
-		p.drops = append(p.drops, dialect.Step{SQL: "DROP TABLE " + quote(t.Name), Destructive: true})
+		p.drops = append(p.drops, dialect.Step{SQL: "DROP TABLE " + quote(tkey(t)), Destructive: true})
 	}
 
 	// New tables, parents first (Compare's order).
@@ -205,13 +207,17 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
-			p.removes = append(p.removes, dialect.Step{SQL: "DROP SEQUENCE " + quote(c.S.Name)})
+			p.removes = append(p.removes, dialect.Step{SQL: "DROP SEQUENCE " + quote(qkey(c.S.Schema, c.S.Name))})
 		case *diff.DropEnum:
-			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.E.Name)})
+			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(qkey(c.E.Schema, c.E.Name))})
+		case *diff.DropSchema:
+			// Without CASCADE: what retort does not manage in it stops the
+			// drop instead of vanishing with it.
+			p.removes = append(p.removes, dialect.Step{SQL: "DROP SCHEMA " + quote(c.Name), Destructive: true})
 		}
 	}
 	for _, name := range p.oldEnums {
-		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(name)})
+		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(name)}) // name is a planner key
 	}
 
 	// Views in the desired schema's order (views after the views they read).
@@ -248,15 +254,15 @@ func (p *planner) scanKeys(mt *diff.ModifyTable) {
 		switch c := c.(type) {
 		case *diff.ModifyPrimaryKey:
 			if c.From != nil {
-				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], c.From.Columns)
+				p.dropKeys[tkey(mt.From)] = append(p.dropKeys[tkey(mt.From)], c.From.Columns)
 			}
 		case *diff.DropIndex:
 			if cols, ok := c.I.Columns(); ok && c.I.Unique {
-				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], cols)
+				p.dropKeys[tkey(mt.From)] = append(p.dropKeys[tkey(mt.From)], cols)
 			}
 		case *diff.ModifyColumn:
 			if c.What&(diff.ChangeType|diff.ChangeCollation|diff.ChangeGenerated) != 0 {
-				p.typeTables[mt.From.Name] = true
+				p.typeTables[tkey(mt.From)] = true
 			}
 		}
 	}
@@ -287,8 +293,8 @@ func (p *planner) keyDropped(table string, cols []string) bool {
 // keyExists reports whether table has, before the plan, a primary key or
 // unique index on exactly cols that the plan keeps.
 func (p *planner) keyExists(table string, cols []string) bool {
-	t, ok := p.from.Table(table)
-	if !ok || t.Name != table || p.keyDropped(table, cols) {
+	t, ok := p.fromTable(table)
+	if !ok || p.keyDropped(table, cols) {
 		return false
 	}
 	if t.PrimaryKey != nil && sameSet(t.PrimaryKey.Columns, cols) {
@@ -313,7 +319,7 @@ func (p *planner) dependentViews(dropViews []*schema.View) map[string]bool {
 	}
 	names := map[string]bool{}
 	for t := range p.typeTables {
-		names[strings.ToLower(t)] = true
+		names[strings.ToLower(bareName(t))] = true
 	}
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
@@ -372,59 +378,60 @@ func (p *planner) planForeignKeys(mods []*diff.ModifyTable, dropTabs []*schema.T
 	touched := map[string]bool{} // table\x00constraint
 	for _, mt := range mods {
 		named := p.n.named(mt.To)
+		tk := tkey(mt.To)
 		for _, c := range mt.Changes {
 			switch c := c.(type) {
 			case *diff.DropForeignKey:
-				touched[mt.To.Name+"\x00"+c.FK.Name] = true
-				p.drops = append(p.drops, dialect.Step{SQL: alter(mt.From.Name) + "DROP CONSTRAINT " + quote(c.FK.Name)})
+				touched[tk+"\x00"+c.FK.Name] = true
+				p.drops = append(p.drops, dialect.Step{SQL: alter(tk) + "DROP CONSTRAINT " + quote(c.FK.Name)})
 			case *diff.AddForeignKey:
 				fk := namedFK(mt.To, named, c.FK)
-				touched[mt.To.Name+"\x00"+fk.Name] = true
-				adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, comment: describe(mt.To, c)})
+				touched[tk+"\x00"+fk.Name] = true
+				adds = append(adds, fkAdd{table: tk, fk: fk, comment: describe(mt.To, c)})
 			case *diff.ModifyForeignKey:
-				touched[mt.To.Name+"\x00"+c.From.Name] = true
+				touched[tk+"\x00"+c.From.Name] = true
 				fk := namedFK(mt.To, named, c.To)
-				touched[mt.To.Name+"\x00"+fk.Name] = true
+				touched[tk+"\x00"+fk.Name] = true
 				switch {
 				case c.What == diff.ChangeName:
-					p.modifies = append(p.modifies, dialect.Step{SQL: alter(mt.To.Name) + "RENAME CONSTRAINT " + quote(c.From.Name) + " TO " + quote(fk.Name)})
+					p.modifies = append(p.modifies, dialect.Step{SQL: alter(tk) + "RENAME CONSTRAINT " + quote(c.From.Name) + " TO " + quote(fk.Name)})
 				case c.What == diff.ChangeValidated:
 					p.validates = append(p.validates,
-						dialect.Step{SQL: orphanCheck(mt.To.Name, fk), Comment: orphanComment(mt.To.Name, fk)},
-						dialect.Step{SQL: alter(mt.To.Name) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
-				case p.keyDropped(fk.RefTable, fk.RefColumns) && fk.RefSchema == "":
-					p.drops = append(p.drops, dialect.Step{SQL: alter(mt.From.Name) + "DROP CONSTRAINT " + quote(c.From.Name)})
-					adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, comment: describe(mt.To, c)})
+						dialect.Step{SQL: orphanCheck(tk, fk), Comment: orphanComment(tk, fk)},
+						dialect.Step{SQL: alter(tk) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
+				case p.keyDropped(p.refKey(fk), fk.RefColumns) && !p.external(fk):
+					p.drops = append(p.drops, dialect.Step{SQL: alter(tk) + "DROP CONSTRAINT " + quote(c.From.Name)})
+					adds = append(adds, fkAdd{table: tk, fk: fk, comment: describe(mt.To, c)})
 				default:
-					adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, drop: c.From.Name, comment: describe(mt.To, c)})
+					adds = append(adds, fkAdd{table: tk, fk: fk, drop: c.From.Name, comment: describe(mt.To, c)})
 				}
 			}
 		}
 	}
 	// Keys that stay but whose referenced key is dropped and recreated.
 	for _, t := range p.to.Tables {
-		if p.created[t.Name] || len(p.dropKeys) == 0 {
+		if p.created[tkey(t)] || len(p.dropKeys) == 0 {
 			continue
 		}
 		for _, fk := range p.n.named(t).ForeignKeys {
-			if touched[t.Name+"\x00"+fk.Name] || fk.RefSchema != "" || !p.keyDropped(fk.RefTable, fk.RefColumns) {
+			if touched[tkey(t)+"\x00"+fk.Name] || p.external(fk) || !p.keyDropped(p.refKey(fk), fk.RefColumns) {
 				continue
 			}
-			p.drops = append(p.drops, dialect.Step{SQL: alter(t.Name) + "DROP CONSTRAINT " + quote(fk.Name),
-				Comment: fmt.Sprintf("the key it references, %s (%s), is recreated; so is it, below", fk.RefTable, strings.Join(fk.RefColumns, ", "))})
-			adds = append(adds, fkAdd{table: t.Name, fk: fk})
+			p.drops = append(p.drops, dialect.Step{SQL: alter(tkey(t)) + "DROP CONSTRAINT " + quote(fk.Name),
+				Comment: fmt.Sprintf("the key it references, %s (%s), is recreated; so is it, below", display(p.refKey(fk)), strings.Join(fk.RefColumns, ", "))})
+			adds = append(adds, fkAdd{table: tkey(t), fk: fk})
 		}
 	}
 	// Tables that are dropped lose the keys that point at tables dropped
 	// before them (a cycle among dropped tables).
 	order := map[string]int{}
 	for i, t := range dropTabs {
-		order[t.Name] = i
+		order[tkey(t)] = i
 	}
 	for i, t := range dropTabs {
 		for _, fk := range t.ForeignKeys {
-			if j, ok := order[fk.RefTable]; ok && fk.RefSchema == "" && j < i {
-				p.drops = append(p.drops, dialect.Step{SQL: alter(t.Name) + "DROP CONSTRAINT " + quote(fk.Name)})
+			if j, ok := order[p.refKey(fk)]; ok && !p.external(fk) && j < i {
+				p.drops = append(p.drops, dialect.Step{SQL: alter(tkey(t)) + "DROP CONSTRAINT " + quote(fk.Name)})
 			}
 		}
 	}
@@ -472,8 +479,8 @@ func (p *planner) addFK(a fkAdd) {
 // types.
 func (p *planner) checkEarly(a fkAdd) bool {
 	has := func(table string, cols []string) bool {
-		t, ok := p.from.Table(table)
-		if !ok || t.Name != table || p.typeTables[table] {
+		t, ok := p.fromTable(table)
+		if !ok || p.typeTables[table] {
 			return false
 		}
 		for _, c := range cols {
@@ -483,32 +490,33 @@ func (p *planner) checkEarly(a fkAdd) bool {
 		}
 		return true
 	}
-	return has(a.table, a.fk.Columns) && (a.fk.RefSchema != "" || has(a.fk.RefTable, a.fk.RefColumns))
+	return has(a.table, a.fk.Columns) && (p.external(a.fk) || has(p.refKey(a.fk), a.fk.RefColumns))
 }
 
 func (p *planner) addTable(t *schema.Table) {
 	t = p.n.named(t)
 	var later []dialect.Step
 	p.creates = append(p.creates, dialect.Step{SQL: createTable(t, func(fk *schema.ForeignKey) bool {
-		ready := fk.RefSchema != "" || fk.RefTable == t.Name || p.done[fk.RefTable] ||
-			(!p.created[fk.RefTable] && p.keyExists(fk.RefTable, fk.RefColumns))
+		ref := p.refKey(fk)
+		ready := p.external(fk) || ref == tkey(t) || p.done[ref] ||
+			(!p.created[ref] && p.keyExists(ref, fk.RefColumns))
 		if !ready {
-			later = append(later, dialect.Step{SQL: alter(t.Name) + "ADD " + constraintFK(fk)})
+			later = append(later, dialect.Step{SQL: alter(tkey(t)) + "ADD " + constraintFK(fk)})
 		}
 		return ready
 	})})
-	p.done[t.Name] = true
+	p.done[tkey(t)] = true
 	for _, ix := range t.Indexes {
 		if !ix.Constraint {
-			p.creates = append(p.creates, dialect.Step{SQL: createIndex(t.Name, ix, false)})
+			p.creates = append(p.creates, dialect.Step{SQL: createIndex(tkey(t), ix, false)})
 		}
 	}
 	if t.Comment != "" {
-		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TABLE", quote(t.Name), t.Comment)})
+		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TABLE", quote(tkey(t)), t.Comment)})
 	}
 	for _, c := range t.Columns {
 		if c.Comment != "" {
-			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment)})
+			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(tkey(t))+"."+quote(c.Name), c.Comment)})
 		}
 	}
 	// A key to a table created later, or to a key the plan adds: the new

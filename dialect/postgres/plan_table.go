@@ -31,7 +31,7 @@ func isSerial(typ string) bool {
 // indexes and the primary key, then columns, then new keys, checks and
 // indexes. Foreign keys are planned by planForeignKeys.
 func (p *planner) modifyTable(mt *diff.ModifyTable) error {
-	name := mt.To.Name
+	name := tkey(mt.To)
 	named := p.n.named(mt.To)
 	add := func(s dialect.Step) { p.modifies = append(p.modifies, s) }
 
@@ -44,9 +44,9 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			case c.I.Constraint:
 				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.I.Name)})
 			case p.d.concurrent:
-				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(c.I.Name), NoTx: true})
+				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(qkey(mt.To.Schema, c.I.Name)), NoTx: true})
 			default:
-				add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
+				add(dialect.Step{SQL: "DROP INDEX " + quote(qkey(mt.To.Schema, c.I.Name))})
 			}
 		case *diff.ModifyPrimaryKey:
 			if c.From != nil {
@@ -104,7 +104,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey,
 			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn:
 		default:
-			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
+			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, display(name))
 		}
 	}
 	return nil
@@ -190,7 +190,8 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		}
 	}
 	if toSerial && !fromSerial {
-		seq := objectName(table, to.Name, "seq")
+		sch, bare := splitKey(table)
+		seq := qkey(sch, objectName(bare, to.Name, "seq"))
 		add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
 		add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
 		add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
@@ -227,7 +228,7 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 			} else if j := slices.IndexFunc(c.To.Values, func(s string) bool { return placed[s] }); j >= 0 {
 				pos = " BEFORE " + literal(c.To.Values[j])
 			}
-			p.enumValues = append(p.enumValues, dialect.Step{SQL: "ALTER TYPE " + quote(c.To.Name) + " ADD VALUE " + literal(v) + pos})
+			p.enumValues = append(p.enumValues, dialect.Step{SQL: "ALTER TYPE " + quote(qkey(c.To.Schema, c.To.Name)) + " ADD VALUE " + literal(v) + pos})
 			placed[v] = true
 		}
 		return
@@ -235,12 +236,12 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 	const suffix = "_retort_old"
 	old := clip(c.From.Name, MaxIdentLen-len(suffix)) + suffix
 	p.creates = append(p.creates,
-		dialect.Step{SQL: "ALTER TYPE " + quote(c.From.Name) + " RENAME TO " + quote(old),
+		dialect.Step{SQL: "ALTER TYPE " + quote(qkey(c.From.Schema, c.From.Name)) + " RENAME TO " + quote(old),
 			Comment: fmt.Sprintf("enum %s loses or reorders labels: it is created anew and its columns converted", c.To.Name)},
 		dialect.Step{SQL: createEnum(c.To)})
 	for _, t := range p.to.Tables {
-		ft, ok := p.from.Table(t.Name)
-		if !ok || p.created[t.Name] {
+		ft, ok := p.fromTable(tkey(t))
+		if !ok || p.created[tkey(t)] {
 			continue
 		}
 		for _, col := range t.Columns {
@@ -248,18 +249,18 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 			if !ok || !typeIs(col.Type, c.To.Name) || !typeIs(fc.Type, c.From.Name) {
 				continue
 			}
-			ac := alter(t.Name) + "ALTER COLUMN " + quote(col.Name) + " "
+			ac := alter(tkey(t)) + "ALTER COLUMN " + quote(col.Name) + " "
 			if fc.Default != "" {
 				p.creates = append(p.creates, dialect.Step{SQL: ac + "DROP DEFAULT"})
 			}
-			p.creates = append(p.creates, dialect.Step{SQL: ac + "TYPE " + quote(c.To.Name) + " USING " + quote(col.Name) + "::text::" + quote(c.To.Name)})
+			p.creates = append(p.creates, dialect.Step{SQL: ac + "TYPE " + quote(qkey(c.To.Schema, c.To.Name)) + " USING " + quote(col.Name) + "::text::" + quote(qkey(c.To.Schema, c.To.Name))})
 			if col.Default != "" {
 				p.creates = append(p.creates, dialect.Step{SQL: ac + "SET DEFAULT " + col.Default})
 			}
-			p.typeTables[t.Name] = true
+			p.typeTables[tkey(t)] = true
 		}
 	}
-	p.oldEnums = append(p.oldEnums, old)
+	p.oldEnums = append(p.oldEnums, qkey(c.From.Schema, old))
 }
 
 // subsequence reports whether every element of a appears in b, in order.

@@ -1,0 +1,140 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/schema"
+)
+
+// inspectSchemas is Inspect when several schemas are managed
+// (WithSchemas): the connection must work in the first; each schema that
+// exists is read with the same catalog queries as one schema, and the
+// results are merged, every object qualified by its schema (Table.Schema,
+// ForeignKey.RefSchema, View.Schema, Enum.Schema, Sequence.Schema), and
+// Schema.Schemas lists the managed schemas that exist, in the configured
+// order.
+func (d *Dialect) inspectSchemas(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
+	first := &inspector{q: q}
+	if err := first.meta(ctx, d.schemas[0]); err != nil {
+		return nil, err
+	}
+	names, err := json.Marshal(d.schemas)
+	if err != nil {
+		return nil, err
+	}
+	out := &schema.Schema{Name: d.schemas[0], Schemas: []string{}}
+	err = first.query(ctx, "schemas", `
+SELECT x.n FROM json_array_elements_text($1::json) WITH ORDINALITY AS x(n, i)
+WHERE EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = x.n)
+ORDER BY x.i`, []any{string(names)}, func(rows *sql.Rows) error {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		out.Schemas = append(out.Schemas, n)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range out.Schemas {
+		in := &inspector{q: q, version: first.version}
+		in.reset(name)
+		for _, step := range []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences} {
+			if err := step(ctx); err != nil {
+				return nil, fmt.Errorf("%w (schema %s)", err, name)
+			}
+		}
+		s := in.finish()
+		for _, t := range s.Tables {
+			t.Schema = name
+			for _, fk := range t.ForeignKeys {
+				if fk.RefSchema == "" {
+					fk.RefSchema = name
+				}
+			}
+		}
+		for _, v := range s.Views {
+			v.Schema = name
+			// The statement names the view in its schema.
+			v.Def = strings.Replace(v.Def, "VIEW "+quote(v.Name), "VIEW "+quote(qkey(name, v.Name)), 1)
+		}
+		for _, e := range s.Enums {
+			e.Schema = name
+		}
+		for _, q := range s.Sequences {
+			q.Schema = name
+		}
+		out.Tables = append(out.Tables, s.Tables...)
+		out.Views = append(out.Views, s.Views...)
+		out.Enums = append(out.Enums, s.Enums...)
+		out.Sequences = append(out.Sequences, s.Sequences...)
+	}
+	out.SetCase(schema.ExactCase)
+	return out, nil
+}
+
+// managed reports whether sch is one of the schemas the plan manages
+// besides the first (several schemas are managed and sch is named).
+func (p *planner) managed(sch string) bool {
+	if sch == "" {
+		return false
+	}
+	for _, s := range [][]string{p.to.Schemas, p.from.Schemas, p.d.schemas} {
+		for _, n := range s {
+			if n == sch {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refKey returns the planner key of the table fk references: qualified
+// when it is in a managed schema, else its bare name (a table outside the
+// managed schemas keeps RefSchema and is never created by the plan).
+func (p *planner) refKey(fk *schema.ForeignKey) string {
+	if p.managed(fk.RefSchema) {
+		return qkey(fk.RefSchema, fk.RefTable)
+	}
+	return fk.RefTable
+}
+
+// external reports whether fk references a table outside the managed
+// schemas: the plan neither creates nor drops it.
+func (p *planner) external(fk *schema.ForeignKey) bool {
+	return fk.RefSchema != "" && !p.managed(fk.RefSchema)
+}
+
+// tkey returns the planner key of table t.
+func tkey(t *schema.Table) string { return qkey(t.Schema, t.Name) }
+
+// splitKey returns the schema ("" for none) and the name of a planner key.
+func splitKey(key string) (sch, name string) {
+	if s, n, ok := strings.Cut(key, "\x00"); ok {
+		return s, n
+	}
+	return "", key
+}
+
+// bareName returns the name of a planner key without its schema.
+func bareName(key string) string {
+	_, n := splitKey(key)
+	return n
+}
+
+// fromTable returns the table of the current schema whose planner key is
+// key.
+func (p *planner) fromTable(key string) (*schema.Table, bool) {
+	for _, t := range p.from.Tables {
+		if tkey(t) == key {
+			return t, true
+		}
+	}
+	return nil, false
+}
