@@ -244,7 +244,7 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		server = t.DSN
 	}
 	if len(cfg.schemas) > 0 && name != "postgres" {
-		return nil, "", fmt.Errorf("schemas: only PostgreSQL manages several schemas; a %s database is one schema (MySQL databases and SQLite attached databases are not managed as schemas)", name)
+		return nil, "", fmt.Errorf("schemas (--schemas, retort.toml's schemas): only PostgreSQL manages several schemas; a %s database is managed whole (MySQL databases and SQLite attached databases are not managed as schemas): remove the setting", name)
 	}
 	switch name {
 	case "sqlite":
