@@ -171,20 +171,20 @@ func (p *planner) run(changes []diff.Change) error {
 	dependents := p.dependentViews(dropViews)
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
-		dropped[v.Name] = true
+		dropped[vkey(v)] = true
 	}
 	for i := len(p.from.Views) - 1; i >= 0; i-- {
 		v := p.from.Views[i]
 		switch {
-		case dropped[v.Name]:
+		case dropped[vkey(v)]:
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v)})
-		case dependents[v.Name]:
+		case dependents[vkey(v)]:
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v),
 				Comment: "reads a column whose type changes; recreated below"})
 		}
 	}
 	for _, v := range dropViews { // views the inspected order does not know
-		if _, ok := p.from.View(v.Name); !ok {
+		if !slices.ContainsFunc(p.from.Views, func(o *schema.View) bool { return vkey(o) == vkey(v) }) {
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v)})
 		}
 	}
@@ -223,19 +223,19 @@ func (p *planner) run(changes []diff.Change) error {
 	// Views in the desired schema's order (views after the views they read).
 	add := map[string]bool{}
 	for _, v := range addViews {
-		add[v.Name] = true
+		add[vkey(v)] = true
 	}
 	for n := range dependents {
 		add[n] = true
 	}
 	for _, v := range p.to.Views {
-		if add[v.Name] {
+		if add[vkey(v)] {
 			p.views = append(p.views, dialect.Step{SQL: v.Def})
-			delete(add, v.Name)
+			delete(add, vkey(v))
 		}
 	}
 	for _, v := range addViews {
-		if add[v.Name] {
+		if add[vkey(v)] {
 			p.views = append(p.views, dialect.Step{SQL: v.Def})
 		}
 	}
@@ -323,17 +323,17 @@ func (p *planner) dependentViews(dropViews []*schema.View) map[string]bool {
 	}
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
-		dropped[v.Name] = true
+		dropped[vkey(v)] = true
 		names[strings.ToLower(v.Name)] = true
 	}
 	for grew := true; grew; {
 		grew = false
 		for _, v := range p.from.Views {
-			if out[v.Name] || dropped[v.Name] {
+			if out[vkey(v)] || dropped[vkey(v)] {
 				continue
 			}
 			if mentions(v.Def, names) {
-				out[v.Name] = true
+				out[vkey(v)] = true
 				names[strings.ToLower(v.Name)] = true
 				grew = true
 			}

@@ -138,3 +138,6 @@ func (p *planner) fromTable(key string) (*schema.Table, bool) {
 	}
 	return nil, false
 }
+
+// vkey returns the planner key of view v.
+func vkey(v *schema.View) string { return qkey(v.Schema, v.Name) }

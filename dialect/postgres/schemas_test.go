@@ -29,11 +29,14 @@ CREATE INDEX log_order_idx ON audit.log (order_id);
 CREATE TABLE log (id integer PRIMARY KEY, line text);
 CREATE VIEW audit.order_log AS SELECT o.id, l.note FROM orders o JOIN audit.log l ON l.order_id = o.id;
 CREATE VIEW order_actors AS SELECT o.id, a.user_id FROM orders o JOIN audit.actors a ON a.id = o.actor_id;
+CREATE VIEW summary AS SELECT count(*) AS n FROM users;
+CREATE VIEW audit.summary AS SELECT count(*) AS n FROM audit.log;
 `
 
 // schemasV2 changes both schemas: a column and an index in audit, a new
 // cross-schema key on an existing app table, a changed key action, a view
-// redefined.
+// redefined, and app.summary redefined while audit.summary, of the same
+// name, stays.
 const schemasV2 = `
 CREATE SCHEMA audit;
 CREATE TYPE audit.level AS ENUM ('info', 'warn');
@@ -49,6 +52,8 @@ ALTER TABLE users ADD FOREIGN KEY (last_log) REFERENCES audit.log (id);
 CREATE TABLE log (id integer PRIMARY KEY, line text);
 CREATE VIEW audit.order_log AS SELECT o.id, o.user_id, l.note FROM orders o JOIN audit.log l ON l.order_id = o.id;
 CREATE VIEW order_actors AS SELECT o.id, a.user_id FROM orders o JOIN audit.actors a ON a.id = o.actor_id;
+CREATE VIEW summary AS SELECT count(*) AS n, max(id) AS top FROM users;
+CREATE VIEW audit.summary AS SELECT count(*) AS n FROM audit.log;
 `
 
 // schemasDB returns a fresh database with schema app (where the
