@@ -75,8 +75,76 @@ ORDER BY x.i`, []any{string(names)}, func(rows *sql.Rows) error {
 		out.Enums = append(out.Enums, s.Enums...)
 		out.Sequences = append(out.Sequences, s.Sequences...)
 	}
+	if err := first.orderViews(ctx, out, string(names)); err != nil {
+		return nil, err
+	}
 	out.SetCase(schema.ExactCase)
 	return out, nil
+}
+
+// orderViews puts the views of s after the views they read in other
+// managed schemas too (each schema's list is in that order already), with
+// one more catalog query.
+func (in *inspector) orderViews(ctx context.Context, s *schema.Schema, names string) error {
+	deps := map[string][]string{}
+	err := in.query(ctx, "view dependencies", `
+WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname IN (SELECT json_array_elements_text($1::json)))
+SELECT DISTINCT vn.nspname, v.relname, rn.nspname, r.relname
+FROM pg_rewrite rw
+JOIN pg_class v ON v.oid = rw.ev_class AND v.relkind IN ('v', 'm')
+JOIN pg_namespace vn ON vn.oid = v.relnamespace
+JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+JOIN pg_class r ON r.oid = d.refobjid AND r.relkind IN ('v', 'm') AND r.oid <> v.oid
+JOIN pg_namespace rn ON rn.oid = r.relnamespace
+WHERE v.relnamespace IN (SELECT oid FROM ns) AND r.relnamespace IN (SELECT oid FROM ns)
+  AND r.relnamespace <> v.relnamespace
+ORDER BY 1, 2, 3, 4`, []any{names}, func(rows *sql.Rows) error {
+		var vs, vn, rs, rn string
+		if err := rows.Scan(&vs, &vn, &rs, &rn); err != nil {
+			return err
+		}
+		deps[qkey(vs, vn)] = append(deps[qkey(vs, vn)], qkey(rs, rn))
+		return nil
+	})
+	if err != nil || len(deps) == 0 {
+		return err
+	}
+	byKey := map[string]*schema.View{}
+	for _, v := range s.Views {
+		byKey[vkey(v)] = v
+	}
+	// Within a schema a view follows the views it reads; across schemas
+	// it must also follow those, and what they read, recursively.
+	sameSchema := map[string][]string{}
+	for i, v := range s.Views {
+		for _, o := range s.Views[:i] {
+			if o.Schema == v.Schema {
+				sameSchema[vkey(v)] = append(sameSchema[vkey(v)], vkey(o))
+			}
+		}
+	}
+	done := map[string]bool{}
+	var ordered []*schema.View
+	var visit func(k string)
+	visit = func(k string) {
+		v, ok := byKey[k]
+		if !ok || done[k] {
+			return
+		}
+		done[k] = true
+		for _, d := range deps[k] {
+			visit(d)
+		}
+		for _, d := range sameSchema[k] {
+			visit(d)
+		}
+		ordered = append(ordered, v)
+	}
+	for _, v := range s.Views {
+		visit(vkey(v))
+	}
+	s.Views = ordered
+	return nil
 }
 
 // managed reports whether sch is one of the schemas the plan manages

@@ -15,7 +15,8 @@ import (
 )
 
 // Two schemas, app and audit, with foreign keys both ways and views that
-// read across them.
+// read across them (app.audit_count reads a view of audit, which comes
+// after app: it is created after it).
 const schemasV1 = `
 CREATE SCHEMA audit;
 CREATE TYPE audit.level AS ENUM ('info', 'warn');
@@ -31,6 +32,7 @@ CREATE VIEW audit.order_log AS SELECT o.id, l.note FROM orders o JOIN audit.log 
 CREATE VIEW order_actors AS SELECT o.id, a.user_id FROM orders o JOIN audit.actors a ON a.id = o.actor_id;
 CREATE VIEW summary AS SELECT count(*) AS n FROM users;
 CREATE VIEW audit.summary AS SELECT count(*) AS n FROM audit.log;
+CREATE VIEW audit_count AS SELECT n FROM audit.summary;
 `
 
 // schemasV2 changes both schemas: a column and an index in audit, a new
@@ -54,6 +56,7 @@ CREATE VIEW audit.order_log AS SELECT o.id, o.user_id, l.note FROM orders o JOIN
 CREATE VIEW order_actors AS SELECT o.id, a.user_id FROM orders o JOIN audit.actors a ON a.id = o.actor_id;
 CREATE VIEW summary AS SELECT count(*) AS n, max(id) AS top FROM users;
 CREATE VIEW audit.summary AS SELECT count(*) AS n FROM audit.log;
+CREATE VIEW audit_count AS SELECT n FROM audit.summary;
 `
 
 // schemasDB returns a fresh database with schema app (where the
