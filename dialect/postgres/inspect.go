@@ -100,6 +100,8 @@ func (in *inspector) meta(ctx context.Context, want string) error {
 	switch {
 	case !cur.Valid && want == "":
 		return errors.New("postgres: inspect: the search_path names no existing schema (set ?search_path= in the URL)")
+	case !cur.Valid:
+		return fmt.Errorf("postgres: inspect: schema %s does not exist: create it first (CREATE SCHEMA %s); retort works in it and keeps its version table there", quote(want), quote(want))
 	case want != "" && cur.String != want:
 		return fmt.Errorf("postgres: inspect: the connection works in schema %q (its search_path), not %q: add search_path=%s to the URL", cur.String, want, want)
 	}
