@@ -131,7 +131,7 @@ func (p *planner) run(changes []diff.Change) error {
 	var newTypes []string
 	for _, c := range changes {
 		if c, ok := c.(*diff.AddEnum); ok {
-			newTypes = append(newTypes, c.E.Name)
+			newTypes = append(newTypes, p.typeName(c.E))
 		}
 	}
 	p.lateChecks = map[*diff.ModifyColumn]bool{}

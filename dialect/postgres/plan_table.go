@@ -246,7 +246,7 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 		}
 		for _, col := range t.Columns {
 			fc, ok := ft.Column(col.Name)
-			if !ok || !typeIs(col.Type, c.To.Name) || !typeIs(fc.Type, c.From.Name) {
+			if !ok || !typeIs(col.Type, p.typeName(c.To)) || !typeIs(fc.Type, p.typeName(c.From)) {
 				continue
 			}
 			ac := alter(tkey(t)) + "ALTER COLUMN " + quote(col.Name) + " "
@@ -277,5 +277,15 @@ func subsequence(a, b []string) bool {
 // typeIs reports whether a column type as format_type prints it names the
 // type name (quoted where it needs quotes).
 func typeIs(colType, name string) bool {
+	if sch, n, ok := strings.Cut(name, "\x00"); ok { // an enum of another schema
+		for _, s := range []string{sch, quote(sch)} {
+			for _, m := range []string{n, quote(n)} {
+				if colType == s+"."+m {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	return colType == name || colType == quote(name)
 }

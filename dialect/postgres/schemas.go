@@ -209,3 +209,13 @@ func (p *planner) fromTable(key string) (*schema.Table, bool) {
 
 // vkey returns the planner key of view v.
 func vkey(v *schema.View) string { return qkey(v.Schema, v.Name) }
+
+// typeName returns the name of enum e for typeIs: its bare name in the
+// schema the connection works in (format_type prints it so), else its
+// planner key, which typeIs matches against schema.name.
+func (p *planner) typeName(e *schema.Enum) string {
+	if e.Schema == "" || e.Schema == p.d.schema {
+		return e.Name
+	}
+	return qkey(e.Schema, e.Name)
+}

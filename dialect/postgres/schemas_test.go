@@ -27,7 +27,10 @@ CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (i
 CREATE INDEX orders_user_idx ON orders (user_id);
 CREATE TABLE audit.log (id bigint PRIMARY KEY, order_id integer REFERENCES orders (id) ON DELETE CASCADE, note text);
 CREATE INDEX log_order_idx ON audit.log (order_id);
-CREATE TABLE log (id integer PRIMARY KEY, line text);
+CREATE TABLE log (id serial PRIMARY KEY, line text);
+CREATE SEQUENCE audit.ticket_seq START WITH 100;
+CREATE TABLE tickets (id bigint PRIMARY KEY DEFAULT nextval('audit.ticket_seq'), lvl audit.level NOT NULL DEFAULT 'info');
+CREATE TABLE audit.events (id bigserial PRIMARY KEY, ticket bigint REFERENCES tickets (id));
 CREATE VIEW audit.order_log AS SELECT o.id, l.note FROM orders o JOIN audit.log l ON l.order_id = o.id;
 CREATE VIEW order_actors AS SELECT o.id, a.user_id FROM orders o JOIN audit.actors a ON a.id = o.actor_id;
 CREATE VIEW summary AS SELECT count(*) AS n FROM users;
@@ -35,23 +38,27 @@ CREATE VIEW audit.summary AS SELECT count(*) AS n FROM audit.log;
 CREATE VIEW audit_count AS SELECT n FROM audit.summary;
 `
 
-// schemasV2 changes both schemas: a column and an index in audit, a new
+// schemasV2 changes both schemas: an enum label, a sequence, a column type
+// under a view, a column and an index in audit, a new
 // cross-schema key on an existing app table, a changed key action, a view
 // redefined, and app.summary redefined while audit.summary, of the same
 // name, stays.
 const schemasV2 = `
 CREATE SCHEMA audit;
-CREATE TYPE audit.level AS ENUM ('info', 'warn');
+CREATE TYPE audit.level AS ENUM ('info', 'warn', 'error');
 CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, last_log bigint);
 CREATE TABLE audit.actors (id integer PRIMARY KEY, user_id integer REFERENCES users (id), lvl audit.level, since date);
 CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (id),
   actor_id integer REFERENCES audit.actors (id) ON DELETE SET NULL);
 CREATE INDEX orders_user_idx ON orders (user_id);
-CREATE TABLE audit.log (id bigint PRIMARY KEY, order_id integer REFERENCES orders (id) ON DELETE CASCADE, note text);
+CREATE TABLE audit.log (id bigint PRIMARY KEY, order_id integer REFERENCES orders (id) ON DELETE CASCADE, note varchar(200));
 CREATE INDEX log_order_idx ON audit.log (order_id);
 CREATE INDEX log_note_idx ON audit.log (note);
 ALTER TABLE users ADD FOREIGN KEY (last_log) REFERENCES audit.log (id);
-CREATE TABLE log (id integer PRIMARY KEY, line text);
+CREATE TABLE log (id serial PRIMARY KEY, line text);
+CREATE SEQUENCE audit.ticket_seq START WITH 100 INCREMENT BY 10;
+CREATE TABLE tickets (id bigint PRIMARY KEY DEFAULT nextval('audit.ticket_seq'), lvl audit.level NOT NULL DEFAULT 'info');
+CREATE TABLE audit.events (id bigserial PRIMARY KEY, ticket bigint REFERENCES tickets (id));
 CREATE VIEW audit.order_log AS SELECT o.id, o.user_id, l.note FROM orders o JOIN audit.log l ON l.order_id = o.id;
 CREATE VIEW order_actors AS SELECT o.id, a.user_id FROM orders o JOIN audit.actors a ON a.id = o.actor_id;
 CREATE VIEW summary AS SELECT count(*) AS n, max(id) AS top FROM users;
@@ -132,7 +139,9 @@ func TestSchemasConvergence(t *testing.T) {
 INSERT INTO audit.actors VALUES (1, 1, 'info'), (2, 2, 'warn');
 INSERT INTO orders VALUES (10, 1, 1), (11, 2, 2);
 INSERT INTO audit.log VALUES (100, 10, 'a'), (101, 11, 'b');
-INSERT INTO log VALUES (1, 'app log');`)
+INSERT INTO log (line) VALUES ('app log');
+INSERT INTO tickets (id) VALUES (DEFAULT);
+INSERT INTO audit.events (ticket) VALUES (100);`)
 	if got := queryRows(t, db, "SELECT id, note FROM audit.order_log ORDER BY id"); strings.Join(got, ",") != "10 | a,11 | b" {
 		t.Errorf("audit.order_log = %v", got)
 	}
@@ -143,7 +152,9 @@ INSERT INTO log VALUES (1, 'app log');`)
 	p = converge(t, d, db, v2)
 	sqlText = planSQL(p)
 	for _, want := range []string{`ALTER TABLE "app"."users" ADD CONSTRAINT "users_last_log_fkey" FOREIGN KEY ("last_log") REFERENCES "audit"."log" ("id") NOT VALID`,
-		`CREATE INDEX "log_note_idx" ON "audit"."log"`, `DROP VIEW "audit"."order_log"`} {
+		`CREATE INDEX "log_note_idx" ON "audit"."log"`, `DROP VIEW "audit"."order_log"`,
+		`ALTER TYPE "audit"."level" ADD VALUE 'error'`, `ALTER SEQUENCE "audit"."ticket_seq"`,
+		`ALTER TABLE "audit"."log" ALTER COLUMN "note" TYPE character varying(200)`} {
 		if !strings.Contains(sqlText, want) {
 			t.Errorf("plan lacks %s:\n%s", want, sqlText)
 		}
