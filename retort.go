@@ -519,6 +519,8 @@ func firstSchemaPath(dsn, first string) string {
 		return dsn
 	}
 	q.Set("search_path", `"`+strings.ReplaceAll(first, `"`, `""`)+`"`)
-	u.RawQuery = q.Encode()
+	// pgx reads a + in the query as itself: spaces are written %20 (Encode
+	// writes a literal + as %2B).
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	return u.String()
 }

@@ -32,13 +32,19 @@ func TestWithSchemas(t *testing.T) {
 }
 
 func TestFirstSchemaPath(t *testing.T) {
-	tests := []struct{ name, dsn, want string }{
+	tests := []struct{ name, first, dsn, want string }{
 		{name: "set when missing", dsn: "postgres://u@h/db?sslmode=disable", want: "search_path=%22app%22"},
 		{name: "kept when given", dsn: "postgres://u@h/db?search_path=elsewhere", want: "search_path=elsewhere"},
+		// pgx takes a + in the query literally: a space must be %20.
+		{name: "space", first: "My App", dsn: "postgres://u@h/db", want: "search_path=%22My%20App%22"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := firstSchemaPath(tt.dsn, "app"); !strings.Contains(got, tt.want) {
+			first := tt.first
+			if first == "" {
+				first = "app"
+			}
+			if got := firstSchemaPath(tt.dsn, first); !strings.Contains(got, tt.want) {
 				t.Errorf("firstSchemaPath(%s) = %s, want %s in it", tt.dsn, got, tt.want)
 			}
 		})

@@ -232,3 +232,34 @@ func TestSchemasLeaveOtherSchemasAlone(t *testing.T) {
 		t.Errorf("single-schema inspect: %d tables, schemas %v", len(s.Tables), s.Schemas)
 	}
 }
+
+// Schemas whose names need quotes ("My App", "Audit Log"): the scratch
+// database and the target work in the first, enums of the second are
+// recognised in column types (an enum that loses a label is recreated and
+// its column converted).
+func TestSchemasQuotedNames(t *testing.T) {
+	admin, base, _ := newDB(t)
+	load(t, admin, "setup", `CREATE SCHEMA "My App"`)
+	u, _ := url.Parse(base)
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
+	}
+	u.RawQuery += "search_path=%22My%20App%22"
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	d := postgres.New(postgres.WithScratchServer(u.String()), postgres.WithSchemas("My App", "Audit Log"))
+	const v1 = `CREATE SCHEMA "Audit Log";
+CREATE TYPE "Audit Log"."Lvl" AS ENUM ('a', 'b');
+CREATE TABLE "Users" (id int PRIMARY KEY);
+CREATE TABLE "Audit Log"."Entries" (id int PRIMARY KEY, u int REFERENCES "Users" (id), l "Audit Log"."Lvl");
+CREATE VIEW "Audit Log"."V" AS SELECT e.id, u.id AS uid FROM "Audit Log"."Entries" e JOIN "Users" u ON u.id = e.u;`
+	converge(t, d, db, loadSchema(t, d, "v1.sql", v1))
+	load(t, db, "rows", `INSERT INTO "Users" VALUES (1); INSERT INTO "Audit Log"."Entries" VALUES (1, 1, 'a')`)
+	converge(t, d, db, loadSchema(t, d, "v2.sql", strings.Replace(v1, "ENUM ('a', 'b')", "ENUM ('a')", 1)))
+	if got := queryRows(t, db, `SELECT l::text FROM "Audit Log"."Entries"`); strings.Join(got, ",") != "a" {
+		t.Errorf("entries = %v, want the row kept", got)
+	}
+}
