@@ -20,7 +20,8 @@ import (
 //
 // Objects of the inspected schema are reported unqualified (Table.Schema
 // and ForeignKey.RefSchema are ""); a foreign key to another schema keeps
-// that schema's name. Everything is reported as PostgreSQL deparses it
+// that schema's name. With WithSchemas, each named schema is read and
+// every object is qualified (see inspectSchemas). Everything is reported as PostgreSQL deparses it
 // (format_type, pg_get_expr, pg_get_viewdef), so inspecting twice, or
 // inspecting a schema loaded from the same SQL into a scratch database,
 // gives equal results. Serial columns are reported with the type serial,
