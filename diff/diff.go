@@ -113,6 +113,9 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	viewDrops, viewAdds := viewIndexChanges(from, to, redefined, r)
 	changes = append(changes, viewDrops...)
 
+	// Schemas (namespaces) that are new come before everything they hold.
+	changes = append(changes, schemaAdds(from, to)...)
+
 	// Routines that are new or redefined are created before the tables,
 	// views and triggers that may call them.
 	changes = append(changes, extensionChanges(from, to)...)
@@ -124,7 +127,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(t) {
 			continue
 		}
-		old, ok := find(from.Tables, tableName, t.Name, r.Tables)
+		old, ok := find(from.Tables, tableName, tableName(t), r.Tables)
 		if !ok {
 			added = append(added, t)
 			continue
@@ -138,7 +141,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		}
 	}
 	for _, t := range sortedTables(from.Tables) {
-		if _, ok := find(to.Tables, tableName, t.Name, r.Tables); !ok && keep(t) {
+		if _, ok := find(to.Tables, tableName, tableName(t), r.Tables); !ok && keep(t) {
 			dropped = append(dropped, t)
 		}
 	}
@@ -158,7 +161,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	changes = append(changes, viewComments(from, to, r, redefined)...)
 
 	for _, v := range to.Views {
-		if _, ok := find(from.Views, viewName, v.Name, r.Tables); !ok || redefined[tk(v.Name)] {
+		if _, ok := find(from.Views, viewName, viewName(v), r.Tables); !ok || redefined[tk(v.Name)] {
 			changes = append(changes, &AddView{V: v})
 		}
 	}
@@ -178,6 +181,8 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		}
 	}
 	changes = append(changes, extensionDrops(from, to)...)
+	// Schemas that go away are dropped last, once they are empty.
+	changes = append(changes, schemaDrops(from, to)...)
 	return changes
 }
 
@@ -236,8 +241,11 @@ func find[T any](xs []T, nameOf func(T) string, name string, f schema.Fold) (T, 
 	return zero, false
 }
 
-func tableName(t *schema.Table) string     { return t.Name }
-func viewName(v *schema.View) string       { return v.Name }
+// tableName and viewName return the name under which a table or view is
+// matched: its name, qualified by its schema when it has one (several
+// schemas are managed), so that app.log and audit.log are two tables.
+func tableName(t *schema.Table) string     { return qualifiedKey(t.Schema, t.Name) }
+func viewName(v *schema.View) string       { return qualifiedKey(v.Schema, v.Name) }
 func triggerName(t *schema.Trigger) string { return t.Name }
 func columnName(c *schema.Column) string   { return c.Name }
 
@@ -247,7 +255,7 @@ func columnName(c *schema.Column) string   { return c.Name }
 func redefinedViews(from, to *schema.Schema, r schema.CaseRules) map[string]bool {
 	out := map[string]bool{}
 	for _, v := range from.Views {
-		if other, ok := find(to.Views, viewName, v.Name, r.Tables); !ok || !sameSQL(v.Def, other.Def) {
+		if other, ok := find(to.Views, viewName, viewName(v), r.Tables); !ok || !sameSQL(v.Def, other.Def) {
 			out[r.Tables.Key(v.Name)] = true
 		}
 	}
@@ -267,7 +275,7 @@ func redefinedViews(from, to *schema.Schema, r schema.CaseRules) map[string]bool
 // (materialized) views that both schemas have and that are not redefined.
 func viewIndexChanges(from, to *schema.Schema, redefined map[string]bool, r schema.CaseRules) (drops, adds []Change) {
 	for _, v := range to.Views {
-		old, ok := from.View(v.Name)
+		old, ok := find(from.Views, viewName, viewName(v), r.Tables)
 		if !ok || redefined[r.Tables.Key(v.Name)] {
 			continue
 		}
@@ -686,7 +694,7 @@ func sortedTriggers(ts []*schema.Trigger) []*schema.Trigger {
 func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 	byName := make(map[string]*schema.Table, len(ts))
 	for _, t := range ts {
-		byName[r.Tables.Key(t.Name)] = t
+		byName[r.Tables.Key(tableName(t))] = t
 	}
 	const (
 		unseen = iota
@@ -702,7 +710,7 @@ func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 		}
 		state[t] = visiting
 		for _, fk := range t.ForeignKeys {
-			if p, ok := byName[r.Tables.Key(fk.RefTable)]; ok && p != t {
+			if p, ok := byName[r.Tables.Key(qualifiedKey(fk.RefSchema, fk.RefTable))]; ok && p != t {
 				visit(p)
 			}
 		}
@@ -723,7 +731,7 @@ func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 func typeChanges(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, e := range sortedByName(to.Enums, func(e *schema.Enum) string { return e.Name }) {
-		old, ok := from.Enum(e.Name)
+		old, ok := find(from.Enums, enumName, enumName(e), schema.FoldExact)
 		switch {
 		case !ok:
 			out = append(out, &AddEnum{E: e})
@@ -732,7 +740,7 @@ func typeChanges(from, to *schema.Schema) []Change {
 		}
 	}
 	for _, q := range sortedByName(to.Sequences, func(q *schema.Sequence) string { return q.Name }) {
-		old, ok := from.Sequence(q.Name)
+		old, ok := find(from.Sequences, sequenceName, sequenceName(q), schema.FoldExact)
 		switch {
 		case !ok:
 			out = append(out, &AddSequence{S: q})
@@ -748,12 +756,12 @@ func typeChanges(from, to *schema.Schema) []Change {
 func typeDrops(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, q := range sortedByName(from.Sequences, func(q *schema.Sequence) string { return q.Name }) {
-		if _, ok := to.Sequence(q.Name); !ok {
+		if _, ok := find(to.Sequences, sequenceName, sequenceName(q), schema.FoldExact); !ok {
 			out = append(out, &DropSequence{S: q})
 		}
 	}
 	for _, e := range sortedByName(from.Enums, func(e *schema.Enum) string { return e.Name }) {
-		if _, ok := to.Enum(e.Name); !ok {
+		if _, ok := find(to.Enums, enumName, enumName(e), schema.FoldExact); !ok {
 			out = append(out, &DropEnum{E: e})
 		}
 	}

@@ -51,6 +51,9 @@ type (
 	SetComment struct {
 		Kind, Table, Name string
 		Comment           string
+		// Schema is the schema of the object (of Table when there is
+		// one) when several are managed, "" otherwise.
+		Schema string
 	}
 )
 
@@ -122,7 +125,7 @@ func extensionDrops(from, to *schema.Schema) []Change {
 func pgTypeChanges(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, d := range sortedByName(to.Domains, func(d *schema.Domain) string { return d.Name }) {
-		old, ok := from.Domain(d.Name)
+		old, ok := find(from.Domains, domainName, domainName(d), schema.FoldExact)
 		switch {
 		case !ok:
 			out = append(out, &AddDomain{D: d})
@@ -131,7 +134,7 @@ func pgTypeChanges(from, to *schema.Schema) []Change {
 		}
 	}
 	for _, c := range sortedByName(to.Composites, func(c *schema.Composite) string { return c.Name }) {
-		old, ok := from.Composite(c.Name)
+		old, ok := find(from.Composites, compositeName, compositeName(c), schema.FoldExact)
 		switch {
 		case !ok:
 			out = append(out, &AddComposite{C: c})
@@ -140,14 +143,14 @@ func pgTypeChanges(from, to *schema.Schema) []Change {
 		}
 	}
 	for _, e := range sortedByName(to.Enums, func(e *schema.Enum) string { return e.Name }) {
-		if old, ok := from.Enum(e.Name); ok && old.Comment != e.Comment {
-			out = append(out, &SetComment{Kind: "TYPE", Name: e.Name, Comment: e.Comment})
+		if old, ok := find(from.Enums, enumName, enumName(e), schema.FoldExact); ok && old.Comment != e.Comment {
+			out = append(out, &SetComment{Kind: "TYPE", Schema: e.Schema, Name: e.Name, Comment: e.Comment})
 		}
 	}
 	// A sequence's comment, also that of a new sequence (created before).
 	for _, q := range sortedByName(to.Sequences, func(q *schema.Sequence) string { return q.Name }) {
-		if old, ok := from.Sequence(q.Name); ok && old.Comment != q.Comment || !ok && q.Comment != "" {
-			out = append(out, &SetComment{Kind: "SEQUENCE", Name: q.Name, Comment: q.Comment})
+		if old, ok := find(from.Sequences, sequenceName, sequenceName(q), schema.FoldExact); ok && old.Comment != q.Comment || !ok && q.Comment != "" {
+			out = append(out, &SetComment{Kind: "SEQUENCE", Schema: q.Schema, Name: q.Name, Comment: q.Comment})
 		}
 	}
 	return out
@@ -158,17 +161,20 @@ func pgTypeChanges(from, to *schema.Schema) []Change {
 func pgTypeDrops(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, c := range sortedByName(from.Composites, func(c *schema.Composite) string { return c.Name }) {
-		if _, ok := to.Composite(c.Name); !ok {
+		if _, ok := find(to.Composites, compositeName, compositeName(c), schema.FoldExact); !ok {
 			out = append(out, &DropComposite{C: c})
 		}
 	}
 	for _, d := range sortedByName(from.Domains, func(d *schema.Domain) string { return d.Name }) {
-		if _, ok := to.Domain(d.Name); !ok {
+		if _, ok := find(to.Domains, domainName, domainName(d), schema.FoldExact); !ok {
 			out = append(out, &DropDomain{D: d})
 		}
 	}
 	return out
 }
+
+func domainName(d *schema.Domain) string       { return qualifiedKey(d.Schema, d.Name) }
+func compositeName(c *schema.Composite) string { return qualifiedKey(c.Schema, c.Name) }
 
 func sameDomain(a, b *schema.Domain) bool {
 	return sameType(a.Type, b.Type) && a.Collation == b.Collation && sameSQL(a.Default, b.Default) &&
@@ -191,12 +197,12 @@ func sameComposite(a, b *schema.Composite) bool {
 func viewComments(from, to *schema.Schema, r schema.CaseRules, redefined map[string]bool) []Change {
 	var out []Change
 	for _, v := range to.Views {
-		old, ok := find(from.Views, viewName, v.Name, r.Tables)
+		old, ok := find(from.Views, viewName, viewName(v), r.Tables)
 		if !ok || redefined[r.Tables.Key(v.Name)] || !sameSQL(old.Def, v.Def) {
 			continue
 		}
 		if old.Comment != v.Comment {
-			out = append(out, &SetComment{Kind: viewKind(v), Name: v.Name, Comment: v.Comment})
+			out = append(out, &SetComment{Kind: viewKind(v), Schema: v.Schema, Name: v.Name, Comment: v.Comment})
 		}
 		cols := slices.Sorted(maps.Keys(v.ColumnComments))
 		for _, c := range slices.Sorted(maps.Keys(old.ColumnComments)) {
@@ -206,7 +212,7 @@ func viewComments(from, to *schema.Schema, r schema.CaseRules, redefined map[str
 		}
 		for _, c := range cols {
 			if old.ColumnComments[c] != v.ColumnComments[c] {
-				out = append(out, &SetComment{Kind: "COLUMN", Table: v.Name, Name: c, Comment: v.ColumnComments[c]})
+				out = append(out, &SetComment{Kind: "COLUMN", Schema: v.Schema, Table: v.Name, Name: c, Comment: v.ColumnComments[c]})
 			}
 		}
 	}
@@ -255,7 +261,7 @@ func compareExclusions(from, to *schema.Table, r schema.CaseRules) (drops, adds,
 }
 
 func constraintComment(t *schema.Table, name, comment string) *SetComment {
-	return &SetComment{Kind: "CONSTRAINT", Table: t.Name, Name: name, Comment: comment}
+	return &SetComment{Kind: "CONSTRAINT", Schema: t.Schema, Table: t.Name, Name: name, Comment: comment}
 }
 
 func exclusionName(x *schema.Exclusion) string { return x.Name }

@@ -38,6 +38,13 @@ type Schema struct {
 	// Case is how the engine compares names; the lookups below follow it.
 	// Set it with SetCase, which copies it to the tables.
 	Case CaseRules `json:"-"`
+	// Schemas lists the PostgreSQL schemas (namespaces) that exist among
+	// those retort was told to manage, when it manages several
+	// (WithSchemas). It is nil in the default single-schema mode, where
+	// every object's Schema is "". When it is set, every table, view,
+	// enum and sequence has its Schema set, and every foreign key its
+	// RefSchema.
+	Schemas []string `json:"schemas,omitempty"`
 }
 
 // Table is a table and everything declared on it.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/schema"
@@ -146,13 +147,13 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 			lines = append(lines, constraintFK(fk))
 		}
 	}
-	s := "CREATE TABLE " + quote(t.Name)
+	s := "CREATE TABLE " + quote(tkey(t))
 	if t.Unlogged {
-		s = "CREATE UNLOGGED TABLE " + quote(t.Name)
+		s = "CREATE UNLOGGED TABLE " + quote(tkey(t))
 	}
 	if t.PartitionOf != "" {
-		// A partition: its columns come from its parent.
-		s += " PARTITION OF " + quote(t.PartitionOf)
+		// A partition: its columns come from its parent (in its schema).
+		s += " PARTITION OF " + quote(qkey(t.Schema, t.PartitionOf))
 		if len(lines) > len(t.Columns) {
 			s += " (\n  " + strings.Join(lines[len(t.Columns):], ",\n  ") + "\n)"
 		}
@@ -227,7 +228,7 @@ func createEnum(e *schema.Enum) string {
 	for i, v := range e.Values {
 		vals[i] = literal(v)
 	}
-	return "CREATE TYPE " + quote(e.Name) + " AS ENUM (" + strings.Join(vals, ", ") + ")"
+	return "CREATE TYPE " + quote(qkey(e.Schema, e.Name)) + " AS ENUM (" + strings.Join(vals, ", ") + ")"
 }
 
 func sequenceOptions(q *schema.Sequence) string {
@@ -257,7 +258,7 @@ func identityOptions(q *schema.Sequence, set string) string {
 }
 
 func createSequence(q *schema.Sequence) string {
-	return "CREATE SEQUENCE " + quote(q.Name) + " " + sequenceOptions(q)
+	return "CREATE SEQUENCE " + quote(qkey(q.Schema, q.Name)) + " " + sequenceOptions(q)
 }
 
 // addNotValidCheck returns ALTER TABLE … ADD CONSTRAINT … NOT VALID for a
@@ -276,9 +277,9 @@ func commentOn(kind, object, comment string) string {
 // dropView returns DROP VIEW (or DROP MATERIALIZED VIEW) for v.
 func dropView(v *schema.View) string {
 	if isMaterialized(v) {
-		return "DROP MATERIALIZED VIEW " + quote(v.Name)
+		return "DROP MATERIALIZED VIEW " + quote(qkey(v.Schema, v.Name))
 	}
-	return "DROP VIEW " + quote(v.Name)
+	return "DROP VIEW " + quote(qkey(v.Schema, v.Name))
 }
 
 func isMaterialized(v *schema.View) bool {
@@ -290,8 +291,21 @@ func isMaterialized(v *schema.View) bool {
 // they reference comes earlier, else added after the last table), indexes,
 // comments and views. Loading the script and inspecting gives s back.
 func (d *Dialect) SQL(s *schema.Schema) string {
+	var stmts []string
+	// Several schemas: each is created, and the script works in the first,
+	// as the inspected connection did (views and column types name the
+	// objects of the first schema unqualified).
+	for _, n := range s.Schemas {
+		stmts = append(stmts, "CREATE SCHEMA IF NOT EXISTS "+quote(n))
+	}
+	if len(s.Schemas) > 0 {
+		stmts = append(stmts, "SET search_path TO "+quote(s.Schemas[0]))
+	}
+	managed := func(fk *schema.ForeignKey) bool {
+		return fk.RefSchema == "" || slices.Contains(s.Schemas, fk.RefSchema)
+	}
 	extensions, types := typeStatements(s)
-	stmts := extensions
+	stmts = append(stmts, extensions...)
 	for _, e := range s.Enums {
 		stmts = append(stmts, createEnum(e))
 	}
@@ -304,39 +318,45 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	var later []string
 	for _, q := range s.Sequences {
 		if q.OwnerTable != "" {
-			later = append(later, "ALTER SEQUENCE "+quote(q.Name)+" OWNED BY "+quote(q.OwnerTable)+"."+quote(q.OwnerColumn))
+			later = append(later, "ALTER SEQUENCE "+quote(qkey(q.Schema, q.Name))+" OWNED BY "+quote(qkey(q.Schema, q.OwnerTable))+"."+quote(q.OwnerColumn))
 		}
 	}
 	for _, t := range parentsFirst(s.Tables) {
 		t = n.named(t)
 		stmts = append(stmts, createTable(t, func(fk *schema.ForeignKey) bool {
-			if !fk.NotValid && (fk.RefSchema != "" || created[fk.RefTable] || fk.RefTable == t.Name) {
+			ref := qkey(fk.RefSchema, fk.RefTable)
+			if !managed(fk) {
+				ref = ""
+			} else if len(s.Schemas) == 0 {
+				ref = fk.RefTable
+			}
+			if !fk.NotValid && (ref == "" || created[ref] || ref == tkey(t)) {
 				return true
 			}
-			add := "ALTER TABLE " + quote(t.Name) + " ADD " + constraintFK(fk)
+			add := "ALTER TABLE " + quote(tkey(t)) + " ADD " + constraintFK(fk)
 			if fk.NotValid {
 				add += " NOT VALID"
 			}
 			later = append(later, add)
 			return false
 		}))
-		created[t.Name] = true
+		created[tkey(t)] = true
 		for _, ck := range t.Checks {
 			if ck.NotValid {
-				later = append(later, addNotValidCheck(t.Name, ck))
+				later = append(later, addNotValidCheck(tkey(t), ck))
 			}
 		}
 		for _, ix := range t.Indexes {
 			if !ix.Constraint {
-				stmts = append(stmts, createIndex(t.Name, ix, false))
+				stmts = append(stmts, createIndex(tkey(t), ix, false))
 			}
 		}
 		if t.Comment != "" {
-			stmts = append(stmts, commentOn("TABLE", quote(t.Name), t.Comment))
+			stmts = append(stmts, commentOn("TABLE", quote(tkey(t)), t.Comment))
 		}
 		for _, c := range t.Columns {
 			if c.Comment != "" {
-				stmts = append(stmts, commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment))
+				stmts = append(stmts, commentOn("COLUMN", quote(tkey(t))+"."+quote(c.Name), c.Comment))
 			}
 		}
 		stmts = append(stmts, columnOptions(t)...)
@@ -351,7 +371,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	}
 	for _, q := range s.Sequences {
 		if q.Comment != "" {
-			stmts = append(stmts, commentOn("SEQUENCE", quote(q.Name), q.Comment))
+			stmts = append(stmts, commentOn("SEQUENCE", quote(qkey(q.Schema, q.Name)), q.Comment))
 		}
 	}
 	for _, tr := range s.Triggers {
@@ -368,7 +388,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 func parentsFirst(ts []*schema.Table) []*schema.Table {
 	byName := make(map[string]*schema.Table, len(ts))
 	for _, t := range ts {
-		byName[t.Name] = t
+		byName[tkey(t)] = t
 	}
 	state := map[*schema.Table]int{}
 	out := make([]*schema.Table, 0, len(ts))
@@ -379,7 +399,13 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 		}
 		state[t] = 1
 		for _, fk := range t.ForeignKeys {
-			if p, ok := byName[fk.RefTable]; ok && fk.RefSchema == "" && p != t {
+			ref := fk.RefTable
+			if t.Schema != "" { // several schemas: every key names its schema
+				ref = qkey(fk.RefSchema, fk.RefTable)
+			} else if fk.RefSchema != "" {
+				continue
+			}
+			if p, ok := byName[ref]; ok && p != t {
 				visit(p)
 			}
 		}

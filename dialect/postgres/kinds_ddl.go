@@ -29,7 +29,7 @@ func checkDef(c *schema.Check) string {
 
 func createDomain(d *schema.Domain) string {
 	var b strings.Builder
-	b.WriteString("CREATE DOMAIN " + quote(d.Name) + " AS " + d.Type)
+	b.WriteString("CREATE DOMAIN " + quote(qkey(d.Schema, d.Name)) + " AS " + d.Type)
 	if d.Collation != "" {
 		b.WriteString(" COLLATE " + quote(d.Collation))
 	}
@@ -58,7 +58,7 @@ func createComposite(c *schema.Composite) string {
 	for i, a := range c.Attributes {
 		attrs[i] = attributeDef(a)
 	}
-	return "CREATE TYPE " + quote(c.Name) + " AS (" + strings.Join(attrs, ", ") + ")"
+	return "CREATE TYPE " + quote(qkey(c.Schema, c.Name)) + " AS (" + strings.Join(attrs, ", ") + ")"
 }
 
 // deferClause returns the deferral of a key: "", " DEFERRABLE" or
@@ -78,7 +78,7 @@ func deferClause(deferrable, deferred bool) string {
 func columnOptions(t *schema.Table) []string {
 	var out []string
 	for _, c := range t.Columns {
-		ac := alter(t.Name) + "ALTER COLUMN " + quote(c.Name) + " "
+		ac := alter(tkey(t)) + "ALTER COLUMN " + quote(c.Name) + " "
 		if c.Storage != "" {
 			out = append(out, ac+"SET STORAGE "+c.Storage)
 		}
@@ -110,25 +110,25 @@ func constraintCommentOn(table, name, comment string) string {
 func tableComments(t *schema.Table) []string {
 	var out []string
 	if pk := t.PrimaryKey; pk != nil && pk.Comment != "" {
-		out = append(out, constraintCommentOn(t.Name, pk.Name, pk.Comment))
+		out = append(out, constraintCommentOn(tkey(t), pk.Name, pk.Comment))
 	}
 	for _, ix := range t.Indexes {
 		switch {
 		case ix.Comment == "":
 		case ix.Constraint:
-			out = append(out, constraintCommentOn(t.Name, ix.Name, ix.Comment))
+			out = append(out, constraintCommentOn(tkey(t), ix.Name, ix.Comment))
 		default:
-			out = append(out, commentOn("INDEX", quote(ix.Name), ix.Comment))
+			out = append(out, commentOn("INDEX", quote(qkey(t.Schema, ix.Name)), ix.Comment))
 		}
 	}
 	for _, c := range t.Checks {
 		if c.Comment != "" {
-			out = append(out, constraintCommentOn(t.Name, c.Name, c.Comment))
+			out = append(out, constraintCommentOn(tkey(t), c.Name, c.Comment))
 		}
 	}
 	for _, x := range t.Exclusions {
 		if x.Comment != "" {
-			out = append(out, constraintCommentOn(t.Name, x.Name, x.Comment))
+			out = append(out, constraintCommentOn(tkey(t), x.Name, x.Comment))
 		}
 	}
 	return out
@@ -139,7 +139,7 @@ func fkComments(t *schema.Table) []string {
 	var out []string
 	for _, fk := range t.ForeignKeys {
 		if fk.Comment != "" {
-			out = append(out, constraintCommentOn(t.Name, fk.Name, fk.Comment))
+			out = append(out, constraintCommentOn(tkey(t), fk.Name, fk.Comment))
 		}
 	}
 	return out
@@ -157,13 +157,13 @@ func viewKind(v *schema.View) string {
 func viewStatements(v *schema.View) []string {
 	out := []string{v.Def}
 	for _, ix := range v.Indexes { // a materialized view's
-		out = append(out, createIndex(v.Name, ix, false))
+		out = append(out, createIndex(vkey(v), ix, false))
 	}
 	if v.Comment != "" {
-		out = append(out, commentOn(viewKind(v), quote(v.Name), v.Comment))
+		out = append(out, commentOn(viewKind(v), quote(vkey(v)), v.Comment))
 	}
 	for _, c := range slices.Sorted(maps.Keys(v.ColumnComments)) {
-		out = append(out, commentOn("COLUMN", quote(v.Name)+"."+quote(c), v.ColumnComments[c]))
+		out = append(out, commentOn("COLUMN", quote(vkey(v))+"."+quote(c), v.ColumnComments[c]))
 	}
 	return out
 }
@@ -177,7 +177,7 @@ func typeStatements(s *schema.Schema) (extensions, types []string) {
 	}
 	for _, e := range s.Enums {
 		if e.Comment != "" {
-			types = append(types, commentOn("TYPE", quote(e.Name), e.Comment))
+			types = append(types, commentOn("TYPE", quote(qkey(e.Schema, e.Name)), e.Comment))
 		}
 	}
 	for _, d := range s.Domains {
@@ -192,11 +192,11 @@ func typeStatements(s *schema.Schema) (extensions, types []string) {
 func compositeStatements(c *schema.Composite) []string {
 	out := []string{createComposite(c)}
 	if c.Comment != "" {
-		out = append(out, commentOn("TYPE", quote(c.Name), c.Comment))
+		out = append(out, commentOn("TYPE", quote(qkey(c.Schema, c.Name)), c.Comment))
 	}
 	for _, a := range c.Attributes {
 		if a.Comment != "" {
-			out = append(out, commentOn("COLUMN", quote(c.Name)+"."+quote(a.Name), a.Comment))
+			out = append(out, commentOn("COLUMN", quote(qkey(c.Schema, c.Name))+"."+quote(a.Name), a.Comment))
 		}
 	}
 	return out
@@ -205,11 +205,11 @@ func compositeStatements(c *schema.Composite) []string {
 func domainStatements(d *schema.Domain) []string {
 	out := []string{createDomain(d)}
 	if d.Comment != "" {
-		out = append(out, commentOn("DOMAIN", quote(d.Name), d.Comment))
+		out = append(out, commentOn("DOMAIN", quote(qkey(d.Schema, d.Name)), d.Comment))
 	}
 	for _, c := range d.Checks {
 		if c.Comment != "" {
-			out = append(out, commentOn("CONSTRAINT", quote(c.Name)+" ON DOMAIN "+quote(d.Name), c.Comment))
+			out = append(out, commentOn("CONSTRAINT", quote(c.Name)+" ON DOMAIN "+quote(qkey(d.Schema, d.Name)), c.Comment))
 		}
 	}
 	return out

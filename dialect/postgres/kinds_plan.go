@@ -39,6 +39,7 @@ func commentOnly(changes []diff.Change) []diff.Change {
 			}
 		}
 		skip := map[*schema.Index]bool{}
+		replaced := false
 		for _, tc := range mt.Changes {
 			switch tc := tc.(type) {
 			case *diff.ModifyPrimaryKey:
@@ -46,7 +47,8 @@ func commentOnly(changes []diff.Change) []diff.Change {
 					a, b := *tc.From, *tc.To
 					a.Comment, b.Comment = "", ""
 					if a.Name == b.Name && slices.Equal(a.Columns, b.Columns) && a.Deferrable == b.Deferrable && a.InitiallyDeferred == b.InitiallyDeferred {
-						cs = append(cs, &diff.SetComment{Kind: "CONSTRAINT", Table: mt.To.Name, Name: b.Name, Comment: tc.To.Comment})
+						cs = append(cs, &diff.SetComment{Kind: "CONSTRAINT", Schema: mt.To.Schema, Table: mt.To.Name, Name: b.Name, Comment: tc.To.Comment})
+						replaced = true
 						continue
 					}
 				}
@@ -58,7 +60,7 @@ func commentOnly(changes []diff.Change) []diff.Change {
 					if tc.I.Constraint {
 						kind = "CONSTRAINT"
 					}
-					cs = append(cs, &diff.SetComment{Kind: kind, Table: mt.To.Name, Name: tc.I.Name, Comment: tc.I.Comment})
+					cs = append(cs, &diff.SetComment{Kind: kind, Schema: mt.To.Schema, Table: mt.To.Name, Name: tc.I.Name, Comment: tc.I.Comment})
 					continue
 				}
 			}
@@ -68,7 +70,7 @@ func commentOnly(changes []diff.Change) []diff.Change {
 			d, ok := tc.(*diff.DropIndex)
 			return ok && skip[d.I]
 		})
-		if len(cs) != len(mt.Changes) || len(skip) > 0 {
+		if replaced || len(skip) > 0 {
 			out[i] = &diff.ModifyTable{From: mt.From, To: mt.To, Changes: cs}
 		}
 	}
@@ -107,11 +109,11 @@ func (p *planner) typeChange(c diff.Change) error {
 	case *diff.SetComment:
 		switch c.Kind {
 		case "TYPE", "SEQUENCE":
-			add(commentOn(c.Kind, quote(c.Name), c.Comment))
+			add(commentOn(c.Kind, quote(qkey(c.Schema, c.Name)), c.Comment))
 		case "COLUMN":
-			p.views = append(p.views, dialect.Step{SQL: commentOn("COLUMN", quote(c.Table)+"."+quote(c.Name), c.Comment)})
+			p.views = append(p.views, dialect.Step{SQL: commentOn("COLUMN", quote(qkey(c.Schema, c.Table))+"."+quote(c.Name), c.Comment)})
 		default:
-			p.views = append(p.views, dialect.Step{SQL: commentOn(c.Kind, quote(c.Name), c.Comment)})
+			p.views = append(p.views, dialect.Step{SQL: commentOn(c.Kind, quote(qkey(c.Schema, c.Name)), c.Comment)})
 		}
 	}
 	return nil
@@ -121,9 +123,9 @@ func (p *planner) typeChange(c diff.Change) error {
 func (p *planner) typeDrop(c diff.Change) {
 	switch c := c.(type) {
 	case *diff.DropComposite:
-		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.C.Name)})
+		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(qkey(c.C.Schema, c.C.Name))})
 	case *diff.DropDomain:
-		p.removes = append(p.removes, dialect.Step{SQL: "DROP DOMAIN " + quote(c.D.Name)})
+		p.removes = append(p.removes, dialect.Step{SQL: "DROP DOMAIN " + quote(qkey(c.D.Schema, c.D.Name))})
 	case *diff.DropExtension:
 		p.removes = append(p.removes, dialect.Step{SQL: "DROP EXTENSION " + quote(c.E.Name)})
 	}
@@ -134,7 +136,7 @@ func (p *planner) modifyDomain(from, to *schema.Domain) error {
 		return fmt.Errorf("postgres: plan: domain %s: its base type or collation changes (%s → %s), which PostgreSQL cannot alter in place; change it by hand (create a new domain and move the columns to it)",
 			to.Name, from.Type, to.Type)
 	}
-	ad := "ALTER DOMAIN " + quote(to.Name) + " "
+	ad := "ALTER DOMAIN " + quote(qkey(to.Schema, to.Name)) + " "
 	add := func(sql string) { p.creates = append(p.creates, dialect.Step{SQL: sql}) }
 	for _, c := range from.Checks {
 		i := slices.IndexFunc(to.Checks, func(o *schema.Check) bool { return o.Name == c.Name })
@@ -161,14 +163,14 @@ func (p *planner) modifyDomain(from, to *schema.Domain) error {
 		if i < 0 || from.Checks[i].Expr != c.Expr {
 			add(ad + "ADD " + checkDef(c))
 			if c.Comment != "" {
-				add(commentOn("CONSTRAINT", quote(c.Name)+" ON DOMAIN "+quote(to.Name), c.Comment))
+				add(commentOn("CONSTRAINT", quote(c.Name)+" ON DOMAIN "+quote(qkey(to.Schema, to.Name)), c.Comment))
 			}
 		} else if from.Checks[i].Comment != c.Comment {
-			add(commentOn("CONSTRAINT", quote(c.Name)+" ON DOMAIN "+quote(to.Name), c.Comment))
+			add(commentOn("CONSTRAINT", quote(c.Name)+" ON DOMAIN "+quote(qkey(to.Schema, to.Name)), c.Comment))
 		}
 	}
 	if from.Comment != to.Comment {
-		add(commentOn("DOMAIN", quote(to.Name), to.Comment))
+		add(commentOn("DOMAIN", quote(qkey(to.Schema, to.Name)), to.Comment))
 	}
 	return nil
 }
@@ -199,7 +201,7 @@ func (p *planner) modifyComposite(from, to *schema.Composite) error {
 			firstNew = min(firstNew, i)
 			continue
 		case !strings.EqualFold(from.Attributes[j].Type, a.Type) || from.Attributes[j].Collation != a.Collation:
-			if user := p.typeUser(to.Name); user != "" {
+			if user := p.typeUser(p.typeName(&schema.Enum{Schema: to.Schema, Name: to.Name})); user != "" {
 				return fmt.Errorf("postgres: plan: composite type %s: attribute %s changes type (%s → %s) while column %s uses the type, which PostgreSQL refuses; change it by hand",
 					to.Name, a.Name, from.Attributes[j].Type, a.Type, user)
 			}
@@ -216,14 +218,14 @@ func (p *planner) modifyComposite(from, to *schema.Composite) error {
 		return fmt.Errorf("postgres: plan: composite type %s: its attributes change order (PostgreSQL only adds attributes last); change the type by hand", to.Name)
 	}
 	if len(actions) > 0 {
-		p.creates = append(p.creates, dialect.Step{SQL: "ALTER TYPE " + quote(to.Name) + " " + strings.Join(actions, ", ")})
+		p.creates = append(p.creates, dialect.Step{SQL: "ALTER TYPE " + quote(qkey(to.Schema, to.Name)) + " " + strings.Join(actions, ", ")})
 	}
 	if from.Comment != to.Comment {
-		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(to.Name), to.Comment)})
+		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(qkey(to.Schema, to.Name)), to.Comment)})
 	}
 	for _, a := range to.Attributes {
 		if j := find(from.Attributes, a.Name); j < 0 && a.Comment != "" || j >= 0 && from.Attributes[j].Comment != a.Comment {
-			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(to.Name)+"."+quote(a.Name), a.Comment)})
+			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(qkey(to.Schema, to.Name))+"."+quote(a.Name), a.Comment)})
 		}
 	}
 	return nil
@@ -234,7 +236,7 @@ func (p *planner) modifyComposite(from, to *schema.Composite) error {
 // column options, and the comments of the constraints and indexes that
 // are added or whose comment changes.
 func (p *planner) tableKinds(mt *diff.ModifyTable, named *schema.Table) {
-	name := mt.To.Name
+	name := tkey(mt.To)
 	add := func(sqls ...string) { p.modifies = append(p.modifies, steps(sqls)...) }
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
@@ -266,7 +268,7 @@ func (p *planner) tableKinds(mt *diff.ModifyTable, named *schema.Table) {
 		case *diff.AddIndex:
 			if i := slices.Index(mt.To.Indexes, c.I); i >= 0 && c.I.Comment != "" {
 				ix := named.Indexes[i]
-				sql := commentOn("INDEX", quote(ix.Name), ix.Comment)
+				sql := commentOn("INDEX", quote(qkey(mt.To.Schema, ix.Name)), ix.Comment)
 				if ix.Constraint {
 					sql = constraintCommentOn(name, ix.Name, ix.Comment)
 				}
@@ -282,7 +284,7 @@ func (p *planner) tableKinds(mt *diff.ModifyTable, named *schema.Table) {
 			}
 		case *diff.SetComment:
 			if c.Kind == "INDEX" {
-				add(commentOn("INDEX", quote(c.Name), c.Comment))
+				add(commentOn("INDEX", quote(qkey(mt.To.Schema, c.Name)), c.Comment))
 			} else if !p.fkComment(name, c) {
 				add(constraintCommentOn(name, c.Name, c.Comment))
 			}
@@ -294,7 +296,7 @@ func (p *planner) tableKinds(mt *diff.ModifyTable, named *schema.Table) {
 // which is set with the foreign keys (planned after the tables), and plans
 // it there.
 func (p *planner) fkComment(table string, c *diff.SetComment) bool {
-	t, ok := p.to.Table(table)
+	t, ok := p.toTable(table)
 	if !ok || !slices.ContainsFunc(t.ForeignKeys, func(fk *schema.ForeignKey) bool { return fk.Name == c.Name }) {
 		return false
 	}

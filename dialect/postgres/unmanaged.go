@@ -111,7 +111,10 @@ func typeNames(cond string) string {
 
 // unmanagedQuery returns the one query that counts the objects of every
 // kind of sources, with the first names of each (sorted).
-func unmanagedQuery(sources []unmanagedSource, wide bool) string {
+//
+// managed names the schemas retort manages when there are several: the
+// "schema" kind leaves them out.
+func unmanagedQuery(sources []unmanagedSource, wide bool, managed []string) string {
 	var b strings.Builder
 	b.WriteString(nsCTE + "\nSELECT kind, count(*), array_to_json((array_agg(name ORDER BY name COLLATE \"C\"))[1:" +
 		strconv.Itoa(schema.MaxUnmanagedNames) + "])\nFROM (")
@@ -124,7 +127,15 @@ func unmanagedQuery(sources []unmanagedSource, wide bool) string {
 			b.WriteString("\n  UNION ALL")
 		}
 		n++
-		b.WriteString("\n  SELECT " + literal(s.kind) + " AS kind, u.name FROM (" + s.names + ") AS u(name)")
+		names := s.names
+		if s.kind == "schema" && len(managed) > 0 {
+			lits := make([]string, len(managed))
+			for i, m := range managed {
+				lits[i] = literal(m)
+			}
+			names += "\n    AND n.nspname NOT IN (" + strings.Join(lits, ", ") + ")"
+		}
+		b.WriteString("\n  SELECT " + literal(s.kind) + " AS kind, u.name FROM (" + names + ") AS u(name)")
 	}
 	b.WriteString("\n) AS all_kinds\nGROUP BY kind\nORDER BY kind COLLATE \"C\"")
 	return b.String()
@@ -132,10 +143,11 @@ func unmanagedQuery(sources []unmanagedSource, wide bool) string {
 
 // unmanaged fills Schema.Unmanaged with one query. In a scratch schema
 // (retort_scratch_…) the database is the user's, so only objects of the
-// schema are counted.
+// schema are counted; with several managed schemas (in.managed), the
+// objects of the whole database are counted with the first only.
 func (in *inspector) unmanaged(ctx context.Context) error {
-	wide := !strings.HasPrefix(in.schema, ScratchPrefix)
-	return in.query(ctx, "objects not managed", unmanagedQuery(unmanagedSources, wide), []any{in.schema}, func(rows *sql.Rows) error {
+	wide := !strings.HasPrefix(in.schema, ScratchPrefix) && !in.notFirst
+	return in.query(ctx, "objects not managed", unmanagedQuery(unmanagedSources, wide, in.managed), []any{in.schema}, func(rows *sql.Rows) error {
 		var kind string
 		var count int
 		var namesJSON []byte
