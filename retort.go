@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -51,6 +52,8 @@ type config struct {
 	naming    dialect.Naming
 	mustExist bool
 	devURL    string
+	// schemas are the PostgreSQL schemas managed (WithSchemas).
+	schemas []string
 
 	// concurrentIndexes builds indexes on existing tables CONCURRENTLY
 	// (PostgreSQL), outside a transaction.
@@ -153,6 +156,32 @@ func WithoutRehearsal() Option {
 	return func(c *config) error { c.noRehearse = true; return nil }
 }
 
+// WithSchemas makes retort manage several PostgreSQL schemas, e.g. "app"
+// and "audit": their tables, views, types and sequences, foreign keys and
+// views across them, and the schemas themselves (CREATE SCHEMA, and DROP
+// SCHEMA, which is destructive). The first schema is the one the
+// connection works in (its search_path; Open sets search_path to it when
+// the URL gives none) and holds the version table; it must exist.
+// Schemas not named are never read nor touched. Without this option retort
+// manages one schema: the connection's current_schema(), or ?schema= in
+// the URL. Other engines refuse the option.
+func WithSchemas(names ...string) Option {
+	return func(c *config) error {
+		seen := map[string]bool{}
+		for _, n := range names {
+			if n == "" {
+				return errors.New("retort: WithSchemas: empty schema name")
+			}
+			if seen[n] {
+				return fmt.Errorf("retort: WithSchemas: schema %q named twice", n)
+			}
+			seen[n] = true
+		}
+		c.schemas = names
+		return nil
+	}
+}
+
 // MustExist makes Open fail when a SQLite database file does not exist,
 // instead of creating it.
 func MustExist() Option {
@@ -180,6 +209,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error)
 	t, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.schemas) > 0 && t.Dialect == "postgres" {
+		t.DSN = firstSchemaPath(t.DSN, cfg.schemas[0])
 	}
 	d, driver, err := newDialect(t.Dialect, t.DSN, cfg)
 	if err != nil {
@@ -231,6 +263,9 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		}
 		server = t.DSN
 	}
+	if len(cfg.schemas) > 0 && name != "postgres" {
+		return nil, "", fmt.Errorf("schemas (--schemas, retort.toml's schemas): only PostgreSQL manages several schemas; a %s database is managed whole (MySQL databases and SQLite attached databases are not managed as schemas): remove the setting", name)
+	}
 	switch name {
 	case "sqlite":
 		opts := []sqlite.Option{sqlite.WithNaming(cfg.naming), sqlite.WithLogger(cfg.logger)}
@@ -246,6 +281,9 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		}
 		if cfg.concurrentIndexes {
 			opts = append(opts, postgres.WithConcurrentIndexes(true))
+		}
+		if len(cfg.schemas) > 0 {
+			opts = append(opts, postgres.WithSchemas(cfg.schemas...))
 		}
 		return postgres.New(opts...), "pgx", nil
 	case "mysql":
@@ -645,4 +683,23 @@ func touched(to, from *schema.Schema, parts ...*schema.Schema) *schema.Schema {
 		}
 	}
 	return &out
+}
+
+// firstSchemaPath returns the PostgreSQL DSN with search_path set to the
+// first managed schema when it sets none (a search_path that starts
+// elsewhere is refused by Inspect).
+func firstSchemaPath(dsn, first string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("search_path") != "" {
+		return dsn
+	}
+	q.Set("search_path", `"`+strings.ReplaceAll(first, `"`, `""`)+`"`)
+	// pgx reads a + in the query as itself: spaces are written %20 (Encode
+	// writes a literal + as %2B).
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+	return u.String()
 }

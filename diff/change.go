@@ -41,6 +41,12 @@ type (
 	// puts it before the tables (a view, trigger or generated column may
 	// call it).
 	AddRoutine struct{ R *schema.Routine }
+	// AddSchema creates a schema (PostgreSQL namespace), when several are
+	// managed. Compare puts it before everything else it adds.
+	AddSchema struct{ Name string }
+	// DropSchema drops a managed schema that the desired side lacks, after
+	// everything in it was dropped. It is destructive.
+	DropSchema struct{ Name string }
 	// DropRoutine drops a routine. A redefined routine is a DropRoutine and
 	// an AddRoutine, both before the tables; a routine that goes away is
 	// dropped after the tables, views and triggers.
@@ -160,6 +166,8 @@ const (
 	ChangeValidated
 )
 
+func (*AddSchema) change()          {}
+func (*DropSchema) change()         {}
 func (*AddRoutine) change()         {}
 func (*DropRoutine) change()        {}
 func (*ModifyPartition) change()    {}

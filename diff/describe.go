@@ -14,23 +14,31 @@ import (
 func Describe(changes []Change) []string {
 	var out []string
 	for _, c := range changes {
+		if line, ok := describePG(c); ok {
+			out = append(out, line)
+			continue
+		}
 		switch c := c.(type) {
 		case *ModifyTable:
 			for _, tc := range c.Changes {
-				out = append(out, c.To.Name+": "+describeTableChange(c.To, tc))
+				out = append(out, c.To.QualifiedName()+": "+describeTableChange(c.To, tc))
 			}
 		case *AddTable:
-			out = append(out, fmt.Sprintf("%s: new table", c.T.Name))
+			out = append(out, fmt.Sprintf("%s: new table", c.T.QualifiedName()))
 		case *DropTable:
-			out = append(out, fmt.Sprintf("%s: table dropped", c.T.Name))
+			out = append(out, fmt.Sprintf("%s: table dropped", c.T.QualifiedName()))
+		case *AddSchema:
+			out = append(out, fmt.Sprintf("schema %s: created", c.Name))
+		case *DropSchema:
+			out = append(out, fmt.Sprintf("schema %s: dropped", c.Name))
 		case *AddView:
-			out = append(out, fmt.Sprintf("view %s: created", c.V.Name))
+			out = append(out, fmt.Sprintf("view %s: created", schema.QualifiedName(c.V.Schema, c.V.Name)))
 		case *DropView:
-			out = append(out, fmt.Sprintf("view %s: dropped", c.V.Name))
+			out = append(out, fmt.Sprintf("view %s: dropped", schema.QualifiedName(c.V.Schema, c.V.Name)))
 		case *AddViewIndex:
-			out = append(out, fmt.Sprintf("view %s: %s %s added", c.V.Name, indexWord(c.I), indexLabel(c.I)))
+			out = append(out, fmt.Sprintf("view %s: %s %s added", schema.QualifiedName(c.V.Schema, c.V.Name), indexWord(c.I), indexLabel(c.I)))
 		case *DropViewIndex:
-			out = append(out, fmt.Sprintf("view %s: %s %s dropped", c.V.Name, indexWord(c.I), indexLabel(c.I)))
+			out = append(out, fmt.Sprintf("view %s: %s %s dropped", schema.QualifiedName(c.V.Schema, c.V.Name), indexWord(c.I), indexLabel(c.I)))
 		case *AddTrigger:
 			out = append(out, fmt.Sprintf("trigger %s on %s: created", c.T.Name, c.T.Table))
 		case *DropTrigger:
@@ -40,18 +48,18 @@ func Describe(changes []Change) []string {
 		case *DropRoutine:
 			out = append(out, fmt.Sprintf("%s %s: dropped", strings.ToLower(c.R.Kind), routineLabel(c.R)))
 		case *AddEnum:
-			out = append(out, fmt.Sprintf("type %s: new enum (%s)", c.E.Name, strings.Join(c.E.Values, ", ")))
+			out = append(out, fmt.Sprintf("type %s: new enum (%s)", schema.QualifiedName(c.E.Schema, c.E.Name), strings.Join(c.E.Values, ", ")))
 		case *DropEnum:
-			out = append(out, fmt.Sprintf("type %s: enum dropped", c.E.Name))
+			out = append(out, fmt.Sprintf("type %s: enum dropped", schema.QualifiedName(c.E.Schema, c.E.Name)))
 		case *ModifyEnum:
-			out = append(out, fmt.Sprintf("type %s: enum values (%s) → (%s)", c.To.Name,
+			out = append(out, fmt.Sprintf("type %s: enum values (%s) → (%s)", schema.QualifiedName(c.To.Schema, c.To.Name),
 				strings.Join(c.From.Values, ", "), strings.Join(c.To.Values, ", ")))
 		case *AddSequence:
-			out = append(out, fmt.Sprintf("sequence %s: created", c.S.Name))
+			out = append(out, fmt.Sprintf("sequence %s: created", schema.QualifiedName(c.S.Schema, c.S.Name)))
 		case *DropSequence:
-			out = append(out, fmt.Sprintf("sequence %s: dropped", c.S.Name))
+			out = append(out, fmt.Sprintf("sequence %s: dropped", schema.QualifiedName(c.S.Schema, c.S.Name)))
 		case *ModifySequence:
-			out = append(out, fmt.Sprintf("sequence %s: options changed", c.To.Name))
+			out = append(out, fmt.Sprintf("sequence %s: options changed", schema.QualifiedName(c.To.Schema, c.To.Name)))
 		case *RenameTable, *RenameColumn, *RenameIndex:
 			out = append(out, describeRename(c))
 		}
@@ -63,7 +71,7 @@ func Describe(changes []Change) []string {
 // For a ModifyTable it reports whether any change inside it does.
 func IsDestructive(c Change) bool {
 	switch c := c.(type) {
-	case *DropTable, *DropColumn:
+	case *DropTable, *DropColumn, *DropSchema:
 		return true
 	case *ModifyTable:
 		for _, tc := range c.Changes {
@@ -82,11 +90,13 @@ func Destructive(changes []Change) []string {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *DropTable:
-			out = append(out, "drop table "+c.T.Name)
+			out = append(out, "drop table "+c.T.QualifiedName())
+		case *DropSchema:
+			out = append(out, "drop schema "+c.Name)
 		case *ModifyTable:
 			for _, tc := range c.Changes {
 				if d, ok := tc.(*DropColumn); ok {
-					out = append(out, "drop column "+c.To.Name+"."+d.C.Name)
+					out = append(out, "drop column "+c.To.QualifiedName()+"."+d.C.Name)
 				}
 			}
 		}
@@ -95,6 +105,9 @@ func Destructive(changes []Change) []string {
 }
 
 func describeTableChange(t *schema.Table, c Change) string {
+	if line, ok := describePG(c); ok {
+		return line
+	}
 	switch c := c.(type) {
 	case *RenameIndex:
 		return describeIndexRename(c)
@@ -141,6 +154,7 @@ func describeTableChange(t *schema.Table, c Change) string {
 		if c.What&ChangePosition != 0 {
 			parts = append(parts, "moved")
 		}
+		parts = append(parts, describePGColumn(c)...)
 		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
@@ -229,6 +243,9 @@ func describeMySQLOptions(from, to *schema.Table) string {
 	}
 	if from.KeyBlockSize != to.KeyBlockSize {
 		parts = append(parts, fmt.Sprintf("key block size %d → %d", from.KeyBlockSize, to.KeyBlockSize))
+	}
+	if from.Unlogged != to.Unlogged {
+		parts = append(parts, fmt.Sprintf("unlogged %t → %t", from.Unlogged, to.Unlogged))
 	}
 	return "table options changed (" + strings.Join(parts, ", ") + ")"
 }

@@ -116,8 +116,12 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	viewDrops, viewAdds := viewIndexChanges(from, to, redefined, r)
 	changes = append(changes, viewDrops...)
 
+	// Schemas (namespaces) that are new come before everything they hold.
+	changes = append(changes, schemaAdds(from, to)...)
+
 	// Routines that are new or redefined are created before the tables,
 	// views and triggers that may call them.
+	changes = append(changes, extensionChanges(from, to)...)
 	changes = append(changes, routineChanges(from, to, r.Routines)...)
 
 	var added, dropped []*schema.Table
@@ -126,7 +130,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(t) {
 			continue
 		}
-		old, ok := find(from.Tables, tableName, t.Name, r.Tables)
+		old, ok := find(from.Tables, tableName, tableName(t), r.Tables)
 		if !ok {
 			added = append(added, t)
 			continue
@@ -140,11 +144,12 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		}
 	}
 	for _, t := range sortedTables(from.Tables) {
-		if _, ok := find(to.Tables, tableName, t.Name, r.Tables); !ok && keep(t) {
+		if _, ok := find(to.Tables, tableName, tableName(t), r.Tables); !ok && keep(t) {
 			dropped = append(dropped, t)
 		}
 	}
 	changes = append(changes, typeChanges(from, to)...)
+	changes = append(changes, pgTypeChanges(from, to)...)
 	for _, t := range parentsFirst(added, r) {
 		changes = append(changes, &AddTable{T: t})
 	}
@@ -154,10 +159,12 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 	for _, t := range dropOrder {
 		changes = append(changes, &DropTable{T: t})
 	}
+	changes = append(changes, pgTypeDrops(from, to)...)
 	changes = append(changes, typeDrops(from, to)...)
+	changes = append(changes, viewComments(from, to, r, redefined)...)
 
 	for _, v := range to.Views {
-		if _, ok := find(from.Views, viewName, v.Name, r.Tables); !ok || redefined[tk(v.Name)] {
+		if _, ok := find(from.Views, viewName, viewName(v), r.Tables); !ok || redefined[tk(v.Name)] {
 			changes = append(changes, &AddView{V: v})
 		}
 	}
@@ -176,6 +183,9 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &DropRoutine{R: rt})
 		}
 	}
+	changes = append(changes, extensionDrops(from, to)...)
+	// Schemas that go away are dropped last, once they are empty.
+	changes = append(changes, schemaDrops(from, to)...)
 	return changes
 }
 
@@ -254,8 +264,11 @@ func find[T any](xs []T, nameOf func(T) string, name string, f schema.Fold) (T, 
 	return zero, false
 }
 
-func tableName(t *schema.Table) string     { return t.Name }
-func viewName(v *schema.View) string       { return v.Name }
+// tableName and viewName return the name under which a table or view is
+// matched: its name, qualified by its schema when it has one (several
+// schemas are managed), so that app.log and audit.log are two tables.
+func tableName(t *schema.Table) string     { return qualifiedKey(t.Schema, t.Name) }
+func viewName(v *schema.View) string       { return qualifiedKey(v.Schema, v.Name) }
 func triggerName(t *schema.Trigger) string { return t.Name }
 func columnName(c *schema.Column) string   { return c.Name }
 
@@ -265,7 +278,7 @@ func columnName(c *schema.Column) string   { return c.Name }
 func redefinedViews(from, to *schema.Schema, r schema.CaseRules) map[string]bool {
 	out := map[string]bool{}
 	for _, v := range from.Views {
-		if other, ok := find(to.Views, viewName, v.Name, r.Tables); !ok || !sameSQL(v.Def, other.Def) {
+		if other, ok := find(to.Views, viewName, viewName(v), r.Tables); !ok || !sameSQL(v.Def, other.Def) {
 			out[r.Tables.Key(v.Name)] = true
 		}
 	}
@@ -285,7 +298,7 @@ func redefinedViews(from, to *schema.Schema, r schema.CaseRules) map[string]bool
 // (materialized) views that both schemas have and that are not redefined.
 func viewIndexChanges(from, to *schema.Schema, redefined map[string]bool, r schema.CaseRules) (drops, adds []Change) {
 	for _, v := range to.Views {
-		old, ok := from.View(v.Name)
+		old, ok := find(from.Views, viewName, viewName(v), r.Tables)
 		if !ok || redefined[r.Tables.Key(v.Name)] {
 			continue
 		}
@@ -427,6 +440,11 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 		}
 	}
 
+	xDrops, xAdds, comments := compareExclusions(from, to, r)
+	drops = append(drops, xDrops...)
+	adds = append(adds, xAdds...)
+	mods = append(mods, comments...)
+
 	var out []Change
 	if from.PartitionBy != to.PartitionBy {
 		out = append(out, &ModifyPartitionKey{From: from, To: to})
@@ -439,7 +457,7 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 	if !samePK(from.PrimaryKey, to.PrimaryKey, r) {
 		out = append(out, &ModifyPrimaryKey{From: from.PrimaryKey, To: to.PrimaryKey})
 	}
-	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment ||
+	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment || from.Unlogged != to.Unlogged ||
 		!strings.EqualFold(from.Engine, to.Engine) || !strings.EqualFold(from.Charset, to.Charset) ||
 		!strings.EqualFold(from.Collation, to.Collation) ||
 		!strings.EqualFold(from.RowFormat, to.RowFormat) || from.KeyBlockSize != to.KeyBlockSize {
@@ -567,6 +585,7 @@ func columnChanges(a, b *schema.Column) ColumnChange {
 	if a.Invisible != b.Invisible {
 		w |= ChangeInvisible
 	}
+	w |= pgColumnChanges(a, b)
 	return w
 }
 
@@ -631,7 +650,8 @@ func sameIndex(a, b *schema.Index, r schema.CaseRules) bool {
 		sameParts(a.Parts, b.Parts, r) && sameSQL(a.Where, b.Where) &&
 		strings.EqualFold(a.Method, b.Method) &&
 		r.Columns.EqualAll(a.Include, b.Include) && a.NullsNotDistinct == b.NullsNotDistinct &&
-		a.Comment == b.Comment && slices.Equal(a.StorageParams, b.StorageParams)
+		a.Comment == b.Comment && slices.Equal(a.StorageParams, b.StorageParams) &&
+		a.Deferrable == b.Deferrable && a.InitiallyDeferred == b.InitiallyDeferred
 }
 
 func sameParts(a, b []schema.IndexPart, r schema.CaseRules) bool {
@@ -652,7 +672,8 @@ func samePK(a, b *schema.PrimaryKey, r schema.CaseRules) bool {
 	}
 	return a.Desc == b.Desc && r.Columns.EqualAll(a.Columns, b.Columns) &&
 		sameParts(a.Parts, b.Parts, r) && strings.EqualFold(a.OnConflict, b.OnConflict) && a.Comment == b.Comment &&
-		r.Columns.EqualAll(a.Include, b.Include) && slices.Equal(a.StorageParams, b.StorageParams)
+		r.Columns.EqualAll(a.Include, b.Include) && slices.Equal(a.StorageParams, b.StorageParams) &&
+		a.Deferrable == b.Deferrable && a.InitiallyDeferred == b.InitiallyDeferred
 }
 
 // sameSQL compares two pieces of SQL text ignoring layout, comments and
@@ -696,7 +717,7 @@ func sortedTriggers(ts []*schema.Trigger) []*schema.Trigger {
 func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 	byName := make(map[string]*schema.Table, len(ts))
 	for _, t := range ts {
-		byName[r.Tables.Key(t.Name)] = t
+		byName[r.Tables.Key(tableName(t))] = t
 	}
 	const (
 		unseen = iota
@@ -712,7 +733,7 @@ func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 		}
 		state[t] = visiting
 		for _, fk := range t.ForeignKeys {
-			if p, ok := byName[r.Tables.Key(fk.RefTable)]; ok && p != t {
+			if p, ok := byName[r.Tables.Key(qualifiedKey(fk.RefSchema, fk.RefTable))]; ok && p != t {
 				visit(p)
 			}
 		}
@@ -733,7 +754,7 @@ func parentsFirst(ts []*schema.Table, r schema.CaseRules) []*schema.Table {
 func typeChanges(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, e := range sortedByName(to.Enums, func(e *schema.Enum) string { return e.Name }) {
-		old, ok := from.Enum(e.Name)
+		old, ok := find(from.Enums, enumName, enumName(e), schema.FoldExact)
 		switch {
 		case !ok:
 			out = append(out, &AddEnum{E: e})
@@ -742,7 +763,7 @@ func typeChanges(from, to *schema.Schema) []Change {
 		}
 	}
 	for _, q := range sortedByName(to.Sequences, func(q *schema.Sequence) string { return q.Name }) {
-		old, ok := from.Sequence(q.Name)
+		old, ok := find(from.Sequences, sequenceName, sequenceName(q), schema.FoldExact)
 		switch {
 		case !ok:
 			out = append(out, &AddSequence{S: q})
@@ -758,12 +779,12 @@ func typeChanges(from, to *schema.Schema) []Change {
 func typeDrops(from, to *schema.Schema) []Change {
 	var out []Change
 	for _, q := range sortedByName(from.Sequences, func(q *schema.Sequence) string { return q.Name }) {
-		if _, ok := to.Sequence(q.Name); !ok {
+		if _, ok := find(to.Sequences, sequenceName, sequenceName(q), schema.FoldExact); !ok {
 			out = append(out, &DropSequence{S: q})
 		}
 	}
 	for _, e := range sortedByName(from.Enums, func(e *schema.Enum) string { return e.Name }) {
-		if _, ok := to.Enum(e.Name); !ok {
+		if _, ok := find(to.Enums, enumName, enumName(e), schema.FoldExact); !ok {
 			out = append(out, &DropEnum{E: e})
 		}
 	}

@@ -23,6 +23,11 @@ type Schema struct {
 	// owned by a column is one here unless it is exactly what serial
 	// makes.
 	Sequences []*Sequence `json:"sequences,omitempty"`
+	// Extensions, Domains and Composites are PostgreSQL extensions,
+	// domains and composite types (schema/pgkinds.go).
+	Extensions []*Extension `json:"extensions,omitempty"`
+	Domains    []*Domain    `json:"domains,omitempty"`
+	Composites []*Composite `json:"composites,omitempty"`
 	// Routines are stored procedures and functions, and MySQL events,
 	// sorted by kind and name.
 	Routines []*Routine `json:"routines,omitempty"`
@@ -37,6 +42,13 @@ type Schema struct {
 	// this schema was loaded from (see Rename); nil for an inspected
 	// database.
 	Renames []Rename `json:"-"`
+	// Schemas lists the PostgreSQL schemas (namespaces) that exist among
+	// those retort was told to manage, when it manages several
+	// (WithSchemas). It is nil in the default single-schema mode, where
+	// every object's Schema is "". When it is set, every table, view,
+	// enum and sequence has its Schema set, and every foreign key its
+	// RefSchema.
+	Schemas []string `json:"schemas,omitempty"`
 }
 
 // Table is a table and everything declared on it.
@@ -48,6 +60,10 @@ type Table struct {
 	Indexes     []*Index      `json:"indexes,omitempty"`
 	ForeignKeys []*ForeignKey `json:"foreign_keys,omitempty"`
 	Checks      []*Check      `json:"checks,omitempty"`
+	// Exclusions are PostgreSQL exclusion constraints; Unlogged marks a
+	// PostgreSQL UNLOGGED table.
+	Exclusions []*Exclusion `json:"exclusions,omitempty"`
+	Unlogged   bool         `json:"unlogged,omitempty"`
 	// WithoutRowID and Strict are SQLite table options.
 	WithoutRowID bool   `json:"without_rowid,omitempty"`
 	Strict       bool   `json:"strict,omitempty"`
@@ -128,6 +144,12 @@ type Column struct {
 	// when they are not the defaults (the column's type and range, START
 	// WITH 1, INCREMENT BY 1, CACHE 1, NO CYCLE); nil otherwise.
 	IdentityOptions *Sequence `json:"identity_options,omitempty"`
+	// Storage is a PostgreSQL column's storage (PLAIN, MAIN, EXTERNAL,
+	// EXTENDED) when it differs from its type's, "" otherwise; Statistics
+	// its statistics target when set (ALTER COLUMN … SET STATISTICS), nil
+	// for the default.
+	Storage    string `json:"storage,omitempty"`
+	Statistics *int   `json:"statistics,omitempty"`
 	// OnUpdate is MySQL's ON UPDATE expression (CURRENT_TIMESTAMP), "" for
 	// none.
 	OnUpdate string `json:"on_update,omitempty"`
@@ -165,6 +187,9 @@ type PrimaryKey struct {
 	// StorageParams are the storage parameters of a PostgreSQL key's
 	// index (WITH (fillfactor=70)), as name=value.
 	StorageParams []string `json:"storage_params,omitempty"`
+	// Deferrable and InitiallyDeferred give a PostgreSQL key's deferral.
+	Deferrable        bool `json:"deferrable,omitempty"`
+	InitiallyDeferred bool `json:"initially_deferred,omitempty"`
 }
 
 // Index is an index, or a UNIQUE constraint (Constraint set), which the
@@ -195,6 +220,10 @@ type Index struct {
 	// StorageParams are the storage parameters of a PostgreSQL index (WITH
 	// (fillfactor=70)), as name=value in the catalog's order.
 	StorageParams []string `json:"storage_params,omitempty"`
+	// Deferrable and InitiallyDeferred give a PostgreSQL UNIQUE
+	// constraint's deferral.
+	Deferrable        bool `json:"deferrable,omitempty"`
+	InitiallyDeferred bool `json:"initially_deferred,omitempty"`
 }
 
 // IndexPart is one key of an index: a column or an expression.
@@ -231,6 +260,8 @@ type ForeignKey struct {
 	Match string `json:"match,omitempty"`
 	// NotValid marks a PostgreSQL constraint not yet validated.
 	NotValid bool `json:"not_valid,omitempty"`
+	// Comment is the constraint's comment (PostgreSQL COMMENT ON CONSTRAINT).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Check is a CHECK constraint.
@@ -243,6 +274,8 @@ type Check struct {
 	// NotValid marks a PostgreSQL check not yet validated (NOT VALID): rows
 	// that were there before it may break it.
 	NotValid bool `json:"not_valid,omitempty"`
+	// Comment is the constraint's comment (PostgreSQL COMMENT ON CONSTRAINT).
+	Comment string `json:"comment,omitempty"`
 }
 
 // View is a view. Def is the whole CREATE VIEW statement as the engine keeps it.
@@ -252,6 +285,10 @@ type View struct {
 	Def    string `json:"def"`
 	// Indexes are the indexes of a PostgreSQL materialized view, by name.
 	Indexes []*Index `json:"indexes,omitempty"`
+	// Comment is the view's comment (PostgreSQL COMMENT ON VIEW), and
+	// ColumnComments the comments of its columns by name.
+	Comment        string            `json:"comment,omitempty"`
+	ColumnComments map[string]string `json:"column_comments,omitempty"`
 }
 
 // Enum is a PostgreSQL enum type: its labels in sort order.
@@ -259,6 +296,8 @@ type Enum struct {
 	Schema string   `json:"schema,omitempty"`
 	Name   string   `json:"name"`
 	Values []string `json:"values"`
+	// Comment is the type's comment (COMMENT ON TYPE).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Sequence is a PostgreSQL sequence (its definition, not its current value).
@@ -276,6 +315,8 @@ type Sequence struct {
 	// (OWNED BY table.column: dropping it drops the sequence); "" for none.
 	OwnerTable  string `json:"owner_table,omitempty"`
 	OwnerColumn string `json:"owner_column,omitempty"`
+	// Comment is the sequence's comment (COMMENT ON SEQUENCE).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Trigger is a trigger on Table. Def is the whole CREATE TRIGGER statement.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/schema"
@@ -73,7 +74,7 @@ func uniqueClause(ix *schema.Index) string {
 		s += "NULLS NOT DISTINCT "
 	}
 	s += "(" + quoteList(cols) + ")"
-	return s + indexParameters(ix.Include, ix.StorageParams)
+	return s + indexParameters(ix.Include, ix.StorageParams) + deferClause(ix.Deferrable, ix.InitiallyDeferred)
 }
 
 // indexParameters returns the INCLUDE and WITH clauses of a key's index.
@@ -105,7 +106,7 @@ func storageParams(params []string) string {
 
 func pkClause(pk *schema.PrimaryKey) string {
 	return "CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY (" + quoteList(pk.Columns) + ")" +
-		indexParameters(pk.Include, pk.StorageParams)
+		indexParameters(pk.Include, pk.StorageParams) + deferClause(pk.Deferrable, pk.InitiallyDeferred)
 }
 
 // checkClause returns CHECK (expr) with NO INHERIT; NOT VALID is added by
@@ -138,15 +139,21 @@ func createTable(t *schema.Table, inline func(*schema.ForeignKey) bool) string {
 			lines = append(lines, "CONSTRAINT "+quote(ck.Name)+" "+checkClause(ck))
 		}
 	}
+	for _, x := range t.Exclusions {
+		lines = append(lines, "CONSTRAINT "+quote(x.Name)+" "+x.Def)
+	}
 	for _, fk := range t.ForeignKeys {
 		if inline(fk) {
 			lines = append(lines, constraintFK(fk))
 		}
 	}
-	s := "CREATE TABLE " + quote(t.Name)
+	s := "CREATE TABLE " + quote(tkey(t))
+	if t.Unlogged {
+		s = "CREATE UNLOGGED TABLE " + quote(tkey(t))
+	}
 	if t.PartitionOf != "" {
-		// A partition: its columns come from its parent.
-		s += " PARTITION OF " + quote(t.PartitionOf)
+		// A partition: its columns come from its parent (in its schema).
+		s += " PARTITION OF " + quote(qkey(t.Schema, t.PartitionOf))
 		if len(lines) > len(t.Columns) {
 			s += " (\n  " + strings.Join(lines[len(t.Columns):], ",\n  ") + "\n)"
 		}
@@ -221,7 +228,7 @@ func createEnum(e *schema.Enum) string {
 	for i, v := range e.Values {
 		vals[i] = literal(v)
 	}
-	return "CREATE TYPE " + quote(e.Name) + " AS ENUM (" + strings.Join(vals, ", ") + ")"
+	return "CREATE TYPE " + quote(qkey(e.Schema, e.Name)) + " AS ENUM (" + strings.Join(vals, ", ") + ")"
 }
 
 func sequenceOptions(q *schema.Sequence) string {
@@ -251,7 +258,7 @@ func identityOptions(q *schema.Sequence, set string) string {
 }
 
 func createSequence(q *schema.Sequence) string {
-	return "CREATE SEQUENCE " + quote(q.Name) + " " + sequenceOptions(q)
+	return "CREATE SEQUENCE " + quote(qkey(q.Schema, q.Name)) + " " + sequenceOptions(q)
 }
 
 // addNotValidCheck returns ALTER TABLE … ADD CONSTRAINT … NOT VALID for a
@@ -270,9 +277,9 @@ func commentOn(kind, object, comment string) string {
 // dropView returns DROP VIEW (or DROP MATERIALIZED VIEW) for v.
 func dropView(v *schema.View) string {
 	if isMaterialized(v) {
-		return "DROP MATERIALIZED VIEW " + quote(v.Name)
+		return "DROP MATERIALIZED VIEW " + quote(qkey(v.Schema, v.Name))
 	}
-	return "DROP VIEW " + quote(v.Name)
+	return "DROP VIEW " + quote(qkey(v.Schema, v.Name))
 }
 
 func isMaterialized(v *schema.View) bool {
@@ -286,9 +293,24 @@ func isMaterialized(v *schema.View) bool {
 // comments, views, triggers, and row-level security. Loading the script and inspecting gives s back.
 func (d *Dialect) SQL(s *schema.Schema) string {
 	var stmts []string
+	// Several schemas: each is created, and the script works in the first,
+	// as the inspected connection did (views and column types name the
+	// objects of the first schema unqualified).
+	for _, n := range s.Schemas {
+		stmts = append(stmts, "CREATE SCHEMA IF NOT EXISTS "+quote(n))
+	}
+	if len(s.Schemas) > 0 {
+		stmts = append(stmts, "SET search_path TO "+quote(s.Schemas[0]))
+	}
+	managed := func(fk *schema.ForeignKey) bool {
+		return fk.RefSchema == "" || slices.Contains(s.Schemas, fk.RefSchema)
+	}
+	extensions, types := typeStatements(s)
+	stmts = append(stmts, extensions...)
 	for _, e := range s.Enums {
 		stmts = append(stmts, createEnum(e))
 	}
+	stmts = append(stmts, types...)
 	for _, q := range s.Sequences {
 		stmts = append(stmts, createSequence(q))
 	}
@@ -298,47 +320,60 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	var later []string
 	for _, q := range s.Sequences {
 		if q.OwnerTable != "" {
-			later = append(later, "ALTER SEQUENCE "+quote(q.Name)+" OWNED BY "+quote(q.OwnerTable)+"."+quote(q.OwnerColumn))
+			later = append(later, "ALTER SEQUENCE "+quote(qkey(q.Schema, q.Name))+" OWNED BY "+quote(qkey(q.Schema, q.OwnerTable))+"."+quote(q.OwnerColumn))
 		}
 	}
 	for _, t := range parentsFirst(s.Tables) {
 		t = n.named(t)
 		stmts = append(stmts, createTable(t, func(fk *schema.ForeignKey) bool {
-			if !fk.NotValid && (fk.RefSchema != "" || created[fk.RefTable] || fk.RefTable == t.Name) {
+			ref := qkey(fk.RefSchema, fk.RefTable)
+			if !managed(fk) {
+				ref = ""
+			} else if len(s.Schemas) == 0 {
+				ref = fk.RefTable
+			}
+			if !fk.NotValid && (ref == "" || created[ref] || ref == tkey(t)) {
 				return true
 			}
-			add := "ALTER TABLE " + quote(t.Name) + " ADD " + constraintFK(fk)
+			add := "ALTER TABLE " + quote(tkey(t)) + " ADD " + constraintFK(fk)
 			if fk.NotValid {
 				add += " NOT VALID"
 			}
 			later = append(later, add)
 			return false
 		}))
-		created[t.Name] = true
+		created[tkey(t)] = true
 		for _, ck := range t.Checks {
 			if ck.NotValid {
-				later = append(later, addNotValidCheck(t.Name, ck))
+				later = append(later, addNotValidCheck(tkey(t), ck))
 			}
 		}
 		for _, ix := range t.Indexes {
 			if !ix.Constraint {
-				stmts = append(stmts, createIndex(t.Name, ix, false))
+				stmts = append(stmts, createIndex(tkey(t), ix, false))
 			}
 		}
 		if t.Comment != "" {
-			stmts = append(stmts, commentOn("TABLE", quote(t.Name), t.Comment))
+			stmts = append(stmts, commentOn("TABLE", quote(tkey(t)), t.Comment))
 		}
 		for _, c := range t.Columns {
 			if c.Comment != "" {
-				stmts = append(stmts, commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment))
+				stmts = append(stmts, commentOn("COLUMN", quote(tkey(t))+"."+quote(c.Name), c.Comment))
 			}
 		}
+		stmts = append(stmts, columnOptions(t)...)
+		stmts = append(stmts, tableComments(t)...)
 	}
 	stmts = append(stmts, later...)
+	for _, t := range s.Tables {
+		stmts = append(stmts, fkComments(n.named(t))...)
+	}
 	for _, v := range s.Views {
-		stmts = append(stmts, v.Def)
-		for _, ix := range v.Indexes {
-			stmts = append(stmts, createIndex(v.Name, ix, false))
+		stmts = append(stmts, viewStatements(v)...)
+	}
+	for _, q := range s.Sequences {
+		if q.Comment != "" {
+			stmts = append(stmts, commentOn("SEQUENCE", quote(qkey(q.Schema, q.Name)), q.Comment))
 		}
 	}
 	for _, tr := range s.Triggers {
@@ -359,7 +394,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 func parentsFirst(ts []*schema.Table) []*schema.Table {
 	byName := make(map[string]*schema.Table, len(ts))
 	for _, t := range ts {
-		byName[t.Name] = t
+		byName[tkey(t)] = t
 	}
 	state := map[*schema.Table]int{}
 	out := make([]*schema.Table, 0, len(ts))
@@ -370,7 +405,13 @@ func parentsFirst(ts []*schema.Table) []*schema.Table {
 		}
 		state[t] = 1
 		for _, fk := range t.ForeignKeys {
-			if p, ok := byName[fk.RefTable]; ok && fk.RefSchema == "" && p != t {
+			ref := fk.RefTable
+			if t.Schema != "" { // several schemas: every key names its schema
+				ref = qkey(fk.RefSchema, fk.RefTable)
+			} else if fk.RefSchema != "" {
+				continue
+			}
+			if p, ok := byName[ref]; ok && p != t {
 				visit(p)
 			}
 		}

@@ -18,12 +18,15 @@ import (
 // queries, whatever the number of tables: tables, columns, constraints,
 // indexes, views, enums, sequences, routines (functions, procedures and
 // aggregates), triggers, row-level security, one for the schema itself,
-// and one that counts the objects of the kinds it does not model
-// (Schema.Unmanaged, see unmanagedSources).
+// three for extensions, domains, composite types, table options and
+// comments (kinds_inspect.go), and one that counts the objects of the
+// kinds it does not model (Schema.Unmanaged, see unmanagedSources).
 //
 // Objects of the inspected schema are reported unqualified (Table.Schema
 // and ForeignKey.RefSchema are ""); a foreign key to another schema keeps
-// that schema's name. Everything is reported as PostgreSQL deparses it
+// that schema's name. With WithSchemas, each named schema is read and
+// every object is qualified (see inspectSchemas). Everything is reported
+// as PostgreSQL deparses it
 // (format_type, pg_get_expr, pg_get_viewdef), so inspecting twice, or
 // inspecting a schema loaded from the same SQL into a scratch database,
 // gives equal results. Serial columns are reported with the type serial,
@@ -32,22 +35,30 @@ import (
 // other sequences, owned by a column or not, on their own. Partitioned
 // tables are reported with PartitionBy, partitions with PartitionOf and
 // PartitionBound and only what they do not inherit; materialized views
-// with their indexes. Tables and types that belong to an extension are
-// left out (the extension is listed as unmanaged); domains, composite types, exclusion constraints and the other kinds of
+// with their indexes. Extensions, domains, composite types, exclusion
+// constraints, UNLOGGED, column options and comments take three more
+// queries (kinds_inspect.go). Tables and types that belong to an
+// extension are left out (the extension is reported); the kinds of
 // unmanagedSources are listed in Schema.Unmanaged.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
+	if len(d.schemas) > 1 {
+		return d.inspectSchemas(ctx, q)
+	}
 	in := &inspector{q: q}
 	if err := in.meta(ctx, d.schema); err != nil {
 		return nil, err
 	}
 	steps := []func(context.Context) error{in.tables, in.columns, in.constraints, in.indexes, in.views, in.enums, in.sequences,
-		in.routines, in.triggers, in.policies, in.unmanaged}
+		in.routines, in.triggers, in.policies, in.extensions, in.pgTypes, in.unmanaged}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
 	s := in.finish()
+	if err := in.extras(ctx); err != nil {
+		return nil, err
+	}
 	// The catalog holds every name as written or folded already: names
 	// are compared exactly (docs/case-rules.md).
 	s.SetCase(schema.ExactCase)
@@ -67,6 +78,11 @@ type inspector struct {
 	viewIdx map[int64][]*schema.Index // materialized view oid → its indexes
 	parts   map[int64]bool            // partitions (their columns are their parent's)
 	keys    []*keyRef
+
+	// With several managed schemas (inspectSchemas): their names, and
+	// whether this inspector reads one after the first.
+	managed  []string
+	notFirst bool
 }
 
 type indexInfo struct {
@@ -107,10 +123,18 @@ func (in *inspector) meta(ctx context.Context, want string) error {
 	switch {
 	case !cur.Valid && want == "":
 		return errors.New("postgres: inspect: the search_path names no existing schema (set ?search_path= in the URL)")
+	case !cur.Valid:
+		return fmt.Errorf("postgres: inspect: schema %s does not exist: create it first (CREATE SCHEMA %s); retort works in it and keeps its version table there", quote(want), quote(want))
 	case want != "" && cur.String != want:
 		return fmt.Errorf("postgres: inspect: the connection works in schema %q (its search_path), not %q: add search_path=%s to the URL", cur.String, want, want)
 	}
-	in.schema = cur.String
+	in.reset(cur.String)
+	return nil
+}
+
+// reset makes in read the schema named name.
+func (in *inspector) reset(name string) {
+	in.schema = name
 	in.s = &schema.Schema{Name: in.schema}
 	in.byOID = map[int64]*schema.Table{}
 	in.attname = map[int64]map[int]string{}
@@ -118,7 +142,7 @@ func (in *inspector) meta(ctx context.Context, want string) error {
 	in.indexOf = map[int64]*indexInfo{}
 	in.viewIdx = map[int64][]*schema.Index{}
 	in.parts = map[int64]bool{}
-	return nil
+	in.keys = nil
 }
 
 // notExtension is a condition on a pg_class row c: it does not belong to
@@ -262,10 +286,10 @@ ORDER BY co.conrelid, co.conname`, []any{in.schema}, func(rows *sql.Rows) error 
 		}
 		switch typ {
 		case "p":
-			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols}
+			t.PrimaryKey = &schema.PrimaryKey{Name: name, Columns: cols, Deferrable: deferrable, InitiallyDeferred: deferred}
 			in.keys = append(in.keys, &keyRef{pk: t.PrimaryKey, index: indid})
 		case "u":
-			ix := &schema.Index{Name: name, Unique: true, Constraint: true}
+			ix := &schema.Index{Name: name, Unique: true, Constraint: true, Deferrable: deferrable, InitiallyDeferred: deferred}
 			for _, c := range cols {
 				ix.Parts = append(ix.Parts, schema.IndexPart{Column: c})
 			}

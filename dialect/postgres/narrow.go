@@ -162,7 +162,7 @@ func narrowCheck(table string, c *diff.ModifyColumn, viaText bool) string {
 	col := "c." + quote(c.From.Name)
 	lost := lostValue(col, c.From.Type, c.To.Type, viaText)
 	esc := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
-	msg := "retort: % row(s) of " + esc(table) + " would lose data in column " + esc(c.From.Name) +
+	msg := "retort: % row(s) of " + esc(display(table)) + " would lose data in column " + esc(c.From.Name) +
 		" changed from " + esc(c.From.Type) + " to " + esc(c.To.Type) + "; e.g. %"
 	from := qualified("", table) + " c"
 	body := fmt.Sprintf(`DECLARE
@@ -213,5 +213,5 @@ END`, from, col, lost, lostValue("r.v", c.From.Type, c.To.Type, viaText), litera
 // narrowComment is the comment above a narrowing check in a plan.
 func narrowComment(table string, c *diff.ModifyColumn) string {
 	return fmt.Sprintf("%s.%s: %s → %s may change stored values; rows whose value would change stop the migration here",
-		table, c.To.Name, c.From.Type, c.To.Type)
+		display(table), c.To.Name, c.From.Type, c.To.Type)
 }

@@ -36,7 +36,7 @@ func orphanCheck(table string, fk *schema.ForeignKey) string {
 	}
 	esc := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 	cols := esc(strings.Join(fk.Columns, ", "))
-	msg := "retort: % row(s) of " + esc(table) + " reference no row of " + esc(target) +
+	msg := "retort: % row(s) of " + esc(display(table)) + " reference no row of " + esc(target) +
 		", so foreign key " + esc(fk.Name) + " (" + cols + ") cannot be added; e.g. (" + cols + ") = %"
 	body := fmt.Sprintf(`DECLARE
   n bigint;
@@ -67,5 +67,5 @@ func orphanComment(table string, fk *schema.ForeignKey) string {
 	if fk.RefSchema != "" {
 		target = fk.RefSchema + "." + target
 	}
-	return fmt.Sprintf("%s: rows of %s without a parent in %s stop the migration here", fk.Name, table, target)
+	return fmt.Sprintf("%s: rows of %s without a parent in %s stop the migration here", fk.Name, display(table), target)
 }

@@ -116,6 +116,7 @@ func (p *planner) run(changes []diff.Change) error {
 	p.dropKeys = map[string][][]string{}
 	p.typeTables = map[string]bool{}
 	p.keptSeqs = map[string]bool{}
+	changes = commentOnly(changes)
 
 	var (
 		dropViews, addViews []*schema.View
@@ -130,7 +131,7 @@ func (p *planner) run(changes []diff.Change) error {
 			addViews = append(addViews, c.V)
 		case *diff.AddTable:
 			addTables = append(addTables, c.T)
-			p.created[c.T.Name] = true
+			p.created[tkey(c.T)] = true
 		case *diff.DropTable:
 			dropTabs = append(dropTabs, c.T)
 		case *diff.ModifyTable:
@@ -145,7 +146,7 @@ func (p *planner) run(changes []diff.Change) error {
 	var newTypes []string
 	for _, c := range changes {
 		if c, ok := c.(*diff.AddEnum); ok {
-			newTypes = append(newTypes, c.E.Name)
+			newTypes = append(newTypes, p.typeName(c.E))
 		}
 	}
 	p.lateChecks = map[*diff.ModifyColumn]bool{}
@@ -156,27 +157,36 @@ func (p *planner) run(changes []diff.Change) error {
 			p.lateChecks[n.Column] = true
 			continue
 		}
-		p.early = append(p.early, dialect.Step{SQL: narrowCheck(n.Table.From.Name, n.Column, isEnum(p.from, n.Column.From.Type)), Comment: narrowComment(n.Table.From.Name, n.Column)})
+		p.early = append(p.early, dialect.Step{SQL: narrowCheck(tkey(n.Table.From), n.Column, isEnum(p.from, n.Column.From.Type)), Comment: narrowComment(tkey(n.Table.From), n.Column)})
 	}
 
 	// Enum labels and types first: columns may use them.
 	for _, c := range changes {
 		switch c := c.(type) {
+		case *diff.AddSchema:
+			p.creates = append(p.creates, dialect.Step{SQL: "CREATE SCHEMA " + quote(c.Name)})
 		case *diff.AddEnum:
 			p.creates = append(p.creates, dialect.Step{SQL: createEnum(c.E)})
+			if c.E.Comment != "" {
+				p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(qkey(c.E.Schema, c.E.Name)), c.E.Comment)})
+			}
 		case *diff.ModifyEnum:
 			p.modifyEnum(c)
 		case *diff.AddSequence:
 			if p.serialSequence(c.S) {
 				// A serial column's sequence that becomes one of its own:
 				// it keeps its value.
-				p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.S.Name) + " " + sequenceOptions(c.S)})
+				p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(qkey(c.S.Schema, c.S.Name)) + " " + sequenceOptions(c.S)})
 				break
 			}
 			p.creates = append(p.creates, dialect.Step{SQL: createSequence(c.S)})
 			p.ownSequence(c.S)
 		case *diff.ModifySequence:
 			p.modifySequence(c)
+		default:
+			if err := p.typeChange(c); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -190,7 +200,7 @@ func (p *planner) run(changes []diff.Change) error {
 		case *diff.DropTrigger:
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
 		case *diff.DropViewIndex:
-			p.drops = append(p.drops, dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
+			p.drops = append(p.drops, dialect.Step{SQL: "DROP INDEX " + quote(qkey(c.V.Schema, c.I.Name))})
 		}
 	}
 	dependents := p.dependentViews(dropViews)
@@ -198,14 +208,14 @@ func (p *planner) run(changes []diff.Change) error {
 	p.dropPolicies(changes, mods, dependents, byRoutine)
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
-		dropped[v.Name] = true
+		dropped[vkey(v)] = true
 	}
 	for i := len(p.from.Views) - 1; i >= 0; i-- {
 		v := p.from.Views[i]
 		switch {
-		case dropped[v.Name]:
+		case dropped[vkey(v)]:
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v)})
-		case dependents[v.Name]:
+		case dependents[vkey(v)]:
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v),
 				Comment: "reads a column whose type changes; recreated below"})
 		case byRoutine[v.Name]:
@@ -213,7 +223,7 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 	}
 	for _, v := range dropViews { // views the inspected order does not know
-		if _, ok := p.from.View(v.Name); !ok {
+		if !slices.ContainsFunc(p.from.Views, func(o *schema.View) bool { return vkey(o) == vkey(v) }) {
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v)})
 		}
 	}
@@ -221,7 +231,7 @@ func (p *planner) run(changes []diff.Change) error {
 	// Foreign keys, then the tables that go away (children first).
 	p.planForeignKeys(mods, dropTabs)
 	for _, t := range dropTabs {
-		p.drops = append(p.drops, dialect.Step{SQL: "DROP TABLE " + quote(t.Name), Destructive: true})
+		p.drops = append(p.drops, dialect.Step{SQL: "DROP TABLE " + quote(tkey(t)), Destructive: true})
 	}
 
 	// New tables, parents first (Compare's order).
@@ -237,26 +247,32 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
-			if p.keptSeqs[c.S.Name] {
+			if p.keptSeqs[qkey(c.S.Schema, c.S.Name)] {
 				continue
 			}
 			drop := "DROP SEQUENCE "
 			if c.S.OwnerTable != "" { // gone already if its column or table was dropped
 				drop += "IF EXISTS "
 			}
-			p.removes = append(p.removes, dialect.Step{SQL: drop + quote(c.S.Name)})
+			p.removes = append(p.removes, dialect.Step{SQL: drop + quote(qkey(c.S.Schema, c.S.Name))})
 		case *diff.DropEnum:
-			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(c.E.Name)})
+			p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(qkey(c.E.Schema, c.E.Name))})
+		case *diff.DropSchema:
+			// Without CASCADE: what retort does not manage in it stops the
+			// drop instead of vanishing with it.
+			p.removes = append(p.removes, dialect.Step{SQL: "DROP SCHEMA " + quote(c.Name), Destructive: true})
+		default:
+			p.typeDrop(c)
 		}
 	}
 	for _, name := range p.oldEnums {
-		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(name)})
+		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(name)}) // name is a planner key
 	}
 
 	// Views in the desired schema's order (views after the views they read).
 	add := map[string]bool{}
 	for _, v := range addViews {
-		add[v.Name] = true
+		add[vkey(v)] = true
 	}
 	for n := range dependents {
 		add[n] = true
@@ -265,13 +281,13 @@ func (p *planner) run(changes []diff.Change) error {
 		add[n] = true
 	}
 	for _, v := range p.to.Views {
-		if add[v.Name] {
+		if add[vkey(v)] {
 			p.addView(v)
-			delete(add, v.Name)
+			delete(add, vkey(v))
 		}
 	}
 	for _, v := range addViews {
-		if add[v.Name] {
+		if add[vkey(v)] {
 			p.addView(v)
 		}
 	}
@@ -279,8 +295,8 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.AddViewIndex:
-			if !dependents[c.V.Name] { // else created with the view above
-				p.views = append(p.views, dialect.Step{SQL: createIndex(c.V.Name, c.I, false)})
+			if !dependents[vkey(c.V)] { // else created with the view above
+				p.views = append(p.views, dialect.Step{SQL: createIndex(vkey(c.V), c.I, false)})
 			}
 		case *diff.AddTrigger:
 			p.views = append(p.views, dialect.Step{SQL: c.T.Def})
@@ -302,10 +318,11 @@ func (p *planner) ownSequence(q *schema.Sequence) {
 	if q.OwnerTable == "" {
 		return
 	}
+	seq, owner := qkey(q.Schema, q.Name), qkey(q.Schema, q.OwnerTable)
 	col := quote(q.OwnerColumn)
-	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(q.Name) + " OWNED BY " + quote(q.OwnerTable) + "." + col})
-	t, ok := p.from.Table(q.OwnerTable)
-	if !ok || p.created[q.OwnerTable] || q.Increment <= 0 {
+	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(seq) + " OWNED BY " + quote(owner) + "." + col})
+	t, ok := p.ownerTable(q)
+	if !ok || p.created[owner] || q.Increment <= 0 {
 		return
 	}
 	if c, ok := t.Column(q.OwnerColumn); !ok || c.Name != q.OwnerColumn {
@@ -313,8 +330,17 @@ func (p *planner) ownSequence(q *schema.Sequence) {
 	}
 	p.owners = append(p.owners, dialect.Step{
 		SQL: fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s",
-			literal(quote(q.Name)), col, q.Start, quote(q.OwnerTable)),
+			literal(quote(seq)), col, q.Start, quote(owner)),
 		Comment: "a new sequence for a column that has rows: it goes on after their highest value"})
+}
+
+// ownerTable returns the table of the current schema that owns sequence
+// q (in q's schema when several are managed).
+func (p *planner) ownerTable(q *schema.Sequence) (*schema.Table, bool) {
+	if q.Schema != "" {
+		return p.fromTable(qkey(q.Schema, q.OwnerTable))
+	}
+	return p.from.Table(q.OwnerTable)
 }
 
 // serialSequence reports whether q, a sequence the desired schema adds,
@@ -324,7 +350,7 @@ func (p *planner) serialSequence(q *schema.Sequence) bool {
 	if q.OwnerTable == "" {
 		return false
 	}
-	t, ok := p.from.Table(q.OwnerTable)
+	t, ok := p.ownerTable(q)
 	if !ok || t.Name != q.OwnerTable {
 		return false
 	}
@@ -339,24 +365,21 @@ func (p *planner) modifySequence(c *diff.ModifySequence) {
 	from, to := *c.From, *c.To
 	from.OwnerTable, from.OwnerColumn, to.OwnerTable, to.OwnerColumn = "", "", "", ""
 	if sequenceOptions(&from) != sequenceOptions(&to) {
-		p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " " + sequenceOptions(c.To)})
+		p.creates = append(p.creates, dialect.Step{SQL: "ALTER SEQUENCE " + quote(qkey(c.To.Schema, c.To.Name)) + " " + sequenceOptions(c.To)})
 	}
 	if c.From.OwnerTable == c.To.OwnerTable && c.From.OwnerColumn == c.To.OwnerColumn {
 		return
 	}
 	if c.To.OwnerTable == "" {
-		p.drops = append([]dialect.Step{{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " OWNED BY NONE"}}, p.drops...)
+		p.drops = append([]dialect.Step{{SQL: "ALTER SEQUENCE " + quote(qkey(c.To.Schema, c.To.Name)) + " OWNED BY NONE"}}, p.drops...)
 		return
 	}
-	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(c.To.Name) + " OWNED BY " + quote(c.To.OwnerTable) + "." + quote(c.To.OwnerColumn)})
+	p.owners = append(p.owners, dialect.Step{SQL: "ALTER SEQUENCE " + quote(qkey(c.To.Schema, c.To.Name)) + " OWNED BY " + quote(qkey(c.To.Schema, c.To.OwnerTable)) + "." + quote(c.To.OwnerColumn)})
 }
 
 // addView creates a view and the indexes of a materialized view.
 func (p *planner) addView(v *schema.View) {
-	p.views = append(p.views, dialect.Step{SQL: v.Def})
-	for _, ix := range v.Indexes {
-		p.views = append(p.views, dialect.Step{SQL: createIndex(v.Name, ix, false)})
-	}
+	p.views = append(p.views, steps(viewStatements(v))...)
 }
 
 // scanKeys records the keys (primary keys and unique indexes) a modified
@@ -366,15 +389,15 @@ func (p *planner) scanKeys(mt *diff.ModifyTable) {
 		switch c := c.(type) {
 		case *diff.ModifyPrimaryKey:
 			if c.From != nil && !pkRenamed(c) {
-				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], c.From.Columns)
+				p.dropKeys[tkey(mt.From)] = append(p.dropKeys[tkey(mt.From)], c.From.Columns)
 			}
 		case *diff.DropIndex:
 			if cols, ok := c.I.Columns(); ok && c.I.Unique {
-				p.dropKeys[mt.From.Name] = append(p.dropKeys[mt.From.Name], cols)
+				p.dropKeys[tkey(mt.From)] = append(p.dropKeys[tkey(mt.From)], cols)
 			}
 		case *diff.ModifyColumn:
 			if c.What&(diff.ChangeType|diff.ChangeCollation|diff.ChangeGenerated) != 0 {
-				p.typeTables[mt.From.Name] = true
+				p.typeTables[tkey(mt.From)] = true
 			}
 		}
 	}
@@ -405,8 +428,8 @@ func (p *planner) keyDropped(table string, cols []string) bool {
 // keyExists reports whether table has, before the plan, a primary key or
 // unique index on exactly cols that the plan keeps.
 func (p *planner) keyExists(table string, cols []string) bool {
-	t, ok := p.from.Table(table)
-	if !ok || t.Name != table || p.keyDropped(table, cols) {
+	t, ok := p.fromTable(table)
+	if !ok || p.keyDropped(table, cols) {
 		return false
 	}
 	if t.PrimaryKey != nil && sameSet(t.PrimaryKey.Columns, cols) {
@@ -431,21 +454,21 @@ func (p *planner) dependentViews(dropViews []*schema.View) map[string]bool {
 	}
 	names := map[string]bool{}
 	for t := range p.typeTables {
-		names[strings.ToLower(t)] = true
+		names[strings.ToLower(bareName(t))] = true
 	}
 	dropped := map[string]bool{}
 	for _, v := range dropViews {
-		dropped[v.Name] = true
+		dropped[vkey(v)] = true
 		names[strings.ToLower(v.Name)] = true
 	}
 	for grew := true; grew; {
 		grew = false
 		for _, v := range p.from.Views {
-			if out[v.Name] || dropped[v.Name] {
+			if out[vkey(v)] || dropped[vkey(v)] {
 				continue
 			}
 			if mentions(v.Def, names) {
-				out[v.Name] = true
+				out[vkey(v)] = true
 				names[strings.ToLower(v.Name)] = true
 				grew = true
 			}
@@ -490,59 +513,60 @@ func (p *planner) planForeignKeys(mods []*diff.ModifyTable, dropTabs []*schema.T
 	touched := map[string]bool{} // table\x00constraint
 	for _, mt := range mods {
 		named := p.n.named(mt.To)
+		tk := tkey(mt.To)
 		for _, c := range mt.Changes {
 			switch c := c.(type) {
 			case *diff.DropForeignKey:
-				touched[mt.To.Name+"\x00"+c.FK.Name] = true
-				p.drops = append(p.drops, dialect.Step{SQL: alter(mt.From.Name) + "DROP CONSTRAINT " + quote(c.FK.Name)})
+				touched[tk+"\x00"+c.FK.Name] = true
+				p.drops = append(p.drops, dialect.Step{SQL: alter(tk) + "DROP CONSTRAINT " + quote(c.FK.Name)})
 			case *diff.AddForeignKey:
 				fk := namedFK(mt.To, named, c.FK)
-				touched[mt.To.Name+"\x00"+fk.Name] = true
-				adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, comment: describe(mt.To, c)})
+				touched[tk+"\x00"+fk.Name] = true
+				adds = append(adds, fkAdd{table: tk, fk: fk, comment: describe(mt.To, c)})
 			case *diff.ModifyForeignKey:
-				touched[mt.To.Name+"\x00"+c.From.Name] = true
+				touched[tk+"\x00"+c.From.Name] = true
 				fk := namedFK(mt.To, named, c.To)
-				touched[mt.To.Name+"\x00"+fk.Name] = true
+				touched[tk+"\x00"+fk.Name] = true
 				switch {
 				case c.What == diff.ChangeName:
-					p.modifies = append(p.modifies, dialect.Step{SQL: alter(mt.To.Name) + "RENAME CONSTRAINT " + quote(c.From.Name) + " TO " + quote(fk.Name)})
+					p.modifies = append(p.modifies, dialect.Step{SQL: alter(tk) + "RENAME CONSTRAINT " + quote(c.From.Name) + " TO " + quote(fk.Name)})
 				case c.What == diff.ChangeValidated:
 					p.validates = append(p.validates,
-						dialect.Step{SQL: orphanCheck(mt.To.Name, fk), Comment: orphanComment(mt.To.Name, fk)},
-						dialect.Step{SQL: alter(mt.To.Name) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
-				case p.keyDropped(fk.RefTable, fk.RefColumns) && fk.RefSchema == "":
-					p.drops = append(p.drops, dialect.Step{SQL: alter(mt.From.Name) + "DROP CONSTRAINT " + quote(c.From.Name)})
-					adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, comment: describe(mt.To, c)})
+						dialect.Step{SQL: orphanCheck(tk, fk), Comment: orphanComment(tk, fk)},
+						dialect.Step{SQL: alter(tk) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
+				case p.keyDropped(p.refKey(fk), fk.RefColumns) && !p.external(fk):
+					p.drops = append(p.drops, dialect.Step{SQL: alter(tk) + "DROP CONSTRAINT " + quote(c.From.Name)})
+					adds = append(adds, fkAdd{table: tk, fk: fk, comment: describe(mt.To, c)})
 				default:
-					adds = append(adds, fkAdd{table: mt.To.Name, fk: fk, drop: c.From.Name, comment: describe(mt.To, c)})
+					adds = append(adds, fkAdd{table: tk, fk: fk, drop: c.From.Name, comment: describe(mt.To, c)})
 				}
 			}
 		}
 	}
 	// Keys that stay but whose referenced key is dropped and recreated.
 	for _, t := range p.to.Tables {
-		if p.created[t.Name] || len(p.dropKeys) == 0 {
+		if p.created[tkey(t)] || len(p.dropKeys) == 0 {
 			continue
 		}
 		for _, fk := range p.n.named(t).ForeignKeys {
-			if touched[t.Name+"\x00"+fk.Name] || fk.RefSchema != "" || !p.keyDropped(fk.RefTable, fk.RefColumns) {
+			if touched[tkey(t)+"\x00"+fk.Name] || p.external(fk) || !p.keyDropped(p.refKey(fk), fk.RefColumns) {
 				continue
 			}
-			p.drops = append(p.drops, dialect.Step{SQL: alter(t.Name) + "DROP CONSTRAINT " + quote(fk.Name),
-				Comment: fmt.Sprintf("the key it references, %s (%s), is recreated; so is it, below", fk.RefTable, strings.Join(fk.RefColumns, ", "))})
-			adds = append(adds, fkAdd{table: t.Name, fk: fk})
+			p.drops = append(p.drops, dialect.Step{SQL: alter(tkey(t)) + "DROP CONSTRAINT " + quote(fk.Name),
+				Comment: fmt.Sprintf("the key it references, %s (%s), is recreated; so is it, below", display(p.refKey(fk)), strings.Join(fk.RefColumns, ", "))})
+			adds = append(adds, fkAdd{table: tkey(t), fk: fk})
 		}
 	}
 	// Tables that are dropped lose the keys that point at tables dropped
 	// before them (a cycle among dropped tables).
 	order := map[string]int{}
 	for i, t := range dropTabs {
-		order[t.Name] = i
+		order[tkey(t)] = i
 	}
 	for i, t := range dropTabs {
 		for _, fk := range t.ForeignKeys {
-			if j, ok := order[fk.RefTable]; ok && fk.RefSchema == "" && j < i {
-				p.drops = append(p.drops, dialect.Step{SQL: alter(t.Name) + "DROP CONSTRAINT " + quote(fk.Name)})
+			if j, ok := order[p.refKey(fk)]; ok && !p.external(fk) && j < i {
+				p.drops = append(p.drops, dialect.Step{SQL: alter(tkey(t)) + "DROP CONSTRAINT " + quote(fk.Name)})
 			}
 		}
 	}
@@ -580,6 +604,9 @@ func (p *planner) addFK(a fkAdd) {
 		}
 	}
 	p.fks = append(p.fks, dialect.Step{SQL: sql, Comment: a.comment})
+	if fk.Comment != "" {
+		p.fks = append(p.fks, dialect.Step{SQL: constraintCommentOn(a.table, fk.Name, fk.Comment)})
+	}
 	if !fk.NotValid {
 		p.validates = append(p.validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
 	}
@@ -590,8 +617,8 @@ func (p *planner) addFK(a fkAdd) {
 // types.
 func (p *planner) checkEarly(a fkAdd) bool {
 	has := func(table string, cols []string) bool {
-		t, ok := p.from.Table(table)
-		if !ok || t.Name != table || p.typeTables[table] {
+		t, ok := p.fromTable(table)
+		if !ok || p.typeTables[table] {
 			return false
 		}
 		for _, c := range cols {
@@ -601,41 +628,45 @@ func (p *planner) checkEarly(a fkAdd) bool {
 		}
 		return true
 	}
-	return has(a.table, a.fk.Columns) && (a.fk.RefSchema != "" || has(a.fk.RefTable, a.fk.RefColumns))
+	return has(a.table, a.fk.Columns) && (p.external(a.fk) || has(p.refKey(a.fk), a.fk.RefColumns))
 }
 
 func (p *planner) addTable(t *schema.Table) {
 	t = p.n.named(t)
 	var later []dialect.Step
 	p.creates = append(p.creates, dialect.Step{SQL: createTable(t, func(fk *schema.ForeignKey) bool {
-		ready := fk.RefSchema != "" || fk.RefTable == t.Name || p.done[fk.RefTable] ||
-			(!p.created[fk.RefTable] && p.keyExists(fk.RefTable, fk.RefColumns))
+		ref := p.refKey(fk)
+		ready := p.external(fk) || ref == tkey(t) || p.done[ref] ||
+			(!p.created[ref] && p.keyExists(ref, fk.RefColumns))
 		if !ready {
-			later = append(later, dialect.Step{SQL: alter(t.Name) + "ADD " + constraintFK(fk)})
+			later = append(later, dialect.Step{SQL: alter(tkey(t)) + "ADD " + constraintFK(fk)})
 		}
 		return ready
 	})})
-	p.done[t.Name] = true
+	p.done[tkey(t)] = true
 	for _, ck := range t.Checks {
 		if ck.NotValid {
-			p.creates = append(p.creates, dialect.Step{SQL: addNotValidCheck(t.Name, ck)})
+			p.creates = append(p.creates, dialect.Step{SQL: addNotValidCheck(tkey(t), ck)})
 		}
 	}
 	for _, ix := range t.Indexes {
 		if !ix.Constraint {
-			p.creates = append(p.creates, dialect.Step{SQL: createIndex(t.Name, ix, false)})
+			p.creates = append(p.creates, dialect.Step{SQL: createIndex(tkey(t), ix, false)})
 		}
 	}
 	if t.Comment != "" {
-		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TABLE", quote(t.Name), t.Comment)})
+		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TABLE", quote(tkey(t)), t.Comment)})
 	}
 	for _, c := range t.Columns {
 		if c.Comment != "" {
-			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(t.Name)+"."+quote(c.Name), c.Comment)})
+			p.creates = append(p.creates, dialect.Step{SQL: commentOn("COLUMN", quote(tkey(t))+"."+quote(c.Name), c.Comment)})
 		}
 	}
+	p.creates = append(p.creates, steps(columnOptions(t))...)
+	p.creates = append(p.creates, steps(tableComments(t))...)
 	// A key to a table created later, or to a key the plan adds: the new
 	// table is empty, so a plain ADD CONSTRAINT after the other changes
 	// scans nothing.
 	p.fks = append(later, p.fks...)
+	p.fks = append(p.fks, steps(fkComments(t))...)
 }

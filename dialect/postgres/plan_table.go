@@ -31,7 +31,7 @@ func isSerial(typ string) bool {
 // indexes and the primary key, then columns, then new keys, checks and
 // indexes. Foreign keys are planned by planForeignKeys.
 func (p *planner) modifyTable(mt *diff.ModifyTable) error {
-	name := mt.To.Name
+	name := tkey(mt.To)
 	named := p.n.named(mt.To)
 	add := func(s dialect.Step) { p.modifies = append(p.modifies, s) }
 
@@ -53,14 +53,16 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 		switch c := c.(type) {
 		case *diff.DropCheck:
 			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.C.Name)})
+		case *diff.DropExclusion:
+			add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.X.Name)})
 		case *diff.DropIndex:
 			switch {
 			case c.I.Constraint:
 				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.I.Name)})
 			case concurrent:
-				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(c.I.Name), NoTx: true})
+				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(qkey(mt.To.Schema, c.I.Name)), NoTx: true})
 			default:
-				add(dialect.Step{SQL: "DROP INDEX " + quote(c.I.Name)})
+				add(dialect.Step{SQL: "DROP INDEX " + quote(qkey(mt.To.Schema, c.I.Name))})
 			}
 		case *diff.ModifyPrimaryKey:
 			if pkRenamed(c) {
@@ -116,7 +118,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 					StorageParams: ix.StorageParams}
 				p.concurrent = append(p.concurrent,
 					dialect.Step{SQL: createIndex(name, u, true), NoTx: true},
-					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name), NoTx: true})
+					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name) + deferClause(ix.Deferrable, ix.InitiallyDeferred), NoTx: true})
 			case ix.Constraint:
 				add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
 			case concurrent:
@@ -130,11 +132,13 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			}
 		case *diff.DropForeignKey, *diff.AddForeignKey, *diff.ModifyForeignKey, *diff.ModifyPartitionKey, *diff.ModifyPartitionOf,
 			*diff.DropCheck, *diff.DropIndex, *diff.DropColumn, *diff.AddColumn, *diff.ModifyColumn,
-			*diff.AddPolicy, *diff.DropPolicy: // policies: plan_policies.go
+			*diff.AddPolicy, *diff.DropPolicy, // policies: plan_policies.go
+			*diff.AddExclusion, *diff.DropExclusion, *diff.SetComment:
 		default:
-			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, name)
+			return fmt.Errorf("postgres: plan: unexpected change %T on table %s", c, display(name))
 		}
 	}
+	p.tableKinds(mt, named)
 	return nil
 }
 
@@ -260,8 +264,10 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		}
 	}
 	if toSerial && !fromSerial {
-		seq := objectName(table, to.Name, "seq")
-		if old, ok := p.from.Sequence(seq); ok && old.Name == seq && old.OwnerTable == table && old.OwnerColumn == from.Name {
+		sch, bare := splitKey(table)
+		seqName := objectName(bare, to.Name, "seq")
+		seq := qkey(sch, seqName)
+		if old, ok := p.fromSequence(sch, seqName); ok && old.OwnerTable == bare && old.OwnerColumn == from.Name {
 			// The column's own sequence with other options than serial's:
 			// it is given serial's options and keeps its value.
 			typ := baseType(to.Type)
@@ -316,7 +322,7 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 			} else if j := slices.IndexFunc(c.To.Values, func(s string) bool { return placed[s] }); j >= 0 {
 				pos = " BEFORE " + literal(c.To.Values[j])
 			}
-			p.enumValues = append(p.enumValues, dialect.Step{SQL: "ALTER TYPE " + quote(c.To.Name) + " ADD VALUE " + literal(v) + pos})
+			p.enumValues = append(p.enumValues, dialect.Step{SQL: "ALTER TYPE " + quote(qkey(c.To.Schema, c.To.Name)) + " ADD VALUE " + literal(v) + pos})
 			placed[v] = true
 		}
 		return
@@ -324,31 +330,34 @@ func (p *planner) modifyEnum(c *diff.ModifyEnum) {
 	const suffix = "_retort_old"
 	old := clip(c.From.Name, MaxIdentLen-len(suffix)) + suffix
 	p.creates = append(p.creates,
-		dialect.Step{SQL: "ALTER TYPE " + quote(c.From.Name) + " RENAME TO " + quote(old),
+		dialect.Step{SQL: "ALTER TYPE " + quote(qkey(c.From.Schema, c.From.Name)) + " RENAME TO " + quote(old),
 			Comment: fmt.Sprintf("enum %s loses or reorders labels: it is created anew and its columns converted", c.To.Name)},
 		dialect.Step{SQL: createEnum(c.To)})
+	if c.To.Comment != "" && c.From.Comment == c.To.Comment {
+		p.creates = append(p.creates, dialect.Step{SQL: commentOn("TYPE", quote(qkey(c.To.Schema, c.To.Name)), c.To.Comment)})
+	}
 	for _, t := range p.to.Tables {
-		ft, ok := p.from.Table(t.Name)
-		if !ok || p.created[t.Name] {
+		ft, ok := p.fromTable(tkey(t))
+		if !ok || p.created[tkey(t)] {
 			continue
 		}
 		for _, col := range t.Columns {
 			fc, ok := ft.Column(col.Name)
-			if !ok || !typeIs(col.Type, c.To.Name) || !typeIs(fc.Type, c.From.Name) {
+			if !ok || !typeIs(col.Type, p.typeName(c.To)) || !typeIs(fc.Type, p.typeName(c.From)) {
 				continue
 			}
-			ac := alter(t.Name) + "ALTER COLUMN " + quote(col.Name) + " "
+			ac := alter(tkey(t)) + "ALTER COLUMN " + quote(col.Name) + " "
 			if fc.Default != "" {
 				p.creates = append(p.creates, dialect.Step{SQL: ac + "DROP DEFAULT"})
 			}
-			p.creates = append(p.creates, dialect.Step{SQL: ac + "TYPE " + quote(c.To.Name) + " USING " + quote(col.Name) + "::text::" + quote(c.To.Name)})
+			p.creates = append(p.creates, dialect.Step{SQL: ac + "TYPE " + quote(qkey(c.To.Schema, c.To.Name)) + " USING " + quote(col.Name) + "::text::" + quote(qkey(c.To.Schema, c.To.Name))})
 			if col.Default != "" {
 				p.creates = append(p.creates, dialect.Step{SQL: ac + "SET DEFAULT " + col.Default})
 			}
-			p.typeTables[t.Name] = true
+			p.typeTables[tkey(t)] = true
 		}
 	}
-	p.oldEnums = append(p.oldEnums, old)
+	p.oldEnums = append(p.oldEnums, qkey(c.From.Schema, old))
 }
 
 // subsequence reports whether every element of a appears in b, in order.
@@ -372,5 +381,15 @@ func isEnum(s *schema.Schema, typ string) bool {
 // typeIs reports whether a column type as format_type prints it names the
 // type name (quoted where it needs quotes).
 func typeIs(colType, name string) bool {
+	if sch, n, ok := strings.Cut(name, "\x00"); ok { // an enum of another schema
+		for _, s := range []string{sch, quote(sch)} {
+			for _, m := range []string{n, quote(n)} {
+				if colType == s+"."+m {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	return colType == name || colType == quote(name)
 }

@@ -39,6 +39,7 @@ type Dialect struct {
 	driver           string
 	server           string
 	schema           string
+	schemas          []string
 	connectTimeout   time.Duration
 	lockTimeout      time.Duration
 	statementTimeout time.Duration
@@ -82,6 +83,26 @@ func WithScratchServer(url string) Option { return func(d *Dialect) { d.server =
 // planned SQL names objects unqualified. Scratch databases use a schema of
 // the same name.
 func WithSchema(name string) Option { return func(d *Dialect) { d.schema = name } }
+
+// WithSchemas makes retort manage several schemas, e.g. "app" and
+// "audit": Inspect reads the objects of each (foreign keys and views may
+// cross them), Plan qualifies every name and creates or drops the schemas
+// themselves. The first schema is the one WithSchema sets: the
+// connection's search_path must start with it, and the version table
+// lives there. Schemas not named are never read nor touched. With one
+// name it is WithSchema.
+func WithSchemas(names ...string) Option {
+	return func(d *Dialect) {
+		if len(names) > 0 {
+			d.schema = names[0]
+		}
+		if len(names) > 1 {
+			d.schemas = names
+		} else {
+			d.schemas = nil
+		}
+	}
+}
 
 // WithLockTimeout sets the lock_timeout of every migration transaction
 // (default DefaultLockTimeout); 0 keeps the server's setting.
@@ -130,8 +151,27 @@ func (d *Dialect) Name() string { return "postgres" }
 func (d *Dialect) Quote(ident string) string { return quote(ident) }
 
 func quote(ident string) string {
+	// A NUL byte, which no PostgreSQL name can hold, separates the schema
+	// from the name in the keys the planner uses when several schemas are
+	// managed (qkey).
+	if sch, name, ok := strings.Cut(ident, "\x00"); ok {
+		return quote(sch) + "." + quote(name)
+	}
 	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
 }
+
+// qkey returns the planner's key of the object name in schema sch: name
+// alone in the single managed schema (sch ""), else sch and name joined by
+// a NUL byte, which quote writes as "sch"."name".
+func qkey(sch, name string) string {
+	if sch == "" {
+		return name
+	}
+	return sch + "\x00" + name
+}
+
+// display returns a planner key as people read it: sch.name.
+func display(key string) string { return strings.ReplaceAll(key, "\x00", ".") }
 
 // qualified returns schema.name quoted, or just name when schema is "".
 func qualified(schema, name string) string {

@@ -90,9 +90,10 @@ func (d *Dialect) Scratch(ctx context.Context) (*sql.DB, func() error, error) {
 	q.Set("synchronous_commit", "off")
 	schema := d.scratchSchemaName(u)
 	if schema != "" {
-		q.Set("search_path", schema)
+		q.Set("search_path", quote(schema)) // quoted: "My App" is one schema
 	}
-	su.RawQuery = q.Encode()
+	// pgx reads a + in the query as itself: spaces are written %20.
+	su.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	db, err := sql.Open(d.driver, su.String())
 	if err == nil {
 		err = db.PingContext(ctx)

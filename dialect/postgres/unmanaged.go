@@ -47,16 +47,11 @@ var unmanagedSources = []unmanagedSource{
 	// PartitionOf); a foreign table that is a partition is not.
 	{kind: "foreign table partition", names: `SELECT c.relname::text FROM pg_class c WHERE ` + inNS + ` AND c.relkind = 'f' AND c.relispartition`},
 	{kind: "foreign table", names: `SELECT c.relname::text FROM pg_class c WHERE ` + inNS + ` AND c.relkind = 'f' AND NOT c.relispartition AND ` + notExtension},
-	{kind: "unlogged table", names: `SELECT c.relname::text FROM pg_class c WHERE ` + inNS + ` AND c.relkind = 'r' AND c.relpersistence = 'u' AND NOT c.relispartition`},
 	{kind: "inheriting table", names: `SELECT DISTINCT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
   WHERE ` + inNS + ` AND NOT c.relispartition`},
-	{kind: "exclusion constraint", names: `SELECT co.conname || ' on ' || c.relname FROM pg_constraint co
-  JOIN pg_class c ON c.oid = co.conrelid WHERE ` + inNS + ` AND co.contype = 'x'`},
 	{kind: "rule", names: `SELECT r.rulename || ' on ' || c.relname FROM pg_rewrite r
   JOIN pg_class c ON c.oid = r.ev_class WHERE ` + inNS + ` AND r.rulename <> '_RETURN'`},
 	{kind: "window function", names: procNames("w")},
-	{kind: "domain", names: typeNames(`t.typtype = 'd'`)},
-	{kind: "composite type", names: typeNames(`t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c')`)},
 	{kind: "range type", names: typeNames(`t.typtype = 'r'`)},
 	{kind: "base type", names: typeNames(`t.typtype = 'b' AND t.typcategory <> 'A'`)},
 	{kind: "collation", names: `SELECT x.collname::text FROM pg_collation x WHERE x.collnamespace = (SELECT oid FROM ns) AND ` + notExt("pg_collation", "x")},
@@ -73,7 +68,6 @@ var unmanagedSources = []unmanagedSource{
 	{kind: "statistics object", names: `SELECT x.stxname::text FROM pg_statistic_ext x WHERE x.stxnamespace = (SELECT oid FROM ns)`},
 
 	// Objects of the whole database.
-	{kind: "extension", wide: true, names: `SELECT x.extname::text FROM pg_extension x WHERE x.extname <> 'plpgsql'`},
 	{kind: "schema", wide: true, names: `SELECT n.nspname::text FROM pg_namespace n
   WHERE n.oid <> (SELECT oid FROM ns) AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%' AND n.nspname NOT LIKE '` + strings.ReplaceAll(ScratchPrefix, "_", `\_`) + `%'
@@ -108,7 +102,10 @@ func typeNames(cond string) string {
 
 // unmanagedQuery returns the one query that counts the objects of every
 // kind of sources, with the first names of each (sorted).
-func unmanagedQuery(sources []unmanagedSource, wide bool) string {
+//
+// managed names the schemas retort manages when there are several: the
+// "schema" kind leaves them out.
+func unmanagedQuery(sources []unmanagedSource, wide bool, managed []string) string {
 	var b strings.Builder
 	b.WriteString(nsCTE + "\nSELECT kind, count(*), array_to_json((array_agg(name ORDER BY name COLLATE \"C\"))[1:" +
 		strconv.Itoa(schema.MaxUnmanagedNames) + "])\nFROM (")
@@ -121,7 +118,15 @@ func unmanagedQuery(sources []unmanagedSource, wide bool) string {
 			b.WriteString("\n  UNION ALL")
 		}
 		n++
-		b.WriteString("\n  SELECT " + literal(s.kind) + " AS kind, u.name FROM (" + s.names + ") AS u(name)")
+		names := s.names
+		if s.kind == "schema" && len(managed) > 0 {
+			lits := make([]string, len(managed))
+			for i, m := range managed {
+				lits[i] = literal(m)
+			}
+			names += "\n    AND n.nspname NOT IN (" + strings.Join(lits, ", ") + ")"
+		}
+		b.WriteString("\n  SELECT " + literal(s.kind) + " AS kind, u.name FROM (" + names + ") AS u(name)")
 	}
 	b.WriteString("\n) AS all_kinds\nGROUP BY kind\nORDER BY kind COLLATE \"C\"")
 	return b.String()
@@ -129,10 +134,11 @@ func unmanagedQuery(sources []unmanagedSource, wide bool) string {
 
 // unmanaged fills Schema.Unmanaged with one query. In a scratch schema
 // (retort_scratch_…) the database is the user's, so only objects of the
-// schema are counted.
+// schema are counted; with several managed schemas (in.managed), the
+// objects of the whole database are counted with the first only.
 func (in *inspector) unmanaged(ctx context.Context) error {
-	wide := !strings.HasPrefix(in.schema, ScratchPrefix)
-	return in.query(ctx, "objects not managed", unmanagedQuery(unmanagedSources, wide), []any{in.schema}, func(rows *sql.Rows) error {
+	wide := !strings.HasPrefix(in.schema, ScratchPrefix) && !in.notFirst
+	return in.query(ctx, "objects not managed", unmanagedQuery(unmanagedSources, wide, in.managed), []any{in.schema}, func(rows *sql.Rows) error {
 		var kind string
 		var count int
 		var namesJSON []byte

@@ -44,6 +44,7 @@ type Env struct {
 	lockTimeout             time.Duration
 	concurrentIndexes       bool
 	noRehearse              bool
+	schemas                 []string
 	cfg                     *Config
 
 	// cfgDir is the directory of the configuration file, against which
@@ -78,6 +79,9 @@ type Config struct {
 	// run without a shell in the configuration's directory), used
 	// instead of Schema; see schemacmd.go.
 	SchemaCmd []string `toml:"schema_cmd"`
+	// Schemas are the PostgreSQL schemas retort manages (the first holds
+	// the version table); none means the connection's one schema.
+	Schemas []string `toml:"schemas"`
 }
 
 // panicError is a panic caught in a command: a bug, reported as one.
@@ -196,6 +200,7 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf.StringVar(&env.configPath, "config", "", "configuration file (default: retort.toml here or in the nearest parent directory)")
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
 	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long DDL waits for locks held by others (PostgreSQL lock_timeout, SQLite busy timeout); 0 keeps the engine's default")
+	pf.StringSliceVar(&env.schemas, "schemas", nil, "PostgreSQL: the schemas retort manages, e.g. app,audit (the first holds the version table; default: retort.toml's schemas, else the connection's one schema)")
 	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: create indexes on existing tables CONCURRENTLY, outside a transaction")
 	// Connecting, waiting and progress.
 	pf.DurationVar(&env.connectTimeout, "connect-timeout", 0, "how long to wait for the database server to answer (default: the URL's connect_timeout/timeout, else 10s)")
@@ -377,10 +382,22 @@ func (env *Env) options() []retort.Option {
 	if env.noRehearse {
 		opts = append(opts, retort.WithoutRehearsal())
 	}
+	if s := env.schemaList(); len(s) > 0 {
+		opts = append(opts, retort.WithSchemas(s...))
+	}
 	if dev := env.devURLValue(); dev != "" {
 		opts = append(opts, retort.WithDevURL(dev))
 	}
 	return append(opts, env.progressOptions()...)
+}
+
+// schemaList returns the schemas to manage: --schemas, else retort.toml's
+// schemas.
+func (env *Env) schemaList() []string {
+	if len(env.schemas) > 0 {
+		return env.schemas
+	}
+	return env.cfg.Schemas
 }
 
 // openDatabase opens the database at the resolved URL.

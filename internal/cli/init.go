@@ -57,7 +57,7 @@ dialect = %q
 schema = "schema.sql"     # the schema you want, as SQL
 dir = "migrations"        # versioned migrations
 # exclude = ["audit_*"]   # tables retort never touches (besides other tools' version tables)
-`, name, urlLine)},
+%s`, name, urlLine, schemasLine(name))},
 				{"schema.sql", "-- The schema you want. Edit it, then run: retort revision --autogenerate -m \"what changed\"\n"},
 			}
 			type result struct {
@@ -106,4 +106,13 @@ dir = "migrations"        # versioned migrations
 	}
 	cmd.Flags().StringVar(&dialectName, "dialect", "sqlite", "sqlite, postgres or mysql (aliases sqlite3, postgresql, mariadb)")
 	return cmd
+}
+
+// schemasLine is the commented schemas setting that init writes for
+// PostgreSQL, the one engine that manages several schemas.
+func schemasLine(dialect string) string {
+	if dialect != "postgres" {
+		return ""
+	}
+	return "# schemas = [\"app\", \"audit\"]  # several schemas to manage; the first holds the version table (default: the connection's one)\n"
 }
