@@ -292,7 +292,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	for _, q := range s.Sequences {
 		stmts = append(stmts, createSequence(q))
 	}
-	stmts = append(stmts, routinesSQL(s)...)
+	stmts = append(stmts, routinesSQL(s, routineFirst)...)
 	n := namer{d: d}
 	created := map[string]bool{}
 	var later []string
@@ -335,12 +335,14 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 		}
 	}
 	stmts = append(stmts, later...)
+	stmts = append(stmts, routinesSQL(s, routineAfterTables)...)
 	for _, v := range s.Views {
 		stmts = append(stmts, v.Def)
 		for _, ix := range v.Indexes {
 			stmts = append(stmts, createIndex(v.Name, ix, false))
 		}
 	}
+	stmts = append(stmts, routinesSQL(s, routineAfterViews)...)
 	for _, tr := range s.Triggers {
 		stmts = append(stmts, tr.Def)
 		if st := triggerState(tr); st != "" {
