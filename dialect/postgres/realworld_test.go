@@ -27,7 +27,9 @@ import (
 // psql into another database. The comparison is independent of retort's
 // inspection: pg_dump --schema-only of both databases, cut into its
 // entries, which must be equal as sets. A second diff, from the built
-// database and from the natively loaded one, must be empty.
+// database and from the natively loaded one, must be empty, and the
+// desired schema printed as SQL (inspect --format sql) and run by psql
+// must dump like the native load.
 func TestRealWorldSchemas(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {
@@ -79,10 +81,7 @@ func TestRealWorldSchemas(t *testing.T) {
 
 			// psql: the same file, natively.
 			nativeURL := testdb.Postgres(t)
-			cmd := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", nativeURL, "-f", file)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("psql -f %s: %v\n%s", file, err, out)
-			}
+			runPsql(t, psql, nativeURL, file)
 			native, err := sql.Open("pgx", nativeURL)
 			if err != nil {
 				t.Fatal(err)
@@ -104,7 +103,32 @@ func TestRealWorldSchemas(t *testing.T) {
 			if changes := diff.Compare(inspect(t, d, native), desired); len(changes) > 0 {
 				t.Errorf("the native load differs from %s as retort sees it:\n%s", file, describe(changes))
 			}
+
+			// inspect --format sql, run by psql, gives the same schema.
+			script := d.SQL(desired)
+			if len(opts) > 0 {
+				script = preexisting[name] + "\n" + script
+			}
+			printed := filepath.Join(t.TempDir(), "printed.sql")
+			if err := os.WriteFile(printed, []byte(script), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			printedURL := testdb.Postgres(t)
+			runPsql(t, psql, printedURL, printed)
+			if diff := cmp.Diff(dumpEntries(t, nativeURL), dumpEntries(t, printedURL)); diff != "" {
+				t.Errorf("pg_dump of SQL() run by psql differs from pg_dump of the native load (-native +printed):\n%s", diff)
+			}
 		})
+	}
+}
+
+// runPsql runs file with psql in the database at dbURL, stopping at the
+// first error.
+func runPsql(t *testing.T, psql, dbURL, file string) {
+	t.Helper()
+	cmd := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbURL, "-f", file)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("psql -f %s: %v\n%s", file, err, out)
 	}
 }
 
