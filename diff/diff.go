@@ -103,7 +103,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if other, ok := find(to.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameTrigger(tr, other) || redefined[tk(tr.Table)] {
+		if other, ok := findTrigger(to.Triggers, tr, r); !ok || !sameTrigger(tr, other) || redefined[tk(tr.Table)] {
 			changes = append(changes, &DropTrigger{T: tr})
 		}
 	}
@@ -173,7 +173,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 		if !keep(&schema.Table{Name: tr.Table}) {
 			continue
 		}
-		if old, ok := find(from.Triggers, triggerName, tr.Name, r.Triggers); !ok || !sameTrigger(tr, old) || redefined[tk(old.Table)] {
+		if old, ok := findTrigger(from.Triggers, tr, r); !ok || !sameTrigger(tr, old) || redefined[tk(old.Table)] {
 			changes = append(changes, &AddTrigger{T: tr})
 		}
 	}
@@ -267,10 +267,22 @@ func find[T any](xs []T, nameOf func(T) string, name string, f schema.Fold) (T, 
 // tableName and viewName return the name under which a table or view is
 // matched: its name, qualified by its schema when it has one (several
 // schemas are managed), so that app.log and audit.log are two tables.
-func tableName(t *schema.Table) string     { return qualifiedKey(t.Schema, t.Name) }
-func viewName(v *schema.View) string       { return qualifiedKey(v.Schema, v.Name) }
-func triggerName(t *schema.Trigger) string { return t.Name }
-func columnName(c *schema.Column) string   { return c.Name }
+func tableName(t *schema.Table) string   { return qualifiedKey(t.Schema, t.Name) }
+func viewName(v *schema.View) string     { return qualifiedKey(v.Schema, v.Name) }
+func columnName(c *schema.Column) string { return c.Name }
+
+// findTrigger returns the trigger of xs with tr's name on tr's table: on
+// PostgreSQL a trigger's name is unique per table only (every table may
+// have its own "last_updated"); elsewhere it is unique in the schema, so a
+// trigger that moves to another table is dropped and created either way.
+func findTrigger(xs []*schema.Trigger, tr *schema.Trigger, r schema.CaseRules) (*schema.Trigger, bool) {
+	for _, x := range xs {
+		if r.Triggers.Equal(x.Name, tr.Name) && r.Tables.Equal(x.Table, tr.Table) {
+			return x, true
+		}
+	}
+	return nil, false
+}
 
 // redefinedViews returns the keys (by r's table rule) of the names of the views of from that
 // are dropped: those to lacks or defines differently, and, transitively,

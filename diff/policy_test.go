@@ -74,6 +74,35 @@ func TestCompareTriggerState(t *testing.T) {
 	}
 }
 
+// TestCompareTriggersSameNameOnTables: PostgreSQL trigger names are unique
+// per table only, so several tables may each have a trigger of one name
+// (Pagila's "last_updated"); each is matched with the one on its own
+// table. Matching by name alone compared the trigger on b with the one on
+// a and dropped and created it on every diff.
+func TestCompareTriggersSameNameOnTables(t *testing.T) {
+	tr := func(on, when string) *schema.Trigger {
+		return &schema.Trigger{Name: "last_updated", Table: on,
+			Def: "CREATE TRIGGER last_updated " + when + " UPDATE ON " + on + " FOR EACH ROW EXECUTE FUNCTION f()"}
+	}
+	s := func(trs ...*schema.Trigger) *schema.Schema {
+		s := &schema.Schema{Tables: []*schema.Table{table("a", col("id", "integer")), table("b", col("id", "integer"))}, Triggers: trs}
+		s.SetCase(schema.ExactCase)
+		return s
+	}
+	if got := Compare(s(tr("a", "BEFORE"), tr("b", "BEFORE")), s(tr("b", "BEFORE"), tr("a", "BEFORE"))); len(got) != 0 {
+		t.Errorf("same triggers: %v", Describe(got))
+	}
+	got := Describe(Compare(s(tr("a", "BEFORE"), tr("b", "BEFORE")), s(tr("a", "BEFORE"), tr("b", "AFTER"))))
+	want := []string{"trigger last_updated on b: dropped", "trigger last_updated on b: created"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("one of them changed (-want +got):\n%s", diff)
+	}
+	got = Describe(Compare(s(tr("a", "BEFORE")), s(tr("a", "BEFORE"), tr("b", "BEFORE"))))
+	if diff := cmp.Diff([]string{"trigger last_updated on b: created"}, got); diff != "" {
+		t.Errorf("a second table gets one (-want +got):\n%s", diff)
+	}
+}
+
 func TestComparePolicies(t *testing.T) {
 	pol := func(name string, f func(*schema.Policy)) *schema.Policy {
 		p := &schema.Policy{Name: name, Command: "ALL", Roles: []string{"public"}, Using: "(owner = CURRENT_USER)"}

@@ -314,7 +314,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	for _, q := range s.Sequences {
 		stmts = append(stmts, createSequence(q))
 	}
-	stmts = append(stmts, routinesSQL(s)...)
+	stmts = append(stmts, routinesSQL(s, routineFirst)...)
 	n := namer{d: d}
 	created := map[string]bool{}
 	var later []string
@@ -368,6 +368,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	for _, t := range s.Tables {
 		stmts = append(stmts, fkComments(n.named(t))...)
 	}
+	stmts = append(stmts, routinesSQL(s, routineAfterTables)...)
 	for _, v := range s.Views {
 		stmts = append(stmts, viewStatements(v)...)
 	}
@@ -376,6 +377,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 			stmts = append(stmts, commentOn("SEQUENCE", quote(qkey(q.Schema, q.Name)), q.Comment))
 		}
 	}
+	stmts = append(stmts, routinesSQL(s, routineAfterViews)...)
 	for _, tr := range s.Triggers {
 		stmts = append(stmts, tr.Def)
 		if st := triggerState(tr); st != "" {

@@ -86,6 +86,7 @@ type planner struct {
 
 	// Routines, triggers and policies (plan_policies.go).
 	rebuilt      map[string]bool   // routines dropped and created (lower-cased names)
+	newRoutines  []*schema.Routine // routines the plan creates, aggregates last
 	late         []*schema.Trigger // triggers the diff keeps that are created again
 	latePolicies []dialect.Step    // policies the diff keeps that are created again
 }
@@ -243,6 +244,7 @@ func (p *planner) run(changes []diff.Change) error {
 			return err
 		}
 	}
+	p.creates = p.createRoutines(p.creates, changes, routineAfterTables)
 	p.dropRoutines(changes)
 	for _, c := range changes {
 		switch c := c.(type) {
@@ -291,6 +293,7 @@ func (p *planner) run(changes []diff.Change) error {
 			p.addView(v)
 		}
 	}
+	p.views = p.createRoutines(p.views, changes, routineAfterViews)
 	p.recreateLate()
 	for _, c := range changes {
 		switch c := c.(type) {

@@ -14,38 +14,48 @@ import (
 // planRoutines plans the functions, procedures and aggregates that are
 // new or redefined, in the creates phase: after the new types, before the
 // tables whose columns, defaults, checks and indexes may call them, and so
-// before the views, triggers and policies too. A redefined routine is
-// replaced in place (CREATE OR REPLACE) so that what uses it stays; one
-// whose kind, parameter names or defaults, or result type change, which
-// CREATE OR REPLACE refuses, is dropped first (and the views, policies
-// and triggers that call it around it: dropPolicies, routineViews).
-// Functions and procedures come before the aggregates built on them;
-// function bodies are not checked while they are created (a body may call
-// a function created just after it), as pg_dump does.
+// before the views, triggers and policies too; those whose signature names
+// a table's or view's row type come after it (lateRoutines). A redefined
+// routine is replaced in place (CREATE OR REPLACE) so that what uses it
+// stays; one whose kind, parameter names or defaults, or result type
+// change, which CREATE OR REPLACE refuses, is dropped first (and the
+// views, policies and triggers that call it around it: dropPolicies,
+// routineViews). Functions and procedures come before the aggregates
+// built on them; function bodies are not checked while they are created
+// (a body may call a function created just after it), as pg_dump does.
 func (p *planner) planRoutines(changes []diff.Change) {
-	var adds []*schema.Routine
+	p.newRoutines = nil
 	for _, c := range changes {
 		if c, ok := c.(*diff.AddRoutine); ok {
-			adds = append(adds, c.R)
+			p.newRoutines = append(p.newRoutines, c.R)
 		}
 	}
-	if len(adds) == 0 {
+	if len(p.newRoutines) == 0 {
 		return
 	}
-	slices.SortStableFunc(adds, func(a, b *schema.Routine) int {
+	slices.SortStableFunc(p.newRoutines, func(a, b *schema.Routine) int {
 		return boolInt(a.Kind == schema.Aggregate) - boolInt(b.Kind == schema.Aggregate)
 	})
 	p.creates = append(p.creates, dialect.Step{SQL: "SET LOCAL check_function_bodies = off",
 		Comment: "function bodies may call functions created below"})
 	p.rebuilt = map[string]bool{}
-	for _, r := range adds {
+	p.creates = p.createRoutines(p.creates, changes, routineFirst)
+}
+
+// createRoutines appends to steps the new routines created in phase.
+func (p *planner) createRoutines(steps []dialect.Step, changes []diff.Change, phase int) []dialect.Step {
+	for _, r := range p.newRoutines {
+		if routinePhase(r, p.to) != phase {
+			continue
+		}
 		if old, ok := p.oldRoutine(changes, r); ok && !replaceable(old, r) {
 			p.rebuilt[strings.ToLower(old.Name)] = true
-			p.creates = append(p.creates, dialect.Step{SQL: dropRoutine(old),
+			steps = append(steps, dialect.Step{SQL: dropRoutine(old),
 				Comment: "its kind, parameters or result type change, which CREATE OR REPLACE cannot do"})
 		}
-		p.creates = append(p.creates, dialect.Step{SQL: r.Def})
+		steps = append(steps, dialect.Step{SQL: r.Def})
 	}
+	return steps
 }
 
 // oldRoutine returns the routine that changes drop and r replaces.

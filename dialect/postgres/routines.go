@@ -173,20 +173,124 @@ func triggerState(tr *schema.Trigger) string {
 	return alter(tr.Table) + tr.State + " TRIGGER " + quote(tr.Name)
 }
 
-// routinesSQL returns the statements of SQL() for the routines: function
-// bodies unchecked (a body may call a function defined after it), then
-// each routine, aggregates last.
-func routinesSQL(s *schema.Schema) []string {
+// routinesSQL returns the statements of SQL() for the routines created in
+// phase (routinePhase): function bodies unchecked (a body may call a
+// function defined after it), then each routine, aggregates last.
+func routinesSQL(s *schema.Schema, phase int) []string {
 	if len(s.Routines) == 0 {
 		return nil
 	}
-	out := []string{"SET check_function_bodies = false"}
+	var out []string
+	if phase == routineFirst {
+		out = append(out, "SET check_function_bodies = false")
+	}
 	for _, aggregates := range []bool{false, true} {
 		for _, r := range s.Routines {
-			if (r.Kind == schema.Aggregate) == aggregates {
+			if (r.Kind == schema.Aggregate) == aggregates && routinePhase(r, s) == phase {
 				out = append(out, r.Def)
 			}
 		}
 	}
 	return out
+}
+
+// Where a routine is created: before the tables (their defaults, checks
+// and indexes may call it), after them when its signature names a
+// table's row type (RETURNS SETOF customer), after the views when it
+// names a view's.
+const (
+	routineFirst = iota
+	routineAfterTables
+	routineAfterViews
+)
+
+// routinePhase returns where r is created in a schema s.
+func routinePhase(r *schema.Routine, s *schema.Schema) int {
+	phase := routineFirst
+	for _, name := range signatureTypes(r) {
+		if _, ok := s.View(name); ok {
+			return routineAfterViews
+		}
+		if _, ok := s.Table(name); ok {
+			phase = routineAfterTables
+		}
+	}
+	return phase
+}
+
+// signatureTypes returns the names that may be types in r's signature:
+// each parameter (OUT ones too) and TABLE result column, with and without
+// its first word (its name, when it has one), the result type without
+// SETOF, and an aggregate's state types; unquoted, array brackets taken
+// off. Callers match them against relation names.
+func signatureTypes(r *schema.Routine) []string {
+	header, _, _ := strings.Cut(r.Def, "\n")
+	var items []string
+	if open, close := strings.IndexByte(header, '('), strings.LastIndexByte(header, ')'); open >= 0 && close > open {
+		items = splitTopLevel(header[open+1 : close])
+	}
+	for _, line := range strings.Split(r.Def, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "RETURNS "):
+			ret := strings.TrimPrefix(strings.TrimPrefix(line, "RETURNS "), "SETOF ")
+			if strings.HasPrefix(ret, "TABLE(") && strings.HasSuffix(ret, ")") {
+				items = append(items, splitTopLevel(ret[len("TABLE("):len(ret)-1])...)
+			} else {
+				items = append(items, ret)
+			}
+		case r.Kind == schema.Aggregate && (strings.HasPrefix(line, "STYPE = ") || strings.HasPrefix(line, "MSTYPE = ")):
+			_, typ, _ := strings.Cut(line, " = ")
+			items = append(items, strings.TrimSuffix(typ, ","))
+		}
+	}
+	var out []string
+	for _, item := range items {
+		item, _, _ = strings.Cut(strings.TrimSpace(item), " DEFAULT ")
+		for _, mode := range []string{"IN ", "OUT ", "INOUT ", "VARIADIC "} {
+			item = strings.TrimPrefix(item, mode)
+		}
+		out = append(out, typeName(item))
+		if _, rest, ok := strings.Cut(item, " "); ok {
+			out = append(out, typeName(rest))
+		}
+	}
+	return out
+}
+
+// splitTopLevel splits s at the commas outside parentheses and quotes.
+func splitTopLevel(s string) []string {
+	var (
+		out          []string
+		depth, start int
+		quoted       bool
+	)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// typeName returns a type as format_type writes it without array
+// brackets and quotes.
+func typeName(t string) string {
+	t = strings.TrimSpace(t)
+	for strings.HasSuffix(t, "[]") {
+		t = strings.TrimSuffix(t, "[]")
+	}
+	if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
+		t = strings.ReplaceAll(t[1:len(t)-1], `""`, `"`)
+	}
+	return t
 }

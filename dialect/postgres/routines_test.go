@@ -1,10 +1,13 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -72,5 +75,35 @@ CREATE TRIGGER "Odd Trigger" AFTER DELETE ON "Odd Name" FOR EACH STATEMENT EXECU
 	}
 	if plain, _ := s.Table("plain"); plain.RowSecurity || plain.ForceRowSecurity || plain.Policies != nil {
 		t.Errorf("plain: row-level security reported: %+v", plain)
+	}
+}
+
+// TestRoutinesOnRowTypes: a function whose signature names a table's or a
+// view's row type (Pagila's RETURNS SETOF customer) is created after that
+// table or view, by a plan from empty and by SQL(); both used to create
+// every routine before the tables ("type customer does not exist"). A
+// function the table's default calls still comes before the table.
+func TestRoutinesOnRowTypes(t *testing.T) {
+	db, _, d := newDB(t)
+	desired := loadSchema(t, d, "schema.sql", `
+CREATE FUNCTION start_value() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 7 $$;
+CREATE TABLE "Customer" (id integer DEFAULT start_value(), name text);
+CREATE VIEW names AS SELECT name FROM "Customer";
+CREATE FUNCTION customers(min integer) RETURNS SETOF "Customer" LANGUAGE sql AS $$ SELECT * FROM "Customer" WHERE id >= min $$;
+CREATE FUNCTION first_customer(OUT c "Customer") LANGUAGE sql AS $$ SELECT * FROM "Customer" LIMIT 1 $$;
+CREATE FUNCTION is_named(c "Customer"[]) RETURNS boolean LANGUAGE sql AS $$ SELECT c[1].name IS NOT NULL $$;
+CREATE FUNCTION all_names() RETURNS TABLE(n names) LANGUAGE sql AS $$ SELECT names FROM names $$;
+`)
+	p := plan(t, d, inspect(t, d, db), desired)
+	if err := dialect.Apply(context.Background(), d, pin(t, db), p); err != nil {
+		t.Fatalf("apply: %v\nplan:\n%s", err, p.Format())
+	}
+	if again := plan(t, d, inspect(t, d, db), desired); !again.Empty() {
+		t.Errorf("second plan is not empty:\n%s", again.Format())
+	}
+	fresh, _, _ := newDB(t)
+	load(t, fresh, "SQL()", d.SQL(desired))
+	if changes := diff.Compare(inspect(t, d, fresh), desired); len(changes) > 0 {
+		t.Errorf("SQL() loads into a different schema:\n%s", describe(changes))
 	}
 }
