@@ -19,6 +19,9 @@ CREATE PROCEDURE noop() LANGUAGE sql AS $$SELECT 1$$;
 CREATE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int);
 ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY mine ON notes USING (id > 0);
+COMMENT ON FUNCTION touch() IS 'stamps';
+COMMENT ON TRIGGER notes_touch ON notes IS 'stamps notes';
+COMMENT ON POLICY mine ON notes IS 'positive ids';
 CREATE RULE quiet AS ON DELETE TO notes DO INSTEAD NOTHING;
 CREATE TABLE rooms (id int, during tsrange, EXCLUDE USING gist (during WITH &&));
 CREATE DOMAIN posint AS int CHECK (VALUE > 0);
@@ -54,6 +57,9 @@ func TestUnmanagedKindsAreListed(t *testing.T) {
 	s := inspect(t, d, db)
 	want := []string{
 		"cast: 1 (pair AS text)",
+		"comment on a policy: 1 (mine on notes)",
+		"comment on a routine: 1 (touch())",
+		"comment on a trigger: 1 (notes_touch on notes)",
 		"collation: 1 (nocase)",
 		"event trigger: 1 (ddl_watch)",
 		"foreign data wrapper: 1 (dummy)",
