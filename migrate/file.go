@@ -23,6 +23,7 @@ package migrate
 import (
 	"errors"
 	"fmt"
+	"github.com/retortdb/retort/internal/editdist"
 	"path"
 	"slices"
 	"strings"
@@ -559,31 +560,11 @@ func unterminated(toks []sqltok.Token, opt sqltok.Options) (sqltok.Token, string
 func suggest(kw string) string {
 	best, bestDist := "", 3
 	for _, k := range keywords {
-		if d := editDistance(kw, k); d < bestDist {
+		if d := editdist.Distance(kw, k); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // namePrefix returns the part of a file name before its first "_" (or

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/retortdb/retort/internal/editdist"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -61,7 +62,7 @@ func similarFiles(path string) []string {
 			continue
 		}
 		nameStem := strings.TrimSuffix(name, filepath.Ext(name))
-		if isDatabaseFile(name) && editDistance(strings.ToLower(nameStem), strings.ToLower(stem)) <= len(stem)/3+1 {
+		if isDatabaseFile(name) && editdist.Distance(strings.ToLower(nameStem), strings.ToLower(stem)) <= len(stem)/3+1 {
 			out = append(out, name)
 		}
 	}
@@ -79,25 +80,4 @@ func isDatabaseFile(name string) bool {
 		return true
 	}
 	return false
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
