@@ -177,6 +177,7 @@ func Compare(from, to *schema.Schema, opts ...Option) []Change {
 			changes = append(changes, &AddTrigger{T: tr})
 		}
 	}
+	changes = append(changes, triggerPolicyComments(from, to, r, redefined, keep)...)
 	// Routines that go away are dropped last, once nothing calls them.
 	for _, rt := range sortedRoutines(from.Routines) {
 		if _, ok := findRoutine(to.Routines, rt, r.Routines); !ok {
@@ -207,6 +208,9 @@ func routineChanges(from, to *schema.Schema, f schema.Fold) []Change {
 	for _, r := range sortedRoutines(to.Routines) {
 		old, ok := findRoutine(from.Routines, r, f)
 		if ok && sameSQL(old.Def, r.Def) && sameSession(old.Session, r.Session) {
+			if old.Comment != r.Comment {
+				out = append(out, &SetComment{Kind: r.Kind, Schema: r.Schema, Name: r.Name, Args: r.Args, Comment: r.Comment})
+			}
 			continue
 		}
 		if ok {

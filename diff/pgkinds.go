@@ -46,11 +46,15 @@ type (
 	DropExclusion struct{ X *schema.Exclusion }
 	// SetComment changes the comment of an object that is otherwise
 	// unchanged: at the top level of the changes a VIEW, MATERIALIZED VIEW,
-	// TYPE or SEQUENCE (Table ""), or a COLUMN of the view Table; inside ModifyTable a CONSTRAINT or an INDEX of
+	// TYPE or SEQUENCE (Table ""), a FUNCTION, PROCEDURE or AGGREGATE
+	// (Table "", identified with Args), a COLUMN of the view Table, or a
+	// TRIGGER or POLICY on the table Table; inside ModifyTable a CONSTRAINT or an INDEX of
 	// that table. Comment "" removes the comment.
 	SetComment struct {
 		Kind, Table, Name string
 		Comment           string
+		// Args is the identity signature of a routine (schema.Routine.Args).
+		Args string
 		// Schema is the schema of the object (of Table when there is
 		// one) when several are managed, "" otherwise.
 		Schema string
@@ -219,6 +223,32 @@ func viewComments(from, to *schema.Schema, r schema.CaseRules, redefined map[str
 	return out
 }
 
+// triggerPolicyComments returns a SetComment for every trigger and policy
+// that both sides have, defined alike, on a table the diff keeps (keep),
+// whose comment differs; one that is dropped and created gets its
+// comment with it.
+func triggerPolicyComments(from, to *schema.Schema, r schema.CaseRules, redefined map[string]bool, keep func(*schema.Table) bool) []Change {
+	var out []Change
+	for _, tr := range to.Triggers {
+		old, ok := findTrigger(from.Triggers, tr, r)
+		if ok && keep(&schema.Table{Name: tr.Table}) && sameTrigger(tr, old) && !redefined[r.Tables.Key(old.Table)] && old.Comment != tr.Comment {
+			out = append(out, &SetComment{Kind: "TRIGGER", Table: tr.Table, Name: tr.Name, Comment: tr.Comment})
+		}
+	}
+	for _, t := range sortedTables(to.Tables) {
+		ot, ok := find(from.Tables, tableName, tableName(t), r.Tables)
+		if !ok || !keep(t) {
+			continue
+		}
+		for _, p := range t.Policies {
+			if old, ok := findPolicy(ot.Policies, p.Name, r.Constraints); ok && samePolicy(p, old) && old.Comment != p.Comment {
+				out = append(out, &SetComment{Kind: "POLICY", Schema: t.Schema, Table: t.Name, Name: p.Name, Comment: p.Comment})
+			}
+		}
+	}
+	return out
+}
+
 func viewKind(v *schema.View) string {
 	if len(v.Def) >= 19 && sameSQL(v.Def[:19], "CREATE MATERIALIZED") {
 		return "MATERIALIZED VIEW"
@@ -292,8 +322,13 @@ func describePG(c Change) (string, bool) {
 	case *DropExclusion:
 		return fmt.Sprintf("exclusion constraint %s dropped", c.X.Name), true
 	case *SetComment:
-		if c.Kind == "COLUMN" {
+		switch c.Kind {
+		case "COLUMN":
 			return fmt.Sprintf("comment on column %s.%s changed", c.Table, c.Name), true
+		case "TRIGGER", "POLICY":
+			return fmt.Sprintf("comment on %s %s on %s changed", strings.ToLower(c.Kind), c.Name, c.Table), true
+		case schema.Function, schema.Procedure, schema.Aggregate:
+			return fmt.Sprintf("comment on %s %s(%s) changed", strings.ToLower(c.Kind), c.Name, c.Args), true
 		}
 		return fmt.Sprintf("comment on %s %s changed", strings.ToLower(c.Kind), c.Name), true
 	case *ModifyPrimaryKey:

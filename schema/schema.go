@@ -118,6 +118,8 @@ type Policy struct {
 	// none.
 	Using string `json:"using,omitempty"`
 	Check string `json:"check,omitempty"`
+	// Comment is the policy's comment (PostgreSQL), "" for none.
+	Comment string `json:"comment,omitempty"`
 }
 
 // Column is one column of a table.
@@ -331,6 +333,8 @@ type Trigger struct {
 	// default (enabled): DISABLE, ENABLE REPLICA or ENABLE ALWAYS, as
 	// ALTER TABLE … <State> TRIGGER spells it.
 	State string `json:"state,omitempty"`
+	// Comment is the trigger's comment (PostgreSQL), "" for none.
+	Comment string `json:"comment,omitempty"`
 }
 
 // Session holds the session settings that MySQL stores with a trigger,
@@ -371,6 +375,8 @@ type Routine struct {
 	// Session is what the routine was created under, and is recreated
 	// under.
 	Session
+	// Comment is the routine's comment (PostgreSQL), "" for none.
+	Comment string `json:"comment,omitempty"`
 }
 
 // Action is a foreign key's referential action. The zero value is NoAction,

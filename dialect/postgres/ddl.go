@@ -379,10 +379,7 @@ func (d *Dialect) SQL(s *schema.Schema) string {
 	}
 	stmts = append(stmts, routinesSQL(s, routineAfterViews)...)
 	for _, tr := range s.Triggers {
-		stmts = append(stmts, tr.Def)
-		if st := triggerState(tr); st != "" {
-			stmts = append(stmts, st)
-		}
+		stmts = append(stmts, triggerSteps(tr)...)
 	}
 	stmts = append(stmts, rowSecuritySQL(s)...)
 	if len(stmts) == 0 {

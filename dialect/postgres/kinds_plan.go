@@ -112,6 +112,11 @@ func (p *planner) typeChange(c diff.Change) error {
 			add(commentOn(c.Kind, quote(qkey(c.Schema, c.Name)), c.Comment))
 		case "COLUMN":
 			p.views = append(p.views, dialect.Step{SQL: commentOn("COLUMN", quote(qkey(c.Schema, c.Table))+"."+quote(c.Name), c.Comment)})
+		case schema.Function, schema.Procedure, schema.Aggregate:
+			add(routineComment(&schema.Routine{Kind: c.Kind, Name: c.Name, Args: c.Args, Comment: c.Comment}))
+		case "TRIGGER", "POLICY":
+			// planned last (triggerPolicyComments): after the
+			// triggers and policies the plan drops and creates again
 		default:
 			p.views = append(p.views, dialect.Step{SQL: commentOn(c.Kind, quote(qkey(c.Schema, c.Name)), c.Comment)})
 		}

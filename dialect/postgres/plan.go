@@ -302,14 +302,29 @@ func (p *planner) run(changes []diff.Change) error {
 				p.views = append(p.views, dialect.Step{SQL: createIndex(vkey(c.V), c.I, false)})
 			}
 		case *diff.AddTrigger:
-			p.views = append(p.views, dialect.Step{SQL: c.T.Def})
-			if st := triggerState(c.T); st != "" {
+			for _, st := range triggerSteps(c.T) {
 				p.views = append(p.views, dialect.Step{SQL: st})
 			}
 		}
 	}
 	p.addPolicies(addTables, mods)
+	p.triggerPolicyComments(changes)
 	return nil
+}
+
+// triggerPolicyComments plans the comments of the triggers and policies
+// that stay, last: a trigger or policy the plan drops and creates again
+// (dropPolicies) is created with its old comment.
+func (p *planner) triggerPolicyComments(changes []diff.Change) {
+	for _, c := range changes {
+		if c, ok := c.(*diff.SetComment); ok && (c.Kind == "TRIGGER" || c.Kind == "POLICY") {
+			table := quote(c.Table)
+			if c.Kind == "POLICY" {
+				table = quote(qkey(c.Schema, c.Table))
+			}
+			p.views = append(p.views, dialect.Step{SQL: commentOn(c.Kind, quote(c.Name)+" ON "+table, c.Comment)})
+		}
+	}
 }
 
 // ownSequence makes a new sequence owned by its column, once the column

@@ -54,6 +54,10 @@ func (p *planner) createRoutines(steps []dialect.Step, changes []diff.Change, ph
 				Comment: "its kind, parameters or result type change, which CREATE OR REPLACE cannot do"})
 		}
 		steps = append(steps, dialect.Step{SQL: r.Def})
+		// CREATE OR REPLACE keeps the comment of the routine it replaces.
+		if old, ok := p.oldRoutine(changes, r); r.Comment != "" || ok && old.Comment != "" {
+			steps = append(steps, dialect.Step{SQL: routineComment(r)})
+		}
 	}
 	return steps
 }
@@ -169,7 +173,7 @@ func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable, 
 				continue
 			}
 			p.drops = append(p.drops, dialect.Step{SQL: dropPolicy(t.Name, pol), Comment: comment})
-			p.latePolicies = append(p.latePolicies, dialect.Step{SQL: createPolicy(t.Name, pol)})
+			p.latePolicies = append(p.latePolicies, policySteps(t.Name, pol)...)
 		}
 	}
 	dropped := map[*schema.Trigger]bool{}
@@ -205,8 +209,7 @@ func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable, 
 func (p *planner) recreateLate() {
 	p.views = append(p.views, p.latePolicies...)
 	for _, tr := range p.late {
-		p.views = append(p.views, dialect.Step{SQL: tr.Def})
-		if st := triggerState(tr); st != "" {
+		for _, st := range triggerSteps(tr) {
 			p.views = append(p.views, dialect.Step{SQL: st})
 		}
 	}
@@ -236,13 +239,13 @@ func (p *planner) addPolicies(added []*schema.Table, mods []*diff.ModifyTable) {
 			p.creates = append(p.creates, dialect.Step{SQL: st})
 		}
 		for _, pol := range t.Policies {
-			p.views = append(p.views, dialect.Step{SQL: createPolicy(t.Name, pol)})
+			p.views = append(p.views, policySteps(t.Name, pol)...)
 		}
 	}
 	for _, mt := range mods {
 		for _, c := range mt.Changes {
 			if c, ok := c.(*diff.AddPolicy); ok {
-				p.views = append(p.views, dialect.Step{SQL: createPolicy(mt.To.Name, c.P)})
+				p.views = append(p.views, policySteps(mt.To.Name, c.P)...)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -18,9 +19,11 @@ SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity, coalesce(p.polname, ''), 
   coalesce(p.polcmd::text, ''),
   coalesce((SELECT json_agg(x.name ORDER BY x.name) FROM (SELECT CASE WHEN r.oid = 0 THEN 'public'
     ELSE (SELECT rolname FROM pg_roles WHERE oid = r.oid) END AS name FROM unnest(p.polroles) r(oid)) x), '[]'),
-  coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
+  coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''),
+  coalesce(ds.description, '')
 FROM pg_class c
 LEFT JOIN pg_policy p ON p.polrelid = c.oid
+LEFT JOIN pg_description ds ON ds.objoid = p.oid AND ds.classoid = 'pg_policy'::regclass AND ds.objsubid = 0
 WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p')
   AND (c.relrowsecurity OR c.relforcerowsecurity OR p.oid IS NOT NULL)
 ORDER BY c.oid, p.polname`, []any{in.schema}, func(rows *sql.Rows) error {
@@ -32,7 +35,7 @@ ORDER BY c.oid, p.polname`, []any{in.schema}, func(rows *sql.Rows) error {
 			roles      []byte
 			p          = &schema.Policy{}
 		)
-		if err := rows.Scan(&oid, &rls, &force, &p.Name, &permissive, &cmd, &roles, &p.Using, &p.Check); err != nil {
+		if err := rows.Scan(&oid, &rls, &force, &p.Name, &permissive, &cmd, &roles, &p.Using, &p.Check, &p.Comment); err != nil {
 			return err
 		}
 		t, ok := in.byOID[oid]
@@ -82,6 +85,16 @@ func createPolicy(table string, p *schema.Policy) string {
 	return b.String()
 }
 
+// policySteps returns the statements that create p on table: CREATE
+// POLICY and its comment.
+func policySteps(table string, p *schema.Policy) []dialect.Step {
+	out := []dialect.Step{{SQL: createPolicy(table, p)}}
+	if p.Comment != "" {
+		out = append(out, dialect.Step{SQL: commentOn("POLICY", quote(p.Name)+" ON "+quote(table), p.Comment)})
+	}
+	return out
+}
+
 func dropPolicy(table string, p *schema.Policy) string {
 	return "DROP POLICY " + quote(p.Name) + " ON " + quote(table)
 }
@@ -111,7 +124,9 @@ func rowSecuritySQL(s *schema.Schema) []string {
 	for _, t := range s.Tables {
 		out = append(out, rowSecurity(nil, t)...)
 		for _, p := range t.Policies {
-			out = append(out, createPolicy(t.Name, p))
+			for _, st := range policySteps(t.Name, p) {
+				out = append(out, st.SQL)
+			}
 		}
 	}
 	return out

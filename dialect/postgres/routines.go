@@ -51,10 +51,11 @@ SELECT p.prokind::text, p.proname,
     'SORTOP = ' || (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop),
     CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END,
     CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END], NULL))
-  ELSE '[]' END
+  ELSE '[]' END, coalesce(ds.description, '')
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
+LEFT JOIN pg_description ds ON ds.objoid = p.oid AND ds.classoid = 'pg_proc'::regclass AND ds.objsubid = 0
 WHERE p.pronamespace = (SELECT oid FROM ns) AND p.prokind IN ('f', 'p', 'a')
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
 ORDER BY CASE p.prokind WHEN 'f' THEN 0 WHEN 'p' THEN 1 ELSE 2 END, p.proname, 3`, []any{in.schema}, func(rows *sql.Rows) error {
@@ -63,7 +64,7 @@ ORDER BY CASE p.prokind WHEN 'f' THEN 0 WHEN 'p' THEN 1 ELSE 2 END, p.proname, 3
 			aggJSON                         []byte
 			r                               = &schema.Routine{}
 		)
-		if err := rows.Scan(&kind, &r.Name, &r.Args, &r.Def, &qualifiedName, &quotedName, &aggJSON); err != nil {
+		if err := rows.Scan(&kind, &r.Name, &r.Args, &r.Def, &qualifiedName, &quotedName, &aggJSON, &r.Comment); err != nil {
 			return err
 		}
 		switch kind {
@@ -136,10 +137,12 @@ func (in *inspector) triggers(ctx context.Context) error {
 	}
 	return in.query(ctx, "triggers", nsCTE+`
 SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid), t.tgenabled::text,
-  quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(c.relname), c.oid, c.relkind = 'v'
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(c.relname), c.oid, c.relkind = 'v',
+  coalesce(ds.description, '')
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description ds ON ds.objoid = t.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
 WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'v') AND NOT t.tgisinternal AND `+parent+`
   AND `+notExtension+`
 ORDER BY c.relname, t.tgname`, []any{in.schema}, func(rows *sql.Rows) error {
@@ -149,7 +152,7 @@ ORDER BY c.relname, t.tgname`, []any{in.schema}, func(rows *sql.Rows) error {
 			oid                                int64
 			onView                             bool
 		)
-		if err := rows.Scan(&tr.Name, &tr.Table, &tr.Def, &state, &qualifiedTable, &quotedTable, &oid, &onView); err != nil {
+		if err := rows.Scan(&tr.Name, &tr.Table, &tr.Def, &state, &qualifiedTable, &quotedTable, &oid, &onView, &tr.Comment); err != nil {
 			return err
 		}
 		if _, ok := in.byOID[oid]; !ok && !onView {
@@ -162,6 +165,30 @@ ORDER BY c.relname, t.tgname`, []any{in.schema}, func(rows *sql.Rows) error {
 		in.s.Triggers = append(in.s.Triggers, tr)
 		return nil
 	})
+}
+
+// triggerSteps returns the statements that create tr: its definition,
+// its firing state when not the default, its comment.
+func triggerSteps(tr *schema.Trigger) []string {
+	out := []string{tr.Def}
+	if st := triggerState(tr); st != "" {
+		out = append(out, st)
+	}
+	if tr.Comment != "" {
+		out = append(out, commentOn("TRIGGER", quote(tr.Name)+" ON "+quote(tr.Table), tr.Comment))
+	}
+	return out
+}
+
+// routineComment returns COMMENT ON FUNCTION, PROCEDURE or AGGREGATE
+// giving r its comment ("" removes it), named with its identity
+// signature.
+func routineComment(r *schema.Routine) string {
+	args := r.Args
+	if r.Kind == schema.Aggregate && args == "" {
+		args = "*"
+	}
+	return commentOn(r.Kind, quote(r.Name)+"("+args+")", r.Comment)
 }
 
 // triggerState returns the ALTER TABLE that gives tr its firing state, ""
@@ -188,6 +215,9 @@ func routinesSQL(s *schema.Schema, phase int) []string {
 		for _, r := range s.Routines {
 			if (r.Kind == schema.Aggregate) == aggregates && routinePhase(r, s) == phase {
 				out = append(out, r.Def)
+				if r.Comment != "" {
+					out = append(out, routineComment(r))
+				}
 			}
 		}
 	}

@@ -52,17 +52,6 @@ var unmanagedSources = []unmanagedSource{
 	{kind: "rule", names: `SELECT r.rulename || ' on ' || c.relname FROM pg_rewrite r
   JOIN pg_class c ON c.oid = r.ev_class WHERE ` + inNS + ` AND r.rulename <> '_RETURN'`},
 	{kind: "window function", names: procNames("w")},
-	// Comments on routines, triggers and policies: the objects are
-	// modelled, their comments not yet.
-	{kind: "comment on a routine", names: `SELECT x.proname || '(' || pg_get_function_identity_arguments(x.oid) || ')' FROM pg_proc x
-  JOIN pg_description ds ON ds.objoid = x.oid AND ds.classoid = 'pg_proc'::regclass
-  WHERE x.pronamespace = (SELECT oid FROM ns) AND x.prokind IN ('f', 'p', 'a') AND ` + notExt("pg_proc", "x")},
-	{kind: "comment on a trigger", names: `SELECT tg.tgname || ' on ' || c.relname FROM pg_trigger tg
-  JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_description ds ON ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass
-  WHERE ` + inNS + ` AND NOT tg.tgisinternal`},
-	{kind: "comment on a policy", names: `SELECT p.polname || ' on ' || c.relname FROM pg_policy p
-  JOIN pg_class c ON c.oid = p.polrelid JOIN pg_description ds ON ds.objoid = p.oid AND ds.classoid = 'pg_policy'::regclass
-  WHERE ` + inNS},
 	{kind: "range type", names: typeNames(`t.typtype = 'r'`)},
 	{kind: "base type", names: typeNames(`t.typtype = 'b' AND t.typcategory <> 'A'`)},
 	{kind: "collation", names: `SELECT x.collname::text FROM pg_collation x WHERE x.collnamespace = (SELECT oid FROM ns) AND ` + notExt("pg_collation", "x")},

@@ -57,9 +57,6 @@ func TestUnmanagedKindsAreListed(t *testing.T) {
 	s := inspect(t, d, db)
 	want := []string{
 		"cast: 1 (pair AS text)",
-		"comment on a policy: 1 (mine on notes)",
-		"comment on a routine: 1 (touch())",
-		"comment on a trigger: 1 (notes_touch on notes)",
 		"collation: 1 (nocase)",
 		"event trigger: 1 (ddl_watch)",
 		"foreign data wrapper: 1 (dummy)",
@@ -92,7 +89,7 @@ func TestUnmanagedKindsAreListed(t *testing.T) {
 	// The kinds that are modelled (kinds_inspect.go) are not listed, and
 	// are in the schema instead.
 	for _, g := range got {
-		for _, kind := range []string{"composite type:", "domain:", "exclusion constraint:", "unlogged table:", "extension:"} {
+		for _, kind := range []string{"composite type:", "domain:", "exclusion constraint:", "unlogged table:", "extension:", "comment on"} {
 			if strings.HasPrefix(g, kind) {
 				t.Errorf("modelled kind listed as unmanaged: %s", g)
 			}
@@ -104,6 +101,24 @@ func TestUnmanagedKindsAreListed(t *testing.T) {
 	cache, _ := s.Table("cache")
 	if !domain || !composite || rooms == nil || len(rooms.Exclusions) != 1 || cache == nil || !cache.Unlogged {
 		t.Errorf("modelled kinds missing from the schema: domain %v, composite %v, rooms %+v, cache %+v", domain, composite, rooms, cache)
+	}
+	// Comments on routines, triggers and policies are in the model.
+	var touch, trigger, policy string
+	for _, r := range s.Routines {
+		if r.Name == "touch" {
+			touch = r.Comment
+		}
+	}
+	for _, tr := range s.Triggers {
+		if tr.Name == "notes_touch" {
+			trigger = tr.Comment
+		}
+	}
+	if notes, _ := s.Table("notes"); notes != nil && len(notes.Policies) == 1 {
+		policy = notes.Policies[0].Comment
+	}
+	if touch != "stamps" || trigger != "stamps notes" || policy != "positive ids" {
+		t.Errorf("comments: routine %q, trigger %q, policy %q; want stamps, stamps notes, positive ids", touch, trigger, policy)
 	}
 	// Nothing unmanaged is dropped by a diff to a schema without it.
 	empty := &schema.Schema{Tables: []*schema.Table{}}
