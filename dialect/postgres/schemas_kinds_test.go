@@ -10,7 +10,7 @@ import (
 	"github.com/retortdb/retort/schema"
 )
 
-// The kinds pg-defects and pg-kinds added, in a managed schema that is not
+// Partitions, owned sequences, matview indexes, domains, composite types and the other newer kinds, in a managed schema that is not
 // the first: each is qualified by its schema (a domain and a composite
 // type of the same name in both schemas are two objects), and a plan
 // converges with rows kept.
