@@ -438,18 +438,29 @@ func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desi
 }
 
 // section turns planned steps into a migration section; comments and
-// "-- retort: destructive" marks go above their statements, and a step that
-// ends a transaction starts a new segment.
+// "-- retort: destructive" marks go above their statements, a step that
+// ends a transaction starts a new segment, and a step that runs outside any
+// transaction is a segment of its own ("-- retort:commit transaction:false").
 func section(p *dialect.Plan) migrate.Section {
 	var sec migrate.Section
 	seg := migrate.Segment{}
 	for _, s := range p.Steps {
 		text := (&dialect.Plan{Steps: []dialect.Step{{SQL: s.SQL, Comment: s.Comment, Destructive: s.Destructive}}}).Format()
 		text = strings.TrimSuffix(strings.TrimRight(text, "\n"), ";")
-		seg.Statements = append(seg.Statements, migrate.Statement{SQL: text})
+		st := migrate.Statement{SQL: text}
 		if s.NoTx {
-			sec.Tx = migrate.TxOff
+			// A step that cannot run in a transaction (CREATE INDEX
+			// CONCURRENTLY) is a segment of its own, so that what ran
+			// before it is committed and recorded, and the others keep
+			// their transactions.
+			if len(seg.Statements) > 0 {
+				sec.Segments = append(sec.Segments, seg)
+			}
+			sec.Segments = append(sec.Segments, migrate.Segment{Statements: []migrate.Statement{st}, NoTx: true})
+			seg = migrate.Segment{}
+			continue
 		}
+		seg.Statements = append(seg.Statements, st)
 		if s.Commit {
 			sec.Segments = append(sec.Segments, seg)
 			seg = migrate.Segment{}

@@ -295,6 +295,14 @@ type Rehearser interface {
 	Rehearse(ctx context.Context, from *schema.Schema, stmts []string) (before, after *schema.Schema, err error)
 }
 
+// NoTxPreparer is implemented by dialects that clean up before a statement
+// runs outside a transaction: PostgreSQL drops the INVALID index that a
+// failed CREATE INDEX CONCURRENTLY of the same name left behind. It returns
+// a description of each statement it ran, for the log.
+type NoTxPreparer interface {
+	PrepareNoTx(ctx context.Context, q Querier, stmt string) ([]string, error)
+}
+
 // Interrupter is implemented by engines whose server goes on running a
 // statement after the client that sent it has gone (MySQL: a DDL statement
 // interrupted by Ctrl-C or a lost connection may still finish, or roll

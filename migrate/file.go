@@ -89,9 +89,14 @@ type Statement struct {
 
 // Segment is a run of statements that share one transaction. A
 // "-- retort:commit" line inside a section ends one segment and starts the
-// next.
+// next. "-- retort:commit transaction:false" ends one segment and starts
+// one that runs outside any transaction (for statements such as PostgreSQL's
+// CREATE INDEX CONCURRENTLY); its progress is recorded once it has run, like
+// any segment's.
 type Segment struct {
 	Statements []Statement
+	// NoTx runs the segment outside any transaction.
+	NoTx bool
 }
 
 // Section is the up or the down part of a migration file.
@@ -237,6 +242,7 @@ type parser struct {
 	sec       *Section // section being read; nil before "-- migrate:up"
 	segStart  int      // byte offset in text where the current segment starts
 	segLine   int      // line of the directive the current segment follows
+	segNoTx   bool     // the current segment follows "-- retort:commit transaction:false"
 	beginLine int      // line of an open "-- retort:begin", 0 if none
 
 	upLine, downLine int
@@ -318,7 +324,11 @@ func (p *parser) directive(t sqltok.Token, kw, arg string) error {
 		}
 		return p.errorf(t.Line, "%s", msg)
 	}
-	if arg != "" {
+	noTx := kw == kwCommit && strings.EqualFold(arg, "transaction:false")
+	if arg != "" && !noTx {
+		if kw == kwCommit {
+			return p.errorf(t.Line, "unexpected %q after -- %s (want transaction:false or nothing)", arg, kw)
+		}
 		return p.errorf(t.Line, "unexpected %q after -- %s", arg, kw)
 	}
 	switch kw {
@@ -348,7 +358,7 @@ func (p *parser) directive(t sqltok.Token, kw, arg string) error {
 		if err := p.endSegment(t.Pos); err != nil {
 			return err
 		}
-		p.segStart, p.segLine = t.Pos+len(t.Text), t.Line
+		p.segStart, p.segLine, p.segNoTx = t.Pos+len(t.Text), t.Line, noTx
 	}
 	return nil
 }
@@ -395,7 +405,7 @@ func (p *parser) marker(t sqltok.Token, kw, arg string) error {
 		p.sec = &p.f.Down
 	}
 	p.sec.Tx, p.sec.Line = tx, t.Line
-	p.segStart, p.segLine = t.Pos+len(t.Text), t.Line
+	p.segStart, p.segLine, p.segNoTx = t.Pos+len(t.Text), t.Line, false
 	return nil
 }
 
@@ -417,7 +427,7 @@ func (p *parser) endSegment(end int) error {
 	if len(stmts) == 0 {
 		return nil
 	}
-	seg := Segment{Statements: make([]Statement, len(stmts))}
+	seg := Segment{Statements: make([]Statement, len(stmts)), NoTx: p.segNoTx}
 	for i, s := range stmts {
 		seg.Statements[i] = Statement{SQL: s.SQL, Line: p.segLine + s.Line - 1}
 	}

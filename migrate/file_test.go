@@ -253,6 +253,7 @@ func TestParseErrors(t *testing.T) {
 		{"begin before up", "1_x.sql", head + "-- retort:begin\n", "1_x.sql:3: -- retort:begin before -- migrate:up"},
 		{"text after begin", "1_x.sql", head + "-- migrate:up\n-- retort:begin now\n", `1_x.sql:4: unexpected "now" after -- retort:begin`},
 		{"commit outside a section", "1_x.sql", head + "-- retort:commit\n-- migrate:up\n", "1_x.sql:3: -- retort:commit outside a section (before -- migrate:up)"},
+		{"commit with an unknown option", "1_x.sql", head + "-- migrate:up\nSELECT 1;\n-- retort:commit transaction:maybe\nSELECT 2;\n", `1_x.sql:5: unexpected "transaction:maybe" after -- retort:commit (want transaction:false or nothing)`},
 		{"commit in a transaction:false section", "1_x.sql", head + "-- migrate:up transaction:false\nSELECT 1;\n-- retort:commit\nSELECT 2;\n", "1_x.sql:5: -- retort:commit in a transaction:false section (line 3)"},
 		{"commit inside a begin block", "1_x.sql", head + "-- migrate:up\n-- retort:begin\nSELECT 1;\n-- retort:commit\n", "1_x.sql:6: -- retort:commit inside the -- retort:begin block opened at line 4"},
 		{"unterminated string", "1_x.sql", head + "-- migrate:up\nSELECT 'abc;\n-- migrate:down\n", "1_x.sql:4: unterminated string"},
@@ -329,7 +330,11 @@ func dump(f *File) string {
 		s := f.Section(d)
 		fmt.Fprintf(&b, "%s line %d %s\n", d, s.Line, s.Tx)
 		for i, seg := range s.Segments {
-			fmt.Fprintf(&b, "  segment %d\n", i+1)
+			if seg.NoTx {
+				fmt.Fprintf(&b, "  segment %d transaction:false\n", i+1)
+			} else {
+				fmt.Fprintf(&b, "  segment %d\n", i+1)
+			}
 			for _, st := range seg.Statements {
 				fmt.Fprintf(&b, "    line %d: %q\n", st.Line, st.SQL)
 			}

@@ -50,7 +50,10 @@ func writeSection(b *bytes.Buffer, kw string, s Section, engine string) {
 		if len(seg.Statements) == 0 {
 			continue
 		}
-		if !first {
+		switch {
+		case seg.NoTx:
+			b.WriteString("-- retort:commit transaction:false\n")
+		case !first:
 			b.WriteString("-- retort:commit\n")
 		}
 		first = false

@@ -417,6 +417,7 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 		last := i == len(segments)-1
 		segStart := done
 		done += len(seg.Statements)
+		noTx := sec.Tx == TxOff || seg.NoTx
 		inFlight := 0     // the statement marked as started, 1-based
 		stmtDone := false // and it returned without an error
 		body := func(ctx context.Context, q dialect.Querier) error {
@@ -438,6 +439,11 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 			for _, st := range seg.Statements {
 				if err := ctx.Err(); err != nil {
 					return err
+				}
+				if noTx {
+					if err := r.prepare(ctx, q, f, st); err != nil {
+						return err
+					}
 				}
 				if marks && !r.inTx(st.SQL) {
 					rec := r.record(f, n, time.Since(start))
@@ -461,7 +467,7 @@ func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *Fi
 			return execAll(ctx, q, r.versionSQL(f, dir, last, done, time.Since(start)))
 		}
 		var err error
-		if sec.Tx == TxOff {
+		if noTx {
 			err = body(ctx, conn)
 		} else {
 			err = r.Dialect.Transact(ctx, conn, body)
@@ -512,7 +518,7 @@ func (r *Runner) screen(path []*File, dir Direction) ([]*File, error) {
 		sec := f.Section(dir)
 		kept := Section{Tx: sec.Tx, Line: sec.Line}
 		for _, seg := range sec.Segments {
-			var ks Segment
+			ks := Segment{NoTx: seg.NoTx}
 			for _, st := range seg.Statements {
 				sql, line, err := r.Screen.Check(f.Name, st.Line, st.SQL)
 				if err != nil {
@@ -554,6 +560,25 @@ func (r *Runner) segments(sec Section) []Segment {
 		return out
 	}
 	return sec.Segments
+}
+
+// prepare lets the dialect clean up before statement st of f runs outside
+// a transaction (PostgreSQL drops the INVALID index a failed CREATE INDEX
+// CONCURRENTLY left behind, so that a retry can build it), and logs what
+// it ran.
+func (r *Runner) prepare(ctx context.Context, q dialect.Querier, f *File, st Statement) error {
+	p, ok := r.Dialect.(dialect.NoTxPreparer)
+	if !ok {
+		return nil
+	}
+	ran, err := p.PrepareNoTx(ctx, q, st.SQL)
+	for _, s := range ran {
+		r.logger().Warn(s, "file", f.Name, "line", st.Line)
+	}
+	if err != nil {
+		return fmt.Errorf("%s:%d: before the statement: %w", f.Name, st.Line, err)
+	}
+	return nil
 }
 
 // transactionalDDL reports whether d's DDL is transactional.
@@ -626,7 +651,7 @@ func (r *Runner) Script(w io.Writer, path []*File, dir Direction) error {
 		done := 0
 		for i, seg := range segments {
 			done += len(seg.Statements)
-			if sec.Tx != TxOff {
+			if sec.Tx != TxOff && !seg.NoTx {
 				for _, s := range before {
 					fmt.Fprintf(&b, "%s;\n", s)
 				}
@@ -637,7 +662,7 @@ func (r *Runner) Script(w io.Writer, path []*File, dir Direction) error {
 			for _, s := range r.versionSQL(f, dir, i == len(segments)-1, done, 0) {
 				fmt.Fprintf(&b, "%s;\n", s)
 			}
-			if sec.Tx != TxOff {
+			if sec.Tx != TxOff && !seg.NoTx {
 				for _, s := range after {
 					fmt.Fprintf(&b, "%s;\n", s)
 				}
