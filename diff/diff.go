@@ -318,26 +318,41 @@ func viewIndexChanges(from, to *schema.Schema, redefined map[string]bool, r sche
 		if !ok || redefined[r.Tables.Key(v.Name)] {
 			continue
 		}
-		fromIdx := slices.Clone(old.Indexes)
-		for _, ix := range v.Indexes {
-			i := slices.IndexFunc(fromIdx, func(o *schema.Index) bool { return o != nil && sameIndexIdentity(o, ix, r) })
-			if i >= 0 && sameIndex(fromIdx[i], ix, r) {
-				fromIdx[i] = nil
-				continue
-			}
-			if i >= 0 {
-				drops = append(drops, &DropViewIndex{V: old, I: fromIdx[i]})
-				fromIdx[i] = nil
-			}
-			adds = append(adds, &AddViewIndex{V: v, I: ix})
+		dropped, added := indexChanges(old.Indexes, v.Indexes, r)
+		for _, ix := range dropped {
+			drops = append(drops, &DropViewIndex{V: old, I: ix})
 		}
-		for _, ix := range fromIdx {
-			if ix != nil {
-				drops = append(drops, &DropViewIndex{V: old, I: ix})
-			}
+		for _, ix := range added {
+			adds = append(adds, &AddViewIndex{V: v, I: ix})
 		}
 	}
 	return drops, adds
+}
+
+// indexChanges matches the indexes of to against those of from by
+// identity. An index matched but changed is both dropped and added; the
+// dropped come in the order they are found (changed ones first, then the
+// unmatched of from), the added in the order of to.
+func indexChanges(from, to []*schema.Index, r schema.CaseRules) (dropped, added []*schema.Index) {
+	fromIdx := slices.Clone(from)
+	for _, ix := range to {
+		i := slices.IndexFunc(fromIdx, func(o *schema.Index) bool { return o != nil && sameIndexIdentity(o, ix, r) })
+		if i >= 0 && sameIndex(fromIdx[i], ix, r) {
+			fromIdx[i] = nil
+			continue
+		}
+		if i >= 0 {
+			dropped = append(dropped, fromIdx[i])
+			fromIdx[i] = nil
+		}
+		added = append(added, ix)
+	}
+	for _, ix := range fromIdx {
+		if ix != nil {
+			dropped = append(dropped, ix)
+		}
+	}
+	return dropped, added
 }
 
 // mentions reports whether the SQL text src names any of names (keys by
@@ -380,23 +395,12 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 	}
 
 	// Indexes and UNIQUE constraints.
-	fromIdx := slices.Clone(from.Indexes)
-	for _, ix := range to.Indexes {
-		i := slices.IndexFunc(fromIdx, func(o *schema.Index) bool { return o != nil && sameIndexIdentity(o, ix, r) })
-		if i >= 0 && sameIndex(fromIdx[i], ix, r) {
-			fromIdx[i] = nil
-			continue
-		}
-		if i >= 0 {
-			drops = append(drops, &DropIndex{I: fromIdx[i]})
-			fromIdx[i] = nil
-		}
-		adds = append(adds, &AddIndex{I: ix})
+	dropped, added := indexChanges(from.Indexes, to.Indexes, r)
+	for _, ix := range dropped {
+		drops = append(drops, &DropIndex{I: ix})
 	}
-	for _, ix := range fromIdx {
-		if ix != nil {
-			drops = append(drops, &DropIndex{I: ix})
-		}
+	for _, ix := range added {
+		adds = append(adds, &AddIndex{I: ix})
 	}
 
 	// Checks: by name when both are named, else by expression.
