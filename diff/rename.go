@@ -77,11 +77,7 @@ func renames(from, to *schema.Schema, hints []schema.Rename, r schema.CaseRules)
 		if h.Not || h.Kind != schema.RenameTable {
 			continue
 		}
-		old, oldOK := find(from.Tables, tableName, h.From, r.Tables)
-		_, newOK := find(from.Tables, tableName, h.To, r.Tables)
-		want, wantOK := find(to.Tables, tableName, h.To, r.Tables)
-		_, stillOK := find(to.Tables, tableName, h.From, r.Tables)
-		if oldOK && !newOK && wantOK && !stillOK {
+		if old, want, ok := renamable(from.Tables, to.Tables, tableName, h, r.Tables); ok {
 			out = append(out, &RenameTable{From: old.Name, To: want.Name})
 			tableFrom[r.Tables.Key(want.Name)] = old.Name
 		}
@@ -104,19 +100,11 @@ func renames(from, to *schema.Schema, hints []schema.Rename, r schema.CaseRules)
 		}
 		switch h.Kind {
 		case schema.RenameColumn:
-			old, oldOK := find(have.Columns, columnName, h.From, r.Columns)
-			_, newOK := find(have.Columns, columnName, h.To, r.Columns)
-			c, wantOK := find(want.Columns, columnName, h.To, r.Columns)
-			_, stillOK := find(want.Columns, columnName, h.From, r.Columns)
-			if oldOK && !newOK && wantOK && !stillOK {
+			if old, c, ok := renamable(have.Columns, want.Columns, columnName, h, r.Columns); ok {
 				out = append(out, &RenameColumn{Table: want.Name, From: old.Name, To: c.Name, C: c})
 			}
 		case schema.RenameIndex, schema.RenameConstraint:
-			old, oldOK := find(have.Indexes, indexName, h.From, r.Indexes)
-			_, newOK := find(have.Indexes, indexName, h.To, r.Indexes)
-			ix, wantOK := find(want.Indexes, indexName, h.To, r.Indexes)
-			_, stillOK := find(want.Indexes, indexName, h.From, r.Indexes)
-			if oldOK && !newOK && wantOK && !stillOK && old.Constraint == ix.Constraint {
+			if old, ix, ok := renamable(have.Indexes, want.Indexes, indexName, h, r.Indexes); ok && old.Constraint == ix.Constraint {
 				out = append(out, &RenameIndex{Table: want.Name, From: old.Name, To: ix.Name, I: ix})
 			}
 		}
@@ -124,6 +112,17 @@ func renames(from, to *schema.Schema, hints []schema.Rename, r schema.CaseRules)
 	// Columns after tables, indexes last: each sees the names before it.
 	slices.SortStableFunc(out, func(a, b Change) int { return renameOrder(a) - renameOrder(b) })
 	return out
+}
+
+// renamable returns the object named h.From in have and the one named
+// h.To in want, when have lacks the new name and want the old one: the
+// hint applies.
+func renamable[T any](have, want []T, nameOf func(T) string, h schema.Rename, f schema.Fold) (old, now T, ok bool) {
+	old, oldOK := find(have, nameOf, h.From, f)
+	_, newOK := find(have, nameOf, h.To, f)
+	now, wantOK := find(want, nameOf, h.To, f)
+	_, stillOK := find(want, nameOf, h.From, f)
+	return old, now, oldOK && !newOK && wantOK && !stillOK
 }
 
 func renameOrder(c Change) int {
