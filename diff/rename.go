@@ -238,6 +238,13 @@ func afterRenames(s *schema.Schema, changes []Change, r schema.CaseRules) *schem
 			}
 		}
 	}
+	renameParts := func(parts []schema.IndexPart, from, to string) {
+		for i := range parts {
+			if r.Columns.Equal(parts[i].Column, from) {
+				parts[i].Column = to
+			}
+		}
+	}
 	for _, c := range rn {
 		switch c := c.(type) {
 		case *RenameTable:
@@ -266,18 +273,10 @@ func afterRenames(s *schema.Schema, changes []Change, r schema.CaseRules) *schem
 					}
 					if t.PrimaryKey != nil {
 						rename(t.PrimaryKey.Columns, c.From, c.To)
-						for i := range t.PrimaryKey.Parts {
-							if r.Columns.Equal(t.PrimaryKey.Parts[i].Column, c.From) {
-								t.PrimaryKey.Parts[i].Column = c.To
-							}
-						}
+						renameParts(t.PrimaryKey.Parts, c.From, c.To)
 					}
 					for _, ix := range t.Indexes {
-						for i := range ix.Parts {
-							if r.Columns.Equal(ix.Parts[i].Column, c.From) {
-								ix.Parts[i].Column = c.To
-							}
-						}
+						renameParts(ix.Parts, c.From, c.To)
 						rename(ix.Include, c.From, c.To)
 					}
 					for _, fk := range t.ForeignKeys {
