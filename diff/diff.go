@@ -798,15 +798,11 @@ func typeChanges(from, to *schema.Schema) []Change {
 // order. They come after the tables, which may still use them.
 func typeDrops(from, to *schema.Schema) []Change {
 	var out []Change
-	for _, q := range sortedByName(from.Sequences, func(q *schema.Sequence) string { return q.Name }) {
-		if _, ok := find(to.Sequences, sequenceName, sequenceName(q), schema.FoldExact); !ok {
-			out = append(out, &DropSequence{S: q})
-		}
+	for _, q := range lacking(from.Sequences, to.Sequences, func(q *schema.Sequence) string { return q.Name }, sequenceName) {
+		out = append(out, &DropSequence{S: q})
 	}
-	for _, e := range sortedByName(from.Enums, func(e *schema.Enum) string { return e.Name }) {
-		if _, ok := find(to.Enums, enumName, enumName(e), schema.FoldExact); !ok {
-			out = append(out, &DropEnum{E: e})
-		}
+	for _, e := range lacking(from.Enums, to.Enums, func(e *schema.Enum) string { return e.Name }, enumName) {
+		out = append(out, &DropEnum{E: e})
 	}
 	return out
 }
@@ -815,6 +811,18 @@ func sameSequence(a, b *schema.Sequence) bool {
 	return sameType(a.Type, b.Type) && a.Start == b.Start && a.Increment == b.Increment &&
 		a.Min == b.Min && a.Max == b.Max && a.Cache == b.Cache && a.Cycle == b.Cycle &&
 		a.OwnerTable == b.OwnerTable && a.OwnerColumn == b.OwnerColumn
+}
+
+// lacking returns the objects of from, ordered by name, whose key (the
+// exact name, qualified) none of to has.
+func lacking[T any](from, to []T, name, key func(T) string) []T {
+	var out []T
+	for _, x := range sortedByName(from, name) {
+		if _, ok := find(to, key, key(x), schema.FoldExact); !ok {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func sortedByName[T any](xs []T, name func(T) string) []T {

@@ -164,15 +164,11 @@ func pgTypeChanges(from, to *schema.Schema) []Change {
 // composites first.
 func pgTypeDrops(from, to *schema.Schema) []Change {
 	var out []Change
-	for _, c := range sortedByName(from.Composites, func(c *schema.Composite) string { return c.Name }) {
-		if _, ok := find(to.Composites, compositeName, compositeName(c), schema.FoldExact); !ok {
-			out = append(out, &DropComposite{C: c})
-		}
+	for _, c := range lacking(from.Composites, to.Composites, func(c *schema.Composite) string { return c.Name }, compositeName) {
+		out = append(out, &DropComposite{C: c})
 	}
-	for _, d := range sortedByName(from.Domains, func(d *schema.Domain) string { return d.Name }) {
-		if _, ok := find(to.Domains, domainName, domainName(d), schema.FoldExact); !ok {
-			out = append(out, &DropDomain{D: d})
-		}
+	for _, d := range lacking(from.Domains, to.Domains, func(d *schema.Domain) string { return d.Name }, domainName) {
+		out = append(out, &DropDomain{D: d})
 	}
 	return out
 }
