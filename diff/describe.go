@@ -354,11 +354,11 @@ func pkLabel(pk *schema.PrimaryKey) string {
 		return "none"
 	}
 	cols := slices.Clone(pk.Columns)
-	for i, p := range pk.Parts {
-		if i < len(cols) && p.Collation != "" {
+	for i, p := range pk.Parts[:min(len(pk.Parts), len(cols))] {
+		if p.Collation != "" {
 			cols[i] += " COLLATE " + p.Collation
 		}
-		if i < len(cols) && p.Desc {
+		if p.Desc {
 			cols[i] += " DESC"
 		}
 	}
