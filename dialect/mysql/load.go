@@ -173,7 +173,7 @@ func clearGeneratedNames(t *schema.Table, named map[string]bool) {
 func explicitNames(stmts []sqlsplit.Stmt) map[string]bool {
 	out := map[string]bool{}
 	for _, s := range stmts {
-		toks := sqltok.Significant(sqltok.Tokenize(expandExecutable(s.SQL), lexMySQL))
+		toks := sqltok.Significant(sqltok.Tokenize(sqlsplit.ExpandExecutable(s.SQL, lexMySQL), lexMySQL))
 		for i := 0; i+1 < len(toks); i++ {
 			if !(toks[i].Is("CONSTRAINT") || toks[i].Is("KEY") || toks[i].Is("INDEX") || toks[i].Is("UNIQUE")) {
 				continue
@@ -207,23 +207,6 @@ func otherDatabases(ctx context.Context, conn dialect.Querier) (map[string]bool,
 		out[strings.ToLower(n)] = true
 	}
 	return out, rows.Err()
-}
-
-// expandExecutable replaces the executable comments of stmt
-// (/*!50001 … */) by the text the server runs.
-func expandExecutable(stmt string) string {
-	var b strings.Builder
-	for _, t := range sqltok.Tokenize(stmt, lexMySQL) {
-		if t.Kind == sqltok.Comment && executable(t.Text) {
-			inner := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(t.Text, "/*"), "M"), "*/")
-			inner = strings.TrimPrefix(inner, "!")
-			inner = strings.TrimLeft(inner, "0123456789")
-			b.WriteString(" " + inner + " ")
-			continue
-		}
-		b.WriteString(t.Text)
-	}
-	return b.String()
 }
 
 // checkKeyTypes reports a foreign key of t whose columns differ in type

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 )
 
@@ -49,7 +50,7 @@ func classify(stmt string, others map[string]bool) dialect.Verdict {
 	if v := dialect.MetaCommands(stmt, lexMySQL, "mysql client command", func(string) bool { return false }); v.Action != dialect.Allow {
 		return v
 	}
-	toks := sqltok.Significant(sqltok.Tokenize(expandExecutable(stmt), lexMySQL))
+	toks := sqltok.Significant(sqltok.Tokenize(sqlsplit.ExpandExecutable(stmt, lexMySQL), lexMySQL))
 	if len(toks) == 0 {
 		return dialect.Verdict{}
 	}
