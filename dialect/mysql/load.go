@@ -363,7 +363,7 @@ func load(ctx context.Context, db *sql.DB, conn *sql.Conn, file string, stmts []
 func stmtKind(stmt string) string {
 	toks := sqltok.Significant(sqltok.Tokenize(stmt, lexMySQL))
 	if len(toks) == 0 {
-		if executable(strings.TrimSpace(stmt)) {
+		if sqlsplit.Executable(strings.TrimSpace(stmt)) {
 			return "set"
 		}
 		return ""

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/schema"
 )
@@ -322,7 +323,7 @@ func sameMode(a, b string) bool {
 func stripComments(body string) string {
 	var b strings.Builder
 	for _, t := range sqltok.Tokenize(body, lexMySQL) {
-		if t.Kind == sqltok.Comment && !executable(t.Text) {
+		if t.Kind == sqltok.Comment && !sqlsplit.Executable(t.Text) {
 			if strings.HasPrefix(t.Text, "/*") {
 				b.WriteByte(' ')
 			}

@@ -102,7 +102,7 @@ func MySQL(src string, opt Options) ([]Stmt, error) {
 				continue
 			}
 		}
-		if t.Kind == sqltok.Space || (t.Kind == sqltok.Comment && !executable(t.Text)) {
+		if t.Kind == sqltok.Space || (t.Kind == sqltok.Comment && !Executable(t.Text)) {
 			continue
 		}
 		// DELIMITER x, a client command, on a line of its own.
@@ -273,7 +273,7 @@ func joinText(toks []sqltok.Token) string {
 func ExpandExecutable(stmt string, opt Options) string {
 	var b strings.Builder
 	for _, t := range sqltok.Tokenize(stmt, opt) {
-		if t.Kind == sqltok.Comment && executable(t.Text) {
+		if t.Kind == sqltok.Comment && Executable(t.Text) {
 			inner := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(t.Text, "/*"), "M"), "*/")
 			inner = strings.TrimPrefix(inner, "!")
 			inner = strings.TrimLeft(inner, "0123456789")
@@ -310,8 +310,8 @@ func nextWord(toks []sqltok.Token, i int) string {
 	return ""
 }
 
-// executable reports whether a comment is one the server runs:
+// Executable reports whether a comment is one the server runs:
 // /*!40101 SET NAMES utf8mb4 */ (and MariaDB's /*M!…*/), as mysqldump writes.
-func executable(comment string) bool {
+func Executable(comment string) bool {
 	return strings.HasPrefix(comment, "/*!") || strings.HasPrefix(comment, "/*M!")
 }
