@@ -43,11 +43,7 @@ func MySQL(src string, opt Options) ([]Stmt, error) {
 	)
 	flush := func(end int) {
 		if start >= 0 {
-			var b strings.Builder
-			for _, t := range toks[start:end] {
-				b.WriteString(t.Text)
-			}
-			if text := strings.TrimSpace(b.String()); text != "" {
+			if text := strings.TrimSpace(joinText(toks[start:end])); text != "" {
 				out = append(out, Stmt{SQL: text, Line: toks[start].Line})
 			}
 		}
