@@ -288,7 +288,7 @@ func atLineStart(toks []sqltok.Token, i int) bool {
 	}
 	prev := toks[i-1]
 	return prev.Kind == sqltok.Space && strings.Contains(prev.Text, "\n") ||
-		prev.Kind == sqltok.Comment && strings.HasPrefix(prev.Text, "--") || prev.Kind == sqltok.Comment && strings.HasPrefix(prev.Text, "#")
+		prev.Kind == sqltok.Comment && (strings.HasPrefix(prev.Text, "--") || strings.HasPrefix(prev.Text, "#"))
 }
 
 // nextWord returns the upper-cased word after token i, or "" when the next
