@@ -390,7 +390,6 @@ func narrowCheck(table string, c *diff.ModifyColumn) string {
 	col := quote(c.From.Name)
 	lost := lostValue(col, from, to)
 	where := col + " IS NOT NULL AND (" + lost + ")"
-	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
 	short := func(typ string) string { // the server shows 200 characters of the message
 		if r := []rune(typ); len(r) > 30 {
 			return string(r[:27]) + "..."

@@ -31,7 +31,6 @@ func orphanCheck(table string, fk *schema.ForeignKey) string {
 	if fk.RefSchema != "" {
 		target = fk.RefSchema + "." + target
 	}
-	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
 	head := fmt.Sprintf(" orphan row(s) in %s (%s) without a parent in %s (%s); e.g. ",
 		noComma(table), noComma(strings.Join(fk.Columns, " ")), noComma(target), noComma(strings.Join(fk.RefColumns, " ")))
 	tail := fmt.Sprintf("; cannot add foreign key %s", noComma(fk.Name))
@@ -81,7 +80,6 @@ func duplicateCheck(table, what string, parts []schema.IndexPart, primary bool) 
 	if !primary {
 		where = "\n    WHERE " + strings.Join(notNull, " AND ")
 	}
-	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
 	head := fmt.Sprintf(" duplicate key(s) in %s (%s); e.g. ", noComma(table), noComma(strings.Join(names, " ")))
 	tail := fmt.Sprintf("; cannot add %s", noComma(what))
 	key := "CONCAT('(', CONCAT_WS(' ', " + strings.Join(keys, ", ") + "), ')')"
@@ -116,7 +114,6 @@ func checkViolations(table, name, expr string, pk []string) string {
 		example = fmt.Sprintf("(SELECT REPLACE(GROUP_CONCAT(k SEPARATOR ' '), ',', ' ') FROM (\n      SELECT %s AS k FROM %s WHERE NOT %s ORDER BY %s LIMIT 5) e)",
 			k, quote(table), parenthesize(expr), strings.Join(keys, ", "))
 	}
-	noComma := func(s string) string { return strings.ReplaceAll(s, ",", " ") }
 	head := fmt.Sprintf(" row(s) of %s fail check %s; e.g. ", noComma(table), noComma(name))
 	return fmt.Sprintf(`SET SESSION sql_mode = (
   SELECT IF(COUNT(*) = 0, @@SESSION.sql_mode, CONCAT('retort: ', COUNT(*), %s,
@@ -124,3 +121,7 @@ func checkViolations(table, name, expr string, pk []string) string {
   FROM %s
   WHERE NOT %s)`, literal(head), example, quote(table), parenthesize(expr))
 }
+
+// noComma replaces the commas of s, which a message carried in sql_mode
+// cannot hold (the server splits the mode there), by spaces.
+func noComma(s string) string { return strings.ReplaceAll(s, ",", " ") }
