@@ -27,10 +27,7 @@ func orphanCheck(table string, fk *schema.ForeignKey) string {
 	}
 	where := strings.Join(notNull, " AND ") + "\n    AND NOT EXISTS (SELECT 1 FROM " + refTable(fk) + " p WHERE " + strings.Join(join, " AND ") + ")"
 	from := quote(table) + " c"
-	target := fk.RefTable
-	if fk.RefSchema != "" {
-		target = fk.RefSchema + "." + target
-	}
+	target := fkTarget(fk)
 	head := fmt.Sprintf(" orphan row(s) in %s (%s) without a parent in %s (%s); e.g. ",
 		noComma(table), noComma(strings.Join(fk.Columns, " ")), noComma(target), noComma(strings.Join(fk.RefColumns, " ")))
 	tail := fmt.Sprintf("; cannot add foreign key %s", noComma(fk.Name))
@@ -51,10 +48,7 @@ func orphanCheck(table string, fk *schema.ForeignKey) string {
 
 // orphanComment is the comment above an orphan check in a plan.
 func orphanComment(table string, fk *schema.ForeignKey) string {
-	target := fk.RefTable
-	if fk.RefSchema != "" {
-		target = fk.RefSchema + "." + target
-	}
+	target := fkTarget(fk)
 	return fmt.Sprintf("%s: rows of %s without a parent in %s stop the migration here", fk.Name, table, target)
 }
 
@@ -125,3 +119,12 @@ func checkViolations(table, name, expr string, pk []string) string {
 // noComma replaces the commas of s, which a message carried in sql_mode
 // cannot hold (the server splits the mode there), by spaces.
 func noComma(s string) string { return strings.ReplaceAll(s, ",", " ") }
+
+// fkTarget names the table fk points to as messages write it, with its
+// database when it is in another one.
+func fkTarget(fk *schema.ForeignKey) string {
+	if fk.RefSchema != "" {
+		return fk.RefSchema + "." + fk.RefTable
+	}
+	return fk.RefTable
+}
