@@ -43,7 +43,7 @@ WHERE NOT i.indisvalid AND c.relname = $1 AND i.indrelid = to_regclass($2)`, unq
 		}
 		return nil, fmt.Errorf("look for an invalid index %s: %w", m[1], err)
 	}
-	drop := "DROP INDEX CONCURRENTLY IF EXISTS " + quote(sch) + "." + quote(name)
+	drop := "DROP INDEX CONCURRENTLY IF EXISTS " + qualified(sch, name)
 	if _, err := q.ExecContext(ctx, drop); err != nil {
 		return []string{drop}, fmt.Errorf("drop the invalid index %s.%s left by a failed CREATE INDEX CONCURRENTLY: %w", sch, name, err)
 	}
