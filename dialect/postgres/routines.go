@@ -320,7 +320,7 @@ func typeName(t string) string {
 		t = strings.TrimSuffix(t, "[]")
 	}
 	if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
-		t = strings.ReplaceAll(t[1:len(t)-1], `""`, `"`)
+		t = unquoteIdent(t)
 	}
 	return t
 }
