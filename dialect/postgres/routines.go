@@ -98,11 +98,17 @@ ORDER BY CASE p.prokind WHEN 'f' THEN 0 WHEN 'p' THEN 1 ELSE 2 END, p.proname, 3
 // dropRoutine returns DROP FUNCTION, PROCEDURE or AGGREGATE for r, named
 // with its identity signature.
 func dropRoutine(r *schema.Routine) string {
+	return "DROP " + r.Kind + " " + routineSignature(r)
+}
+
+// routineSignature returns r's name quoted with its identity signature,
+// (*) for an aggregate of no argument.
+func routineSignature(r *schema.Routine) string {
 	args := r.Args
 	if r.Kind == schema.Aggregate && args == "" {
 		args = "*"
 	}
-	return "DROP " + r.Kind + " " + quote(r.Name) + "(" + args + ")"
+	return quote(r.Name) + "(" + args + ")"
 }
 
 // replaceable reports whether CREATE OR REPLACE can turn routine old into
@@ -184,11 +190,7 @@ func triggerSteps(tr *schema.Trigger) []string {
 // giving r its comment ("" removes it), named with its identity
 // signature.
 func routineComment(r *schema.Routine) string {
-	args := r.Args
-	if r.Kind == schema.Aggregate && args == "" {
-		args = "*"
-	}
-	return commentOn(r.Kind, quote(r.Name)+"("+args+")", r.Comment)
+	return commentOn(r.Kind, routineSignature(r), r.Comment)
 }
 
 // triggerState returns the ALTER TABLE that gives tr its firing state, ""
