@@ -199,7 +199,7 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropTrigger:
-			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(c.T.Name) + " ON " + quote(c.T.Table)})
+			p.drops = append(p.drops, dialect.Step{SQL: dropTrigger(c.T)})
 		case *diff.DropViewIndex:
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP INDEX " + quote(qkey(c.V.Schema, c.I.Name))})
 		}

@@ -198,7 +198,7 @@ func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable, 
 			continue
 		}
 		if comment != "" {
-			p.drops = append(p.drops, dialect.Step{SQL: "DROP TRIGGER " + quote(tr.Name) + " ON " + quote(tr.Table), Comment: comment})
+			p.drops = append(p.drops, dialect.Step{SQL: dropTrigger(tr), Comment: comment})
 		}
 		p.late = append(p.late, tr)
 	}

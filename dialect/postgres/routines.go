@@ -186,6 +186,11 @@ func triggerSteps(tr *schema.Trigger) []string {
 	return out
 }
 
+// dropTrigger returns DROP TRIGGER for tr.
+func dropTrigger(tr *schema.Trigger) string {
+	return "DROP TRIGGER " + quote(tr.Name) + " ON " + quote(tr.Table)
+}
+
 // routineComment returns COMMENT ON FUNCTION, PROCEDURE or AGGREGATE
 // giving r its comment ("" removes it), named with its identity
 // signature.
