@@ -302,9 +302,7 @@ func (p *planner) run(changes []diff.Change) error {
 				p.views = append(p.views, dialect.Step{SQL: createIndex(vkey(c.V), c.I, false)})
 			}
 		case *diff.AddTrigger:
-			for _, st := range triggerSteps(c.T) {
-				p.views = append(p.views, dialect.Step{SQL: st})
-			}
+			p.views = append(p.views, steps(triggerSteps(c.T))...)
 		}
 	}
 	p.addPolicies(addTables, mods)

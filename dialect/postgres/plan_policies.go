@@ -209,9 +209,7 @@ func (p *planner) dropPolicies(changes []diff.Change, mods []*diff.ModifyTable, 
 func (p *planner) recreateLate() {
 	p.views = append(p.views, p.latePolicies...)
 	for _, tr := range p.late {
-		for _, st := range triggerSteps(tr) {
-			p.views = append(p.views, dialect.Step{SQL: st})
-		}
+		p.views = append(p.views, steps(triggerSteps(tr))...)
 	}
 }
 
@@ -235,9 +233,7 @@ func hasWhen(def string) bool {
 // policy's expressions may name.
 func (p *planner) addPolicies(added []*schema.Table, mods []*diff.ModifyTable) {
 	for _, t := range added {
-		for _, st := range rowSecurity(nil, t) {
-			p.creates = append(p.creates, dialect.Step{SQL: st})
-		}
+		p.creates = append(p.creates, steps(rowSecurity(nil, t))...)
 		for _, pol := range t.Policies {
 			p.views = append(p.views, policySteps(t.Name, pol)...)
 		}
