@@ -92,8 +92,7 @@ func columnOptions(t *schema.Table) []string {
 // resetStorage returns a statement that gives a column its type's storage
 // again (PostgreSQL 15 has no SET STORAGE DEFAULT).
 func resetStorage(table, column string) string {
-	return doBlock("EXECUTE 'ALTER TABLE " + strings.ReplaceAll(quote(table), "'", "''") +
-		" ALTER COLUMN " + strings.ReplaceAll(quote(column), "'", "''") + " SET STORAGE ' || " +
+	return doBlock("EXECUTE " + literal("ALTER TABLE "+quote(table)+" ALTER COLUMN "+quote(column)+" SET STORAGE ") + " || " +
 		"(SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END " +
 		"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = " + literal(quote(table)) +
 		"::regclass AND a.attname = " + literal(column) + ");")
