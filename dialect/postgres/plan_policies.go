@@ -48,14 +48,15 @@ func (p *planner) createRoutines(steps []dialect.Step, changes []diff.Change, ph
 		if routinePhase(r, p.to) != phase {
 			continue
 		}
-		if old, ok := p.oldRoutine(changes, r); ok && !replaceable(old, r) {
+		old, replaces := p.oldRoutine(changes, r)
+		if replaces && !replaceable(old, r) {
 			p.rebuilt[strings.ToLower(old.Name)] = true
 			steps = append(steps, dialect.Step{SQL: dropRoutine(old),
 				Comment: "its kind, parameters or result type change, which CREATE OR REPLACE cannot do"})
 		}
 		steps = append(steps, dialect.Step{SQL: r.Def})
 		// CREATE OR REPLACE keeps the comment of the routine it replaces.
-		if old, ok := p.oldRoutine(changes, r); r.Comment != "" || ok && old.Comment != "" {
+		if r.Comment != "" || replaces && old.Comment != "" {
 			steps = append(steps, dialect.Step{SQL: routineComment(r)})
 		}
 	}
