@@ -120,7 +120,7 @@ func connect(ctx context.Context, db *sql.DB, t *Target, rawURL string, cfg *con
 		if err == nil {
 			return nil
 		}
-		ce := &ConnectError{URL: t.Redacted, Host: t.Host, Msg: redactErr(err, rawURL), Err: err}
+		ce := &ConnectError{URL: t.Redacted, Host: t.Host, Msg: redactErr(err, rawURL, t.Redacted), Err: err}
 		if timedOut {
 			ce.Timeout = timeout
 		}

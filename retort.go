@@ -328,13 +328,10 @@ func NewDialect(name string, opts ...Option) (dialect.Dialect, error) {
 	return d, err
 }
 
-// redactErr returns err's text with the URL's password removed.
-func redactErr(err error, rawURL string) string {
-	msg := err.Error()
-	if t, perr := ParseURL(rawURL); perr == nil {
-		msg = strings.ReplaceAll(msg, rawURL, t.Redacted)
-	}
-	return msg
+// redactErr returns err's text with rawURL, whose redacted form is
+// redacted, replaced by it.
+func redactErr(err error, rawURL, redacted string) string {
+	return strings.ReplaceAll(err.Error(), rawURL, redacted)
 }
 
 // Close closes the connection pool if Open created it.
