@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/migrate"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -29,6 +30,7 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			var rep *retort.CheckReport
+			var g *migrate.Graph // the migrations, once read
 			database := env.databaseURL()
 			if database != "" {
 				m, err := env.migrator(ctx, &mf)
@@ -49,8 +51,8 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 					return err
 				}
 			} else {
-				g, err := env.graph(&mf)
-				if err != nil {
+				var err error
+				if g, err = env.graph(&mf); err != nil {
 					return err
 				}
 				d, err := env.engine()
@@ -83,8 +85,13 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 				env.warnUnmanaged(retort.Redact(database), rep.Unmanaged.Database)
 			}
 			ok := rep.OK() || (allowUnmanaged && rep.InSync())
+			if g == nil {
+				if read, err := env.graph(&mf); err == nil {
+					g = read
+				}
+			}
 			heads := 0
-			if g, err := env.graph(&mf); err == nil {
+			if g != nil {
 				heads = len(g.Heads())
 			}
 			if env.asJSON {
