@@ -40,11 +40,10 @@ func Format(f *File) []byte {
 }
 
 func writeSection(b *bytes.Buffer, kw string, s Section, engine string) {
-	b.WriteString("-- " + kw)
 	if s.Tx == TxOff {
-		b.WriteString(" transaction:false")
+		kw += " transaction:false"
 	}
-	b.WriteString("\n")
+	b.WriteString(sqltok.CommentLine(kw) + "\n")
 	first := true
 	for _, seg := range s.Segments {
 		if len(seg.Statements) == 0 {
