@@ -247,16 +247,16 @@ func TestAncestors(t *testing.T) {
 func TestParseTarget(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    Target
+		want    Destination
 		wantErr string
 	}{
-		{in: "head", want: Target{Kind: TargetHead}},
-		{in: "HEADS", want: Target{Kind: TargetHeads}},
-		{in: "base", want: Target{Kind: TargetBase}},
-		{in: "20261125", want: Target{Kind: TargetRevision, Rev: "20261125"}},
-		{in: "ae10", want: Target{Kind: TargetRevision, Rev: "ae10"}},
-		{in: "+2", want: Target{Kind: TargetRelative, N: 2}},
-		{in: "-1", want: Target{Kind: TargetRelative, N: -1}},
+		{in: "head", want: Destination{Kind: DestinationHead}},
+		{in: "HEADS", want: Destination{Kind: DestinationHeads}},
+		{in: "base", want: Destination{Kind: DestinationBase}},
+		{in: "20261125", want: Destination{Kind: DestinationRevision, Rev: "20261125"}},
+		{in: "ae10", want: Destination{Kind: DestinationRevision, Rev: "ae10"}},
+		{in: "+2", want: Destination{Kind: DestinationRelative, N: 2}},
+		{in: "-1", want: Destination{Kind: DestinationRelative, N: -1}},
 		{in: "", wantErr: "empty target (want head, heads, base, a revision, +N or -N)"},
 		{in: "+0", wantErr: `invalid target "+0": N must be a number of revisions, at least 1`},
 		{in: "-", wantErr: `invalid target "-" (want +N or -N)`},
@@ -266,10 +266,10 @@ func TestParseTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseTarget(tt.in)
+			got, err := ParseDestination(tt.in)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("ParseTarget(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+					t.Fatalf("ParseDestination(%q) error = %v, want %q", tt.in, err, tt.wantErr)
 				}
 				return
 			}
@@ -277,10 +277,10 @@ func TestParseTarget(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != tt.want {
-				t.Errorf("ParseTarget(%q) = %+v, want %+v", tt.in, got, tt.want)
+				t.Errorf("ParseDestination(%q) = %+v, want %+v", tt.in, got, tt.want)
 			}
-			if back, err := ParseTarget(got.String()); err != nil || back != got {
-				t.Errorf("ParseTarget(%q.String() = %q) = %+v, %v", tt.in, got.String(), back, err)
+			if back, err := ParseDestination(got.String()); err != nil || back != got {
+				t.Errorf("ParseDestination(%q.String() = %q) = %+v, %v", tt.in, got.String(), back, err)
 			}
 		})
 	}

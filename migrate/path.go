@@ -7,84 +7,84 @@ import (
 	"strings"
 )
 
-// TargetKind is the form of a Target.
-type TargetKind uint8
+// DestinationKind is the form of a Destination.
+type DestinationKind uint8
 
 const (
-	// TargetHead is "head": the single head of the graph.
-	TargetHead TargetKind = iota + 1
-	// TargetHeads is "heads": every head.
-	TargetHeads
-	// TargetBase is "base": no revision applied.
-	TargetBase
-	// TargetRevision is a revision id or a unique prefix of one.
-	TargetRevision
-	// TargetRelative is "+N" (N revisions up) or "-N" (N revisions down).
-	TargetRelative
+	// DestinationHead is "head": the single head of the graph.
+	DestinationHead DestinationKind = iota + 1
+	// DestinationHeads is "heads": every head.
+	DestinationHeads
+	// DestinationBase is "base": no revision applied.
+	DestinationBase
+	// DestinationRevision is a revision id or a unique prefix of one.
+	DestinationRevision
+	// DestinationRelative is "+N" (N revisions up) or "-N" (N revisions down).
+	DestinationRelative
 )
 
-// Target is a parsed upgrade or downgrade target.
-type Target struct {
+// Destination is a parsed upgrade or downgrade target.
+type Destination struct {
 	// Kind is the target's form.
-	Kind TargetKind
-	// Rev is the revision or prefix of a TargetRevision.
+	Kind DestinationKind
+	// Rev is the revision or prefix of a DestinationRevision.
 	Rev string
-	// N is the step count of a TargetRelative: positive for "+N", negative
+	// N is the step count of a DestinationRelative: positive for "+N", negative
 	// for "-N".
 	N int
 }
 
-// String returns the target as ParseTarget reads it.
-func (t Target) String() string {
+// String returns the target as ParseDestination reads it.
+func (t Destination) String() string {
 	switch t.Kind {
-	case TargetHead:
+	case DestinationHead:
 		return "head"
-	case TargetHeads:
+	case DestinationHeads:
 		return "heads"
-	case TargetBase:
+	case DestinationBase:
 		return "base"
-	case TargetRevision:
+	case DestinationRevision:
 		return t.Rev
-	case TargetRelative:
+	case DestinationRelative:
 		if t.N > 0 {
 			return "+" + strconv.Itoa(t.N)
 		}
 		return strconv.Itoa(t.N)
 	}
-	return fmt.Sprintf("Target(%d)", t.Kind)
+	return fmt.Sprintf("Destination(%d)", t.Kind)
 }
 
-// ParseTarget parses a target: "head", "heads", "base" (in any case), "+N"
+// ParseDestination parses a target: "head", "heads", "base" (in any case), "+N"
 // or "-N" with N ≥ 1, or a revision id or prefix (letters and digits). It
 // does not look the revision up; Graph.Resolve does.
-func ParseTarget(s string) (Target, error) {
+func ParseDestination(s string) (Destination, error) {
 	switch strings.ToLower(s) {
 	case "head":
-		return Target{Kind: TargetHead}, nil
+		return Destination{Kind: DestinationHead}, nil
 	case "heads":
-		return Target{Kind: TargetHeads}, nil
+		return Destination{Kind: DestinationHeads}, nil
 	case "base":
-		return Target{Kind: TargetBase}, nil
+		return Destination{Kind: DestinationBase}, nil
 	case "":
-		return Target{}, fmt.Errorf("empty target (want head, heads, base, a revision, +N or -N)")
+		return Destination{}, fmt.Errorf("empty target (want head, heads, base, a revision, +N or -N)")
 	}
 	if s[0] == '+' || s[0] == '-' {
 		if !allDigits(s[1:]) {
-			return Target{}, fmt.Errorf("invalid target %q (want +N or -N)", s)
+			return Destination{}, fmt.Errorf("invalid target %q (want +N or -N)", s)
 		}
 		n, err := strconv.Atoi(s[1:])
 		if err != nil || n < 1 {
-			return Target{}, fmt.Errorf("invalid target %q: N must be a number of revisions, at least 1", s)
+			return Destination{}, fmt.Errorf("invalid target %q: N must be a number of revisions, at least 1", s)
 		}
 		if s[0] == '-' {
 			n = -n
 		}
-		return Target{Kind: TargetRelative, N: n}, nil
+		return Destination{Kind: DestinationRelative, N: n}, nil
 	}
 	if !validRevision(s) {
-		return Target{}, fmt.Errorf("invalid target %q (want head, heads, base, a revision, +N or -N)", s)
+		return Destination{}, fmt.Errorf("invalid target %q (want head, heads, base, a revision, +N or -N)", s)
 	}
-	return Target{Kind: TargetRevision, Rev: s}, nil
+	return Destination{Kind: DestinationRevision, Rev: s}, nil
 }
 
 // MultipleHeadsError is returned for the target "head" when the graph has
@@ -134,22 +134,22 @@ func (e *AmbiguousRevisionError) Error() string {
 //
 // Resolve returns ErrNoRevisions for "head" and "heads" on an empty graph.
 func (g *Graph) Resolve(target string, current []string) ([]string, error) {
-	t, err := ParseTarget(target)
+	t, err := ParseDestination(target)
 	if err != nil {
 		return nil, err
 	}
 	switch t.Kind {
-	case TargetHead, TargetHeads:
+	case DestinationHead, DestinationHeads:
 		if len(g.heads) == 0 {
 			return nil, ErrNoRevisions
 		}
-		if t.Kind == TargetHead && len(g.heads) > 1 {
+		if t.Kind == DestinationHead && len(g.heads) > 1 {
 			return nil, &MultipleHeadsError{Heads: g.Heads()}
 		}
 		return g.Heads(), nil
-	case TargetBase:
+	case DestinationBase:
 		return nil, nil
-	case TargetRevision:
+	case DestinationRevision:
 		r, err := g.lookup(t.Rev)
 		if err != nil {
 			return nil, err

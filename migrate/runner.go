@@ -252,18 +252,18 @@ func (e *AppliedUnknownError) Error() string {
 // run for target, given the version table's records.
 func (r *Runner) Plan(recs []Record, target string, dir Direction) ([]*File, error) {
 	applied, _ := Applied(recs)
-	t, err := ParseTarget(target)
+	t, err := ParseDestination(target)
 	if err != nil {
 		return nil, err
 	}
 	if dir == Up {
 		switch t.Kind {
-		case TargetRelative:
+		case DestinationRelative:
 			if t.N < 0 {
 				return nil, fmt.Errorf("upgrade %s: a relative upgrade target is +N", target)
 			}
 			return r.Graph.UpgradeN(applied, t.N)
-		case TargetBase:
+		case DestinationBase:
 			return nil, errors.New("upgrade base: nothing to upgrade to; use downgrade base")
 		}
 		revs, err := r.Graph.Resolve(target, Current(r.Graph, applied))
@@ -273,14 +273,14 @@ func (r *Runner) Plan(recs []Record, target string, dir Direction) ([]*File, err
 		return r.Graph.UpgradePath(applied, revs)
 	}
 	switch t.Kind {
-	case TargetRelative:
+	case DestinationRelative:
 		if t.N > 0 {
 			return nil, fmt.Errorf("downgrade %s: a relative downgrade target is -N", target)
 		}
 		return r.Graph.DowngradeN(applied, -t.N)
-	case TargetBase:
+	case DestinationBase:
 		return r.Graph.DowngradePath(applied, "base")
-	case TargetHead, TargetHeads:
+	case DestinationHead, DestinationHeads:
 		return nil, fmt.Errorf("downgrade %s: name a revision, -N or base", target)
 	}
 	revs, err := r.Graph.Resolve(target, Current(r.Graph, applied))
@@ -690,9 +690,9 @@ func (r *Runner) Stamp(ctx context.Context, target string) error {
 		return err
 	}
 	want := map[string]bool{}
-	if t, err := ParseTarget(target); err != nil {
+	if t, err := ParseDestination(target); err != nil {
 		return err
-	} else if t.Kind != TargetBase {
+	} else if t.Kind != DestinationBase {
 		applied, _ := Applied(recs)
 		revs, err := r.Graph.Resolve(target, Current(r.Graph, applied))
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
-	"github.com/retortdb/retort/internal/cli"
+	"github.com/retortdb/retort/cmd/retort/internal/cli"
 )
 
 func main() {

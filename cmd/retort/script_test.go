@@ -15,7 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/retortdb/retort/internal/cli"
+	"github.com/retortdb/retort/cmd/retort/internal/cli"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
