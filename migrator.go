@@ -281,7 +281,10 @@ func (m *Migrator) HeadSchema(ctx context.Context) (*schema.Schema, error) {
 // refused one stops the replay naming its file and line, and statements
 // that describe the server (GRANT, OWNER TO, roles) are skipped and
 // reported. Upgrade runs migrations on the database as written.
-func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, target string) (*schema.Schema, error) {
+//
+// More targets replay the migrations up to each of them in turn, e.g.
+// the parents of a merge revision.
+func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, target string, more ...string) (*schema.Schema, error) {
 	sc, ok := d.(dialect.Scratcher)
 	if !ok {
 		return nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())
@@ -297,8 +300,10 @@ func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, targ
 			return nil, err
 		}
 		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen}
-		if _, err := r.Upgrade(ctx, target); err != nil {
-			return nil, fmt.Errorf("replay migrations: %w", err)
+		for _, t := range append([]string{target}, more...) {
+			if _, err := r.Upgrade(ctx, t); err != nil {
+				return nil, fmt.Errorf("replay migrations: %w", err)
+			}
 		}
 		if screen != nil {
 			screen.Report()

@@ -14,9 +14,9 @@ import (
 // key's actions, a view's definition) or Same. Names are matched by the
 // case rules of to.
 func FromChange(from, to *schema.Schema, opt Options) (*Graph, error) {
-	b := newBuilder(to.Case)
+	b := newBuilder(to.Case, opt)
 	b.addSchema(to, Same)
-	old := newBuilder(to.Case)
+	old := newBuilder(to.Case, opt)
 	old.addSchema(from, Same)
 	for k, n := range old.nodes {
 		cur, ok := b.nodes[k]

@@ -16,6 +16,15 @@ var statusColours = map[Status][2]string{
 
 const viewFill = "#eef1ff"
 
+// Above largeGraph nodes, dot's crossing minimisation and network
+// simplex searches are bounded and edges drawn straight (fastLayout):
+// 1,000 tables then lay out in seconds instead of minutes, at the cost
+// of more crossings. BenchmarkLayout measures both sizes.
+const (
+	largeGraph = 150
+	fastLayout = "mclimit=0.01, nslimit=0.2, nslimit1=0.2, searchsize=5, remincross=false, splines=line"
+)
+
 // DOT returns the diagram in Graphviz's DOT language: one node per table
 // or view, drawn as an HTML-like table with a row per column (PK and FK
 // marked, types), and one edge per foreign key, from the referencing
@@ -26,7 +35,11 @@ const viewFill = "#eef1ff"
 func (g *Graph) DOT() string {
 	var b strings.Builder
 	b.WriteString("digraph schema {\n")
-	b.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10, nodesep=0.4, ranksep=0.9, pad=0.3];\n")
+	b.WriteString("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=10, nodesep=0.4, ranksep=0.9, pad=0.3")
+	if len(g.Nodes) > largeGraph {
+		b.WriteString(", " + fastLayout)
+	}
+	b.WriteString("];\n")
 	b.WriteString("  node [shape=plain, fontname=\"Helvetica\", fontsize=10];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#57606a\", fontcolor=\"#57606a\"];\n")
 	for _, n := range g.Nodes {
@@ -181,7 +194,7 @@ func legendLabel() string {
 	b.WriteString(`<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3" COLOR="#8c959f"><TR><TD COLSPAN="2"><B>Legend</B></TD></TR>`)
 	for _, s := range []Status{Added, Removed, Changed} {
 		c := statusColours[s]
-		fmt.Fprintf(&b, `<TR><TD BGCOLOR="%s" BORDER="1" COLOR="%s">   </TD><TD ALIGN="LEFT"><FONT COLOR="%s">%s</FONT></TD></TR>`, c[1], c[0], c[0], s)
+		fmt.Fprintf(&b, `<TR><TD BGCOLOR="%s" BORDER="1" COLOR="%s" WIDTH="16" HEIGHT="12"></TD><TD ALIGN="LEFT"><FONT COLOR="%s">%s</FONT></TD></TR>`, c[1], c[0], c[0], s)
 	}
 	b.WriteString("</TABLE>")
 	return b.String()

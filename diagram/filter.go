@@ -21,6 +21,11 @@ type Options struct {
 	// taken as 1).
 	Around string
 	Depth  int
+	// Exclude leaves out the tables matching these patterns (path.Match,
+	// case-insensitive), besides those retort always leaves out: its own
+	// version table, other migration tools' and the engines' internal
+	// tables (diff.Excluded).
+	Exclude []string
 }
 
 // restrict removes the nodes opt leaves out, and the edges that touch

@@ -2,13 +2,14 @@ package diagram
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
 // Mermaid returns the diagram as a Mermaid erDiagram, for Markdown
 // documents that render Mermaid (GitHub, GitLab, many wikis). An entity
-// is named by its table (in double quotes when the name is not a plain
-// word); a column's name or type that
+// is named by its table, or, when the name is not a plain word, by the
+// node's ID with the name as its label; a column's name or type that
 // Mermaid cannot take as a word is written with its unsafe characters
 // replaced by '_' and the exact name kept in the column's comment. Views
 // are entities whose label says "(view)". A change diagram marks added,
@@ -17,15 +18,18 @@ func (g *Graph) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("erDiagram\n")
 	for _, n := range g.Nodes {
-		b.WriteString("    " + mermaidEntity(n.Name))
-		if n.View {
+		b.WriteString("    " + mermaidRef(n))
+		switch {
+		case n.View:
 			fmt.Fprintf(&b, "[\"%s (view)\"]", mermaidText(n.Name))
+		case !plainWord(n.Name):
+			fmt.Fprintf(&b, "[\"%s\"]", mermaidText(n.Name))
 		}
 		if g.Change && n.Status != Same {
 			fmt.Fprintf(&b, ":::%s", n.Status)
 		}
 		if len(n.Columns) == 0 {
-			b.WriteString(" {\n    }\n")
+			b.WriteString("\n")
 			continue
 		}
 		b.WriteString(" {\n")
@@ -36,14 +40,14 @@ func (g *Graph) Mermaid() string {
 	}
 	for _, e := range g.Edges {
 		if e.Uses {
-			fmt.Fprintf(&b, "    %s }o..o{ %s : \"reads\"\n", mermaidEntity(e.From.Name), mermaidEntity(e.To.Name))
+			fmt.Fprintf(&b, "    %s }o..o{ %s : \"reads\"\n", mermaidRef(e.From), mermaidRef(e.To))
 			continue
 		}
 		label := strings.ReplaceAll(e.Label(), "\n", ", ")
 		if g.Change && e.Status != Same {
 			label = e.Status.String() + ": " + label
 		}
-		fmt.Fprintf(&b, "    %s %s %s : \"%s\"\n", mermaidEntity(e.From.Name), mermaidCardinality(e), mermaidEntity(e.To.Name), mermaidText(label))
+		fmt.Fprintf(&b, "    %s %s %s : \"%s\"\n", mermaidRef(e.From), mermaidCardinality(e), mermaidRef(e.To), mermaidText(label))
 	}
 	if g.Change {
 		b.WriteString("    classDef added fill:#dafbe1,stroke:#1a7f37\n")
@@ -130,19 +134,24 @@ func mermaidText(s string) string {
 	return strings.NewReplacer(`"`, "#quot;", "%", "#37;", "\n", " ", "\r", " ", "\v", " ", "\b", " ").Replace(s)
 }
 
-// mermaidEntity is a table's name as a Mermaid entity: the name itself
-// when it is a plain word, else in double quotes, with the characters a
-// quoted entity name cannot hold (", %, line breaks) replaced by '_'.
-func mermaidEntity(name string) string {
-	plain := name != ""
+// mermaidRef is how the diagram names a node: its name when that is a
+// plain word, else its ID, with the name as the entity's alias (label).
+func mermaidRef(n *Node) string {
+	if plainWord(n.Name) {
+		return n.Name
+	}
+	return n.ID
+}
+
+func plainWord(name string) bool {
 	for i, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_' || i > 0 && (r >= '0' && r <= '9' || r == '-')) {
-			plain = false
-			break
+			return false
 		}
 	}
-	if plain {
-		return name
-	}
-	return `"` + strings.NewReplacer(`"`, "_", "%", "_", "\n", "_", "\r", "_", "\v", "_", "\b", "_", "\\", "_").Replace(name) + `"`
+	return name != "" && !reservedID.MatchString(name)
 }
+
+// reservedID matches the node IDs (n1, n2, …), which a table of that
+// name must not take.
+var reservedID = regexp.MustCompile(`^n[0-9]+$`)

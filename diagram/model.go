@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -137,7 +138,7 @@ func actions(del, upd schema.Action) string {
 
 // FromSchema returns the diagram of s, restricted by opt.
 func FromSchema(s *schema.Schema, opt Options) (*Graph, error) {
-	b := newBuilder(s.Case)
+	b := newBuilder(s.Case, opt)
 	b.addSchema(s, Same)
 	b.addEdges(s, Same)
 	return b.finish(opt)
@@ -146,13 +147,14 @@ func FromSchema(s *schema.Schema, opt Options) (*Graph, error) {
 // builder collects nodes by key (schema and name, folded by the engine's
 // case rules) and edges by identity.
 type builder struct {
-	rules schema.CaseRules
+	rules   schema.CaseRules
+	exclude []string
 	nodes map[string]*Node
 	edges map[string]*Edge
 }
 
-func newBuilder(r schema.CaseRules) *builder {
-	return &builder{rules: r, nodes: map[string]*Node{}, edges: map[string]*Edge{}}
+func newBuilder(r schema.CaseRules, opt Options) *builder {
+	return &builder{rules: r, exclude: opt.Exclude, nodes: map[string]*Node{}, edges: map[string]*Edge{}}
 }
 
 func (b *builder) key(sch, name string) string {
@@ -161,6 +163,9 @@ func (b *builder) key(sch, name string) string {
 
 func (b *builder) addSchema(s *schema.Schema, st Status) {
 	for _, t := range s.Tables {
+		if diff.Excluded(t.Name, b.exclude) {
+			continue
+		}
 		n := &Node{Name: t.QualifiedName(), Status: st, key: b.key(t.Schema, t.Name)}
 		if t.PartitionOf != "" {
 			n.PartitionOf = schema.QualifiedName(t.Schema, t.PartitionOf)
@@ -221,7 +226,10 @@ func (b *builder) edgeKey(from *Node, fk *schema.ForeignKey, to *Node) string {
 
 func (b *builder) addEdges(s *schema.Schema, st Status) {
 	for _, t := range s.Tables {
-		from := b.nodes[b.key(t.Schema, t.Name)]
+		from, ok := b.nodes[b.key(t.Schema, t.Name)]
+		if !ok { // excluded
+			continue
+		}
 		for _, fk := range t.ForeignKeys {
 			refSchema := fk.RefSchema
 			if refSchema == "" {

@@ -94,7 +94,8 @@ func svgOnly(b []byte) []byte {
 }
 
 // HTML returns a self-contained HTML page showing the diagram: the SVG
-// inline, a title, a legend for a change diagram, and no script and no
+// inline (with its legend, for a change diagram), a title and a count of
+// what it shows, and no script and no
 // reference to anything outside the file, so it opens offline and can
 // be attached to a review.
 func (g *Graph) HTML(ctx context.Context, title string) ([]byte, error) {
@@ -110,8 +111,6 @@ func (g *Graph) HTML(ctx context.Context, title string) ([]byte, error) {
 body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #24292f; }
 h1 { font-size: 1.2em; margin: 0 0 .3em 0; }
 p.summary { color: #57606a; margin: 0 0 1em 0; }
-ul.legend { list-style: none; padding: 0; display: flex; gap: 1.5em; margin: 0 0 1em 0; }
-ul.legend span { display: inline-block; width: 1em; height: 1em; border: 1px solid; vertical-align: middle; margin-right: .4em; }
 .diagram { overflow: auto; border: 1px solid #d0d7de; border-radius: 6px; padding: .5em; }
 .diagram svg { max-width: none; height: auto; }
 </style>
@@ -119,14 +118,6 @@ ul.legend span { display: inline-block; width: 1em; height: 1em; border: 1px sol
 <body>
 `)
 	fmt.Fprintf(&b, "<h1>%s</h1>\n<p class=\"summary\">%s</p>\n", esc(title), esc(g.summary()))
-	if g.Change {
-		b.WriteString("<ul class=\"legend\">\n")
-		for _, s := range []Status{Added, Removed, Changed} {
-			c := statusColours[s]
-			fmt.Fprintf(&b, "<li><span style=\"background:%s;border-color:%s\"></span>%s</li>\n", c[1], c[0], s)
-		}
-		b.WriteString("</ul>\n")
-	}
 	b.WriteString("<div class=\"diagram\">\n")
 	b.Write(svg)
 	b.WriteString("\n</div>\n</body>\n</html>\n")

@@ -213,7 +213,7 @@ func (env *Env) rootCommand() *cobra.Command {
 	root.AddCommand(env.initCommand(), env.revisionCommand(), env.upgradeCommand(), env.downgradeCommand(),
 		env.currentCommand(), env.historyCommand(), env.headsCommand(), env.stampCommand(), env.mergeCommand(),
 		env.checkCommand(), env.lintCommand(), env.diffCommand(), env.applyCommand(), env.inspectCommand(),
-		env.versionCommand(), env.completionCommand(root), env.waitCommand())
+		env.showCommand(), env.versionCommand(), env.completionCommand(root), env.waitCommand())
 	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "help" {

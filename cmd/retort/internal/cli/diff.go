@@ -11,21 +11,33 @@ import (
 )
 
 func (env *Env) diffCommand() *cobra.Command {
-	var fromRaw, toRaw string
+	var (
+		fromRaw, toRaw, format string
+		df                     diagramFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "diff --from SRC --to SRC",
 		Short: "Print the SQL that turns FROM into TO; changes nothing",
 		Long: `Print the SQL that turns FROM into TO, exactly as apply would run it
 (envelope included), or nothing when they are in sync. SRC is a database
 URL, file://schema.sql, dir://migrations or exec://CMD (a program that
-prints the schema as SQL; it runs without a shell, with RETORT_DIALECT set).`,
+prints the schema as SQL; it runs without a shell, with RETORT_DIALECT set).
+--format draws the change instead: an entity-relationship diagram of TO
+with what was added, removed and changed marked (mermaid, dot, svg, html).`,
 		Args: cobra.NoArgs,
 		Example: `  retort diff --from sqlite:app.db --to file://schema.sql
   retort diff --from dir://migrations --to file://schema.sql --json
-  retort diff --from "$PROD_URL" --to "$STAGING_URL"`,
+  retort diff --from "$PROD_URL" --to "$STAGING_URL"
+  retort diff --from sqlite:app.db --to file://schema.sql --format html > change.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fromRaw == "" || toRaw == "" {
 				return usageError("diff needs --from SRC and --to SRC")
+			}
+			if format != "sql" && !isDiagram(format) {
+				return usageError(fmt.Sprintf("--format %q: want sql, mermaid, dot, svg or html", format))
+			}
+			if err := df.check(cmd, format, env.asJSON); err != nil {
+				return err
 			}
 			from, err := parseSource(fromRaw)
 			if err != nil {
@@ -73,6 +85,9 @@ prints the schema as SQL; it runs without a shell, with RETORT_DIALECT set).`,
 			}
 			env.warnUnmanaged(from.label(), fromSchema.Unmanaged)
 			env.warnUnmanaged(to.label(), toSchema.Unmanaged)
+			if isDiagram(format) {
+				return env.writeDiagram(ctx, format, "Change from "+from.label()+" to "+to.label(), &df, fromSchema, toSchema)
+			}
 			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.options()...)
 			if err != nil {
 				return err
@@ -86,6 +101,8 @@ prints the schema as SQL; it runs without a shell, with RETORT_DIALECT set).`,
 	}
 	cmd.Flags().StringVar(&fromRaw, "from", "", "current schema: database URL, file://schema.sql, dir://migrations or exec://CMD")
 	cmd.Flags().StringVar(&toRaw, "to", "", "desired schema: database URL, file://schema.sql, dir://migrations or exec://CMD")
+	cmd.Flags().StringVar(&format, "format", "sql", "output format: sql, or a diagram of the change: mermaid, dot, svg or html")
+	df.register(cmd)
 	return cmd
 }
 

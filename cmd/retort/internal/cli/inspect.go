@@ -7,19 +7,31 @@ import (
 )
 
 func (env *Env) inspectCommand() *cobra.Command {
-	var format string
+	var (
+		format string
+		df     diagramFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "inspect",
-		Short: "Print the database's schema (as SQL, or JSON)",
-		Args:  cobra.NoArgs,
+		Short: "Print the database's schema (as SQL, JSON, or a diagram)",
+		Long: `Print the database's schema: as SQL (the default), as JSON, or as an
+entity-relationship diagram: mermaid or dot text for documents, or a
+self-contained svg or html file (no network, no script). --tables and
+--around draw part of a large schema.`,
+		Args: cobra.NoArgs,
 		Example: `  retort inspect --url sqlite:app.db
-  retort inspect --format json > schema.json`,
+  retort inspect --format json > schema.json
+  retort inspect --format html > schema.html
+  retort inspect --format mermaid --around users --depth 2`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if env.asJSON {
+			if env.asJSON && !isDiagram(format) {
 				format = "json"
 			}
-			if format != "sql" && format != "json" {
-				return usageError(fmt.Sprintf("--format %q: want sql or json", format))
+			if format != "sql" && format != "json" && !isDiagram(format) {
+				return usageError(fmt.Sprintf("--format %q: want sql, json, mermaid, dot, svg or html", format))
+			}
+			if err := df.check(cmd, format, env.asJSON); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			db, err := env.openDatabase(ctx, true)
@@ -35,6 +47,9 @@ func (env *Env) inspectCommand() *cobra.Command {
 			if format == "json" {
 				return env.printJSON(s)
 			}
+			if isDiagram(format) {
+				return env.writeDiagram(ctx, format, "Schema of "+db.String(), &df, nil, s)
+			}
 			sqlText, err := retortSQL(db.Dialect(), s)
 			if err != nil {
 				return err
@@ -43,6 +58,7 @@ func (env *Env) inspectCommand() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "sql", "output format: sql or json")
+	cmd.Flags().StringVar(&format, "format", "sql", "output format: sql, json, mermaid, dot, svg or html")
+	df.register(cmd)
 	return cmd
 }
