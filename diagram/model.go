@@ -149,8 +149,8 @@ func FromSchema(s *schema.Schema, opt Options) (*Graph, error) {
 type builder struct {
 	rules   schema.CaseRules
 	exclude []string
-	nodes map[string]*Node
-	edges map[string]*Edge
+	nodes   map[string]*Node
+	edges   map[string]*Edge
 }
 
 func newBuilder(r schema.CaseRules, opt Options) *builder {
