@@ -166,6 +166,26 @@ CREATE VIEW v AS SELECT a.id, 'FROM c' AS x /* JOIN c */ FROM a, b AS bb WHERE a
 	}
 }
 
+// TestViewReadsMySQLDefinition reads a view as MariaDB keeps it: every
+// name qualified by the database's, the FROM list in parentheses.
+func TestViewReadsMySQLDefinition(t *testing.T) {
+	s := &schema.Schema{
+		Tables: []*schema.Table{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+		Views: []*schema.View{{Name: "v", Def: "CREATE ALGORITHM=UNDEFINED VIEW `v` AS select `a`.`id` AS `id` from ((`app`.`a` join `app`.`b` on(`a`.`id` = `b`.`id`)) left join `app`.`c` on(1))"}},
+	}
+	g, err := diagram.FromSchema(s, diagram.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range g.Edges {
+		got = append(got, e.From.Name+"→"+e.To.Name)
+	}
+	if diff := cmp.Diff([]string{"v→a", "v→b", "v→c"}, got); diff != "" {
+		t.Errorf("view reads (-want +got):\n%s", diff)
+	}
+}
+
 func TestRestrict(t *testing.T) {
 	s := load(t, `
 CREATE TABLE a (id INTEGER PRIMARY KEY);

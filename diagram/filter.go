@@ -142,7 +142,12 @@ func viewReads(v *schema.View, f schema.Fold) [][2]string {
 		if !inFrom {
 			continue
 		}
-		sch, name, next := qualifiedAt(toks, i+1)
+		j := i + 1
+		for j < len(toks) && toks[j].Text == "(" { // MySQL: FROM (`a` JOIN `b` …)
+			depth++
+			j++
+		}
+		sch, name, next := qualifiedAt(toks, j)
 		if name == "" {
 			continue
 		}

@@ -254,6 +254,11 @@ func (b *builder) addEdges(s *schema.Schema, st Status) {
 				sch = v.Schema
 			}
 			to, ok := b.nodes[b.key(sch, ref[1])]
+			if !ok && ref[0] != "" {
+				// A qualifier that is no managed schema: the database's
+				// own name (MySQL writes `db`.`t` in every view).
+				to, ok = b.nodes[b.key(v.Schema, ref[1])]
+			}
 			if !ok || to == from {
 				continue
 			}
