@@ -171,7 +171,7 @@ CREATE VIEW v AS SELECT a.id, 'FROM c' AS x /* JOIN c */ FROM a, b AS bb WHERE a
 func TestViewReadsMySQLDefinition(t *testing.T) {
 	s := &schema.Schema{
 		Tables: []*schema.Table{{Name: "a"}, {Name: "b"}, {Name: "c"}},
-		Views: []*schema.View{{Name: "v", Def: "CREATE ALGORITHM=UNDEFINED VIEW `v` AS select `a`.`id` AS `id` from ((`app`.`a` join `app`.`b` on(`a`.`id` = `b`.`id`)) left join `app`.`c` on(1))"}},
+		Views:  []*schema.View{{Name: "v", Def: "CREATE ALGORITHM=UNDEFINED VIEW `v` AS select `a`.`id` AS `id` from ((`app`.`a` join `app`.`b` on(`a`.`id` = `b`.`id`)) left join `app`.`c` on(1))"}},
 	}
 	g, err := diagram.FromSchema(s, diagram.Options{})
 	if err != nil {

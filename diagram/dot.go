@@ -101,16 +101,7 @@ func columnRow(i int, c *Column, change bool) string {
 	if change && c.Status != Same {
 		colour = statusColours[c.Status][0]
 	}
-	var keys []string
-	if c.PK {
-		keys = append(keys, "PK")
-	}
-	if c.FK {
-		keys = append(keys, "FK")
-	}
-	if c.Unique && !c.PK {
-		keys = append(keys, "UK")
-	}
+	keys := c.Keys()
 	name := esc(c.Name)
 	if c.PK {
 		name = "<B>" + name + "</B>"

@@ -63,16 +63,7 @@ func writeMermaidColumn(b *strings.Builder, c *Column, change bool) {
 		typ = "any"
 	}
 	fmt.Fprintf(b, "        %s %s", typ, name)
-	var keys []string
-	if c.PK {
-		keys = append(keys, "PK")
-	}
-	if c.FK {
-		keys = append(keys, "FK")
-	}
-	if c.Unique && !c.PK {
-		keys = append(keys, "UK")
-	}
+	keys := c.Keys()
 	if len(keys) > 0 {
 		b.WriteString(" " + strings.Join(keys, ","))
 	}

@@ -85,6 +85,22 @@ type Column struct {
 	Was string
 }
 
+// Keys returns the column's key marks as ER diagrams write them: PK, FK,
+// and UK for the only column of a unique key that is not the primary key.
+func (c *Column) Keys() []string {
+	var keys []string
+	if c.PK {
+		keys = append(keys, "PK")
+	}
+	if c.FK {
+		keys = append(keys, "FK")
+	}
+	if c.Unique && !c.PK {
+		keys = append(keys, "UK")
+	}
+	return keys
+}
+
 // Edge is a foreign key from the table From to the table To (Uses: a view
 // From that reads the table To).
 type Edge struct {
