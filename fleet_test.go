@@ -59,17 +59,17 @@ func sqliteState(t *testing.T, tg *retort.Target) state {
 	}
 	defer db.Close()
 	return queryState(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'retort_revisions' ORDER BY name`,
-		`SELECT name FROM sqlite_master WHERE name = 'retort_revisions'`)
+		`SELECT name FROM sqlite_master WHERE name = 'retort_revisions'`, `SELECT revision FROM retort_revisions WHERE progress < 0 ORDER BY revision`)
 }
 
 // queryState runs the tables query and, when probe finds the version
-// table, reads its complete revisions.
-func queryState(t *testing.T, db *sql.DB, tables, probe string) state {
+// table, the revisions query.
+func queryState(t *testing.T, db *sql.DB, tables, probe, revisions string) state {
 	t.Helper()
 	var s state
 	s.tables = column(t, db, tables)
 	if len(column(t, db, probe)) > 0 {
-		s.revisions = column(t, db, `SELECT revision FROM retort_revisions WHERE progress < 0 ORDER BY revision`)
+		s.revisions = column(t, db, revisions)
 	}
 	return s
 }
