@@ -118,8 +118,9 @@ func GlobTargets(pattern, dir string) ([]*Target, error) {
 	if glob == "" {
 		return nil, fmt.Errorf("glob %q: no path", pattern)
 	}
+	rel := ""
 	if !filepath.IsAbs(glob) && dir != "" {
-		glob = filepath.Join(dir, glob)
+		rel, glob = dir, filepath.Join(dir, glob)
 	}
 	files, err := filepath.Glob(glob)
 	if err != nil {
@@ -138,6 +139,13 @@ func GlobTargets(pattern, dir string) ([]*Target, error) {
 		t, err := ParseURL(u)
 		if err != nil {
 			return nil, err
+		}
+		if r, err := filepath.Rel(rel, f); rel != "" && err == nil {
+			// Named as the pattern was written: relative.
+			t.Redacted = "sqlite:" + r
+			if query != "" {
+				t.Redacted += "?" + query
+			}
 		}
 		out = append(out, t)
 	}
