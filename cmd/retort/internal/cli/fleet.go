@@ -15,8 +15,8 @@ import (
 // fleetFlags select and run a fleet: many databases, one command.
 type fleetFlags struct {
 	targets, schemaPattern, databasePattern string
-	parallel, perServer, canary            int
-	continueOnError                        bool
+	parallel, perServer, canary             int
+	continueOnError                         bool
 	// changes is set for the commands that change databases (upgrade,
 	// downgrade): they have a canary phase and stop at the first failure
 	// unless told otherwise; the commands that only read go on.
