@@ -218,6 +218,8 @@ type FleetReport struct {
 	// Stopped says why databases were not started ("" when all were):
 	// a failure, a failed canary, or an interruption.
 	Stopped string
+	// Interrupted is set when ctx ended before every database was done.
+	Interrupted bool
 	// Duration is the wall time of the whole operation.
 	Duration time.Duration
 }
@@ -329,6 +331,7 @@ func (f *Fleet) Run(ctx context.Context, op TargetFunc) (*FleetReport, error) {
 		x.phase(ctx, canary, len(f.targets), f.cfg.continueOnError)
 	}
 	rep.Duration = time.Since(start)
+	rep.Interrupted = ctx.Err() != nil && (rep.Count(Failed) > 0 || rep.Count(NotStarted) > 0)
 	if rep.Count(Failed) > 0 || rep.Count(NotStarted) > 0 {
 		return rep, &FleetError{Report: rep}
 	}

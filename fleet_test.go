@@ -316,7 +316,7 @@ func TestFleetInterrupted(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error after the interruption")
 	}
-	if !strings.Contains(rep.Stopped, "interrupted") {
+	if !strings.Contains(rep.Stopped, "interrupted") || !rep.Interrupted {
 		t.Errorf("Stopped = %q, want interrupted", rep.Stopped)
 	}
 	for i, r := range rep.Targets {

@@ -107,6 +107,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &fl) && fl.err.Report.Interrupted:
+		return ExitError
 	case errors.As(err, &fe), errors.As(err, &de), errors.As(err, &ue), errors.As(err, &ge), errors.As(err, &fl):
 		return ExitFindings
 	}

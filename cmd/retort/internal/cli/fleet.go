@@ -138,7 +138,8 @@ func isURL(s string) bool {
 }
 
 // fleetError is a fleet command whose databases did not all succeed: exit
-// 1, the failed ones named on stderr; the report was printed.
+// 1 (2 when interrupted), the failed ones named on stderr; the report was
+// printed.
 type fleetError struct{ err *retort.FleetError }
 
 func (e *fleetError) Error() string { return e.err.Error() }
