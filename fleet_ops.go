@@ -62,10 +62,21 @@ func (f *Fleet) move(ctx context.Context, m *Migrator, r *TargetResult, target s
 	} else {
 		r.Results, err = m.Downgrade(ctx, target)
 	}
-	// Where the database is now, also after a failure (the migrations
-	// before the failed one stay applied).
-	cctx := context.WithoutCancel(ctx)
-	if cur, cerr := m.Current(cctx); cerr == nil {
+	if err == nil {
+		for _, res := range r.Results {
+			applied[res.Revision] = dir == migrate.Up
+		}
+		for rev, ok := range applied {
+			if !ok {
+				delete(applied, rev)
+			}
+		}
+		r.To = migrate.Current(f.graph, applied)
+		return nil
+	}
+	// Where the database is after a failure (the migrations before the
+	// failed one stay applied), read back even when ctx ended.
+	if cur, cerr := m.Current(context.WithoutCancel(ctx)); cerr == nil {
 		r.To = cur
 	}
 	return err
