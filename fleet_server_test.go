@@ -110,9 +110,9 @@ func TestFleetPostgresSchemas(t *testing.T) {
 		if _, err := conn.ExecContext(t.Context(), `SET search_path TO "`+s+`"`); err != nil {
 			t.Fatal(err)
 		}
-		st := state{tables: connColumn(t, conn, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'retort_revisions' ORDER BY table_name`, s)}
-		if len(connColumn(t, conn, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'retort_revisions'`, s)) > 0 {
-			st.revisions = connColumn(t, conn, `SELECT revision FROM retort_revisions WHERE progress < 0 ORDER BY revision`)
+		st := state{tables: column(t, conn, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'retort_revisions' ORDER BY table_name`, s)}
+		if len(column(t, conn, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'retort_revisions'`, s)) > 0 {
+			st.revisions = column(t, conn, `SELECT revision FROM retort_revisions WHERE progress < 0 ORDER BY revision`)
 		}
 		return st
 	}
@@ -182,22 +182,4 @@ func mustExec(t *testing.T, db *sql.DB, stmt string) {
 	if _, err := db.ExecContext(t.Context(), stmt); err != nil {
 		t.Fatalf("%s: %v", stmt, err)
 	}
-}
-
-func connColumn(t *testing.T, conn *sql.Conn, query string, args ...any) []string {
-	t.Helper()
-	rows, err := conn.QueryContext(t.Context(), query, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
 }

@@ -171,25 +171,68 @@ func absSQLite(t *Target, dir string) *Target {
 
 // SchemaTargets returns one target per schema of the PostgreSQL database
 // at rawURL whose name matches the SQL LIKE pattern (e.g. "tenant_%"),
-// sorted by name: each is the same database with that schema first on its
+// sorted by name: each is the same database with that schema alone on its
 // search_path, so that it is the schema managed and holds its own version
 // table. System and scratch schemas are never matched. No match is an
 // error.
 func SchemaTargets(ctx context.Context, rawURL, pattern string, opts ...Option) ([]*Target, error) {
+	return patternTargets(ctx, rawURL, pattern, opts, patternKind{
+		dialect: "postgres", name: "schema", match: postgres.MatchSchemas, target: schemaTarget,
+		refuse: "a schema pattern needs a PostgreSQL database, not %s (MySQL: match databases with a database pattern)",
+	})
+}
+
+// DatabaseTargets returns one target per database of the MySQL/MariaDB
+// server at rawURL whose name matches the SQL LIKE pattern (e.g.
+// "tenant\_%"), sorted by name. System and scratch databases are never
+// matched. No match is an error.
+func DatabaseTargets(ctx context.Context, rawURL, pattern string, opts ...Option) ([]*Target, error) {
+	return patternTargets(ctx, rawURL, pattern, opts, patternKind{
+		dialect: "mysql", name: "database", match: mysql.MatchDatabases, target: databaseTarget,
+		refuse: "a database pattern needs a MySQL/MariaDB server, not %s (PostgreSQL: match schemas with a schema pattern)",
+	})
+}
+
+// patternKind is what SchemaTargets and DatabaseTargets differ in.
+type patternKind struct {
+	dialect, name, refuse string
+	match                 func(context.Context, dialect.Querier, string) ([]string, error)
+	target                func(base *Target, name string) (*Target, error)
+}
+
+// patternTargets connects to rawURL and returns a target for each name k
+// matches for pattern, refusing another engine, an empty pattern and no
+// match.
+func patternTargets(ctx context.Context, rawURL, pattern string, opts []Option, k patternKind) ([]*Target, error) {
 	base, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	if base.Dialect != "postgres" {
-		return nil, &TargetsError{Msg: fmt.Sprintf("a schema pattern needs a PostgreSQL database, not %s (MySQL: match databases with a database pattern)", base.Redacted)}
+	if base.Dialect != k.dialect {
+		return nil, &TargetsError{Msg: fmt.Sprintf(k.refuse, base.Redacted)}
 	}
-	names, err := listNames(ctx, rawURL, pattern, "schema", opts, postgres.MatchSchemas)
+	if strings.TrimSpace(pattern) == "" {
+		return nil, &TargetsError{Msg: "empty " + k.name + " pattern"}
+	}
+	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
+	db, err := openTarget(ctx, base, rawURL, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	names, err := k.match(ctx, db.DB(), pattern)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, &TargetsError{Msg: fmt.Sprintf("no %s of %s matches %q", k.name, base.Redacted, pattern)}
+	}
 	out := make([]*Target, 0, len(names))
 	for _, n := range names {
-		t, err := schemaTarget(base, n)
+		t, err := k.target(base, n)
 		if err != nil {
 			return nil, err
 		}
@@ -219,57 +262,22 @@ func schemaTarget(base *Target, name string) (*Target, error) {
 	return &t, nil
 }
 
-// DatabaseTargets returns one target per database of the MySQL/MariaDB
-// server at rawURL whose name matches the SQL LIKE pattern (e.g.
-// "tenant\_%"), sorted by name. System and scratch databases are never
-// matched. No match is an error.
-func DatabaseTargets(ctx context.Context, rawURL, pattern string, opts ...Option) ([]*Target, error) {
-	base, err := ParseURL(rawURL)
-	if err != nil {
-		return nil, err
+// databaseTarget returns base (a MySQL target) on database name: its
+// driver DSN user:pass@tcp(host)/db?params with db replaced.
+func databaseTarget(base *Target, name string) (*Target, error) {
+	slash := strings.Index(base.DSN, ")/")
+	r, err := url.Parse(base.Redacted)
+	if slash < 0 || err != nil {
+		return nil, &URLError{URL: base.Redacted, Msg: "malformed mysql url"}
 	}
-	if base.Dialect != "mysql" {
-		return nil, &TargetsError{Msg: fmt.Sprintf("a database pattern needs a MySQL/MariaDB server, not %s (PostgreSQL: match schemas with a schema pattern)", base.Redacted)}
+	t := *base
+	rest := base.DSN[slash+2:]
+	params := ""
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		params = rest[i:]
 	}
-	names, err := listNames(ctx, rawURL, pattern, "database", opts, mysql.MatchDatabases)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Target, 0, len(names))
-	for _, n := range names {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return nil, &URLError{URL: base.Redacted, Msg: "malformed mysql url"}
-		}
-		u.Path = "/" + n
-		u.RawPath = ""
-		t, err := ParseURL(u.String())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// listNames connects to rawURL and returns the names match finds for
-// pattern, refusing an empty pattern and no match.
-func listNames(ctx context.Context, rawURL, pattern, kind string, opts []Option,
-	match func(context.Context, dialect.Querier, string) ([]string, error)) ([]string, error) {
-	if strings.TrimSpace(pattern) == "" {
-		return nil, &TargetsError{Msg: "empty " + kind + " pattern"}
-	}
-	db, err := Open(ctx, rawURL, opts...)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	names, err := match(ctx, db.DB(), pattern)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, &TargetsError{Msg: fmt.Sprintf("no %s of %s matches %q", kind, db.String(), pattern)}
-	}
-	return names, nil
+	t.DSN = base.DSN[:slash+2] + name + params
+	r.Path, r.RawPath = "/"+name, ""
+	t.Redacted = r.String()
+	return &t, nil
 }

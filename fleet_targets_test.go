@@ -179,3 +179,20 @@ func FuzzReadTargets(f *testing.F) {
 		}
 	})
 }
+
+func TestDatabaseTarget(t *testing.T) {
+	base, err := ParseURL("mysql://root:secret@h:3307/admin?timeout=5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := databaseTarget(base, "tenant_7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "root:secret@tcp(h:3307)/tenant_7?parseTime=true&timeout=5s"; got.DSN != want {
+		t.Errorf("DSN %s, want %s", got.DSN, want)
+	}
+	if got.Redacted != "mysql://root:xxxxx@h:3307/tenant_7?timeout=5s" || got.Host != "h:3307" {
+		t.Errorf("Redacted %s, Host %s", got.Redacted, got.Host)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 
 	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/migrate"
 )
 
@@ -53,12 +54,7 @@ func (s state) String() string { return fmt.Sprintf("tables %v revisions %v", s.
 // sqliteState reads a SQLite target's state with the plain driver.
 func sqliteState(t *testing.T, tg *retort.Target) state {
 	t.Helper()
-	db, err := sql.Open("sqlite", tg.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	return queryState(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'retort_revisions' ORDER BY name`,
+	return queryState(t, openFile(t, tg), `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'retort_revisions' ORDER BY name`,
 		`SELECT name FROM sqlite_master WHERE name = 'retort_revisions'`, `SELECT revision FROM retort_revisions WHERE progress < 0 ORDER BY revision`)
 }
 
@@ -74,25 +70,25 @@ func queryState(t *testing.T, db *sql.DB, tables, probe, revisions string) state
 	return s
 }
 
-func column(t *testing.T, db *sql.DB, query string) []string {
+// column returns the first column of query's rows.
+func column(t *testing.T, q dialect.Querier, query string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(query)
+	out, err := dialect.Names(t.Context(), q, "", query, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
+	return out
+}
+
+// openFile opens a SQLite target with the plain driver.
+func openFile(t *testing.T, tg *retort.Target) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", tg.DSN)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 var (
@@ -105,12 +101,7 @@ var (
 // first migration fails there.
 func conflict(t *testing.T, tg *retort.Target) state {
 	t.Helper()
-	db, err := sql.Open("sqlite", tg.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE TABLE notes (legacy TEXT)`); err != nil {
+	if _, err := openFile(t, tg).Exec(`CREATE TABLE notes (legacy TEXT)`); err != nil {
 		t.Fatal(err)
 	}
 	return state{tables: []string{"notes"}}

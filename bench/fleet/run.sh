@@ -5,6 +5,7 @@
 #   bench/fleet/run.sh                        # from anywhere in the repository
 #   N_SQLITE=200 N_PG=50 N_MYSQL=10 bench/fleet/run.sh   # smaller fleets
 #   PARALLEL=4 bench/fleet/run.sh             # the fleet's --parallel (default 8)
+#   ENGINES="postgres mysql" bench/fleet/run.sh  # some engines only
 #
 # For each engine, two equal sets of empty tenants are made: SQLite files,
 # PostgreSQL schemas of one database, MySQL/MariaDB databases. Every tenant
@@ -27,6 +28,7 @@ N_SQLITE=${N_SQLITE:-1000}
 N_PG=${N_PG:-200}
 N_MYSQL=${N_MYSQL:-50}
 PARALLEL=${PARALLEL:-8}
+ENGINES=" ${ENGINES:-sqlite postgres mysql} "
 PREFIX=${PREFIX:-retort_fleetbench}_$$
 
 command -v jq >/dev/null || { echo "jq is needed (Debian: jq)" >&2; exit 2; }
@@ -98,6 +100,7 @@ loop() { # URL… : one retort upgrade per URL, timed; prints the seconds
 }
 
 # SQLite: one file per tenant.
+if [[ $ENGINES == *" sqlite "* ]]; then
 echo "SQLite: $N_SQLITE + $N_SQLITE files…" >&2
 mkdir -p "$tmp/sqlite/fleet" "$tmp/sqlite/loop"
 loop_urls=()
@@ -112,8 +115,9 @@ check_head "$tmp/sqlite.json" "$N_SQLITE"
 "$R" current --dir "$tmp/migrations" --targets "sqlite:$tmp/sqlite/loop/*.db" --json >"$tmp/sqlite-loop.json" 2>/dev/null
 check_head "$tmp/sqlite-loop.json" "$N_SQLITE"
 report SQLite "$N_SQLITE" "$tmp/sqlite.json" "$f" "$l"
+fi
 
-if [[ -n ${RETORT_TEST_POSTGRES_URL:-} ]]; then
+if [[ -n ${RETORT_TEST_POSTGRES_URL:-} && $ENGINES == *" postgres "* ]]; then
 	echo "PostgreSQL: $N_PG + $N_PG schemas…" >&2
 	PG_ADMIN=$RETORT_TEST_POSTGRES_URL
 	base=${PG_ADMIN%%\?*}
@@ -131,7 +135,7 @@ if [[ -n ${RETORT_TEST_POSTGRES_URL:-} ]]; then
 	report PostgreSQL "$N_PG" "$tmp/pg.json" "$f" "$l"
 fi
 
-if [[ -n ${RETORT_TEST_MYSQL_URL:-} ]]; then
+if [[ -n ${RETORT_TEST_MYSQL_URL:-} && $ENGINES == *" mysql "* ]]; then
 	echo "MySQL: $N_MYSQL + $N_MYSQL databases…" >&2
 	hostport=${RETORT_TEST_MYSQL_URL#*://}
 	user=${hostport%%@*}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/retortdb/retort/dialect"
 )
@@ -13,22 +12,11 @@ import (
 // schema-per-tenant fleet. The system schemas (pg_*, information_schema)
 // and retort's own scratch schemas are never returned.
 func MatchSchemas(ctx context.Context, q dialect.Querier, pattern string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT nspname FROM pg_catalog.pg_namespace
+	names, err := dialect.Names(ctx, q, ScratchPrefix, `SELECT nspname FROM pg_catalog.pg_namespace
 		WHERE nspname LIKE $1 AND nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
 		ORDER BY nspname COLLATE "C"`, pattern)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list schemas like %q: %w", pattern, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		if !strings.HasPrefix(name, ScratchPrefix) {
-			out = append(out, name)
-		}
-	}
-	return out, rows.Err()
+	return names, nil
 }

@@ -31,11 +31,22 @@ func (ff *fleetFlags) register(cmd *cobra.Command, changes bool) {
 	fl.StringVar(&ff.schemaPattern, "schema-pattern", "", "run on each schema of the PostgreSQL database at --url whose name is LIKE this, e.g. 'tenant_%' (each with its own version table)")
 	fl.StringVar(&ff.databasePattern, "database-pattern", "", "run on each database of the MySQL server at --url whose name is LIKE this, e.g. 'tenant\\_%'")
 	fl.IntVar(&ff.parallel, "parallel", retort.DefaultFleetParallel, "with a fleet: how many databases at once")
-	fl.IntVar(&ff.perServer, "per-server", 0, "with a fleet: at most this many databases of one server at once (default: --parallel)")
+	fl.IntVar(&ff.perServer, "per-server", 0, "with a fleet: at most this many databases of one server at once, each on one or two connections (default: --parallel)")
 	if changes {
 		fl.IntVar(&ff.canary, "canary", 0, "with a fleet: migrate this many databases first; if one fails, touch no other")
 		fl.BoolVar(&ff.continueOnError, "continue-on-error", false, "with a fleet: go on after a database fails (default: start no other database)")
 	}
+}
+
+// source says where the fleet's databases come from, for messages.
+func (ff *fleetFlags) source() string {
+	switch {
+	case ff.targets != "":
+		return "--targets " + retort.Redact(ff.targets)
+	case ff.schemaPattern != "":
+		return "--schema-pattern " + ff.schemaPattern
+	}
+	return "--database-pattern " + ff.databasePattern
 }
 
 // active reports whether the command runs on a fleet.

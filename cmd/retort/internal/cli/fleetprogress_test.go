@@ -74,19 +74,7 @@ func TestFleetProgressRendering(t *testing.T) {
 			}
 			p.stop()
 			got := stderr.String()
-			rest := got
-			for _, w := range tt.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("stderr lacks %q (in order):\n%q", w, got)
-				}
-				rest = rest[i+len(w):]
-			}
-			for _, n := range tt.not {
-				if strings.Contains(got, n) {
-					t.Errorf("stderr has %q:\n%q", n, got)
-				}
-			}
+			checkOutput(t, got, tt.want, tt.not)
 			if tt.terminal && !strings.HasSuffix(got, "\x1b[J") {
 				t.Errorf("the block is not erased at the end:\n%q", got)
 			}

@@ -39,6 +39,9 @@ func (env *Env) runFleet(ctx context.Context, ff *fleetFlags, mf *migrationFlags
 	if err != nil {
 		return err
 	}
+	if !env.quiet {
+		fmt.Fprintf(env.Stderr, "Fleet: %d databases (%s)\n", len(f.Targets()), ff.source())
+	}
 	pr.start(f.Targets())
 	rep, err := c.op(ctx, f)
 	pr.stop()
