@@ -323,7 +323,7 @@ func (f *Fleet) Run(ctx context.Context, op TargetFunc) (*FleetReport, error) {
 			rep.Targets[i].Canary = true
 		}
 		x.phase(ctx, 0, canary, false)
-		if rep.Count(Failed) > 0 && rep.Stopped == "" {
+		if rep.Count(Failed) > 0 && ctx.Err() == nil {
 			rep.Stopped = fmt.Sprintf("the canary phase (%d databases) failed", canary)
 		}
 	}

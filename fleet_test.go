@@ -249,7 +249,7 @@ func TestFleetCanaryStops(t *testing.T) {
 	}
 	before[1] = conflict(t, ts[1])
 	// Even with continue-on-error, a failed canary stops everything.
-	rep, err := newFleet(t, ts, retort.WithParallel(4), retort.WithCanary(3), retort.WithContinueOnError()).Upgrade(t.Context(), "head")
+	rep, err := newFleet(t, ts, retort.WithParallel(3), retort.WithCanary(3), retort.WithContinueOnError()).Upgrade(t.Context(), "head")
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -264,6 +264,16 @@ func TestFleetCanaryStops(t *testing.T) {
 	}
 	if !strings.Contains(rep.Stopped, "canary") {
 		t.Errorf("Stopped = %q", rep.Stopped)
+	}
+}
+
+func TestFleetCanaryStopsOneAtATime(t *testing.T) {
+	ts := sqliteFleet(t, 5)
+	before := map[int]state{0: untouched, 1: conflict(t, ts[1]), 2: untouched, 3: untouched, 4: untouched}
+	rep, _ := newFleet(t, ts, retort.WithParallel(1), retort.WithCanary(3)).Upgrade(t.Context(), "head")
+	counts := checkFleetOutcome(t, rep, func(tg *retort.Target) state { return sqliteState(t, tg) }, before)
+	if counts[retort.Done] != 1 || counts[retort.NotStarted] != 3 || !strings.Contains(rep.Stopped, "canary") {
+		t.Errorf("statuses %v, stopped %q: want canary 0 done, 1 failed, the rest not started, the canary named", counts, rep.Stopped)
 	}
 }
 
