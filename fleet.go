@@ -316,7 +316,7 @@ func (f *Fleet) Run(ctx context.Context, op TargetFunc) (*FleetReport, error) {
 	for i, t := range f.targets {
 		rep.Targets[i] = TargetResult{Target: t}
 	}
-	x := &fleetRun{f: f, op: op, rep: rep, servers: map[string]chan struct{}{}}
+	x := &fleetRun{f: f, op: op, rep: rep, servers: map[string]chan struct{}{}, rehearsals: map[string]*migrate.Rehearsals{}}
 	canary := min(f.cfg.canary, len(f.targets))
 	if canary > 0 {
 		for i := range canary {
@@ -344,8 +344,10 @@ type fleetRun struct {
 	op  TargetFunc
 	rep *FleetReport
 
-	mu      sync.Mutex // guards servers, rep.Stopped, and serializes events
+	mu      sync.Mutex // guards servers, rehearsals, rep.Stopped, and serializes events
 	servers map[string]chan struct{}
+	// rehearsals per server: tenants alike are rehearsed once (MySQL).
+	rehearsals map[string]*migrate.Rehearsals
 }
 
 // phase runs the targets [from, to) with the fleet's parallelism; after a
@@ -464,7 +466,21 @@ func (x *fleetRun) run(ctx context.Context, i int, r *TargetResult) (err error) 
 		return err
 	}
 	defer db.Close()
-	return x.op(ctx, db.migratorFor(x.f.graph), r)
+	m := db.migratorFor(x.f.graph)
+	m.runner.Rehearsals = x.rehearsalsOf(t)
+	return x.op(ctx, m, r)
+}
+
+// rehearsalsOf returns the rehearsals that passed on t's server.
+func (x *fleetRun) rehearsalsOf(t *Target) *migrate.Rehearsals {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	c, ok := x.rehearsals[t.Host]
+	if !ok {
+		c = &migrate.Rehearsals{}
+		x.rehearsals[t.Host] = c
+	}
+	return c
 }
 
 func (x *fleetRun) emit(e FleetEvent) {
