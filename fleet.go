@@ -161,25 +161,25 @@ func (f *Fleet) Graph() *migrate.Graph { return f.graph }
 type TargetStatus int8
 
 const (
-	// NotStarted: the rollout stopped (a failure, a failed canary, ctx
+	// TargetNotStarted: the rollout stopped (a failure, a failed canary, ctx
 	// ended) before this database started; it was not touched.
-	NotStarted TargetStatus = iota
-	// UpToDate: there was nothing to do; nothing was locked or written.
-	UpToDate
-	// Done: the operation ran and succeeded.
-	Done
-	// Failed: the operation failed (TargetResult.Err says why).
-	Failed
+	TargetNotStarted TargetStatus = iota
+	// TargetUpToDate: there was nothing to do; nothing was locked or written.
+	TargetUpToDate
+	// TargetDone: the operation ran and succeeded.
+	TargetDone
+	// TargetFailed: the operation failed (TargetResult.Err says why).
+	TargetFailed
 )
 
 // String returns the status as the reports print it.
 func (s TargetStatus) String() string {
 	switch s {
-	case UpToDate:
+	case TargetUpToDate:
 		return "up-to-date"
-	case Done:
+	case TargetDone:
 		return "done"
-	case Failed:
+	case TargetFailed:
 		return "failed"
 	}
 	return "not-started"
@@ -228,7 +228,7 @@ type FleetReport struct {
 func (r *FleetReport) Failed() []*TargetResult {
 	var out []*TargetResult
 	for i := range r.Targets {
-		if r.Targets[i].Status == Failed {
+		if r.Targets[i].Status == TargetFailed {
 			out = append(out, &r.Targets[i])
 		}
 	}
@@ -262,7 +262,7 @@ func (e *FleetError) Error() string {
 	if len(names) > 0 {
 		msg += ": " + strings.Join(names, ", ")
 	}
-	if n := e.Report.Count(NotStarted); n > 0 {
+	if n := e.Report.Count(TargetNotStarted); n > 0 {
 		msg += fmt.Sprintf("; %d not started (%s)", n, e.Report.Stopped)
 	}
 	return msg
@@ -281,12 +281,12 @@ func (e *FleetError) Unwrap() []error {
 type FleetEventKind int8
 
 const (
-	// TargetStarted: work on a database begins.
-	TargetStarted FleetEventKind = iota
-	// TargetProgress: a migration event of a running database (Event).
-	TargetProgress
-	// TargetFinished: a database ended (Result holds its outcome).
-	TargetFinished
+	// EventTargetStarted: work on a database begins.
+	EventTargetStarted FleetEventKind = iota
+	// EventTargetProgress: a migration event of a running database (Event).
+	EventTargetProgress
+	// EventTargetFinished: a database ended (Result holds its outcome).
+	EventTargetFinished
 )
 
 // FleetEvent reports the progress of a fleet operation.
@@ -295,16 +295,16 @@ type FleetEvent struct {
 	// Index is the database's position in the fleet; Target the database.
 	Index  int
 	Target *Target
-	// Event is the migration's event (TargetProgress).
+	// Event is the migration's event (EventTargetProgress).
 	Event migrate.Event
-	// Result is the database's outcome (TargetFinished).
+	// Result is the database's outcome (EventTargetFinished).
 	Result *TargetResult
 }
 
 // TargetFunc is an operation on one database of a fleet, given its
 // Migrator. It fills in the result's From, To, Results and the like, and
-// sets Status to UpToDate when there was nothing to do (else Run sets Done
-// or Failed).
+// sets Status to TargetUpToDate when there was nothing to do (else Run sets TargetDone
+// or TargetFailed).
 type TargetFunc func(ctx context.Context, m *Migrator, r *TargetResult) error
 
 // Run runs op on every database of the fleet, as the fleet's options say
@@ -323,7 +323,7 @@ func (f *Fleet) Run(ctx context.Context, op TargetFunc) (*FleetReport, error) {
 			rep.Targets[i].Canary = true
 		}
 		x.phase(ctx, 0, canary, false)
-		if rep.Count(Failed) > 0 && ctx.Err() == nil {
+		if rep.Count(TargetFailed) > 0 && ctx.Err() == nil {
 			rep.Stopped = fmt.Sprintf("the canary phase (%d databases) failed", canary)
 		}
 	}
@@ -331,8 +331,8 @@ func (f *Fleet) Run(ctx context.Context, op TargetFunc) (*FleetReport, error) {
 		x.phase(ctx, canary, len(f.targets), f.cfg.continueOnError)
 	}
 	rep.Duration = time.Since(start)
-	rep.Interrupted = ctx.Err() != nil && (rep.Count(Failed) > 0 || rep.Count(NotStarted) > 0)
-	if rep.Count(Failed) > 0 || rep.Count(NotStarted) > 0 {
+	rep.Interrupted = ctx.Err() != nil && (rep.Count(TargetFailed) > 0 || rep.Count(TargetNotStarted) > 0)
+	if rep.Count(TargetFailed) > 0 || rep.Count(TargetNotStarted) > 0 {
 		return rep, &FleetError{Report: rep}
 	}
 	return rep, nil
@@ -391,7 +391,7 @@ func (x *fleetRun) stop(ctx context.Context, goOn bool) bool {
 	}
 	if !goOn {
 		for _, t := range x.rep.Targets {
-			if t.Status == Failed {
+			if t.Status == TargetFailed {
 				x.rep.Stopped = "stopped after " + t.Target.Redacted + " failed"
 				return true
 			}
@@ -426,21 +426,21 @@ func (x *fleetRun) target(ctx context.Context, i int) {
 			return // not started
 		}
 	}
-	x.emit(FleetEvent{Kind: TargetStarted, Index: i, Target: t})
+	x.emit(FleetEvent{Kind: EventTargetStarted, Index: i, Target: t})
 	start := time.Now()
 	r := TargetResult{Target: t, Canary: x.rep.Targets[i].Canary}
 	err := x.run(ctx, i, &r)
 	r.Duration = time.Since(start)
 	switch {
 	case err != nil:
-		r.Status, r.Err = Failed, err
-	case r.Status != UpToDate:
-		r.Status = Done
+		r.Status, r.Err = TargetFailed, err
+	case r.Status != TargetUpToDate:
+		r.Status = TargetDone
 	}
 	x.mu.Lock()
 	x.rep.Targets[i] = r
 	x.mu.Unlock()
-	x.emit(FleetEvent{Kind: TargetFinished, Index: i, Target: t, Result: &r})
+	x.emit(FleetEvent{Kind: EventTargetFinished, Index: i, Target: t, Result: &r})
 }
 
 // run opens target i and runs the operation on it.
@@ -454,7 +454,7 @@ func (x *fleetRun) run(ctx context.Context, i int, r *TargetResult) (err error) 
 	opts := x.f.cfg.dbOpts
 	if x.f.cfg.onEvent != nil {
 		opts = append(opts[:len(opts):len(opts)], WithProgress(func(e migrate.Event) {
-			x.emit(FleetEvent{Kind: TargetProgress, Index: i, Target: t, Event: e})
+			x.emit(FleetEvent{Kind: EventTargetProgress, Index: i, Target: t, Event: e})
 		}))
 	}
 	cfg, err := newConfig(opts)

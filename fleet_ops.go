@@ -11,7 +11,7 @@ import (
 
 // Upgrade upgrades every database of the fleet to target (see
 // Migrator.Upgrade). A database with nothing to apply is read, not locked
-// nor written (UpToDate), so re-running a rollout resumes where it stopped
+// nor written (TargetUpToDate), so re-running a rollout resumes where it stopped
 // at the cost of one read per database already done. A target that names
 // several heads is refused before any database is touched.
 func (f *Fleet) Upgrade(ctx context.Context, target string) (*FleetReport, error) {
@@ -24,7 +24,7 @@ func (f *Fleet) Upgrade(ctx context.Context, target string) (*FleetReport, error
 }
 
 // Downgrade downgrades every database of the fleet to target (see
-// Migrator.Downgrade); databases already there are UpToDate.
+// Migrator.Downgrade); databases already there are TargetUpToDate.
 func (f *Fleet) Downgrade(ctx context.Context, target string) (*FleetReport, error) {
 	return f.Run(ctx, func(ctx context.Context, m *Migrator, r *TargetResult) error {
 		return f.move(ctx, m, r, target, migrate.Down)
@@ -54,7 +54,7 @@ func (f *Fleet) move(ctx context.Context, m *Migrator, r *TargetResult, target s
 		return err
 	}
 	if len(path) == 0 && len(partial) == 0 {
-		r.Status, r.To = UpToDate, r.From
+		r.Status, r.To = TargetUpToDate, r.From
 		return nil
 	}
 	if dir == migrate.Up {
@@ -124,8 +124,8 @@ func (f *Fleet) Pending(ctx context.Context) (*FleetReport, error) {
 // Check runs Migrator.Check on every database against desired
 // (TargetResult.Check). The migrations' head is replayed once, into one
 // scratch database, for the whole fleet; load desired once too (LoadSQL
-// with the engine of Dialect). A database that differs is Done with a
-// report that is not OK; only errors make it Failed.
+// with the engine of Dialect). A database that differs is TargetDone with a
+// report that is not OK; only errors make it TargetFailed.
 func (f *Fleet) Check(ctx context.Context, desired *schema.Schema) (*FleetReport, error) {
 	d, err := f.Dialect()
 	if err != nil {

@@ -35,7 +35,7 @@ func fleetFaultAndResume(t *testing.T, ts []*retort.Target, read func(*retort.Ta
 		t.Fatalf("err = %v, want %s named", err, ts[3].Redacted)
 	}
 	counts := checkFleetOutcome(t, rep, read, before)
-	if counts[retort.Failed] != 1 || counts[retort.NotStarted] == 0 {
+	if counts[retort.TargetFailed] != 1 || counts[retort.TargetNotStarted] == 0 {
 		t.Fatalf("statuses %v: want 1 failed and some not started", counts)
 	}
 	exec(ts[3], "DROP TABLE notes")
@@ -43,8 +43,8 @@ func fleetFaultAndResume(t *testing.T, ts []*retort.Target, read func(*retort.Ta
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rep.Count(retort.UpToDate); got != counts[retort.Done] {
-		t.Errorf("%d up to date on the second run, want the %d done before", got, counts[retort.Done])
+	if got := rep.Count(retort.TargetUpToDate); got != counts[retort.TargetDone] {
+		t.Errorf("%d up to date on the second run, want the %d done before", got, counts[retort.TargetDone])
 	}
 	for i, r := range rep.Targets {
 		if s := read(r.Target); !sameState(s, atHead) {

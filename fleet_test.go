@@ -128,7 +128,7 @@ func TestFleetSQLiteUpgradeAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range rep.Targets {
-		if r.Status != retort.Done || len(r.From) != 0 || !slices.Equal(r.To, []string{rev2}) || len(r.Results) != 2 {
+		if r.Status != retort.TargetDone || len(r.From) != 0 || !slices.Equal(r.To, []string{rev2}) || len(r.Results) != 2 {
 			t.Errorf("target %d: %v from %v to %v, %d results, err %v", i, r.Status, r.From, r.To, len(r.Results), r.Err)
 		}
 		if s := sqliteState(t, ts[i]); !sameState(s, atHead) {
@@ -140,7 +140,7 @@ func TestFleetSQLiteUpgradeAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := rep.Count(retort.UpToDate); n != len(ts) {
+	if n := rep.Count(retort.TargetUpToDate); n != len(ts) {
 		t.Fatalf("%d up to date on the second run, want %d", n, len(ts))
 	}
 	// Downgrade one step everywhere, then read where each is.
@@ -179,7 +179,7 @@ func checkFleetOutcome(t *testing.T, rep *retort.FleetReport, read func(*retort.
 		got := read(r.Target)
 		want := atHead
 		switch r.Status {
-		case retort.Failed, retort.NotStarted:
+		case retort.TargetFailed, retort.TargetNotStarted:
 			want = before[i]
 		}
 		if !sameState(got, want) {
@@ -209,13 +209,13 @@ func TestFleetFaultStopsRollout(t *testing.T) {
 		t.Errorf("err does not unwrap to the failed statement: %v", err)
 	}
 	counts := checkFleetOutcome(t, rep, func(tg *retort.Target) state { return sqliteState(t, tg) }, before)
-	if counts[retort.Failed] != 1 || counts[retort.NotStarted] == 0 || counts[retort.Done] < 4 {
+	if counts[retort.TargetFailed] != 1 || counts[retort.TargetNotStarted] == 0 || counts[retort.TargetDone] < 4 {
 		t.Errorf("statuses %v: want 1 failed, targets 0-3 done, some not started", counts)
 	}
 	for i := 5; i < len(ts); i++ {
 		// With 2 at a time, at most the one running beside target 4 is
 		// started after it fails.
-		if i > 5 && rep.Targets[i].Status != retort.NotStarted {
+		if i > 5 && rep.Targets[i].Status != retort.TargetNotStarted {
 			t.Errorf("target %d: %v, want not-started", i, rep.Targets[i].Status)
 		}
 	}
@@ -236,7 +236,7 @@ func TestFleetContinueOnError(t *testing.T) {
 		t.Fatalf("err = %v, want the one failure named", err)
 	}
 	counts := checkFleetOutcome(t, rep, func(tg *retort.Target) state { return sqliteState(t, tg) }, before)
-	if counts[retort.Done] != 5 || counts[retort.Failed] != 1 {
+	if counts[retort.TargetDone] != 5 || counts[retort.TargetFailed] != 1 {
 		t.Errorf("statuses %v: want 5 done, 1 failed", counts)
 	}
 }
@@ -254,7 +254,7 @@ func TestFleetCanaryStops(t *testing.T) {
 		t.Fatal("no error")
 	}
 	counts := checkFleetOutcome(t, rep, func(tg *retort.Target) state { return sqliteState(t, tg) }, before)
-	if counts[retort.Done] != 2 || counts[retort.Failed] != 1 || counts[retort.NotStarted] != 5 {
+	if counts[retort.TargetDone] != 2 || counts[retort.TargetFailed] != 1 || counts[retort.TargetNotStarted] != 5 {
 		t.Errorf("statuses %v: want the 2 other canaries done, 5 not started", counts)
 	}
 	for i := range 3 {
@@ -272,7 +272,7 @@ func TestFleetCanaryStopsOneAtATime(t *testing.T) {
 	before := map[int]state{0: untouched, 1: conflict(t, ts[1]), 2: untouched, 3: untouched, 4: untouched}
 	rep, _ := newFleet(t, ts, retort.WithParallel(1), retort.WithCanary(3)).Upgrade(t.Context(), "head")
 	counts := checkFleetOutcome(t, rep, func(tg *retort.Target) state { return sqliteState(t, tg) }, before)
-	if counts[retort.Done] != 1 || counts[retort.NotStarted] != 3 || !strings.Contains(rep.Stopped, "canary") {
+	if counts[retort.TargetDone] != 1 || counts[retort.TargetNotStarted] != 3 || !strings.Contains(rep.Stopped, "canary") {
 		t.Errorf("statuses %v, stopped %q: want canary 0 done, 1 failed, the rest not started, the canary named", counts, rep.Stopped)
 	}
 }
@@ -282,7 +282,7 @@ func TestFleetCanaryPasses(t *testing.T) {
 	var mu sync.Mutex
 	var order []int
 	f := newFleet(t, ts, retort.WithParallel(4), retort.WithCanary(1), retort.WithFleetProgress(func(e retort.FleetEvent) {
-		if e.Kind == retort.TargetFinished {
+		if e.Kind == retort.EventTargetFinished {
 			mu.Lock()
 			order = append(order, e.Index)
 			mu.Unlock()
@@ -307,9 +307,9 @@ func TestFleetInterrupted(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
-		case e.Kind == retort.TargetStarted:
+		case e.Kind == retort.EventTargetStarted:
 			started[e.Index] = true
-		case e.Kind == retort.TargetProgress && e.Index == 4 && e.Event.Kind == migrate.StatementStarted && e.Event.Revision == rev2:
+		case e.Kind == retort.EventTargetProgress && e.Index == 4 && e.Event.Kind == migrate.StatementStarted && e.Event.Revision == rev2:
 			cancel()
 		}
 	}))
@@ -324,10 +324,10 @@ func TestFleetInterrupted(t *testing.T) {
 		s := sqliteState(t, r.Target)
 		switch {
 		case !started[i]:
-			if r.Status != retort.NotStarted || !sameState(s, untouched) {
+			if r.Status != retort.TargetNotStarted || !sameState(s, untouched) {
 				t.Errorf("target %d started after the interruption: %v, %v", i, r.Status, s)
 			}
-		case r.Status == retort.Done:
+		case r.Status == retort.TargetDone:
 			if !sameState(s, atHead) {
 				t.Errorf("target %d done but %v", i, s)
 			}
@@ -342,7 +342,7 @@ func TestFleetInterrupted(t *testing.T) {
 			}
 		}
 	}
-	if rep.Targets[4].Status != retort.Failed || !sameState(sqliteState(t, ts[4]), atRev1) {
+	if rep.Targets[4].Status != retort.TargetFailed || !sameState(sqliteState(t, ts[4]), atRev1) {
 		t.Errorf("target 4: %v %v, want failed at %s (its second migration rolled back)", rep.Targets[4].Status, sqliteState(t, ts[4]), rev1)
 	}
 	if !errors.Is(err, context.Canceled) {

@@ -23,7 +23,7 @@ func fleetMove(target string, dir migrate.Direction) fleetCommand {
 			return op(f, ctx, target)
 		},
 		detail: func(r *retort.TargetResult) string {
-			if r.Status == retort.UpToDate {
+			if r.Status == retort.TargetUpToDate {
 				return "nothing to do"
 			}
 			return fmt.Sprintf("%d migration(s)", len(r.Results))

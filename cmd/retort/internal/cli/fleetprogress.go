@@ -93,13 +93,13 @@ func (p *fleetProgress) event(e retort.FleetEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch e.Kind {
-	case retort.TargetStarted:
+	case retort.EventTargetStarted:
 		p.running[e.Index] = &runningTarget{name: e.Target.Redacted, start: time.Now()}
-	case retort.TargetProgress:
+	case retort.EventTargetProgress:
 		if r := p.running[e.Index]; r != nil && e.Event.Kind == migrate.Started {
 			r.revision = e.Event.Revision
 		}
-	case retort.TargetFinished:
+	case retort.EventTargetFinished:
 		p.finished(e.Index, e.Result)
 	}
 }
@@ -110,7 +110,7 @@ func (p *fleetProgress) finished(i int, r *retort.TargetResult) {
 	if r.Duration > p.slowTime {
 		p.slowest, p.slowTime = r.Name(), r.Duration
 	}
-	n := p.counts[retort.Done] + p.counts[retort.UpToDate] + p.counts[retort.Failed]
+	n := p.counts[retort.TargetDone] + p.counts[retort.TargetUpToDate] + p.counts[retort.TargetFailed]
 	line := fmt.Sprintf("%s: %s %s", p.name, r.Status, r.Name())
 	if r.Err != nil {
 		msg, _, _ := strings.Cut(r.Err.Error(), "\n")
@@ -150,9 +150,9 @@ func (p *fleetProgress) clear() {
 func (p *fleetProgress) draw() {
 	p.clear()
 	c := p.counts
-	finished := c[retort.Done] + c[retort.UpToDate] + c[retort.Failed]
+	finished := c[retort.TargetDone] + c[retort.TargetUpToDate] + c[retort.TargetFailed]
 	lines := []string{fmt.Sprintf("%s: %d/%d finished (%d done, %d up to date, %d failed), %d running, %s",
-		p.name, finished, p.total, c[retort.Done], c[retort.UpToDate], c[retort.Failed], len(p.running),
+		p.name, finished, p.total, c[retort.TargetDone], c[retort.TargetUpToDate], c[retort.TargetFailed], len(p.running),
 		time.Since(p.began).Round(100*time.Millisecond))}
 	run := make([]*runningTarget, 0, len(p.running))
 	for _, r := range p.running {

@@ -15,13 +15,13 @@ import (
 // still running its first migration.
 func fleetEvents(ts []*retort.Target) []retort.FleetEvent {
 	return []retort.FleetEvent{
-		{Kind: retort.TargetStarted, Index: 0, Target: ts[0]},
-		{Kind: retort.TargetStarted, Index: 1, Target: ts[1]},
-		{Kind: retort.TargetFinished, Index: 0, Target: ts[0], Result: &retort.TargetResult{Target: ts[0], Status: retort.Done,
+		{Kind: retort.EventTargetStarted, Index: 0, Target: ts[0]},
+		{Kind: retort.EventTargetStarted, Index: 1, Target: ts[1]},
+		{Kind: retort.EventTargetFinished, Index: 0, Target: ts[0], Result: &retort.TargetResult{Target: ts[0], Status: retort.TargetDone,
 			To: []string{"r2"}, Duration: 1500 * time.Millisecond}},
-		{Kind: retort.TargetStarted, Index: 2, Target: ts[2]},
-		{Kind: retort.TargetProgress, Index: 2, Target: ts[2], Event: migrate.Event{Kind: migrate.Started, Revision: "r1"}},
-		{Kind: retort.TargetFinished, Index: 1, Target: ts[1], Result: &retort.TargetResult{Target: ts[1], Status: retort.Failed,
+		{Kind: retort.EventTargetStarted, Index: 2, Target: ts[2]},
+		{Kind: retort.EventTargetProgress, Index: 2, Target: ts[2], Event: migrate.Event{Kind: migrate.Started, Revision: "r1"}},
+		{Kind: retort.EventTargetFinished, Index: 1, Target: ts[1], Result: &retort.TargetResult{Target: ts[1], Status: retort.TargetFailed,
 			Err: errors.New("t.sql:2: table notes already exists\n  in: CREATE TABLE notes"), Duration: time.Millisecond}},
 	}
 }

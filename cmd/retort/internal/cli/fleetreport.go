@@ -80,7 +80,7 @@ func (env *Env) runFleet(ctx context.Context, ff *fleetFlags, mf *migrationFlags
 func findingNames(c fleetCommand, rep *retort.FleetReport) []string {
 	var names []string
 	for i := range rep.Targets {
-		if r := &rep.Targets[i]; c.findings != nil && r.Status != retort.Failed && c.findings(r) {
+		if r := &rep.Targets[i]; c.findings != nil && r.Status != retort.TargetFailed && c.findings(r) {
 			names = append(names, r.Name())
 		}
 	}
@@ -125,15 +125,15 @@ type errorJSON struct {
 }
 
 func (env *Env) fleetJSON(c fleetCommand, rep *retort.FleetReport) fleetJSON {
-	out := fleetJSON{Command: c.name, Targets: len(rep.Targets), Done: rep.Count(retort.Done), UpToDate: rep.Count(retort.UpToDate),
-		Failed: rep.Count(retort.Failed), NotStarted: rep.Count(retort.NotStarted), Stopped: rep.Stopped,
+	out := fleetJSON{Command: c.name, Targets: len(rep.Targets), Done: rep.Count(retort.TargetDone), UpToDate: rep.Count(retort.TargetUpToDate),
+		Failed: rep.Count(retort.TargetFailed), NotStarted: rep.Count(retort.TargetNotStarted), Stopped: rep.Stopped,
 		DurationMS: rep.Duration.Milliseconds(), Results: make([]fleetTargetJSON, 0, len(rep.Targets))}
 	out.OK = out.Failed == 0 && out.NotStarted == 0 && len(findingNames(c, rep)) == 0
 	for i := range rep.Targets {
 		r := &rep.Targets[i]
 		j := fleetTargetJSON{Target: r.Name(), Status: r.Status.String(), Canary: r.Canary, From: nonNil(r.From), To: nonNil(r.To),
 			DurationMS: r.Duration.Milliseconds()}
-		if r.Status == retort.NotStarted {
+		if r.Status == retort.TargetNotStarted {
 			j.From, j.To = nil, nil
 		}
 		if len(r.Results) > 0 {
@@ -142,7 +142,7 @@ func (env *Env) fleetJSON(c fleetCommand, rep *retort.FleetReport) fleetJSON {
 		if r.Err != nil {
 			j.Error = &errorJSON{Code: errorCode(r.Err), Message: r.Err.Error()}
 		}
-		if c.json != nil && r.Status != retort.Failed && r.Status != retort.NotStarted {
+		if c.json != nil && r.Status != retort.TargetFailed && r.Status != retort.TargetNotStarted {
 			c.json(r, &j)
 		}
 		out.Results = append(out.Results, j)
@@ -161,7 +161,7 @@ func (env *Env) fleetTable(c fleetCommand, rep *retort.FleetReport) {
 			status += " (canary)"
 		}
 		rev, took, detail := "", "", ""
-		if r.Status != retort.NotStarted {
+		if r.Status != retort.TargetNotStarted {
 			rev = revisions(r.To)
 			if !equalRevs(r.From, r.To) {
 				rev = revisions(r.From) + " -> " + rev
@@ -171,7 +171,7 @@ func (env *Env) fleetTable(c fleetCommand, rep *retort.FleetReport) {
 		switch {
 		case r.Err != nil:
 			detail, _, _ = strings.Cut(r.Err.Error(), "\n")
-		case c.detail != nil && r.Status != retort.NotStarted:
+		case c.detail != nil && r.Status != retort.TargetNotStarted:
 			detail = c.detail(r)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", status, r.Name(), rev, took, detail)
@@ -183,7 +183,7 @@ func (env *Env) fleetTable(c fleetCommand, rep *retort.FleetReport) {
 // fleetSummary is the report's last line.
 func fleetSummary(rep *retort.FleetReport) string {
 	s := fmt.Sprintf("%d databases: %d done, %d up to date, %d failed, %d not started, in %s",
-		len(rep.Targets), rep.Count(retort.Done), rep.Count(retort.UpToDate), rep.Count(retort.Failed), rep.Count(retort.NotStarted),
+		len(rep.Targets), rep.Count(retort.TargetDone), rep.Count(retort.TargetUpToDate), rep.Count(retort.TargetFailed), rep.Count(retort.TargetNotStarted),
 		rep.Duration.Round(time.Millisecond))
 	if rep.Stopped != "" {
 		s += " (" + rep.Stopped + ")"
