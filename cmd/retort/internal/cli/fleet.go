@@ -65,6 +65,14 @@ func (env *Env) fleet(ctx context.Context, ff *fleetFlags, mf *migrationFlags, o
 	if set > 1 {
 		return nil, usageError("--targets, --schema-pattern and --database-pattern each name a fleet: give one")
 	}
+	switch {
+	case ff.parallel <= 0:
+		return nil, usageError(fmt.Sprintf("--parallel %d: want at least 1", ff.parallel))
+	case ff.perServer < 0:
+		return nil, usageError(fmt.Sprintf("--per-server %d: want at least 1", ff.perServer))
+	case ff.canary < 0:
+		return nil, usageError(fmt.Sprintf("--canary %d: want 0 or more", ff.canary))
+	}
 	if ff.schemaPattern != "" && len(env.schemaList()) > 0 {
 		return nil, usageError("--schema-pattern makes each matching schema a database of its own: it cannot be combined with --schemas (or retort.toml's schemas)")
 	}
@@ -83,16 +91,8 @@ func (env *Env) fleet(ctx context.Context, ff *fleetFlags, mf *migrationFlags, o
 	if !mf.create {
 		opts = append(opts, retort.MustExist()) // reading creates no file
 	}
-	fopts := []retort.FleetOption{retort.WithParallel(max(ff.parallel, 1)), retort.WithDatabaseOptions(opts...),
+	fopts := []retort.FleetOption{retort.WithParallel(ff.parallel), retort.WithDatabaseOptions(opts...),
 		retort.WithFleetProgress(onEvent)}
-	switch {
-	case ff.parallel <= 0:
-		return nil, usageError(fmt.Sprintf("--parallel %d: want at least 1", ff.parallel))
-	case ff.perServer < 0:
-		return nil, usageError(fmt.Sprintf("--per-server %d: want at least 1", ff.perServer))
-	case ff.canary < 0:
-		return nil, usageError(fmt.Sprintf("--canary %d: want 0 or more", ff.canary))
-	}
 	if ff.perServer > 0 {
 		fopts = append(fopts, retort.WithPerServer(ff.perServer))
 	}
