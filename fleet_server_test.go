@@ -23,10 +23,7 @@ import (
 // done are up to date, the others migrate.
 func fleetFaultAndResume(t *testing.T, ts []*retort.Target, read func(*retort.Target) state, exec func(*retort.Target, string)) *retort.Fleet {
 	t.Helper()
-	before := map[int]state{}
-	for i := range ts {
-		before[i] = untouched
-	}
+	before := untouchedFleet(len(ts))
 	exec(ts[3], "CREATE TABLE notes (legacy TEXT)")
 	before[3] = state{tables: []string{"notes"}}
 	f := newFleet(t, ts, retort.WithParallel(2))

@@ -107,6 +107,15 @@ func conflict(t *testing.T, tg *retort.Target) state {
 	return state{tables: []string{"notes"}}
 }
 
+// untouchedFleet is the state of n fresh targets.
+func untouchedFleet(n int) map[int]state {
+	before := map[int]state{}
+	for i := range n {
+		before[i] = untouched
+	}
+	return before
+}
+
 func sameState(a, b state) bool {
 	return slices.Equal(a.tables, b.tables) && slices.Equal(a.revisions, b.revisions)
 }
@@ -191,10 +200,7 @@ func checkFleetOutcome(t *testing.T, rep *retort.FleetReport, read func(*retort.
 
 func TestFleetFaultStopsRollout(t *testing.T) {
 	ts := sqliteFleet(t, 9)
-	before := map[int]state{}
-	for i := range ts {
-		before[i] = untouched
-	}
+	before := untouchedFleet(len(ts))
 	before[4] = conflict(t, ts[4])
 	rep, err := newFleet(t, ts, retort.WithParallel(2)).Upgrade(t.Context(), "head")
 	var fe *retort.FleetError
@@ -226,10 +232,7 @@ func TestFleetFaultStopsRollout(t *testing.T) {
 
 func TestFleetContinueOnError(t *testing.T) {
 	ts := sqliteFleet(t, 6)
-	before := map[int]state{}
-	for i := range ts {
-		before[i] = untouched
-	}
+	before := untouchedFleet(len(ts))
 	before[2] = conflict(t, ts[2])
 	rep, err := newFleet(t, ts, retort.WithParallel(2), retort.WithContinueOnError()).Upgrade(t.Context(), "head")
 	if err == nil || !strings.Contains(err.Error(), "1 of 6 databases failed: "+ts[2].Redacted) {
@@ -243,10 +246,7 @@ func TestFleetContinueOnError(t *testing.T) {
 
 func TestFleetCanaryStops(t *testing.T) {
 	ts := sqliteFleet(t, 8)
-	before := map[int]state{}
-	for i := range ts {
-		before[i] = untouched
-	}
+	before := untouchedFleet(len(ts))
 	before[1] = conflict(t, ts[1])
 	// Even with continue-on-error, a failed canary stops everything.
 	rep, err := newFleet(t, ts, retort.WithParallel(3), retort.WithCanary(3), retort.WithContinueOnError()).Upgrade(t.Context(), "head")

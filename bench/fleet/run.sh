@@ -99,22 +99,32 @@ loop() { # URL… : one retort upgrade per URL, timed; prints the seconds
 	secs "$s" "$e"
 }
 
+# compare ENGINE N TAG: migrates the fleet (FLEET_ARGS) and, by the loop,
+# the tenants of loop_urls; checks that both sets are at head (the loop's
+# read back with CHECK_ARGS); adds the row.
+compare() {
+	local f l
+	f=$(fleet "$tmp/$3.json" "${FLEET_ARGS[@]}")
+	l=$(loop "${loop_urls[@]}")
+	check_head "$tmp/$3.json" "$2"
+	"$R" current --dir "$tmp/migrations" "${CHECK_ARGS[@]}" --json >"$tmp/$3-loop.json" 2>/dev/null
+	check_head "$tmp/$3-loop.json" "$2"
+	report "$1" "$2" "$tmp/$3.json" "$f" "$l"
+}
+
 # SQLite: one file per tenant.
 if [[ $ENGINES == *" sqlite "* ]]; then
-echo "SQLite: $N_SQLITE + $N_SQLITE files…" >&2
-mkdir -p "$tmp/sqlite/fleet" "$tmp/sqlite/loop"
-loop_urls=()
-for i in $(seq -f %05g 1 "$N_SQLITE"); do
-	: >"$tmp/sqlite/fleet/t$i.db"
-	: >"$tmp/sqlite/loop/t$i.db"
-	loop_urls+=("sqlite:$tmp/sqlite/loop/t$i.db")
-done
-f=$(fleet "$tmp/sqlite.json" --targets "sqlite:$tmp/sqlite/fleet/*.db")
-l=$(loop "${loop_urls[@]}")
-check_head "$tmp/sqlite.json" "$N_SQLITE"
-"$R" current --dir "$tmp/migrations" --targets "sqlite:$tmp/sqlite/loop/*.db" --json >"$tmp/sqlite-loop.json" 2>/dev/null
-check_head "$tmp/sqlite-loop.json" "$N_SQLITE"
-report SQLite "$N_SQLITE" "$tmp/sqlite.json" "$f" "$l"
+	echo "SQLite: $N_SQLITE + $N_SQLITE files…" >&2
+	mkdir -p "$tmp/sqlite/fleet" "$tmp/sqlite/loop"
+	loop_urls=()
+	for i in $(seq -f %05g 1 "$N_SQLITE"); do
+		: >"$tmp/sqlite/fleet/t$i.db"
+		: >"$tmp/sqlite/loop/t$i.db"
+		loop_urls+=("sqlite:$tmp/sqlite/loop/t$i.db")
+	done
+	FLEET_ARGS=(--targets "sqlite:$tmp/sqlite/fleet/*.db")
+	CHECK_ARGS=(--targets "sqlite:$tmp/sqlite/loop/*.db")
+	compare SQLite "$N_SQLITE" sqlite
 fi
 
 if [[ -n ${RETORT_TEST_POSTGRES_URL:-} && $ENGINES == *" postgres "* ]]; then
@@ -127,12 +137,9 @@ if [[ -n ${RETORT_TEST_POSTGRES_URL:-} && $ENGINES == *" postgres "* ]]; then
 	for i in $(seq -f %04g 1 "$N_PG"); do echo "CREATE SCHEMA f_$i; CREATE SCHEMA l_$i;"; done | psql -q "$db_url"
 	loop_urls=()
 	for i in $(seq -f %04g 1 "$N_PG"); do loop_urls+=("$db_url&schema=l_$i"); done
-	f=$(fleet "$tmp/pg.json" --url "$db_url" --schema-pattern 'f\_%')
-	l=$(loop "${loop_urls[@]}")
-	check_head "$tmp/pg.json" "$N_PG"
-	"$R" current --dir "$tmp/migrations" --url "$db_url" --schema-pattern 'l\_%' --json >"$tmp/pg-loop.json" 2>/dev/null
-	check_head "$tmp/pg-loop.json" "$N_PG"
-	report PostgreSQL "$N_PG" "$tmp/pg.json" "$f" "$l"
+	FLEET_ARGS=(--url "$db_url" --schema-pattern 'f\_%')
+	CHECK_ARGS=(--url "$db_url" --schema-pattern 'l\_%')
+	compare PostgreSQL "$N_PG" pg
 fi
 
 if [[ -n ${RETORT_TEST_MYSQL_URL:-} && $ENGINES == *" mysql "* ]]; then
@@ -150,12 +157,9 @@ if [[ -n ${RETORT_TEST_MYSQL_URL:-} && $ENGINES == *" mysql "* ]]; then
 	done | mysql "${MY_ARGS[@]}"
 	loop_urls=()
 	for i in $(seq -f %04g 1 "$N_MYSQL"); do loop_urls+=("$my_base/${PREFIX}_l_$i"); done
-	f=$(fleet "$tmp/my.json" --url "$my_base/mysql" --database-pattern "${PREFIX//_/\\_}\\_f\\_%")
-	l=$(loop "${loop_urls[@]}")
-	check_head "$tmp/my.json" "$N_MYSQL"
-	"$R" current --dir "$tmp/migrations" --url "$my_base/mysql" --database-pattern "${PREFIX//_/\\_}\\_l\\_%" --json >"$tmp/my-loop.json" 2>/dev/null
-	check_head "$tmp/my-loop.json" "$N_MYSQL"
-	report MySQL "$N_MYSQL" "$tmp/my.json" "$f" "$l"
+	FLEET_ARGS=(--url "$my_base/mysql" --database-pattern "${PREFIX//_/\\_}\\_f\\_%")
+	CHECK_ARGS=(--url "$my_base/mysql" --database-pattern "${PREFIX//_/\\_}\\_l\\_%")
+	compare MySQL "$N_MYSQL" my
 fi
 
 echo
