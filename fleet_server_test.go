@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,6 +118,24 @@ func TestFleetPostgresSchemas(t *testing.T) {
 		mustExec(t, admin, `SET search_path TO "`+schemaOf(tg)+`"; `+stmt)
 	}
 	f := fleetFaultAndResume(t, ts, readIn, exec)
+	// With one database of a server at a time, the 7 schemas (one server)
+	// run one by one although 4 may run at once.
+	var mu sync.Mutex
+	running, most := 0, 0
+	capped := newFleet(t, ts, retort.WithParallel(4), retort.WithPerServer(1), retort.WithFleetProgress(func(e retort.FleetEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e.Kind {
+		case retort.EventTargetStarted:
+			running++
+			most = max(most, running)
+		case retort.EventTargetFinished:
+			running--
+		}
+	}))
+	if _, err := capped.Current(t.Context()); err != nil || most != 1 {
+		t.Errorf("per-server 1: %d at once (err %v), want 1", most, err)
+	}
 	if got := column(t, admin, `SELECT count(*)::text FROM information_schema.tables WHERE table_schema = 'other'`); got[0] != "0" {
 		t.Errorf("schema other touched: %s tables", got[0])
 	}
@@ -170,6 +189,24 @@ func TestFleetMySQLDatabases(t *testing.T) {
 	}
 	exec := func(tg *retort.Target, stmt string) { mustExec(t, admin, "USE `"+dbOf(tg)+"`; "+stmt) }
 	f := fleetFaultAndResume(t, ts, readIn, exec)
+	// With one database of a server at a time, the 7 schemas (one server)
+	// run one by one although 4 may run at once.
+	var mu sync.Mutex
+	running, most := 0, 0
+	capped := newFleet(t, ts, retort.WithParallel(4), retort.WithPerServer(1), retort.WithFleetProgress(func(e retort.FleetEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e.Kind {
+		case retort.EventTargetStarted:
+			running++
+			most = max(most, running)
+		case retort.EventTargetFinished:
+			running--
+		}
+	}))
+	if _, err := capped.Current(t.Context()); err != nil || most != 1 {
+		t.Errorf("per-server 1: %d at once (err %v), want 1", most, err)
+	}
 	checkFleet(t, f, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n"+
 		"CREATE TABLE tags (id INTEGER PRIMARY KEY, note_id INTEGER, FOREIGN KEY (note_id) REFERENCES notes (id));\nCREATE INDEX tags_note_id_idx ON tags (note_id);\n")
 }
