@@ -126,6 +126,11 @@ func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
 	if err != nil {
 		return nil, err
 	}
+	return db.migratorFor(g), nil
+}
+
+// migratorFor returns the Migrator for the migrations of g, already read.
+func (db *Database) migratorFor(g *migrate.Graph) *Migrator {
 	m := &Migrator{db: db, graph: g, cfg: db.cfg}
 	m.runner = &migrate.Runner{
 		Dialect:      db.d,
@@ -138,7 +143,7 @@ func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
 		LockWait:     db.cfg.migrationLockWait,
 		Rehearse:     !db.cfg.noRehearse,
 	}
-	return m, nil
+	return m
 }
 
 // LoadGraph reads the migration files at the root of fsys into a revision
@@ -322,6 +327,12 @@ func (m *Migrator) Check(ctx context.Context, desired *schema.Schema) (*CheckRep
 	if err != nil {
 		return nil, err
 	}
+	return m.checkAgainst(ctx, head, desired)
+}
+
+// checkAgainst is Check with the migrations' head schema already replayed
+// (a fleet replays it once for all its databases).
+func (m *Migrator) checkAgainst(ctx context.Context, head, desired *schema.Schema) (*CheckReport, error) {
 	rep := &CheckReport{}
 	rep.Unmanaged.Schema = desired.Unmanaged
 	rep.Unmanaged.Migrations = head.Unmanaged

@@ -210,6 +210,12 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error)
 	if err != nil {
 		return nil, err
 	}
+	return openTarget(ctx, t, rawURL, cfg)
+}
+
+// openTarget opens the parsed database URL t; raw is the text its errors
+// must not repeat (the URL as given, with its password).
+func openTarget(ctx context.Context, t *Target, raw string, cfg *config) (*Database, error) {
 	if len(cfg.schemas) > 0 && t.Dialect == "postgres" {
 		t.DSN = firstSchemaPath(t.DSN, cfg.schemas[0])
 	}
@@ -229,7 +235,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error)
 	if t.Dialect == "sqlite" && t.Path == "" {
 		db.SetMaxOpenConns(1)
 	}
-	if err := connect(ctx, db, t, rawURL, cfg); err != nil {
+	if err := connect(ctx, db, t, raw, cfg); err != nil {
 		db.Close()
 		return nil, err
 	}

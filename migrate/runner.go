@@ -59,6 +59,9 @@ type Runner struct {
 	// *dialect.RehearsalError and nothing runs on the database. Where no
 	// scratch copy can be made, Upgrade warns once and goes on.
 	Rehearse bool
+	// Rehearsals, when set, skips the rehearsal of statements that
+	// already passed on a copy of the same schema (see Rehearsals).
+	Rehearsals *Rehearsals
 	// InterruptWait bounds how long an interrupted run waits for the
 	// server to stop the statement it was running and to find out whether
 	// it took effect (default DefaultInterruptWait).

@@ -12,6 +12,7 @@ import (
 
 func (env *Env) checkCommand() *cobra.Command {
 	var mf migrationFlags
+	var ff fleetFlags
 	var schemaPath string
 	var allowUnmanaged bool
 	cmd := &cobra.Command{
@@ -29,6 +30,9 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
   retort check --json | jq .ok`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if ff.active() {
+				return env.runFleet(ctx, &ff, &mf, env.fleetCheck(schemaPath, allowUnmanaged))
+			}
 			var rep *retort.CheckReport
 			var g *migrate.Graph // the migrations, once read
 			database := env.databaseURL()
@@ -154,6 +158,7 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 	}
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
+	ff.register(cmd, false)
 	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema_cmd or schema, else schema.sql)")
 	cmd.Flags().BoolVar(&allowUnmanaged, "allow-unmanaged", false, "exit 0 although schema.sql has objects retort cannot compare")
 	return cmd

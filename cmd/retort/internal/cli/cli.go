@@ -103,10 +103,13 @@ func exitCode(err error) int {
 	var de *retort.DestructiveError
 	var ue *retort.UnmanagedError
 	var ge *retort.RenameGuessError
+	var fl *fleetError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &fe), errors.As(err, &de), errors.As(err, &ue), errors.As(err, &ge):
+	case errors.As(err, &fl) && fl.err.Report.Interrupted:
+		return ExitError
+	case errors.As(err, &fe), errors.As(err, &de), errors.As(err, &ue), errors.As(err, &ge), errors.As(err, &fl):
 		return ExitFindings
 	}
 	return ExitError
@@ -142,9 +145,11 @@ func (env *Env) Run(ctx context.Context, args []string) (code int) {
 		return ExitOK
 	}
 	var fe *findingsError
+	var fl *fleetError
 	if !errors.As(err, &fe) || fe.msg != "" {
 		fmt.Fprintf(env.Stderr, "retort: %v\n", err)
-		if env.asJSON || slices.Contains(args, "--json") {
+		// A fleet's failures are in the report it printed.
+		if (env.asJSON || slices.Contains(args, "--json")) && !errors.As(err, &fl) {
 			env.printError(err, errorCode(err))
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 func (env *Env) lintCommand() *cobra.Command {
 	var mf migrationFlags
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "lint [--dir migrations]",
 		Short: "Analyze pending migrations (all of them without a database); exit 1 on findings",
@@ -19,6 +20,9 @@ func (env *Env) lintCommand() *cobra.Command {
   retort lint --dir migrations --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if ff.active() {
+				return env.runFleet(ctx, &ff, &mf, env.fleetLint())
+			}
 			g, err := env.graph(&mf)
 			if err != nil {
 				return err
@@ -63,5 +67,6 @@ func (env *Env) lintCommand() *cobra.Command {
 	}
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
+	ff.register(cmd, false)
 	return cmd
 }

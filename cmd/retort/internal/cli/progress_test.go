@@ -49,19 +49,7 @@ func TestProgressRendering(t *testing.T) {
 				p.event(e)
 			}
 			got := stderr.String()
-			rest := got
-			for _, w := range tt.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("stderr lacks %q (in order):\n%q", w, got)
-				}
-				rest = rest[i+len(w):]
-			}
-			for _, n := range tt.not {
-				if strings.Contains(got, n) {
-					t.Errorf("stderr has %q:\n%q", n, got)
-				}
-			}
+			checkOutput(t, got, tt.want, tt.not)
 			if tt.quiet && (got != "" || stdout.Len() != 0) {
 				t.Errorf("-q printed stdout %q, stderr %q", stdout.String(), got)
 			}
@@ -69,5 +57,24 @@ func TestProgressRendering(t *testing.T) {
 				t.Errorf("stdout = %q, want the one result line", stdout.String())
 			}
 		})
+	}
+}
+
+// checkOutput fails unless got holds each of want, in order, and none of
+// not.
+func checkOutput(t *testing.T, got string, want, not []string) {
+	t.Helper()
+	rest := got
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("output lacks %q (in order):\n%q", w, got)
+		}
+		rest = rest[i+len(w):]
+	}
+	for _, n := range not {
+		if strings.Contains(got, n) {
+			t.Errorf("output has %q:\n%q", n, got)
+		}
 	}
 }

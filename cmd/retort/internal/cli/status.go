@@ -12,6 +12,7 @@ import (
 
 func (env *Env) currentCommand() *cobra.Command {
 	var mf migrationFlags
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "current",
 		Short: "Print the revision(s) the database is at",
@@ -20,6 +21,9 @@ func (env *Env) currentCommand() *cobra.Command {
   retort current --url sqlite:app.db --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if ff.active() {
+				return env.runFleet(ctx, &ff, &mf, fleetCurrent("current"))
+			}
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
 				return err
@@ -78,6 +82,7 @@ func (env *Env) currentCommand() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
+	ff.register(cmd, false)
 	return cmd
 }
 
@@ -86,6 +91,7 @@ const notInMigrations = "(not in migrations/)"
 
 func (env *Env) historyCommand() *cobra.Command {
 	var mf migrationFlags
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:     "history",
 		Aliases: []string{"status"},
@@ -95,6 +101,9 @@ func (env *Env) historyCommand() *cobra.Command {
   retort status --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if ff.active() {
+				return env.runFleet(ctx, &ff, &mf, fleetCurrent("history"))
+			}
 			g, err := env.graph(&mf)
 			if err != nil {
 				return err
@@ -198,6 +207,7 @@ func (env *Env) historyCommand() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
+	ff.register(cmd, false)
 	return cmd
 }
 

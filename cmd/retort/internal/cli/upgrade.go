@@ -13,6 +13,7 @@ import (
 
 func (env *Env) upgradeCommand() *cobra.Command {
 	var mf migrationFlags
+	var ff fleetFlags
 	var sqlRange string
 	cmd := &cobra.Command{
 		Use:     "upgrade [TARGET]",
@@ -42,6 +43,9 @@ effect and records that, so running upgrade again completes.`,
 			}
 			ctx := cmd.Context()
 			mf.create = true
+			if ff.active() {
+				return env.runFleet(ctx, &ff, &mf, fleetMove(target, migrate.Up))
+			}
 			env.announce()
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
@@ -63,6 +67,7 @@ effect and records that, so running upgrade again completes.`,
 	}
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
+	ff.register(cmd, true)
 	cmd.Flags().BoolVar(&env.noRehearse, "no-rehearse", false, "MySQL: do not rehearse the pending migrations on a scratch copy of the schema first")
 	cmd.Flags().StringVar(&sqlRange, "sql", "", "print the SQL instead of running it; optional FROM revision (--sql=FROM)")
 	cmd.Flags().Lookup("sql").NoOptDefVal = "base"
@@ -71,6 +76,7 @@ effect and records that, so running upgrade again completes.`,
 
 func (env *Env) downgradeCommand() *cobra.Command {
 	var mf migrationFlags
+	var ff fleetFlags
 	var sqlRange string
 	cmd := &cobra.Command{
 		Use:     "downgrade TARGET",
@@ -86,6 +92,9 @@ func (env *Env) downgradeCommand() *cobra.Command {
 				return env.offline(cmd.Context(), &mf, sqlRange, args[0], migrate.Down)
 			}
 			ctx := cmd.Context()
+			if ff.active() {
+				return env.runFleet(ctx, &ff, &mf, fleetMove(args[0], migrate.Down))
+			}
 			env.announce()
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
@@ -107,6 +116,7 @@ func (env *Env) downgradeCommand() *cobra.Command {
 	}
 	mf.register(cmd)
 	mf.registerAllowChanged(cmd)
+	ff.register(cmd, true)
 	cmd.Flags().StringVar(&sqlRange, "sql", "", "print the SQL instead of running it; optional FROM revision (--sql=FROM)")
 	cmd.Flags().Lookup("sql").NoOptDefVal = "heads"
 	return cmd
