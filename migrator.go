@@ -122,7 +122,7 @@ func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option
 
 // Migrator returns the Migrator for the migrations at the root of fsys.
 func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
-	g, err := LoadGraph(fsys, migrate.WithEngine(db.d.Name()))
+	g, err := loadGraphWithGo(fsys, db.d, db.cfg.goMigrations)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, targ
 		if err != nil {
 			return nil, err
 		}
-		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen}
+		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen, Replay: true}
 		if _, err := r.Upgrade(ctx, target); err != nil {
 			return nil, fmt.Errorf("replay migrations: %w", err)
 		}
