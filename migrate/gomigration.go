@@ -386,3 +386,15 @@ func (r *Runner) applyGo(ctx context.Context, conn *sql.Conn, f *File, dir Direc
 	res.Duration = time.Since(start)
 	return res, nil
 }
+
+// sqlRun returns the SQL migrations of path from i up to the next Go
+// migration. A rehearsal (Runner.Rehearse) cannot run Go code, so each run
+// of SQL migrations is rehearsed just before it runs, on a copy of the
+// schema as the Go migrations before it left it.
+func sqlRun(path []*File, i int) []*File {
+	j := i
+	for j < len(path) && path[j].Go == nil {
+		j++
+	}
+	return path[i:j]
+}

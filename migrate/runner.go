@@ -350,7 +350,7 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		}
 	}
 	if dir == Up && r.Rehearse {
-		if err := r.rehearse(ctx, conn, recs, path); err != nil {
+		if err := r.rehearse(ctx, conn, recs, sqlRun(path, 0)); err != nil {
 			return nil, err
 		}
 	}
@@ -376,6 +376,11 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	for i, f := range path {
 		if i > 0 && r.probesLock() {
 			if _, err := r.lock(ctx, conn); err != nil {
+				return results, err
+			}
+		}
+		if i > 0 && dir == Up && r.Rehearse && path[i-1].Go != nil {
+			if err := r.rehearse(ctx, conn, recs, sqlRun(path, i)); err != nil {
 				return results, err
 			}
 		}
