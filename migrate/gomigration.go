@@ -197,10 +197,10 @@ func (e *GoRefusedError) Error() string {
 // end the transaction, and remembers the first refusal, so that a function
 // that ignores the error still fails.
 type goQuerier struct {
-	q       dialect.Querier
-	lex     sqltok.Options
+	q        dialect.Querier
+	lex      sqltok.Options
 	dataOnly func(string) bool // nil: schema statements are allowed
-	refused error
+	refused  error
 }
 
 func (r *Runner) goQuerier(q dialect.Querier) *goQuerier {
