@@ -412,3 +412,44 @@ func TestGoMigrationRegistrationErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestGoMigrationMayNotEndItsTransaction: COMMIT inside a Go migration
+// would commit its changes without its version row; it is refused on every
+// engine, through QueryRowContext too, and everything rolls back.
+func TestGoMigrationMayNotEndItsTransaction(t *testing.T) {
+	ctx := context.Background()
+	for _, e := range goEngines {
+		for _, via := range []string{"exec", "query row"} {
+			t.Run(e.name+"/"+via, func(t *testing.T) {
+				committing := backfill(e.name, "v1")
+				up := committing.Up
+				committing.Up = func(ctx context.Context, tx dialect.Querier) error {
+					if err := up(ctx, tx); err != nil {
+						return err
+					}
+					if via == "exec" {
+						_, err := tx.ExecContext(ctx, "COMMIT")
+						return err
+					}
+					var n int
+					if err := tx.QueryRowContext(ctx, "COMMIT").Scan(&n); !errors.Is(err, sql.ErrNoRows) {
+						t.Errorf("Scan after a refused QueryRowContext: %v, want sql.ErrNoRows", err)
+					}
+					return nil
+				}
+				m := openMigrator(t, e.url(t), goMigrations(e.name, "v1"), retort.WithGoMigrations(committing))
+				_, err := m.Upgrade(ctx, "head")
+				var re *migrate.GoRefusedError
+				if !errors.As(err, &re) || re.Stmt != "COMMIT" {
+					t.Fatalf("err = %v, want a *migrate.GoRefusedError for COMMIT", err)
+				}
+				if got := slugs(t, m.Database().DB()); !slices.Equal(got, []string{"", "", ""}) {
+					t.Errorf("slugs %q, want the backfill rolled back", got)
+				}
+				if got := revisions(t, m); !slices.Equal(got, []string{"1"}) {
+					t.Errorf("version table %v, want [1]", got)
+				}
+			})
+		}
+	}
+}
