@@ -225,7 +225,8 @@ func (m *Migrator) Stamp(ctx context.Context, target string) error {
 // Script writes the SQL that upgrading (dir Up) or downgrading (Down) from
 // the revision from ("" or "base": an empty database for an upgrade, every
 // head applied for a downgrade) to target would run, envelope and version
-// table included. It does not touch the database.
+// table included. It does not touch the database. A Go migration on the way
+// has no SQL: Script returns a *migrate.GoMigrationError naming it.
 func (m *Migrator) Script(w io.Writer, from, target string, dir migrate.Direction) error {
 	return Script(w, m.db.d, m.graph, from, target, dir, WithTable(m.runner.History.Table()))
 }
@@ -280,7 +281,9 @@ func (m *Migrator) HeadSchema(ctx context.Context) (*schema.Schema, error) {
 // are screened as LoadSQL's are, all of them before the first runs: a
 // refused one stops the replay naming its file and line, and statements
 // that describe the server (GRANT, OWNER TO, roles) are skipped and
-// reported. Upgrade runs migrations on the database as written.
+// reported. Upgrade runs migrations on the database as written. A Go
+// migration runs as the schema change its code declares
+// (migrate.GoMigration.Schema), or as nothing: replay runs no Go code.
 func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, target string) (*schema.Schema, error) {
 	sc, ok := d.(dialect.Scratcher)
 	if !ok {
