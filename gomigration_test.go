@@ -12,6 +12,7 @@ import (
 
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/migrate"
 )
@@ -112,20 +113,7 @@ func param(engine string, n int) string {
 
 func slugs(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query("SELECT slug FROM notes ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return dialecttest.Rows(t, db, "SELECT slug FROM notes ORDER BY id")
 }
 
 func revisions(t *testing.T, m *retort.Migrator) []string {

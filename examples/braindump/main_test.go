@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/retortdb/retort/dialect/dialecttest"
 )
 
 // TestStartUpRunsTheGoBackfill: a database that an older braindump
@@ -52,19 +54,7 @@ func TestStartUpRunsTheGoBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	rows, err := m.Database().DB().QueryContext(ctx, `SELECT slug FROM notes WHERE author_id = 1 ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var got []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, s)
-	}
+	got := dialecttest.Rows(t, m.Database().DB(), `SELECT slug FROM notes WHERE author_id = 1 ORDER BY id`)
 	if want := []string{"compilers-revisited", "größe-maß", ""}; !slices.Equal(got, want) {
 		t.Errorf("slugs %q, want %q", got, want)
 	}
