@@ -253,3 +253,22 @@ func FuzzParseGo(f *testing.F) {
 		}
 	})
 }
+
+func TestRecordGo(t *testing.T) {
+	f, err := Parse("20261201120000_x.sql", []byte(goHead+"-- retort:go version:1 program:app\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlFile, err := Parse("1_x.sql", []byte("-- migrate:up\nSELECT 1;\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(Record{Checksum: f.Checksum}).Go() {
+		t.Error("a Go migration's row is not Go")
+	}
+	for _, sum := range []string{sqlFile.Checksum, sqlFile.legacy, PrefixChecksum(sqlFile.Up, 1)} {
+		if (Record{Checksum: sum}).Go() {
+			t.Errorf("a SQL migration's row (checksum %s) is Go", sum)
+		}
+	}
+}
