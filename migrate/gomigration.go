@@ -214,18 +214,24 @@ func (r *Runner) goQuerier(q dialect.Querier) *goQuerier {
 	return g
 }
 
-// check returns a *GoRefusedError for a statement the function may not run.
-func (g *goQuerier) check(stmt string) error {
-	toks := sqltok.Lex(stmt, g.lex, 2)
-	if len(toks) > 0 && toks[0].Kind == sqltok.Word {
-		kw := strings.ToUpper(toks[0].Text)
-		second := ""
-		if len(toks) > 1 {
-			second = strings.ToUpper(toks[1].Text)
+// check returns a *GoRefusedError for a statement the function may not
+// run; query is set for QueryContext and QueryRowContext, which may also
+// run the reads that a data-only engine does not run in its transaction
+// (SHOW, EXPLAIN, DESCRIBE) but that commit nothing.
+func (g *goQuerier) check(stmt string, query bool) error {
+	var kw, second string
+	for i, t := range sqltok.Lex(stmt, g.lex, 2) {
+		if t.Kind == sqltok.Word && i == 0 {
+			kw = strings.ToUpper(t.Text)
+		} else if t.Kind == sqltok.Word {
+			second = strings.ToUpper(t.Text)
 		}
-		if slices.Contains([]string{"BEGIN", "COMMIT", "END", "START", "ABORT"}, kw) || kw == "ROLLBACK" && second != "TO" {
-			return g.refuse(stmt, "it would end the migration's transaction, which the runner commits with the version row")
-		}
+	}
+	if slices.Contains([]string{"BEGIN", "COMMIT", "END", "START", "ABORT"}, kw) || kw == "ROLLBACK" && second != "TO" {
+		return g.refuse(stmt, "it would end the migration's transaction, which the runner commits with the version row")
+	}
+	if query && slices.Contains([]string{"SHOW", "EXPLAIN", "DESCRIBE", "DESC"}, kw) {
+		return nil
 	}
 	if g.dataOnly != nil && !g.dataOnly(stmt) {
 		return g.refuse(stmt, "this engine commits schema changes (DDL) implicitly, so a Go migration here may only read and change data; put the schema change in a SQL migration")
@@ -242,14 +248,14 @@ func (g *goQuerier) refuse(stmt, reason string) error {
 }
 
 func (g *goQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := g.check(query); err != nil {
+	if err := g.check(query, false); err != nil {
 		return nil, err
 	}
 	return g.q.ExecContext(ctx, query, args...)
 }
 
 func (g *goQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := g.check(query); err != nil {
+	if err := g.check(query, true); err != nil {
 		return nil, err
 	}
 	return g.q.QueryContext(ctx, query, args...)
@@ -259,7 +265,7 @@ func (g *goQuerier) QueryContext(ctx context.Context, query string, args ...any)
 // statement it runs a query that finds no row (Scan returns
 // sql.ErrNoRows), and the migration fails with the refusal all the same.
 func (g *goQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if err := g.check(query); err != nil {
+	if err := g.check(query, true); err != nil {
 		return g.q.QueryRowContext(ctx, "SELECT 1 FROM (SELECT 1 AS x) AS t WHERE 1 = 0")
 	}
 	return g.q.QueryRowContext(ctx, query, args...)

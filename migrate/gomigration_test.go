@@ -174,22 +174,28 @@ func TestBindGo(t *testing.T) {
 func TestGoQuerierRefuses(t *testing.T) {
 	tests := []struct {
 		stmt                   string
+		query                  bool // through QueryContext
 		sqlite, postgres, myql bool // refused
 	}{
-		{"UPDATE notes SET slug = 'commit'", false, false, false},
-		{"/* CREATE */ INSERT INTO t VALUES (1)", false, false, false},
-		{"SELECT id FROM notes", false, false, false},
-		{"WITH x AS (SELECT 1) SELECT * FROM x", false, false, false},
-		{"ROLLBACK TO SAVEPOINT s", false, false, true},
-		{"CREATE TABLE t (id INT)", false, false, true},
-		{"  alter table notes add column slug text", false, false, true},
-		{"DROP INDEX i", false, false, true},
-		{"TRUNCATE notes", false, false, true},
-		{"COMMIT", true, true, true},
-		{"rollback", true, true, true},
-		{"BEGIN", true, true, true},
-		{"START TRANSACTION", true, true, true},
-		{"END", true, true, true},
+		{"UPDATE notes SET slug = 'commit'", false, false, false, false},
+		{"/* CREATE */ INSERT INTO t VALUES (1)", false, false, false, false},
+		{"SELECT id FROM notes", false, false, false, false},
+		{"WITH x AS (SELECT 1) SELECT * FROM x", false, false, false, false},
+		{"ROLLBACK TO SAVEPOINT s", false, false, false, true},
+		{"CREATE TABLE t (id INT)", false, false, false, true},
+		{"  alter table notes add column slug text", false, false, false, true},
+		{"DROP INDEX i", false, false, false, true},
+		{"TRUNCATE notes", false, false, false, true},
+		{"COMMIT", false, true, true, true},
+		{"rollback", false, true, true, true},
+		{"BEGIN", false, true, true, true},
+		{"START TRANSACTION", false, true, true, true},
+		{"END", false, true, true, true},
+		{"SHOW COLUMNS FROM notes", true, false, false, false},
+		{"EXPLAIN SELECT * FROM notes", true, false, false, false},
+		{"SHOW COLUMNS FROM notes", false, false, false, true},
+		{"COMMIT", true, true, true, true},
+		{"CREATE TABLE t (id INT)", true, false, false, true},
 	}
 	engines := []struct {
 		d    dialect.Dialect
@@ -203,7 +209,7 @@ func TestGoQuerierRefuses(t *testing.T) {
 		r := &Runner{Dialect: e.d}
 		for i, tt := range tests {
 			g := r.goQuerier(nil)
-			err := g.check(tt.stmt)
+			err := g.check(tt.stmt, tt.query)
 			var re *GoRefusedError
 			if got := errors.As(err, &re); got != e.want(i) {
 				t.Errorf("%s: %q refused = %v, want %v (%v)", e.d.Name(), tt.stmt, got, e.want(i), err)
