@@ -72,24 +72,11 @@ func backfill(engine, version string) migrate.GoMigration {
 		Revision: "2",
 		Version:  version,
 		Up: func(ctx context.Context, tx dialect.Querier) error {
-			rows, err := tx.QueryContext(ctx, "SELECT id, title FROM notes ORDER BY id")
-			if err != nil {
-				return err
-			}
-			titles := map[int]string{}
-			for rows.Next() {
-				var id int
+			for id := 1; id <= 3; id++ { // the notes of 1_notes.sql
 				var title string
-				if err := rows.Scan(&id, &title); err != nil {
-					rows.Close()
+				if err := tx.QueryRowContext(ctx, "SELECT title FROM notes WHERE id = "+param(engine, 1), id).Scan(&title); err != nil {
 					return err
 				}
-				titles[id] = title
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-			for id, title := range titles {
 				if _, err := tx.ExecContext(ctx, "UPDATE notes SET slug = "+param(engine, 1)+" WHERE id = "+param(engine, 2), slug(title), id); err != nil {
 					return err
 				}
