@@ -371,6 +371,22 @@ func TestGoMigrationRegistrationErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("irreversible", func(t *testing.T) {
+		upOnly := backfill("sqlite", "v1")
+		upOnly.Down = nil
+		m := openMigrator(t, sqliteURL(t), goMigrations("sqlite", "v1"), retort.WithGoMigrations(upOnly))
+		if _, err := m.Upgrade(ctx, "head"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := m.Downgrade(ctx, "base")
+		var ie *migrate.IrreversibleError
+		if !errors.As(err, &ie) || ie.File != "2_slugs.sql" {
+			t.Fatalf("err = %v, want a *migrate.IrreversibleError for 2_slugs.sql", err)
+		}
+		if got := revisions(t, m); !slices.Equal(got, []string{"1", "2", "3"}) {
+			t.Errorf("version table %v, want [1 2 3] (nothing reverted)", got)
+		}
+	})
 	t.Run("offline SQL", func(t *testing.T) {
 		m := openMigrator(t, sqliteURL(t), goMigrations("sqlite", "v1"), retort.WithGoMigrations(backfill("sqlite", "v1")))
 		var b strings.Builder
