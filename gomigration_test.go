@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect"
@@ -442,5 +444,46 @@ func TestGoMigrationMayNotEndItsTransaction(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestGoMigrationRunsOnceUnderTheLock: two processes that start at once
+// (two migrators on one database) run the Go code once between them.
+func TestGoMigrationRunsOnceUnderTheLock(t *testing.T) {
+	ctx := context.Background()
+	for _, e := range goEngines {
+		t.Run(e.name, func(t *testing.T) {
+			url := e.url(t)
+			var calls atomic.Int32
+			counted := backfill(e.name, "v1")
+			up := counted.Up
+			counted.Up = func(ctx context.Context, tx dialect.Querier) error {
+				calls.Add(1)
+				time.Sleep(100 * time.Millisecond) // the other one has planned it by now
+				return up(ctx, tx)
+			}
+			ms := []*retort.Migrator{
+				openMigrator(t, url, goMigrations(e.name, "v1"), retort.WithGoMigrations(counted)),
+				openMigrator(t, url, goMigrations(e.name, "v1"), retort.WithGoMigrations(counted)),
+			}
+			errs := make(chan error, len(ms))
+			for _, m := range ms {
+				go func() {
+					_, err := m.Upgrade(ctx, "head")
+					errs <- err
+				}()
+			}
+			for range ms {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+			if n := calls.Load(); n != 1 {
+				t.Errorf("the Go migration ran %d times, want once", n)
+			}
+			if got := slugs(t, ms[0].Database().DB()); !slices.Equal(got, []string{"hello-world", "ünïcode-notes", "a-b"}) {
+				t.Errorf("slugs %q", got)
+			}
+		})
 	}
 }
