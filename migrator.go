@@ -122,7 +122,7 @@ func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option
 
 // Migrator returns the Migrator for the migrations at the root of fsys.
 func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
-	g, err := LoadGraph(fsys, migrate.WithEngine(db.d.Name()))
+	g, err := loadGraphWithGo(fsys, db.d, db.cfg.goMigrations)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,8 @@ func (m *Migrator) Stamp(ctx context.Context, target string) error {
 // Script writes the SQL that upgrading (dir Up) or downgrading (Down) from
 // the revision from ("" or "base": an empty database for an upgrade, every
 // head applied for a downgrade) to target would run, envelope and version
-// table included. It does not touch the database.
+// table included. It does not touch the database. A Go migration on the way
+// has no SQL: Script returns a *migrate.GoMigrationError naming it.
 func (m *Migrator) Script(w io.Writer, from, target string, dir migrate.Direction) error {
 	return Script(w, m.db.d, m.graph, from, target, dir, WithTable(m.runner.History.Table()))
 }
@@ -285,7 +286,9 @@ func (m *Migrator) HeadSchema(ctx context.Context) (*schema.Schema, error) {
 // are screened as LoadSQL's are, all of them before the first runs: a
 // refused one stops the replay naming its file and line, and statements
 // that describe the server (GRANT, OWNER TO, roles) are skipped and
-// reported. Upgrade runs migrations on the database as written.
+// reported. Upgrade runs migrations on the database as written. A Go
+// migration runs as the schema change its code declares
+// (migrate.GoMigration.Schema), or as nothing: replay runs no Go code.
 //
 // More targets replay the migrations up to each of them in turn, e.g.
 // the parents of a merge revision.
@@ -304,7 +307,7 @@ func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, targ
 		if err != nil {
 			return nil, err
 		}
-		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen}
+		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen, Replay: true}
 		for _, t := range append([]string{target}, more...) {
 			if _, err := r.Upgrade(ctx, t); err != nil {
 				return nil, fmt.Errorf("replay migrations: %w", err)

@@ -74,6 +74,9 @@ type config struct {
 	table        string
 
 	migrationLockWait time.Duration
+	// goMigrations is the registered code of Go migrations
+	// (WithGoMigrations).
+	goMigrations []migrate.GoMigration
 
 	// Renames (rename.go).
 	assumeRenames, noRenameGuess bool

@@ -44,10 +44,14 @@ func Analyzers() []Analyzer {
 }
 
 // Run applies analyzers to files and returns the findings ordered by file
-// and line.
+// and line. Go migrations' placeholders (File.Go) hold no SQL and are
+// skipped.
 func Run(files []*migrate.File, engine string, analyzers ...Analyzer) []Diagnostic {
 	var out []Diagnostic
 	for _, f := range files {
+		if f.Go != nil {
+			continue // a Go migration's placeholder holds no SQL
+		}
 		for _, a := range analyzers {
 			out = append(out, a.Analyze(f, engine)...)
 		}

@@ -150,6 +150,10 @@ type File struct {
 	// statements (see WithEngine); "" for the rules common to SQLite and
 	// PostgreSQL.
 	Engine string
+	// Go is set for the placeholder of a Go migration (a
+	// "-- retort:go" line; see GoPlaceholder): its up and down are Go
+	// functions, and Up and Down are empty.
+	Go *GoPlaceholder
 }
 
 // Section returns f.Up for Up and f.Down for Down.
@@ -197,9 +201,10 @@ const (
 	kwCommit   = "retort:commit"
 	kwUp       = "migrate:up"
 	kwDown     = "migrate:down"
+	kwGo       = "retort:go"
 )
 
-var keywords = []string{kwRevision, kwParent, kwMessage, kwBegin, kwEnd, kwCommit, kwUp, kwDown}
+var keywords = []string{kwRevision, kwParent, kwMessage, kwBegin, kwEnd, kwCommit, kwUp, kwDown, kwGo}
 
 // Parse parses the migration file called name (a base name such as
 // "20261125103000_add_cascade.sql") with contents src. Problems are
@@ -211,6 +216,10 @@ var keywords = []string{kwRevision, kwParent, kwMessage, kwBegin, kwEnd, kwCommi
 // "-- migrate:up" may hold only comments and retort headers. A file with any
 // retort header must have a "-- retort:parent" header ("base" for a first
 // revision).
+//
+// A file with a "-- retort:go" line is the placeholder of a Go migration
+// (see GoPlaceholder): it needs the revision and parent headers, and may
+// hold no section marker and no SQL.
 //
 // Statements are split by the rules of the engine WithEngine names.
 func Parse(name string, src []byte, opts ...ParseOption) (*File, error) {
@@ -289,10 +298,16 @@ func (p *parser) parse() error {
 			}
 		default:
 			lineStart = false
+			if p.f.Go != nil {
+				return p.errorf(t.Line, "SQL in a Go migration's placeholder (-- retort:go at line %d): its up and down are Go code, the file holds only headers", p.f.Go.Line)
+			}
 			if p.sec == nil {
 				return p.errorf(t.Line, "SQL before -- migrate:up (only comments and -- retort: headers may come first)")
 			}
 		}
+	}
+	if p.f.Go != nil {
+		return p.finishGo()
 	}
 	if p.upLine == 0 {
 		return p.errorf(1, "no -- migrate:up marker")
@@ -314,6 +329,14 @@ func (p *parser) directive(t sqltok.Token, kw, arg string) error {
 			p.headerLine = t.Line
 		}
 		return p.header(t.Line, kw, arg)
+	case kwGo:
+		if p.sec != nil {
+			return p.errorf(t.Line, "-- retort:go after -- migrate:up (a Go migration's placeholder has no sections)")
+		}
+		if p.headerLine == 0 {
+			p.headerLine = t.Line
+		}
+		return p.goHeader(t.Line, arg)
 	case kwUp, kwDown:
 		return p.marker(t, kw, arg)
 	case kwBegin, kwEnd, kwCommit:
@@ -365,6 +388,9 @@ func (p *parser) directive(t sqltok.Token, kw, arg string) error {
 
 // marker handles "-- migrate:up" and "-- migrate:down".
 func (p *parser) marker(t sqltok.Token, kw, arg string) error {
+	if p.f.Go != nil {
+		return p.errorf(t.Line, "-- %s in a Go migration's placeholder (-- retort:go at line %d): its up and down are Go code, the file holds only headers", kw, p.f.Go.Line)
+	}
 	var tx TxMode
 	seen := ""
 	for _, opt := range strings.Fields(arg) {

@@ -17,6 +17,9 @@ import (
 // deterministic and Parse reads back the same revision, parents, message
 // and statements; comments between statements are not kept.
 //
+// A Go migration's placeholder (f.Go set) is written as its headers and
+// its "-- retort:go" line, without sections.
+//
 // Format writes f.Parents as they are, "base" when there are none, so a
 // file without headers should come from a Graph (Graph.Get), which fills in
 // its parent.
@@ -31,6 +34,11 @@ func Format(f *File) []byte {
 	header := "retort:message"
 	if msg := strings.TrimSpace(strings.ReplaceAll(f.Message, "\n", " ")); msg != "" {
 		header += " " + msg
+	}
+	if f.Go != nil {
+		b.WriteString(sqltok.CommentLine(header) + "\n")
+		b.WriteString(sqltok.CommentLine(kwGo+" version:"+f.Go.Version+" program:"+f.Go.Program) + "\n")
+		return b.Bytes()
 	}
 	b.WriteString(sqltok.CommentLine(header) + "\n\n")
 	writeSection(&b, kwUp, f.Up, f.Engine)

@@ -40,6 +40,10 @@ type Record struct {
 // Complete reports whether the migration was applied completely.
 func (r Record) Complete() bool { return r.Progress < 0 }
 
+// Go reports whether the row records a Go migration: its checksum is a
+// GoChecksum. It tells one apart even when its placeholder file is gone.
+func (r Record) Go() bool { return strings.HasPrefix(r.Checksum, checksumGo) }
+
 // History reads and writes the version table. Every statement it issues is
 // plain SQL that SQLite, PostgreSQL and MySQL all accept, with identifiers
 // quoted by the dialect, so that offline scripts can print it.

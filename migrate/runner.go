@@ -66,6 +66,12 @@ type Runner struct {
 	// server to stop the statement it was running and to find out whether
 	// it took effect (default DefaultInterruptWait).
 	InterruptWait time.Duration
+	// Replay runs each Go migration as the SQL of the schema change its
+	// code declares (GoMigration.Schema), or as nothing, instead of its
+	// code: what replaying migrations into a scratch database needs.
+	// Without it, Upgrade and Downgrade refuse a path through a Go
+	// migration whose code is not registered (*GoMigrationError).
+	Replay bool
 
 	warnOnce sync.Once
 }
@@ -336,13 +342,18 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	if err != nil {
 		return nil, err
 	}
+	if r.Replay {
+		path = replayGo(path)
+	} else if err := checkGoPath(path, false); err != nil {
+		return nil, err
+	}
 	if r.Screen != nil {
 		if path, err = r.screen(path, dir); err != nil {
 			return nil, err
 		}
 	}
 	if dir == Up && r.Rehearse {
-		if err := r.rehearse(ctx, conn, recs, path); err != nil {
+		if err := r.rehearse(ctx, conn, recs, sqlRun(path, 0)); err != nil {
 			return nil, err
 		}
 	}
@@ -368,6 +379,11 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 	for i, f := range path {
 		if i > 0 && r.probesLock() {
 			if _, err := r.lock(ctx, conn); err != nil {
+				return results, err
+			}
+		}
+		if i > 0 && dir == Up && r.Rehearse && path[i-1].Go != nil {
+			if err := r.rehearse(ctx, conn, recs, sqlRun(path, i)); err != nil {
 				return results, err
 			}
 		}
@@ -408,6 +424,9 @@ func (r *Runner) rewriteChecksums(ctx context.Context, q dialect.Querier, outdat
 // live schema whether it took effect, records that, and returns an
 // *InterruptedError.
 func (r *Runner) apply(ctx context.Context, conn *sql.Conn, session int64, f *File, dir Direction) (Result, error) {
+	if f.Go != nil {
+		return r.applyGo(ctx, conn, f, dir)
+	}
 	res := Result{Revision: f.Revision, Message: f.Message, Direction: dir}
 	start := time.Now()
 	sec := f.Section(dir)
@@ -617,9 +636,15 @@ func (r *Runner) recordSQL(f *File, done int, took time.Duration) []string {
 	return r.History.WriteSQL(r.record(f, done, took))
 }
 
-// irreversible reports whether f has no "-- migrate:down" section at all. An
-// empty down section (a merge) is a valid no-op.
-func irreversible(f *File) bool { return f.Down.Line == 0 && len(f.Down.Segments) == 0 }
+// irreversible reports whether f has no "-- migrate:down" section at all
+// (a Go migration: no Down function). An empty down section (a merge) is a
+// valid no-op.
+func irreversible(f *File) bool {
+	if f.Go != nil {
+		return f.Go.Code == nil || f.Go.Code.Down == nil
+	}
+	return f.Down.Line == 0 && len(f.Down.Segments) == 0
+}
 
 // versionSQL returns the version-table statements that close a segment.
 func (r *Runner) versionSQL(f *File, dir Direction, last bool, done int, took time.Duration) []string {
@@ -641,6 +666,9 @@ func (r *Runner) versionSQL(f *File, dir Direction, last bool, done int, took ti
 // Script writes the SQL that applying path in direction dir runs, envelope
 // and version-table writes included, without touching any database.
 func (r *Runner) Script(w io.Writer, path []*File, dir Direction) error {
+	if err := checkGoPath(path, true); err != nil {
+		return err
+	}
 	before, after := r.Dialect.Envelope()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s;\n", r.History.CreateSQL())

@@ -11,7 +11,8 @@ CREATE TABLE notes (
   author_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   title VARCHAR(200) NOT NULL,
   body TEXT NOT NULL DEFAULT '',
-  created_at TEXT NOT NULL DEFAULT (datetime('now'))
+  created_at TEXT NOT NULL DEFAULT (datetime('now')),
+  slug VARCHAR(200) NOT NULL DEFAULT ''
 );
 
 CREATE INDEX notes_author_id_idx ON notes (author_id);

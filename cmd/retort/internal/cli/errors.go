@@ -28,6 +28,7 @@ func errorCode(err error) string {
 		findings *findingsError
 		usage    *usageErr
 		guess    *retort.RenameGuessError
+		goMig    *migrate.GoMigrationError
 	)
 	var bug *panicError
 	switch {
@@ -61,6 +62,8 @@ func errorCode(err error) string {
 		return "partly_applied"
 	case errors.As(err, &irrevers):
 		return "irreversible"
+	case errors.As(err, &goMig):
+		return "go_migration"
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	case strings.HasPrefix(err.Error(), "connect to "):

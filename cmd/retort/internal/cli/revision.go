@@ -52,7 +52,7 @@ func (env *Env) revisionTime(revID string) (time.Time, error) {
 
 func (env *Env) revisionCommand() *cobra.Command {
 	var mf migrationFlags
-	var message, schemaPath, revID string
+	var message, schemaPath, revID, goProgram string
 	var auto, assumeRenames, noRenameGuess bool
 	cmd := &cobra.Command{
 		Use:     "revision -m MSG [--autogenerate]",
@@ -61,7 +61,8 @@ func (env *Env) revisionCommand() *cobra.Command {
 		Args:    cobra.NoArgs,
 		Example: `  retort revision -m "add notes" --autogenerate   # write the SQL from schema.sql
   retort revision -m "backfill slugs"               # an empty migration to fill in
-  retort new -m "seed data" --rev-id 20261125100000`,
+  retort new -m "seed data" --rev-id 20261125100000
+  retort revision -m "backfill slugs" --go braindump # a Go migration's placeholder`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if message == "" {
 				return usageError("revision needs -m MSG")
@@ -89,7 +90,11 @@ func (env *Env) revisionCommand() *cobra.Command {
 					now = now.Add(time.Second)
 					rev = now.UTC().Format("20060102150405")
 				}
-				return env.writeMigration(&mf, migrate.NewFile(rev, heads, message, migrate.Section{}, migrate.Section{}))
+				f := migrate.NewFile(rev, heads, message, migrate.Section{}, migrate.Section{})
+				if goProgram != "" {
+					return env.writeGoPlaceholder(&mf, f, goProgram)
+				}
+				return env.writeMigration(&mf, f)
 			}
 			d, err := env.engine()
 			if err != nil {
@@ -134,7 +139,9 @@ func (env *Env) revisionCommand() *cobra.Command {
 	cmd.Flags().StringVar(&revID, "rev-id", "", "revision id to use instead of the current time (YYYYMMDDHHMMSS)")
 	cmd.Flags().BoolVar(&assumeRenames, "assume-renames", false, "write a dropped and an added column (or table) that look like a rename as a rename")
 	cmd.Flags().BoolVar(&noRenameGuess, "no-rename-guess", false, "write a dropped and an added column (or table) that look like a rename as a drop and an add")
+	cmd.Flags().StringVar(&goProgram, "go", "", "write the placeholder of a Go migration that PROGRAM registers and runs (retort.WithGoMigrations)")
 	cmd.MarkFlagsMutuallyExclusive("assume-renames", "no-rename-guess")
+	cmd.MarkFlagsMutuallyExclusive("autogenerate", "go")
 	return cmd
 }
 
@@ -169,4 +176,21 @@ func (env *Env) mergeCommand() *cobra.Command {
 	cmd.Flags().StringVarP(&message, "message", "m", "", "what the merge joins")
 	cmd.Flags().StringVar(&revID, "rev-id", "", "revision id to use instead of the current time (YYYYMMDDHHMMSS)")
 	return cmd
+}
+
+// writeGoPlaceholder writes f as the placeholder of a Go migration, version
+// 1, run by program, and says how to register its code.
+func (env *Env) writeGoPlaceholder(mf *migrationFlags, f *migrate.File, program string) error {
+	f.Go = &migrate.GoPlaceholder{Version: "1", Program: program}
+	if _, err := migrate.Parse(f.Name, migrate.Format(f)); err != nil {
+		return usageError(fmt.Sprintf("--go %q: want a program name without spaces", program))
+	}
+	if err := env.writeMigration(mf, f); err != nil {
+		return err
+	}
+	if !env.asJSON && !env.quiet {
+		fmt.Fprintf(env.Stderr, "Register its code in %s: retort.WithGoMigrations(migrate.GoMigration{Revision: %q, Version: \"1\", Up: …, Down: …})\n",
+			program, f.Revision)
+	}
+	return nil
 }

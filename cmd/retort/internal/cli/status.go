@@ -86,6 +86,12 @@ func (env *Env) currentCommand() *cobra.Command {
 	return cmd
 }
 
+// goJSON describes a Go migration in --json output.
+type goJSON struct {
+	Version string `json:"version"`
+	Program string `json:"program"`
+}
+
 // notInMigrations marks an applied revision the migrations directory lacks.
 const notInMigrations = "(not in migrations/)"
 
@@ -137,11 +143,17 @@ func (env *Env) historyCommand() *cobra.Command {
 				// InMigrations is false for a revision the database has
 				// applied that the migrations directory lacks.
 				InMigrations bool `json:"in_migrations"`
+				// Go describes a Go migration (its placeholder's
+				// -- retort:go line).
+				Go *goJSON `json:"go,omitempty"`
 			}
 			var out []entry
 			for _, rev := range g.Revisions() {
 				f, _ := g.Get(rev)
 				e := entry{Revision: rev, Parents: f.Parents, Message: f.Message, File: f.Name, InMigrations: true}
+				if f.Go != nil {
+					e.Go = &goJSON{Version: f.Go.Version, Program: f.Go.Program}
+				}
 				if e.Parents == nil {
 					e.Parents = []string{}
 				}
@@ -197,6 +209,9 @@ func (env *Env) historyCommand() *cobra.Command {
 					mark = "  " + notInMigrations
 				case e.Changed:
 					mark = "  (changed since applied)"
+				}
+				if e.Go != nil {
+					mark += "  (Go, run by " + e.Go.Program + ")"
 				}
 				fmt.Fprintf(env.Stdout, "%s -> %s  %-7s  %s%s\n", parents, e.Revision, state, e.Message, mark)
 			}

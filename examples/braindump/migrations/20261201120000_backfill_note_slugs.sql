@@ -1,0 +1,8 @@
+-- retort:revision 20261201120000
+-- retort:parent 20261201110000
+-- retort:message backfill note slugs
+-- retort:go version:1 program:braindump
+--
+-- A Go migration: its up and down are Go functions (slugs.go) that the
+-- braindump program registers and runs at start-up. The retort CLI reads
+-- this file for history, check and lint, and refuses to run it.

@@ -1,0 +1,4 @@
+-- retort:revision 20260103090000
+-- retort:parent 20260102090000
+-- retort:message backfill users.email
+-- retort:go version:1 program:example
