@@ -162,7 +162,9 @@ func (p *Pass) modifyColumn(mt *diff.ModifyTable, c *diff.ModifyColumn) []Diagno
 // precision and the same scale, varbit longer, cidr → inet).
 func pgRewrites(a, b string) bool {
 	ta, tb := dialect.ParseType(a), dialect.ParseType(b)
-	str := func(t dialect.TypeName) bool { return t.Base == "character varying" || t.Base == "varchar" || t.Base == "text" }
+	str := func(t dialect.TypeName) bool {
+		return t.Base == "character varying" || t.Base == "varchar" || t.Base == "text"
+	}
 	switch {
 	case str(ta) && tb.Base == "text":
 		return false
