@@ -147,7 +147,10 @@ func Run(passes []*Pass, analyzers ...Analyzer) []Diagnostic {
 		if out[i].File != out[j].File {
 			return out[i].File < out[j].File
 		}
-		return out[i].Line < out[j].Line
+		if out[i].Line != out[j].Line {
+			return out[i].Line < out[j].Line
+		}
+		return out[i].Code < out[j].Code
 	})
 	return out
 }

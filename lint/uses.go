@@ -24,8 +24,8 @@ func (p *Pass) droppedInUse(mt *diff.ModifyTable) []Diagnostic {
 			if !uses(p.Engine, v.Def, t, col) {
 				continue
 			}
-			if after, ok := p.Effect.After.View(v.Name); ok && !uses(p.Engine, after.Def, t, col) {
-				continue // redefined without the column
+			if after, ok := p.Effect.After.View(v.Name); ok && !uses(p.Engine, after.Def, t, col) || !ok && p.dropsByName("VIEW", v.Name) {
+				continue // redefined without the column, or dropped on purpose
 			}
 			out = append(out, p.at("RT117", []string{"ALTER"}, p.useMessage("view", v.Name, t, col), t, col))
 		}
@@ -33,13 +33,28 @@ func (p *Pass) droppedInUse(mt *diff.ModifyTable) []Diagnostic {
 			if !(strings.EqualFold(tr.Table, t) && uses(p.Engine, tr.Def, col) || uses(p.Engine, tr.Def, t, col)) {
 				continue
 			}
-			if after, ok := p.Effect.After.Trigger(tr.Name); ok && !uses(p.Engine, after.Def, col) {
+			if after, ok := p.Effect.After.Trigger(tr.Name); ok && !uses(p.Engine, after.Def, col) || !ok && p.dropsByName("TRIGGER", tr.Name) {
 				continue
 			}
 			out = append(out, p.at("RT117", []string{"ALTER"}, p.useMessage("trigger", tr.Name, t, col), t, col))
 		}
 	}
 	return out
+}
+
+// dropsByName reports whether an up statement is DROP kind … name.
+func (p *Pass) dropsByName(kind, name string) bool {
+	for _, st := range p.File.Up.Statements() {
+		ts := toks(st.SQL, p.Engine)
+		if len(ts) > 2 && ts[0].Is("DROP") && ts[1].Is(kind) {
+			for _, t := range ts[2:] {
+				if n, ok := t.Ident(); ok && strings.EqualFold(n, name) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (p *Pass) useMessage(kind, name, t, col string) string {
@@ -51,7 +66,7 @@ func (p *Pass) useMessage(kind, name, t, col string) string {
 		_, ok = p.Effect.After.Trigger(name)
 	}
 	if !ok {
-		gone = "goes away with it"
+		gone = "goes away with it (CASCADE)"
 	}
 	return fmt.Sprintf("drops column %s.%s, which %s %s uses: the %s %s", t, col, kind, name, kind, gone)
 }
