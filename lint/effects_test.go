@@ -3,6 +3,8 @@ package lint_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"testing/fstest"
 
@@ -18,21 +20,25 @@ import (
 	"github.com/retortdb/retort/migrate"
 )
 
-// engine returns the dialect of engine, skipping without its server; for
-// the servers also the URL of a fresh database.
-func engine(t *testing.T, name string) (dialect.Dialect, string) {
+// engine returns the dialect of engine, skipping without its server. Its
+// scratch databases go to the test server; fresh says whether to make a
+// database of the test's own there too, whose URL is returned.
+func engine(t *testing.T, name string, fresh bool) (dialect.Dialect, string) {
 	t.Helper()
-	u := ""
-	switch name {
-	case "sqlite":
+	env := map[string]string{"postgres": testdb.PostgresEnv, "mysql": testdb.MySQLEnv}[name]
+	u := os.Getenv(env)
+	switch {
+	case name == "sqlite":
 		d, err := retort.NewDialect("sqlite")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return d, "sqlite::memory:"
-	case "postgres":
+		return d, "sqlite:" + filepath.Join(t.TempDir(), "lint.db")
+	case u == "":
+		t.Skipf("set %s", env)
+	case fresh && name == "postgres":
 		u = testdb.Postgres(t)
-	case "mysql":
+	case fresh:
 		u = testdb.MySQL(t)
 	}
 	d, err := retort.DialectFor(u)
@@ -135,7 +141,7 @@ func TestSchemaRules(t *testing.T) {
 	for _, tt := range tests {
 		for _, e := range tt.engines {
 			t.Run(e+"/"+tt.name, func(t *testing.T) {
-				d, _ := engine(t, e)
+				d, _ := engine(t, e, false)
 				b := tt.base
 				if b == "" {
 					b = base
