@@ -69,7 +69,7 @@ type Diagnostic struct {
 }
 
 func (d Diagnostic) String() string {
-	s := fmt.Sprintf("%s:%d: %s %s: %s\n  hint: %s", d.File, d.Line, d.Severity, d.Code, d.Message, d.Hint)
+	s := fmt.Sprintf("%s:%d: %s %s (%s)\n  hint: %s", d.File, d.Line, d.Code, d.Message, d.Severity, d.Hint)
 	if d.Acknowledged != "" {
 		s += "\n  acknowledged: " + d.Acknowledged
 	}
