@@ -112,7 +112,11 @@ func (p *Pass) addColumn(mt *diff.ModifyTable, c *schema.Column) []Diagnostic {
 	var out []Diagnostic
 	if c.NotNull && c.Default == "" && c.Generated == nil && c.Identity == "" && !c.AutoIncrement {
 		d := p.at("RT108", []string{"ALTER"}, "adds NOT NULL column "+t+"."+c.Name+" without a default", t, c.Name)
-		d.probe = &probe{kind: probeRows, table: mt.From.Name}
+		if p.Engine == "mysql" {
+			d.Message += ": existing rows get the type's implicit default (0, '')"
+		} else {
+			d.probe = &probe{kind: probeRows, table: mt.From.Name}
+		}
 		out = append(out, d)
 	}
 	if p.Engine == "postgres" {

@@ -109,6 +109,7 @@ func TestSchemaRules(t *testing.T) {
 		{name: "drop not null", engines: pg, up: "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;"},
 		{name: "set not null", engines: my, up: "ALTER TABLE t MODIFY a int NOT NULL;", want: []string{"RT108@1"}},
 		{name: "add not null column without default", engines: pg, up: "ALTER TABLE t ADD COLUMN c int NOT NULL;", want: []string{"RT108@1"}},
+		{name: "add not null column without default", engines: my, up: "ALTER TABLE t ADD COLUMN c int NOT NULL;", want: []string{"RT108@1"}},
 		{name: "add not null column with default", engines: all, up: "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0;"},
 		{name: "check", engines: pg, up: "ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0);", want: []string{"RT109@1", "RT112@1"}},
 		{name: "check not valid", engines: pg, up: "ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;"},

@@ -2,6 +2,8 @@ package lint
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,6 +117,21 @@ func TestRulesDocumented(t *testing.T) {
 	for _, r := range Rules() {
 		if r.Severity == 0 || r.Reason == "" || r.Hint == "" {
 			t.Errorf("rule %s is incomplete: %+v", r.Code, r)
+		}
+	}
+}
+
+func TestRulesHaveDocs(t *testing.T) {
+	doc, err := os.ReadFile("../docs/lint.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules() {
+		if !strings.Contains(string(doc), "### "+r.Code+" ") {
+			t.Errorf("docs/lint.md has no section for %s", r.Code)
+		}
+		if !strings.Contains(string(doc), "| "+r.Code+" | "+r.Severity.String()) {
+			t.Errorf("docs/lint.md's table does not give %s severity %s", r.Code, r.Severity)
 		}
 	}
 }
