@@ -47,9 +47,12 @@ func LintPasses(ctx context.Context, d dialect.Dialect, g *migrate.Graph, files 
 	}
 	r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen}
 	opts := dialect.DiffOptions(d)
+	var last *lint.Pass // the pass replayed last, whose After is the database now
 	for _, p := range passes {
-		before, err := replayTo(ctx, r, d, p.File.Parents)
-		if err != nil {
+		var before *schema.Schema
+		if last != nil && len(p.File.Parents) == 1 && p.File.Parents[0] == last.File.Revision {
+			before = last.Effect.After
+		} else if before, err = replayTo(ctx, r, d, p.File.Parents); err != nil {
 			return passes, err // a file before the linted ones fails: nothing to say about them
 		}
 		e := &lint.Effect{Before: before}
@@ -62,6 +65,7 @@ func LintPasses(ctx context.Context, d dialect.Dialect, g *migrate.Graph, files 
 			return passes, err
 		}
 		e.Changes = diff.Compare(before, e.After, opts...)
+		last = p
 	}
 	if screen != nil {
 		screen.Report()
