@@ -32,20 +32,11 @@ func LintPasses(ctx context.Context, d dialect.Dialect, g *migrate.Graph, files 
 	if len(files) == 0 {
 		return passes, nil
 	}
-	sc, ok := d.(dialect.Scratcher)
-	if !ok {
-		return passes, fmt.Errorf("%s: cannot open a scratch database", d.Name())
-	}
-	scratch, drop, err := sc.Scratch(ctx)
+	r, screen, drop, err := scratchRunner(ctx, d, g)
 	if err != nil {
 		return passes, err
 	}
 	defer drop()
-	screen, err := dialect.ScreenFor(ctx, d, scratch)
-	if err != nil {
-		return passes, err
-	}
-	r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen}
 	opts := dialect.DiffOptions(d)
 	var last *lint.Pass // the pass replayed last, whose After is the database now
 	for _, p := range passes {
@@ -61,7 +52,7 @@ func LintPasses(ctx context.Context, d dialect.Dialect, g *migrate.Graph, files 
 			e.Err = err
 			break
 		}
-		if e.After, err = d.Inspect(ctx, scratch); err != nil {
+		if e.After, err = d.Inspect(ctx, r.DB); err != nil {
 			return passes, err
 		}
 		e.Changes = diff.Compare(before, e.After, opts...)
