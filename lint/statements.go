@@ -243,9 +243,8 @@ func renames(p *Pass) []Diagnostic {
 		for i := 0; i+1 < len(rest); i++ {
 			var from, to string
 			switch {
-			case rest[i].Is("RENAME") && rest[i+1].Is("COLUMN") && i+4 < len(rest) && rest[i+3].Is("TO"):
-				from, _ = rest[i+2].Ident()
-				to, _ = rest[i+4].Ident()
+			case rest[i].Is("RENAME"):
+				from, to = renamedColumn(rest[i+1:])
 			case rest[i].Is("CHANGE") && p.Engine == "mysql":
 				j := i + 1
 				if rest[j].Is("COLUMN") {
@@ -262,6 +261,22 @@ func renames(p *Pass) []Diagnostic {
 		}
 	}
 	return out
+}
+
+// renamedColumn reads "[COLUMN] a TO b" after RENAME; "" for the other
+// renames (TO, AS, CONSTRAINT, INDEX, KEY).
+func renamedColumn(ts []sqltok.Token) (from, to string) {
+	if len(ts) > 0 && ts[0].Is("COLUMN") {
+		ts = ts[1:]
+	} else if len(ts) > 0 && (ts[0].Is("TO") || ts[0].Is("AS") || ts[0].Is("CONSTRAINT") || ts[0].Is("INDEX") || ts[0].Is("KEY")) {
+		return "", ""
+	}
+	if len(ts) < 3 || !ts[1].Is("TO") {
+		return "", ""
+	}
+	from, _ = ts[0].Ident()
+	to, _ = ts[2].Ident()
+	return from, to
 }
 
 // droppedBefore reports whether an up statement before line drops table
