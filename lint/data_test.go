@@ -83,3 +83,43 @@ func TestMeasureCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasureIsReadOnly checks that the counts cannot write to the
+// database: a CHECK that calls a function that writes fails to count (a
+// note says so) and the function's row is not there.
+func TestMeasureIsReadOnly(t *testing.T) {
+	ctx := context.Background()
+	d, u := engine(t, "postgres", true)
+	base := "CREATE TABLE log (n int);\nCREATE TABLE t (id int PRIMARY KEY, a int);\n" +
+		"CREATE FUNCTION noisy(x int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN INSERT INTO log VALUES (x); RETURN true; END $$;"
+	g, fsys := files(t, d, base, "ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (noisy(a));")
+	m, err := retort.OpenMigrator(ctx, u, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Upgrade(ctx, "1"); err != nil {
+		t.Fatal(err)
+	}
+	db := m.Database().DB()
+	if _, err := db.ExecContext(ctx, "INSERT INTO t VALUES (1, 1)"); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := g.Get("2")
+	passes, err := retort.LintPasses(ctx, d, g, []*migrate.File{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := lint.Run(passes, lint.Analyzers()...)
+	notes, err := lint.Measure(ctx, db, d.Quote, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "RT109: not counted") || !strings.Contains(notes[0], "read-only transaction") {
+		t.Errorf("notes = %q, want one saying the RT109 count failed in a read-only transaction", notes)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM log").Scan(&n); err != nil || n != 0 {
+		t.Errorf("log has %d row(s) (%v), want 0: the count wrote to the database", n, err)
+	}
+}
