@@ -56,7 +56,7 @@ func (p *Pass) tableChange(mt *diff.ModifyTable, c diff.Change) []Diagnostic {
 	t := mt.To.Name
 	switch c := c.(type) {
 	case *diff.DropColumn:
-		return []Diagnostic{p.at("RT101", []string{"ALTER"}, "drops column "+t+"."+c.C.Name, t, c.C.Name)}
+		return []Diagnostic{p.at("RT101", []string{"ALTER", "INSERT"}, "drops column "+t+"."+c.C.Name, t, c.C.Name)}
 	case *diff.AddColumn:
 		return p.addColumn(mt, c.C)
 	case *diff.ModifyColumn:
@@ -139,21 +139,23 @@ func (p *Pass) addColumn(mt *diff.ModifyTable, c *schema.Column) []Diagnostic {
 // modifyColumn classifies a changed column of an existing table.
 func (p *Pass) modifyColumn(mt *diff.ModifyTable, c *diff.ModifyColumn) []Diagnostic {
 	t, col := mt.To.Name, c.To.Name
+	// The ALTER, or the row copy of a SQLite rebuild; not a check before it.
+	changing := []string{"ALTER", "INSERT"}
 	var out []Diagnostic
 	if c.What&diff.ChangeType != 0 {
 		change := fmt.Sprintf("%s.%s %s → %s", t, col, c.From.Type, c.To.Type)
 		if p.Narrows != nil && p.Narrows(mt, c) {
-			out = append(out, p.at("RT106", []string{"ALTER"}, "narrows column "+change, t, col))
+			out = append(out, p.at("RT106", changing, "narrows column "+change, t, col))
 		}
 		switch {
 		case p.Engine == "postgres" && pgRewrites(c.From.Type, c.To.Type):
-			out = append(out, p.at("RT113", []string{"ALTER"}, "changes column "+change+": the table is rewritten", t, col))
+			out = append(out, p.at("RT113", changing, "changes column "+change+": the table is rewritten", t, col))
 		case p.Engine == "mysql" && !varcharWidening(c.From.Type, c.To.Type):
-			out = append(out, p.at("RT115", []string{"ALTER"}, "changes column "+change+": the table is copied", t, col))
+			out = append(out, p.at("RT115", changing, "changes column "+change+": the table is copied", t, col))
 		}
 	}
 	if c.What&diff.ChangeNull != 0 && c.To.NotNull && !c.From.NotNull {
-		d := p.at("RT108", []string{"ALTER"}, "makes "+t+"."+col+" NOT NULL", t, col)
+		d := p.at("RT108", changing, "makes "+t+"."+col+" NOT NULL", t, col)
 		d.probe = &probe{kind: probeNulls, table: mt.From.Name, columns: []string{c.From.Name}}
 		out = append(out, d)
 	}
