@@ -55,7 +55,9 @@ func LintPasses(ctx context.Context, d dialect.Dialect, g *migrate.Graph, files 
 		if e.After, err = d.Inspect(ctx, r.DB); err != nil {
 			return passes, err
 		}
-		e.Changes = diff.Compare(before, e.After, opts...)
+		// The renames the file writes are renames, not drops and adds.
+		hints := diff.Renames(lint.RenameHints(p.File, d.Name())...)
+		e.Changes = diff.Compare(before, e.After, append(opts[:len(opts):len(opts)], hints)...)
 		last = p
 	}
 	if screen != nil {

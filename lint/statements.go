@@ -6,6 +6,7 @@ import (
 	"github.com/retortdb/retort/internal/sqlsplit"
 	"github.com/retortdb/retort/internal/sqltok"
 	"github.com/retortdb/retort/migrate"
+	"github.com/retortdb/retort/schema"
 )
 
 // toks returns the significant tokens of a statement, lexed by the
@@ -225,13 +226,45 @@ func envelope(p *Pass) []Diagnostic {
 // renames (RT116) finds renames of tables and columns in up sections,
 // except the final rename of a table rebuild.
 func renames(p *Pass) []Diagnostic {
-	f := p.File
 	var out []Diagnostic
+	for _, r := range renameStatements(p.File, p.Engine) {
+		if r.hint.Kind == schema.RenameTable {
+			out = append(out, diag("RT116", r.line, "renames table "+r.hint.From+" to "+r.hint.To))
+		} else {
+			out = append(out, diag("RT116", r.line, "renames column "+r.table+"."+r.hint.From+" to "+r.hint.To))
+		}
+	}
+	return out
+}
+
+// RenameHints returns the renames of tables and columns that f's up
+// section writes (ALTER TABLE … RENAME [COLUMN], MySQL RENAME TABLE and
+// CHANGE), as rename hints for diff.Compare: with them the schema before
+// and after the migration differ by a rename, not by a drop and an add.
+func RenameHints(f *migrate.File, engine string) []schema.Rename {
+	var out []schema.Rename
+	for _, r := range renameStatements(f, engine) {
+		out = append(out, r.hint)
+	}
+	return out
+}
+
+// renameStmt is one rename an up statement writes.
+type renameStmt struct {
+	line  int
+	table string // the column's table as the statement names it
+	hint  schema.Rename
+}
+
+// renameStatements returns the renames of f's up section in order; a
+// column's table is given by its name after the section's table renames.
+func renameStatements(f *migrate.File, engine string) []renameStmt {
+	var out []renameStmt
 	for _, st := range f.Up.Statements() {
-		ts := toks(st.SQL, p.Engine)
+		ts := toks(st.SQL, engine)
 		if from, to, ok := renameTable(ts); ok {
-			if !droppedBefore(f, st.Line, to, p.Engine) {
-				out = append(out, diag("RT116", st.Line, "renames table "+from+" to "+to))
+			if !droppedBefore(f, st.Line, to, engine) {
+				out = append(out, renameStmt{line: st.Line, hint: schema.Rename{Kind: schema.RenameTable, Table: to, From: from, To: to}})
 			}
 			continue
 		}
@@ -245,7 +278,7 @@ func renames(p *Pass) []Diagnostic {
 			switch {
 			case rest[i].Is("RENAME"):
 				from, to = renamedColumn(rest[i+1:])
-			case rest[i].Is("CHANGE") && p.Engine == "mysql":
+			case rest[i].Is("CHANGE") && engine == "mysql":
 				j := i + 1
 				if rest[j].Is("COLUMN") {
 					j++
@@ -256,7 +289,18 @@ func renames(p *Pass) []Diagnostic {
 				}
 			}
 			if from != "" && to != "" && !strings.EqualFold(from, to) {
-				out = append(out, diag("RT116", st.Line, "renames column "+table+"."+from+" to "+to))
+				out = append(out, renameStmt{line: st.Line, table: table, hint: schema.Rename{Kind: schema.RenameColumn, Table: table, From: from, To: to}})
+			}
+		}
+	}
+	// A column hint names its table as it is after the migration.
+	for i := range out {
+		if out[i].hint.Kind != schema.RenameColumn {
+			continue
+		}
+		for _, r := range out[i+1:] {
+			if r.hint.Kind == schema.RenameTable && strings.EqualFold(r.hint.From, out[i].hint.Table) {
+				out[i].hint.Table = r.hint.To
 			}
 		}
 	}
