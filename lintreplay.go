@@ -56,7 +56,7 @@ func LintPasses(ctx context.Context, d dialect.Dialect, g *migrate.Graph, files 
 			return passes, err
 		}
 		// The renames the file writes are renames, not drops and adds.
-		hints := diff.Renames(lint.RenameHints(p.File, d.Name())...)
+		hints := diff.Renames(lint.RenameHints(p.File, d.Name(), before)...)
 		e.Changes = diff.Compare(before, e.After, append(opts[:len(opts):len(opts)], hints)...)
 		last = p
 	}

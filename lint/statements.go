@@ -228,22 +228,32 @@ func envelope(p *Pass) []Diagnostic {
 func renames(p *Pass) []Diagnostic {
 	var out []Diagnostic
 	for _, r := range renameStatements(p.File, p.Engine) {
-		if r.hint.Kind == schema.RenameTable {
+		switch r.hint.Kind {
+		case schema.RenameTable:
 			out = append(out, diag("RT116", r.line, "renames table "+r.hint.From+" to "+r.hint.To))
-		} else {
+		case schema.RenameColumn:
 			out = append(out, diag("RT116", r.line, "renames column "+r.table+"."+r.hint.From+" to "+r.hint.To))
 		}
 	}
 	return out
 }
 
-// RenameHints returns the renames of tables and columns that f's up
-// section writes (ALTER TABLE … RENAME [COLUMN], MySQL RENAME TABLE and
-// CHANGE), as rename hints for diff.Compare: with them the schema before
-// and after the migration differ by a rename, not by a drop and an add.
-func RenameHints(f *migrate.File, engine string) []schema.Rename {
+// RenameHints returns the renames that f's up section writes (ALTER TABLE
+// … RENAME [COLUMN], RENAME INDEX, RENAME CONSTRAINT, ALTER INDEX … RENAME,
+// MySQL RENAME TABLE and CHANGE), as rename hints for diff.Compare: with
+// them the schema before and after the migration differ by a rename, not
+// by a drop and an add. before, the schema before the migration, gives the
+// table of an index renamed with ALTER INDEX.
+func RenameHints(f *migrate.File, engine string, before *schema.Schema) []schema.Rename {
 	var out []schema.Rename
 	for _, r := range renameStatements(f, engine) {
+		if r.hint.Table == "" && before != nil {
+			for _, t := range before.Tables {
+				if _, ok := t.Index(r.hint.From); ok {
+					r.hint.Table = t.Name
+				}
+			}
+		}
 		out = append(out, r.hint)
 	}
 	return out
@@ -268,6 +278,15 @@ func renameStatements(f *migrate.File, engine string) []renameStmt {
 			}
 			continue
 		}
+		if len(ts) > 5 && ts[0].Is("ALTER") && ts[1].Is("INDEX") {
+			rest := skipWords(ts[2:], "IF", "EXISTS")
+			from := lastName(rest)
+			if i := indexOf(rest, "RENAME"); i > 0 && i+2 < len(rest) && rest[i+1].Is("TO") {
+				to, _ := rest[i+2].Ident()
+				out = append(out, renameStmt{line: st.Line, hint: schema.Rename{Kind: schema.RenameIndex, From: from, To: to}})
+			}
+			continue
+		}
 		if len(ts) < 3 || !ts[0].Is("ALTER") || !ts[1].Is("TABLE") {
 			continue
 		}
@@ -275,7 +294,15 @@ func renameStatements(f *migrate.File, engine string) []renameStmt {
 		table := lastName(rest)
 		for i := 0; i+1 < len(rest); i++ {
 			var from, to string
+			kind := schema.RenameColumn
 			switch {
+			case rest[i].Is("RENAME") && i+4 < len(rest) && (rest[i+1].Is("INDEX") || rest[i+1].Is("KEY") || rest[i+1].Is("CONSTRAINT")) && rest[i+3].Is("TO"):
+				kind = schema.RenameIndex
+				if rest[i+1].Is("CONSTRAINT") {
+					kind = schema.RenameConstraint
+				}
+				from, _ = rest[i+2].Ident()
+				to, _ = rest[i+4].Ident()
 			case rest[i].Is("RENAME"):
 				from, to = renamedColumn(rest[i+1:])
 			case rest[i].Is("CHANGE") && engine == "mysql":
@@ -289,13 +316,13 @@ func renameStatements(f *migrate.File, engine string) []renameStmt {
 				}
 			}
 			if from != "" && to != "" && !strings.EqualFold(from, to) {
-				out = append(out, renameStmt{line: st.Line, table: table, hint: schema.Rename{Kind: schema.RenameColumn, Table: table, From: from, To: to}})
+				out = append(out, renameStmt{line: st.Line, table: table, hint: schema.Rename{Kind: kind, Table: table, From: from, To: to}})
 			}
 		}
 	}
-	// A column hint names its table as it is after the migration.
+	// A column or index hint names its table as it is after the migration.
 	for i := range out {
-		if out[i].hint.Kind != schema.RenameColumn {
+		if out[i].hint.Kind == schema.RenameTable {
 			continue
 		}
 		for _, r := range out[i+1:] {
@@ -321,6 +348,15 @@ func renamedColumn(ts []sqltok.Token) (from, to string) {
 	from, _ = ts[0].Ident()
 	to, _ = ts[2].Ident()
 	return from, to
+}
+
+func indexOf(ts []sqltok.Token, kw string) int {
+	for i, t := range ts {
+		if t.Is(kw) {
+			return i
+		}
+	}
+	return -1
 }
 
 // droppedBefore reports whether an up statement before line drops table
