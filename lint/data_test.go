@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -38,31 +39,9 @@ func TestMeasureCounts(t *testing.T) {
 				"RT109:the database has no row(s) failing the check now", "RT110:the database has no orphan row(s) now"}, lint.Info},
 		} {
 			t.Run(e+"/"+data.name, func(t *testing.T) {
-				ctx := context.Background()
-				d, u := engine(t, e, true)
-				g, fsys := files(t, d, base, changes[e])
-				m, err := retort.OpenMigrator(ctx, u, fsys)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer m.Close()
-				if _, err := m.Upgrade(ctx, "1"); err != nil {
-					t.Fatal(err)
-				}
-				for _, stmt := range strings.Split(data.rows, ";\n") {
-					if _, err := m.Database().DB().ExecContext(ctx, stmt); err != nil {
-						t.Fatal(err)
-					}
-				}
-				f, _ := g.Get("2")
-				passes, err := retort.LintPasses(ctx, m.Database().Dialect(), g, []*migrate.File{f})
-				if err != nil {
-					t.Fatal(err)
-				}
-				ds := lint.Run(passes, lint.Analyzers()...)
-				notes, err := lint.Measure(ctx, m.Database().DB(), d.Quote, ds)
-				if err != nil || len(notes) > 0 {
-					t.Fatalf("Measure: %v %v", notes, err)
+				ds, notes, _ := measure(t, e, base, changes[e], strings.Split(data.rows, ";\n")...)
+				if len(notes) > 0 {
+					t.Fatalf("Measure: %v", notes)
 				}
 				for _, w := range data.want {
 					code, text, _ := strings.Cut(w, ":")
@@ -88,25 +67,42 @@ func TestMeasureCounts(t *testing.T) {
 // database: a CHECK that calls a function that writes fails to count (a
 // note says so) and the function's row is not there.
 func TestMeasureIsReadOnly(t *testing.T) {
-	ctx := context.Background()
-	d, u := engine(t, "postgres", true)
 	base := "CREATE TABLE log (n int);\nCREATE TABLE t (id int PRIMARY KEY, a int);\n" +
 		"CREATE FUNCTION noisy(x int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN INSERT INTO log VALUES (x); RETURN true; END $$;"
-	g, fsys := files(t, d, base, "ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (noisy(a));")
+	_, notes, db := measure(t, "postgres", base, "ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (noisy(a));", "INSERT INTO t VALUES (1, 1)")
+	if len(notes) != 1 || !strings.Contains(notes[0], "RT109: not counted") || !strings.Contains(notes[0], "read-only transaction") {
+		t.Errorf("notes = %q, want one saying the RT109 count failed in a read-only transaction", notes)
+	}
+	var n int
+	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM log").Scan(&n); err != nil || n != 0 {
+		t.Errorf("log has %d row(s) (%v), want 0: the count wrote to the database", n, err)
+	}
+}
+
+// measure applies migration 1 (base) to a fresh database of engine e, runs
+// rows there, and lints migration 2 (up) with the counts. It returns the
+// findings, Measure's notes and the database.
+func measure(t *testing.T, e, base, up string, rows ...string) ([]lint.Diagnostic, []string, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	d, u := engine(t, e, true)
+	g, fsys := files(t, d, base, up)
 	m, err := retort.OpenMigrator(ctx, u, fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	t.Cleanup(func() { m.Close() })
 	if _, err := m.Upgrade(ctx, "1"); err != nil {
 		t.Fatal(err)
 	}
 	db := m.Database().DB()
-	if _, err := db.ExecContext(ctx, "INSERT INTO t VALUES (1, 1)"); err != nil {
-		t.Fatal(err)
+	for _, stmt := range rows {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f, _ := g.Get("2")
-	passes, err := retort.LintPasses(ctx, d, g, []*migrate.File{f})
+	passes, err := retort.LintPasses(ctx, m.Database().Dialect(), g, []*migrate.File{f})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,11 +111,5 @@ func TestMeasureIsReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "RT109: not counted") || !strings.Contains(notes[0], "read-only transaction") {
-		t.Errorf("notes = %q, want one saying the RT109 count failed in a read-only transaction", notes)
-	}
-	var n int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM log").Scan(&n); err != nil || n != 0 {
-		t.Errorf("log has %d row(s) (%v), want 0: the count wrote to the database", n, err)
-	}
+	return ds, notes, db
 }
