@@ -293,21 +293,12 @@ func (m *Migrator) HeadSchema(ctx context.Context) (*schema.Schema, error) {
 // More targets replay the migrations up to each of them in turn, e.g.
 // the parents of a merge revision.
 func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, target string, more ...string) (*schema.Schema, error) {
-	sc, ok := d.(dialect.Scratcher)
-	if !ok {
-		return nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())
-	}
-	scratch, drop, err := sc.Scratch(ctx)
+	r, screen, drop, err := scratchRunner(ctx, d, g)
 	if err != nil {
 		return nil, err
 	}
 	defer drop()
 	if len(g.Heads()) > 0 {
-		screen, err := dialect.ScreenFor(ctx, d, scratch)
-		if err != nil {
-			return nil, err
-		}
-		r := &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen, Replay: true}
 		for _, t := range append([]string{target}, more...) {
 			if _, err := r.Upgrade(ctx, t); err != nil {
 				return nil, fmt.Errorf("replay migrations: %w", err)
@@ -317,7 +308,27 @@ func ReplaySchema(ctx context.Context, d dialect.Dialect, g *migrate.Graph, targ
 			screen.Report()
 		}
 	}
-	return d.Inspect(ctx, scratch)
+	return d.Inspect(ctx, r.DB)
+}
+
+// scratchRunner opens a scratch database of engine d and a runner that
+// replays g's migrations into it, screened. The caller calls drop when
+// done; screen is nil for an engine without a screen.
+func scratchRunner(ctx context.Context, d dialect.Dialect, g *migrate.Graph) (r *migrate.Runner, screen *dialect.Screen, drop func() error, err error) {
+	sc, ok := d.(dialect.Scratcher)
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("%s: cannot open a scratch database", d.Name())
+	}
+	scratch, drop, err := sc.Scratch(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if screen, err = dialect.ScreenFor(ctx, d, scratch); err != nil {
+		drop()
+		return nil, nil, nil, err
+	}
+	r = &migrate.Runner{Dialect: d, DB: scratch, Graph: g, History: migrate.NewHistory(d, ""), Screen: screen, Replay: true}
+	return r, screen, drop, nil
 }
 
 // Check compares the migrations' head with desired and, when the database

@@ -17,7 +17,7 @@ const checksumV2 = "v2:"
 
 // Checksum returns the checksum of a migration file's contents: "v2:" and
 // the unpadded base64url SHA-256 (46 characters in all) of its significant tokens and its directive comments
-// ("-- migrate:…", "-- retort:…", "-- retort: destructive"), so that an
+// ("-- migrate:…", "-- retort:…" except "-- retort:nolint", "-- retort: destructive"), so that an
 // edit of plain comments or white space between tokens does not change it
 // and any edit of a statement or a directive does. Text inside strings and
 // quoted identifiers counts exactly.
@@ -61,6 +61,11 @@ func directiveText(comment string) (string, bool) {
 	body := strings.Join(strings.Fields(comment[2:]), " ")
 	lower := strings.ToLower(body)
 	if !strings.HasPrefix(lower, "retort:") && !strings.HasPrefix(lower, "migrate:") {
+		return "", false
+	}
+	// "-- retort:nolint" speaks to retort lint only: adding one to an
+	// applied migration is not an edit.
+	if f := strings.Fields(lower); f[0] == kwNolint {
 		return "", false
 	}
 	return body, true

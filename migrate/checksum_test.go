@@ -40,6 +40,9 @@ func TestChecksumIgnoresCommentsAndSpaceOnly(t *testing.T) {
 		{"retort:commit added", func(s string) string {
 			return strings.Replace(s, "INSERT INTO", "-- retort:commit\nINSERT INTO", 1)
 		}, false},
+		{"nolint added", func(s string) string {
+			return strings.Replace(s, "CREATE TABLE", "-- retort:nolint RT101\nCREATE TABLE", 1)
+		}, true},
 		{"destructive mark added", func(s string) string {
 			return strings.Replace(s, "DROP TABLE", "-- retort: destructive\nDROP TABLE", 1)
 		}, false},

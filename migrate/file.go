@@ -154,6 +154,36 @@ type File struct {
 	// "-- retort:go" line; see GoPlaceholder): its up and down are Go
 	// functions, and Up and Down are empty.
 	Go *GoPlaceholder
+	// Annotations are the comments written for tools that read the file
+	// rather than for the runner, in file order: "-- retort:nolint …" and
+	// "-- retort: destructive".
+	Annotations []Annotation
+}
+
+// AnnotationKind says what an Annotation is.
+type AnnotationKind uint8
+
+const (
+	// Nolint is "-- retort:nolint CODE[,CODE]": findings of retort lint
+	// that the author has seen and accepts. Arg holds the codes as written.
+	Nolint AnnotationKind = iota + 1
+	// DestructiveMark is "-- retort: destructive", which autogenerate
+	// writes above a statement that drops or narrows data.
+	DestructiveMark
+)
+
+// Annotation is one annotation comment of a migration file. Annotations
+// do not change what runs, and "-- retort:nolint" lines are left out of
+// the checksum: adding one to an applied migration is not an edit.
+type Annotation struct {
+	Kind AnnotationKind
+	// Line is the comment's 1-based line.
+	Line int
+	// Section is Up or Down for a comment inside that section, 0 for one
+	// in the header (before "-- migrate:up").
+	Section Direction
+	// Arg is the text after the keyword, trimmed.
+	Arg string
 }
 
 // Section returns f.Up for Up and f.Down for Down.
@@ -202,9 +232,10 @@ const (
 	kwUp       = "migrate:up"
 	kwDown     = "migrate:down"
 	kwGo       = "retort:go"
+	kwNolint   = "retort:nolint"
 )
 
-var keywords = []string{kwRevision, kwParent, kwMessage, kwBegin, kwEnd, kwCommit, kwUp, kwDown, kwGo}
+var keywords = []string{kwRevision, kwParent, kwMessage, kwBegin, kwEnd, kwCommit, kwUp, kwDown, kwGo, kwNolint}
 
 // Parse parses the migration file called name (a base name such as
 // "20261125103000_add_cascade.sql") with contents src. Problems are
@@ -286,6 +317,10 @@ func (p *parser) parse() error {
 			continue
 		case sqltok.Comment:
 			lineStart = false
+			if isDestructiveMark(t.Text) && atStart {
+				p.annotate(DestructiveMark, t.Line, "")
+				continue
+			}
 			kw, arg, ok := splitDirective(t.Text)
 			if !ok {
 				continue
@@ -339,6 +374,12 @@ func (p *parser) directive(t sqltok.Token, kw, arg string) error {
 		return p.goHeader(t.Line, arg)
 	case kwUp, kwDown:
 		return p.marker(t, kw, arg)
+	case kwNolint:
+		if arg == "" {
+			return p.errorf(t.Line, "-- retort:nolint needs the codes it accepts (e.g. -- retort:nolint RT101)")
+		}
+		p.annotate(Nolint, t.Line, arg)
+		return nil
 	case kwBegin, kwEnd, kwCommit:
 	default:
 		msg := fmt.Sprintf("unknown directive %q", "-- "+kw)
@@ -384,6 +425,28 @@ func (p *parser) directive(t sqltok.Token, kw, arg string) error {
 		p.segStart, p.segLine, p.segNoTx = t.Pos+len(t.Text), t.Line, noTx
 	}
 	return nil
+}
+
+// annotate records an annotation comment on line.
+func (p *parser) annotate(kind AnnotationKind, line int, arg string) {
+	var sec Direction
+	switch p.sec {
+	case &p.f.Up:
+		sec = Up
+	case &p.f.Down:
+		sec = Down
+	}
+	p.f.Annotations = append(p.f.Annotations, Annotation{Kind: kind, Line: line, Section: sec, Arg: arg})
+}
+
+// isDestructiveMark reports whether a comment is "-- retort: destructive"
+// (any case and spacing).
+func isDestructiveMark(comment string) bool {
+	if !strings.HasPrefix(comment, "--") {
+		return false
+	}
+	f := strings.Fields(strings.ToLower(comment[2:]))
+	return len(f) == 2 && f[0] == "retort:" && f[1] == "destructive"
 }
 
 // marker handles "-- migrate:up" and "-- migrate:down".

@@ -604,3 +604,33 @@ func TestParseWithEngine(t *testing.T) {
 		t.Errorf("engine-neutral Parse of 'it\\'s': err = %v, want unterminated string", err)
 	}
 }
+
+func TestParseAnnotations(t *testing.T) {
+	src := "-- retort:revision 20260101000001\n" + // 1
+		"-- retort:parent base\n" + // 2
+		"-- retort:nolint RT102\n" + // 3
+		"-- migrate:up\n" + // 4
+		"-- retort:nolint RT101, RT106\n" + // 5
+		"-- retort: destructive\n" + // 6
+		"DROP TABLE t;\n" + // 7
+		"-- migrate:down\n" + // 8
+		"--   RETORT:  Destructive\n" + // 9
+		"CREATE TABLE t (id int);\n" // 10
+	f, err := Parse("20260101000001_x.sql", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Annotation{
+		{Kind: Nolint, Line: 3, Section: 0, Arg: "RT102"},
+		{Kind: Nolint, Line: 5, Section: Up, Arg: "RT101, RT106"},
+		{Kind: DestructiveMark, Line: 6, Section: Up},
+		{Kind: DestructiveMark, Line: 9, Section: Down},
+	}
+	if diff := cmp.Diff(want, f.Annotations); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
+	}
+	if _, err := Parse("20260101000001_x.sql", []byte("-- migrate:up\n-- retort:nolint\nSELECT 1;\n")); err == nil ||
+		!strings.Contains(err.Error(), ":2: -- retort:nolint needs the codes") {
+		t.Errorf("empty nolint: got %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/lint"
 	"github.com/retortdb/retort/migrate"
 )
@@ -109,9 +110,22 @@ func (env *Env) fleetCheck(schemaFlag string, allowUnmanaged bool) fleetCommand 
 // fleetLint is lint on a fleet: the migrations pending on any database
 // are analyzed once.
 func (env *Env) fleetLint() fleetCommand {
+	// op keeps what after needs to replay the migrations once.
+	var (
+		ctx context.Context
+		d   dialect.Dialect
+		g   *migrate.Graph
+	)
 	return fleetCommand{
 		name: "lint",
-		op:   func(ctx context.Context, f *retort.Fleet) (*retort.FleetReport, error) { return f.Pending(ctx) },
+		op: func(c context.Context, f *retort.Fleet) (*retort.FleetReport, error) {
+			var err error
+			if d, err = f.Dialect(); err != nil {
+				return nil, err
+			}
+			ctx, g = c, f.Graph()
+			return f.Pending(ctx)
+		},
 		detail: func(r *retort.TargetResult) string {
 			return fmt.Sprintf("%d pending", len(r.Pending))
 		},
@@ -133,7 +147,11 @@ func (env *Env) fleetLint() fleetCommand {
 				}
 			}
 			slices.SortFunc(files, func(a, b *migrate.File) int { return strings.Compare(a.Revision, b.Revision) })
-			diags := lint.Run(files, rep.Targets[0].Target.Dialect, lint.Analyzers()...)
+			passes, err := retort.LintPasses(ctx, d, g, files)
+			if err != nil {
+				env.warnf("the migrations could not be replayed in a scratch database, so the rules that read their effect on the schema were skipped: %v", err)
+			}
+			diags := lint.Run(passes, lint.Analyzers()...)
 			all := nonNilDiags(diags)
 			out.Diagnostics = &all
 			if !env.asJSON {
@@ -141,9 +159,9 @@ func (env *Env) fleetLint() fleetCommand {
 					fmt.Fprintln(env.Stdout, d.String())
 				}
 			}
-			if len(diags) > 0 {
+			if lint.Failing(diags) {
 				out.OK = false
-				return &findingsError{msg: fmt.Sprintf("lint: %d finding(s) in the migrations pending on the fleet", len(diags))}
+				return &findingsError{msg: fmt.Sprintf("lint: %s in the migrations pending on the fleet", lintSummary(diags))}
 			}
 			return nil
 		},
