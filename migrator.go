@@ -40,79 +40,93 @@ type Migrator struct {
 // and the row copies of SQLite table rebuilds (RowsCopied, in batches).
 // Database.Apply reports its statements and row copies the same way,
 // without a revision. fn runs on the migrating goroutine and must not
-// block.
+// block. It applies to a Database and a Migrator.
 func WithProgress(fn func(migrate.Event)) Option {
-	return func(c *config) error { c.progress = fn; return nil }
+	return option("WithProgress", inDatabase|inMigrator, func(c *config) error { c.progress = fn; return nil })
 }
 
 // WithAllowChanged lets migrations run although files that were already
-// applied have changed since (their checksums differ).
+// applied have changed since (their checksums differ). It applies to a
+// Migrator.
 func WithAllowChanged() Option {
-	return func(c *config) error { c.allowChanged = true; return nil }
+	return option("WithAllowChanged", inMigrator, func(c *config) error { c.allowChanged = true; return nil })
 }
 
 // WithLockTimeout sets how long a DDL statement waits for a lock that
 // another session holds on what it changes (PostgreSQL lock_timeout, MySQL
-// lock_wait_timeout, SQLite busy_timeout). It must be positive. It applies
-// to engines that Open creates. The wait for the migration lock itself is
+// lock_wait_timeout, SQLite busy_timeout). It must be positive. It
+// configures the engine built from a URL or name (Open, OpenMigrator,
+// DialectFor, NewDialect); for New, pass the dialect's own WithLockTimeout
+// (sqlite.WithBusyTimeout). The wait for the migration lock itself is
 // WithMigrationLockWait's.
 func WithLockTimeout(d time.Duration) Option {
-	return func(c *config) error {
+	return option("WithLockTimeout", inEngine, func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("retort: WithLockTimeout: %v is not positive", d)
 		}
 		c.lockTimeout = d
 		return nil
-	}
+	})
 }
 
 // WithMigrationLockWait bounds how long Upgrade and Downgrade wait for the
 // migration lock that another session (another retort) holds: after d they
 // fail with a *migrate.LockError naming the holder. By default they wait
 // until it is released, reporting the wait (WithProgress) at once and every
-// migrate.LockNoticeEvery. d must be positive.
+// migrate.LockNoticeEvery. d must be positive. It applies to a Migrator.
 func WithMigrationLockWait(d time.Duration) Option {
-	return func(c *config) error {
+	return option("WithMigrationLockWait", inMigrator, func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("retort: WithMigrationLockWait: %v is not positive", d)
 		}
 		c.migrationLockWait = d
 		return nil
-	}
+	})
 }
 
-// WithTable sets the version table's name (default retort_revisions).
+// WithTable sets the version table's name (default retort_revisions). It
+// applies to a Migrator and Script.
 func WithTable(name string) Option {
-	return func(c *config) error {
+	return option("WithTable", inMigrator|inScript, func(c *config) error {
 		if strings.TrimSpace(name) == "" {
 			return errors.New("retort: WithTable: empty table name")
 		}
 		c.table = name
 		return nil
-	}
+	})
 }
 
 // NewMigrator returns a Migrator for db, whose engine is d, with the
 // migration files at the root of fsys (use fs.Sub for a subdirectory of an
 // embed.FS). The files are parsed and the revision graph checked now: a
 // malformed file, a duplicate revision, a missing parent or a cycle is an
-// error before anything runs.
+// error before anything runs. Like New, it refuses the options that
+// configure an engine built from a URL (*OptionError).
 func NewMigrator(db *sql.DB, d dialect.Dialect, fsys fs.FS, opts ...Option) (*Migrator, error) {
-	database, err := New(db, d, opts...)
+	cfg, err := newConfig("NewMigrator", opts)
 	if err != nil {
 		return nil, err
 	}
-	return database.Migrator(fsys)
+	database, err := newDatabase(db, d, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return database.migrator(fsys, cfg)
 }
 
 // OpenMigrator opens the database at rawURL (see Open) and returns its
-// Migrator for the migrations in fsys. Close closes the database.
+// Migrator for the migrations in fsys. It accepts the options of Open and
+// those of a Migrator. Close closes the database.
 func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option) (*Migrator, error) {
-	db, err := Open(ctx, rawURL, opts...)
+	cfg, err := newConfig("OpenMigrator", opts)
 	if err != nil {
 		return nil, err
 	}
-	m, err := db.Migrator(fsys)
+	db, err := open(ctx, rawURL, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := db.migrator(fsys, cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -120,23 +134,33 @@ func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option
 	return m, nil
 }
 
-// Migrator returns the Migrator for the migrations at the root of fsys.
-func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
+// Migrator returns the Migrator for the migrations at the root of fsys,
+// with the Database's options and opts, which may be those of a Migrator
+// (WithTable, WithAllowChanged, WithMigrationLockWait, WithProgress, …).
+func (db *Database) Migrator(fsys fs.FS, opts ...Option) (*Migrator, error) {
+	cfg, err := db.cfg.with("Database.Migrator", opts)
+	if err != nil {
+		return nil, err
+	}
+	return db.migrator(fsys, cfg)
+}
+
+func (db *Database) migrator(fsys fs.FS, cfg *config) (*Migrator, error) {
 	g, err := LoadGraph(fsys, migrate.WithEngine(db.d.Name()))
 	if err != nil {
 		return nil, err
 	}
-	m := &Migrator{db: db, graph: g, cfg: db.cfg}
+	m := &Migrator{db: db, graph: g, cfg: cfg}
 	m.runner = &migrate.Runner{
 		Dialect:      db.d,
 		DB:           db.db,
 		Graph:        g,
-		History:      migrate.NewHistory(db.d, db.cfg.table),
-		Logger:       db.cfg.logger,
-		OnEvent:      db.cfg.progress,
-		AllowChanged: db.cfg.allowChanged,
-		LockWait:     db.cfg.migrationLockWait,
-		Rehearse:     !db.cfg.noRehearse,
+		History:      migrate.NewHistory(db.d, cfg.table),
+		Logger:       cfg.logger,
+		OnEvent:      cfg.progress,
+		AllowChanged: cfg.allowChanged,
+		LockWait:     cfg.migrationLockWait,
+		Rehearse:     !cfg.noRehearse,
 	}
 	return m, nil
 }
@@ -234,7 +258,7 @@ func (m *Migrator) Script(w io.Writer, from, target string, dir migrate.Directio
 // from the revision from to target runs on engine d (see Migrator.Script),
 // without any database.
 func Script(w io.Writer, d dialect.Dialect, g *migrate.Graph, from, target string, dir migrate.Direction, opts ...Option) error {
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("Script", opts)
 	if err != nil {
 		return err
 	}
@@ -320,7 +344,7 @@ func (m *Migrator) Check(ctx context.Context, desired *schema.Schema) (*CheckRep
 	rep := &CheckReport{}
 	rep.Unmanaged.Schema = desired.Unmanaged
 	rep.Unmanaged.Migrations = head.Unmanaged
-	plan, err := PlanSchemas(ctx, m.db.d, head, desired, WithExclude(m.cfg.exclude...))
+	plan, err := PlanSchemas(ctx, m.db.d, head, desired, m.cfg.planOptions()...)
 	if err != nil {
 		return nil, err
 	}
@@ -401,6 +425,10 @@ func (r *CheckReport) OK() bool {
 // "-- retort:not-renamed-from" hint, WithAssumeRenames or
 // WithoutRenameGuess says what it is.
 func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desired *schema.Schema, message string, now time.Time, opts ...Option) (*migrate.File, error) {
+	cfg, err := newConfig("Autogenerate", opts)
+	if err != nil {
+		return nil, err
+	}
 	heads := g.Heads()
 	if len(heads) > 1 {
 		return nil, &migrate.MultipleHeadsError{Heads: heads}
@@ -409,12 +437,9 @@ func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desi
 	if err != nil {
 		return nil, err
 	}
+	opts = cfg.planOptions()
 	up, err := PlanSchemas(ctx, d, head, desired, opts...)
 	if err != nil || up.Empty() {
-		return nil, err
-	}
-	cfg, err := newConfig(opts)
-	if err != nil {
 		return nil, err
 	}
 	// A drop and an add that look like a rename are not written silently.

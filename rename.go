@@ -12,14 +12,14 @@ import (
 // RenameGuessError) instead of refusing: each guessed drop and add becomes
 // a rename.
 func WithAssumeRenames() Option {
-	return func(c *config) error { c.assumeRenames = true; return nil }
+	return option("WithAssumeRenames", inAutogenerate, func(c *config) error { c.assumeRenames = true; return nil })
 }
 
 // WithoutRenameGuess makes Autogenerate write a drop and an add that look
 // like a rename as they are (as "-- retort:not-renamed-from old" does for
 // one object).
 func WithoutRenameGuess() Option {
-	return func(c *config) error { c.noRenameGuess = true; return nil }
+	return option("WithoutRenameGuess", inAutogenerate, func(c *config) error { c.noRenameGuess = true; return nil })
 }
 
 // RenameGuess is a drop and an add that look like a rename, with where the

@@ -72,7 +72,7 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 				if err != nil {
 					return err
 				}
-				plan, err := retort.PlanSchemas(ctx, d, head, desired, env.options()...)
+				plan, err := retort.PlanSchemas(ctx, d, head, desired, env.planOptions()...)
 				if err != nil {
 					return err
 				}

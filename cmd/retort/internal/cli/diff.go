@@ -73,7 +73,7 @@ prints the schema as SQL; it runs without a shell, with RETORT_DIALECT set).`,
 			}
 			env.warnUnmanaged(from.label(), fromSchema.Unmanaged)
 			env.warnUnmanaged(to.label(), toSchema.Unmanaged)
-			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.options()...)
+			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.planOptions()...)
 			if err != nil {
 				return err
 			}

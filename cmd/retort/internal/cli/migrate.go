@@ -69,7 +69,10 @@ func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrat
 	if env.dbErr != nil {
 		return nil, env.dbErr
 	}
-	opts := env.options()
+	opts := env.openOptions()
+	if env.migrationLockWait > 0 {
+		opts = append(opts, retort.WithMigrationLockWait(env.migrationLockWait))
+	}
 	if f.allowChanged {
 		opts = append(opts, retort.WithAllowChanged())
 	}

@@ -20,14 +20,8 @@ const noticeEvery = 10 * time.Second
 // "upgrade REV MSG (duration)" line per migration that ran).
 func (env *Env) progressOptions() []retort.Option {
 	var opts []retort.Option
-	if env.connectTimeout > 0 {
-		opts = append(opts, retort.WithConnectTimeout(env.connectTimeout))
-	}
 	if env.wait > 0 {
 		opts = append(opts, retort.WithConnectWait(env.wait, env.connectNotice()))
-	}
-	if env.migrationLockWait > 0 {
-		opts = append(opts, retort.WithMigrationLockWait(env.migrationLockWait))
 	}
 	p := &progress{env: env, terminal: isTerminal(env.Stderr, env.Getenv)}
 	return append(opts, retort.WithProgress(p.event))
