@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -187,9 +188,18 @@ func (m *Migrator) Graph() *migrate.Graph { return m.graph }
 
 // Upgrade applies the pending migrations up to target: "head" (the single
 // head; an error naming them when there are several), "heads", a revision
-// or unique prefix, or "+N". Each migration runs in its own transaction;
-// the first failure stops, leaving that migration rolled back and the
-// earlier ones applied. It returns the migrations that ran.
+// or unique prefix, or "+N" (UpTo and UpBy say the same without the
+// grammar). Each migration runs in its own transaction; the first failure
+// stops, leaving that migration rolled back and the earlier ones applied.
+// It returns the migrations that ran; a migration that failed is a
+// *migrate.PartialError naming it and those that ran before it.
+//
+// Another session migrating the database holds the migration lock: Upgrade
+// waits for it (see WithMigrationLockWait), and a wait given up is a
+// *migrate.LockError, which matches migrate.ErrLocked. A revision the
+// version table records and the directory lacks is a
+// *migrate.MissingRevisionError, an applied file edited since a
+// *migrate.ChangedError; in both cases nothing runs.
 //
 // On MySQL, whose DDL commits statement by statement, the pending
 // statements are first rehearsed on a scratch copy of the schema (see
@@ -203,9 +213,73 @@ func (m *Migrator) Upgrade(ctx context.Context, target string) ([]migrate.Result
 }
 
 // Downgrade reverts applied migrations down to target: a revision or
-// unique prefix (which stays applied), "-N", or "base".
+// unique prefix (which stays applied), "-N", or "base" (DownTo and DownBy
+// say the same without the grammar). Its errors are Upgrade's.
 func (m *Migrator) Downgrade(ctx context.Context, target string) ([]migrate.Result, error) {
 	return m.runner.Downgrade(ctx, target)
+}
+
+// UpTo applies the pending migrations up to revision rev (and those it
+// depends on), as Upgrade does. rev must be a revision of the directory,
+// written in full: anything else is a *migrate.UnknownRevisionError.
+func (m *Migrator) UpTo(ctx context.Context, rev string) ([]migrate.Result, error) {
+	if err := m.revision(rev); err != nil {
+		return nil, err
+	}
+	return m.runner.Upgrade(ctx, rev)
+}
+
+// UpBy applies the next n pending migrations, as Upgrade does; n must be
+// at least 1.
+func (m *Migrator) UpBy(ctx context.Context, n int) ([]migrate.Result, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("retort: UpBy(%d): n must be at least 1", n)
+	}
+	return m.runner.Upgrade(ctx, "+"+strconv.Itoa(n))
+}
+
+// DownTo reverts the applied migrations that come after revision rev, which
+// stays applied, as Downgrade does; DownTo(ctx, migrate.Base) reverts them
+// all. rev must be migrate.Base or a revision of the directory, written in
+// full: anything else is a *migrate.UnknownRevisionError.
+func (m *Migrator) DownTo(ctx context.Context, rev string) ([]migrate.Result, error) {
+	if rev != migrate.Base {
+		if err := m.revision(rev); err != nil {
+			return nil, err
+		}
+	}
+	return m.runner.Downgrade(ctx, rev)
+}
+
+// DownBy reverts the last n applied migrations, as Downgrade does; n must
+// be at least 1.
+func (m *Migrator) DownBy(ctx context.Context, n int) ([]migrate.Result, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("retort: DownBy(%d): n must be at least 1", n)
+	}
+	return m.runner.Downgrade(ctx, "-"+strconv.Itoa(n))
+}
+
+// revision returns an error unless rev is a revision of the directory.
+func (m *Migrator) revision(rev string) error {
+	if _, ok := m.graph.Get(rev); !ok {
+		return &migrate.UnknownRevisionError{Rev: rev}
+	}
+	return nil
+}
+
+// Status returns the state of every migration: each revision of the
+// directory in order (applied, pending, or partly applied with how many of
+// its statements ran; and whether its file changed since), then the
+// revisions the version table records that the directory lacks
+// (Missing). Like History, it reports where the database is even when
+// Upgrade would refuse to run.
+func (m *Migrator) Status(ctx context.Context) ([]migrate.Status, error) {
+	recs, err := m.History(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return migrate.Statuses(m.graph, recs), nil
 }
 
 // History returns the version table's rows.
