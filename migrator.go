@@ -230,7 +230,7 @@ func (m *Migrator) UpTo(ctx context.Context, rev string) ([]migrate.Result, erro
 }
 
 // UpBy applies the next n pending migrations, as Upgrade does; n must be
-// at least 1.
+// at least 1. Fewer than n pending is an error, and nothing runs.
 func (m *Migrator) UpBy(ctx context.Context, n int) ([]migrate.Result, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("retort: UpBy(%d): n must be at least 1", n)
@@ -252,7 +252,7 @@ func (m *Migrator) DownTo(ctx context.Context, rev string) ([]migrate.Result, er
 }
 
 // DownBy reverts the last n applied migrations, as Downgrade does; n must
-// be at least 1.
+// be at least 1. Fewer than n applied is an error, and nothing runs.
 func (m *Migrator) DownBy(ctx context.Context, n int) ([]migrate.Result, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("retort: DownBy(%d): n must be at least 1", n)
