@@ -63,5 +63,5 @@ func Exec(ctx context.Context, d Dialect, q Querier, stmt string, h Hooks) error
 		}
 	}
 	_, err := q.ExecContext(ctx, stmt)
-	return err
+	return TranslateError(d, err)
 }
