@@ -37,8 +37,11 @@ type Migrator struct {
 
 // WithProgress sets a callback that receives progress (migrate.Event):
 // each migration as it starts (Kind Started) and ends (Finished), each
-// statement (StatementStarted), waits for the migration lock (LockWaiting)
-// and the row copies of SQLite table rebuilds (RowsCopied, in batches).
+// statement as it starts (StatementStarted, with its file and line) and
+// ends (StatementFinished: its duration, the rows it affected, its error),
+// waits for the migration lock (LockWaiting) and the row copies of SQLite
+// table rebuilds (RowsCopied, in batches). It is the statement log too
+// (Atlas's LogStmt): the CLI's -v prints from it.
 // Database.Apply reports its statements and row copies the same way,
 // without a revision. fn runs on the migrating goroutine and must not
 // block. It applies to a Database and a Migrator.

@@ -405,6 +405,9 @@ func (db *Database) hooks() dialect.Hooks {
 	}
 	return dialect.Hooks{
 		Statement: func(stmt string) { fn(migrate.Event{Kind: migrate.StatementStarted, Stmt: stmt}) },
+		Executed: func(x dialect.Executed) {
+			fn(migrate.Event{Kind: migrate.StatementFinished, Stmt: x.Stmt, Duration: x.Duration, Rows: x.Rows, Err: x.Err})
+		},
 		Copy:      func(c dialect.Copied) { fn(migrate.Event{Kind: migrate.RowsCopied, Copied: c}) },
 	}
 }

@@ -27,6 +27,10 @@ const (
 	LockWaiting
 	// RowsCopied: a table rebuild copied a batch of rows (Copied).
 	RowsCopied
+	// StatementFinished: the statement of the last StatementStarted ran
+	// (or failed: Err), taking Duration and affecting Rows rows (-1 when
+	// not a data change; see dialect.Executed).
+	StatementFinished
 )
 
 // LockNoticeEvery is how often a Runner waiting for the migration lock
@@ -137,6 +141,10 @@ func (r *Runner) hooks(f *File, dir Direction, line *int) dialect.Hooks {
 	return dialect.Hooks{
 		Statement: func(stmt string) {
 			r.emit(Event{Kind: StatementStarted, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name, Line: *line, Stmt: stmt})
+		},
+		Executed: func(x dialect.Executed) {
+			r.emit(Event{Kind: StatementFinished, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name, Line: *line,
+				Stmt: x.Stmt, Duration: x.Duration, Rows: x.Rows, Err: x.Err})
 		},
 		Copy: func(c dialect.Copied) {
 			r.emit(Event{Kind: RowsCopied, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name, Copied: c})

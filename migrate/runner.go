@@ -91,6 +91,10 @@ type Event struct {
 	Holder string
 	// Copied is a rebuild's row-copy progress (RowsCopied).
 	Copied dialect.Copied
+	// Rows and Err are what a statement did (StatementFinished): the rows
+	// it affected (-1 when not a data change) and its error.
+	Rows int64
+	Err  error
 }
 
 // Result is one migration a Runner ran.
