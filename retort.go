@@ -408,7 +408,7 @@ func (db *Database) hooks() dialect.Hooks {
 		Executed: func(x dialect.Executed) {
 			fn(migrate.Event{Kind: migrate.StatementFinished, Stmt: x.Stmt, Duration: x.Duration, Rows: x.Rows, Err: x.Err})
 		},
-		Copy:      func(c dialect.Copied) { fn(migrate.Event{Kind: migrate.RowsCopied, Copied: c}) },
+		Copy: func(c dialect.Copied) { fn(migrate.Event{Kind: migrate.RowsCopied, Copied: c}) },
 	}
 }
 
