@@ -211,8 +211,8 @@ func WithSchemas(names ...string) Option {
 	})
 }
 
-// MustExist makes Open (and OpenMigrator) fail when a SQLite database file
-// does not exist, instead of creating it.
+// MustExist makes Open (and OpenMigrator) fail with a *MissingDatabaseError
+// when a SQLite database file does not exist, instead of creating it.
 func MustExist() Option {
 	return option("MustExist", inConnect, func(c *config) error { c.mustExist = true; return nil })
 }
@@ -255,7 +255,7 @@ func open(ctx context.Context, rawURL string, cfg *config) (*Database, error) {
 	}
 	if t.Path != "" && cfg.mustExist {
 		if _, err := os.Stat(t.Path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("sqlite: database file %s does not exist", t.Path)
+			return nil, &MissingDatabaseError{Path: t.Path, Similar: similarFiles(t.Path)}
 		}
 	}
 	db, err := sql.Open(driver, t.DSN)

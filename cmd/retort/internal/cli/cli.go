@@ -448,11 +448,8 @@ func (env *Env) openURL(ctx context.Context, u string, mustExist bool) (*retort.
 	if mustExist {
 		opts = append(opts, retort.MustExist())
 	}
-	u, err := env.sqlitePath(u, mustExist)
-	if err != nil {
-		return nil, err
-	}
-	return retort.Open(ctx, u, opts...)
+	db, err := retort.Open(ctx, env.sqlitePath(u), opts...)
+	return db, missingFile(err, u)
 }
 
 func (env *Env) printJSON(v any) error {
