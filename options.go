@@ -5,28 +5,6 @@ import (
 	"strings"
 )
 
-// An Option takes effect in some of the functions that accept options, and
-// each of them refuses, with an *OptionError, an option that would have no
-// effect there. The options' documentation names where they apply; the
-// table (docs/library.md has it too):
-//
-//	option                                   Open  OpenMigrator  New  NewMigrator  Database.Migrator  others
-//	WithLogger                               yes   yes           yes  yes          yes                all
-//	WithExclude                              yes   yes           yes  yes          yes                PlanSchemas, Autogenerate
-//	WithProgress, WithoutRehearsal           yes   yes           yes  yes          yes
-//	WithAllowChanged, WithMigrationLockWait  -     yes           -    yes          yes
-//	WithTable                                -     yes           -    yes          yes                Script
-//	WithLockTimeout, WithNaming, WithDevURL,
-//	  WithConcurrentIndexes, WithSchemas     yes   yes           -    -            -                  DialectFor, NewDialect
-//	WithConnectTimeout                       yes   yes           -    -            -                  DialectFor, NewDialect
-//	MustExist, WithConnectWait               yes   yes           -    -            -
-//	WithAssumeRenames, WithoutRenameGuess    -     -             -    -            -                  Autogenerate
-//
-// The engine options (WithLockTimeout, WithNaming, …) configure the
-// dialect that Open builds from the URL; New and NewMigrator are given a
-// dialect the caller built, whose own options (postgres.WithLockTimeout,
-// sqlite.WithNaming, …) say the same.
-
 // scope is the set of functions in which an option takes effect.
 type scope uint16
 
@@ -82,6 +60,26 @@ func scopeOf(fn string) scope {
 // e.g. WithLockTimeout given to New (whose dialect the caller built: set
 // its lock timeout there) or WithTable given to Open (a Database has no
 // version table: give it to OpenMigrator or Database.Migrator).
+//
+// Where each option applies ("others": the other functions that take
+// options):
+//
+//	option                                   Open  OpenMigrator  New  NewMigrator  Database.Migrator  others
+//	WithLogger                               yes   yes           yes  yes          yes                all
+//	WithExclude                              yes   yes           yes  yes          yes                PlanSchemas, Autogenerate
+//	WithProgress, WithoutRehearsal           yes   yes           yes  yes          yes
+//	WithAllowChanged, WithMigrationLockWait  -     yes           -    yes          yes
+//	WithTable                                -     yes           -    yes          yes                Script
+//	WithLockTimeout, WithNaming, WithDevURL,
+//	  WithConcurrentIndexes, WithSchemas     yes   yes           -    -            -                  DialectFor, NewDialect
+//	WithConnectTimeout                       yes   yes           -    -            -                  DialectFor, NewDialect
+//	MustExist, WithConnectWait               yes   yes           -    -            -
+//	WithAssumeRenames, WithoutRenameGuess    -     -             -    -            -                  Autogenerate
+//
+// The engine options (WithLockTimeout, WithNaming, …) configure the
+// dialect that Open builds from the URL; New and NewMigrator are given a
+// dialect the caller built, whose own options (postgres.WithLockTimeout,
+// sqlite.WithNaming, …) say the same.
 type OptionError struct {
 	// Func is the function given the option ("New"); Option the option
 	// ("WithLockTimeout").

@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/retortdb/retort"
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/migrate"
 	"github.com/retortdb/retort/schema"
@@ -62,6 +64,18 @@ func TestOptionsRefusedWhereTheyHaveNoEffect(t *testing.T) {
 			_, err := retort.DialectFor("sqlite::memory:", opts...)
 			return err
 		},
+		"NewDialect": func(opts ...retort.Option) error {
+			_, err := retort.NewDialect("sqlite", opts...)
+			return err
+		},
+		"Autogenerate": func(opts ...retort.Option) error {
+			g, err := retort.LoadGraph(fsys)
+			if err != nil {
+				return err
+			}
+			_, err = retort.Autogenerate(ctx, sqlite.New(), g, &schema.Schema{}, "m", time.Now(), opts...)
+			return err
+		},
 		"PlanSchemas": func(opts ...retort.Option) error {
 			_, err := retort.PlanSchemas(ctx, sqlite.New(), &schema.Schema{}, &schema.Schema{}, opts...)
 			return err
@@ -85,24 +99,35 @@ func TestOptionsRefusedWhereTheyHaveNoEffect(t *testing.T) {
 		"WithAssumeRenames":     retort.WithAssumeRenames(),
 		"WithLogger":            retort.WithLogger(slog.New(slog.DiscardHandler)),
 		"WithExclude":           retort.WithExclude("audit_*"),
+		"WithNaming":            retort.WithNaming(dialect.DefaultNaming()),
+		"WithSchemas":           retort.WithSchemas("app"),
+		"WithConnectTimeout":    retort.WithConnectTimeout(time.Second),
+		"WithConnectWait":       retort.WithConnectWait(time.Second, nil),
+		"WithMigrationLockWait": retort.WithMigrationLockWait(time.Second),
+		"WithoutRehearsal":      retort.WithoutRehearsal(),
+		"WithoutRenameGuess":    retort.WithoutRenameGuess(),
 	}
+	engine := []string{"WithLockTimeout", "WithConcurrentIndexes", "WithDevURL", "WithNaming", "WithSchemas", "WithConnectTimeout"}
+	database := []string{"WithProgress", "WithoutRehearsal", "WithLogger", "WithExclude"}
+	migrator := []string{"WithTable", "WithAllowChanged", "WithMigrationLockWait"}
+	connect := []string{"MustExist", "WithConnectWait"}
 	// accepted[fn] are the options fn takes; every other one is refused.
+	// (OptionError's table.)
 	accepted := map[string][]string{
-		"Open":              {"WithLockTimeout", "WithConcurrentIndexes", "WithDevURL", "WithProgress", "MustExist", "WithLogger", "WithExclude"},
-		"OpenMigrator":      {"WithLockTimeout", "WithConcurrentIndexes", "WithDevURL", "WithTable", "WithAllowChanged", "WithProgress", "MustExist", "WithLogger", "WithExclude"},
-		"New":               {"WithProgress", "WithLogger", "WithExclude"},
-		"NewMigrator":       {"WithTable", "WithAllowChanged", "WithProgress", "WithLogger", "WithExclude"},
-		"Database.Migrator": {"WithTable", "WithAllowChanged", "WithProgress", "WithLogger", "WithExclude"},
-		"DialectFor":        {"WithLockTimeout", "WithConcurrentIndexes", "WithDevURL", "WithLogger"},
+		"Open":              slices.Concat(engine, connect, database),
+		"OpenMigrator":      slices.Concat(engine, connect, database, migrator),
+		"New":               database,
+		"NewMigrator":       slices.Concat(database, migrator),
+		"Database.Migrator": slices.Concat(database, migrator),
+		"DialectFor":        slices.Concat(engine, []string{"WithLogger"}),
+		"NewDialect":        slices.Concat(engine, []string{"WithLogger"}),
 		"PlanSchemas":       {"WithLogger", "WithExclude"},
+		"Autogenerate":      {"WithLogger", "WithExclude", "WithAssumeRenames", "WithoutRenameGuess"},
 		"Script":            {"WithTable", "WithLogger"},
 	}
 	for fn, call := range calls {
 		for name, opt := range options {
-			want := false
-			for _, a := range accepted[fn] {
-				want = want || a == name
-			}
+			want := slices.Contains(accepted[fn], name)
 			t.Run(fn+"/"+name, func(t *testing.T) {
 				err := call(opt)
 				var oe *retort.OptionError

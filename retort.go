@@ -1,21 +1,3 @@
-// Package retort migrates the schema of a relational database (SQLite,
-// PostgreSQL, MySQL/MariaDB) that an application owns.
-//
-// A Database compares the schema a database has with the one it should have
-// (written as SQL, or given by migrations) and applies the difference:
-//
-//	db, err := retort.Open(ctx, "sqlite:app.db")
-//	desired, err := db.LoadSQL(ctx, "schema.sql", src)
-//	plan, err := db.Plan(ctx, desired)
-//	err = db.Apply(ctx, plan)
-//
-// Foreign keys are first-class: a changed ON DELETE, ON UPDATE, deferral or
-// MATCH is found and the constraint recreated (SQLite: by a rebuild that
-// keeps every row and never fires ON DELETE actions on children).
-//
-// The package imports no database driver: the program registers one, e.g.
-// modernc.org/sqlite, github.com/jackc/pgx/v5/stdlib or
-// github.com/go-sql-driver/mysql.
 package retort
 
 import (
