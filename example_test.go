@@ -70,6 +70,21 @@ func Example() {
 	// current: [20260102090000]
 }
 
+// exampleMigrator returns a Migrator of the example migrations on a new
+// SQLite database file, and a function that closes and removes it.
+func exampleMigrator(ctx context.Context) (*retort.Migrator, func()) {
+	url, remove := tempDatabase()
+	migrations, err := fs.Sub(exampleMigrations, "testdata/example_migrations")
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := retort.OpenMigrator(ctx, url, migrations)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return m, func() { m.Close(); remove() }
+}
+
 // tempDatabase returns the URL of a new SQLite database file and a
 // function that removes it.
 func tempDatabase() (url string, remove func()) {
@@ -174,17 +189,8 @@ CREATE INDEX notes_author_id_idx ON notes (author_id);`)
 // equal to it): a CI job fails when someone edited one and not the other.
 func ExampleMigrator_Check() {
 	ctx := context.Background()
-	url, remove := tempDatabase()
+	m, remove := exampleMigrator(ctx)
 	defer remove()
-	migrations, err := fs.Sub(exampleMigrations, "testdata/example_migrations")
-	if err != nil {
-		log.Fatal(err)
-	}
-	m, err := retort.OpenMigrator(ctx, url, migrations)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer m.Close()
 	if _, err := m.Upgrade(ctx, "head"); err != nil {
 		log.Fatal(err)
 	}
@@ -217,17 +223,8 @@ CREATE TABLE notes (
 // Status tells, for each migration, whether the database has applied it.
 func ExampleMigrator_Status() {
 	ctx := context.Background()
-	url, remove := tempDatabase()
+	m, remove := exampleMigrator(ctx)
 	defer remove()
-	migrations, err := fs.Sub(exampleMigrations, "testdata/example_migrations")
-	if err != nil {
-		log.Fatal(err)
-	}
-	m, err := retort.OpenMigrator(ctx, url, migrations)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer m.Close()
 	if _, err := m.UpBy(ctx, 1); err != nil {
 		log.Fatal(err)
 	}

@@ -235,10 +235,7 @@ func (m *Migrator) UpTo(ctx context.Context, rev string) ([]migrate.Result, erro
 // UpBy applies the next n pending migrations, as Upgrade does; n must be
 // at least 1. Fewer than n pending is an error, and nothing runs.
 func (m *Migrator) UpBy(ctx context.Context, n int) ([]migrate.Result, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("retort: UpBy(%d): n must be at least 1", n)
-	}
-	return m.runner.Upgrade(ctx, "+"+strconv.Itoa(n))
+	return m.by(ctx, "UpBy", n, migrate.Up)
 }
 
 // DownTo reverts the applied migrations that come after revision rev, which
@@ -257,8 +254,16 @@ func (m *Migrator) DownTo(ctx context.Context, rev string) ([]migrate.Result, er
 // DownBy reverts the last n applied migrations, as Downgrade does; n must
 // be at least 1. Fewer than n applied is an error, and nothing runs.
 func (m *Migrator) DownBy(ctx context.Context, n int) ([]migrate.Result, error) {
+	return m.by(ctx, "DownBy", n, migrate.Down)
+}
+
+// by runs n migrations in direction dir for the method called name.
+func (m *Migrator) by(ctx context.Context, name string, n int, dir migrate.Direction) ([]migrate.Result, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("retort: DownBy(%d): n must be at least 1", n)
+		return nil, fmt.Errorf("retort: %s(%d): n must be at least 1", name, n)
+	}
+	if dir == migrate.Up {
+		return m.runner.Upgrade(ctx, "+"+strconv.Itoa(n))
 	}
 	return m.runner.Downgrade(ctx, "-"+strconv.Itoa(n))
 }

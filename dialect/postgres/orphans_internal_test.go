@@ -4,9 +4,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 )
 
 // pgError is an error with a SQLSTATE, as pgx's *pgconn.PgError is; its
@@ -32,28 +31,7 @@ func TestTranslateOrphanError(t *testing.T) {
 	d := New()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := d.TranslateError(tt.err)
-			var oe *dialect.OrphanRowsError
-			if !errors.As(got, &oe) {
-				if tt.want != nil {
-					t.Fatalf("not translated: %v", got)
-				}
-				if got != error(tt.err) {
-					t.Fatalf("got %v, want the error unchanged", got)
-				}
-				return
-			}
-			if tt.want == nil {
-				t.Fatalf("translated to %+v, want the error unchanged", oe)
-			}
-			if oe.Err != error(tt.err) || got.Error() != tt.err.Error() {
-				t.Errorf("the engine's error is not kept: %v", got)
-			}
-			cmpd := *oe
-			cmpd.Err = nil
-			if d := cmp.Diff(tt.want, &cmpd); d != "" {
-				t.Errorf("(-want +got):\n%s", d)
-			}
+			dialecttest.CheckTranslated(t, d.TranslateError(tt.err), tt.err, tt.want)
 		})
 	}
 }
