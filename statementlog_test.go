@@ -2,6 +2,7 @@ package retort_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -33,8 +34,11 @@ func TestStatementLog(t *testing.T) {
 					finished = append(finished, e)
 				}
 			}))
-			if _, err := m.Upgrade(ctx, "head"); err == nil {
-				t.Fatal("Upgrade: the insert into a missing table should fail")
+			_, err := m.Upgrade(ctx, "head")
+			var pe *migrate.PartialError
+			var se *migrate.StmtError
+			if !errors.As(err, &pe) || len(pe.Applied) != 1 || pe.Failed.Revision != revision(2) || !errors.As(err, &se) {
+				t.Fatalf("Upgrade = %v, want a *migrate.PartialError with migration 1 applied and 2 failed, wrapping a *migrate.StmtError", err)
 			}
 			var rows []int64
 			for i, e := range finished {

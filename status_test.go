@@ -189,3 +189,31 @@ func TestUpgradePartialError(t *testing.T) {
 		t.Errorf("Error() = %q, want the failure's own text %q", err.Error(), pe.Err.Error())
 	}
 }
+
+// TestMissingRevisionError: on every engine, a database with a revision
+// applied that the directory lacks refuses to upgrade with a
+// *migrate.MissingRevisionError, and Status reports the revision as
+// missing.
+func TestMissingRevisionError(t *testing.T) {
+	for _, eng := range orphanEngines {
+		t.Run(eng.name, func(t *testing.T) {
+			ctx := context.Background()
+			url := eng.url(t)
+			both := chain("CREATE TABLE a (id INTEGER PRIMARY KEY);", "CREATE TABLE b (id INTEGER PRIMARY KEY);")
+			if _, err := openMigrator(t, url, both).Upgrade(ctx, "head"); err != nil {
+				t.Fatal(err)
+			}
+			first := fstest.MapFS{revision(1) + "_m.sql": both[revision(1)+"_m.sql"]}
+			m := openMigrator(t, url, first)
+			_, err := m.Upgrade(ctx, "head")
+			var me *migrate.MissingRevisionError
+			if !errors.As(err, &me) || len(me.Records) != 1 || me.Records[0].Revision != revision(2) {
+				t.Errorf("Upgrade = %v, want a *migrate.MissingRevisionError for %s", err, revision(2))
+			}
+			got := statusLines(m.Status(ctx))
+			if len(got) != 2 || !got[1].Gone || got[1].Revision != revision(2) || got[1].State != "applied" {
+				t.Errorf("Status = %+v, want %s applied and missing", got, revision(2))
+			}
+		})
+	}
+}
