@@ -23,8 +23,10 @@ type OrphanRowsError struct {
 	Columns    []string
 	// Count is the number of orphan rows.
 	Count int64
-	// Examples are a few of their keys as the engine writes them
-	// ("(7)", "(3, 'x')"), or on SQLite their rowids.
+	// Examples are up to five of their keys: the value of a key of one
+	// column ("7"), a key of several in parentheses as the engine writes
+	// it ("(1, eu)" on PostgreSQL, "(1 eu)" on MySQL); on SQLite the rows'
+	// rowids.
 	Examples []string
 	// Err is the engine's error.
 	Err error
