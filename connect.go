@@ -18,15 +18,16 @@ const DefaultConnectTimeout = 10 * time.Second
 
 // WithConnectTimeout sets how long Open waits for the server to answer one
 // connection attempt (default: the URL's connect_timeout= or timeout=
-// parameter, else DefaultConnectTimeout). It must be positive.
+// parameter, else DefaultConnectTimeout), and the engine built from a URL
+// or name for the connections to its scratch server. It must be positive.
 func WithConnectTimeout(d time.Duration) Option {
-	return func(c *config) error {
+	return option("WithConnectTimeout", inConnect|inEngine, func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("retort: WithConnectTimeout: %v is not positive", d)
 		}
 		c.connectTimeout = d
 		return nil
-	}
+	})
 }
 
 // scratchConnectTimeout bounds the first contact with the server where
@@ -51,15 +52,16 @@ type ConnectWait struct {
 // WithConnectWait makes Open retry, for up to max, a server that refuses
 // connections or does not answer (one that is still starting), instead of
 // failing at the first attempt. notify, if not nil, is called after each
-// failed attempt. max must be positive.
+// failed attempt. max must be positive. It applies to Open and
+// OpenMigrator.
 func WithConnectWait(max time.Duration, notify func(ConnectWait)) Option {
-	return func(c *config) error {
+	return option("WithConnectWait", inConnect, func(c *config) error {
 		if max <= 0 {
 			return fmt.Errorf("retort: WithConnectWait: %v is not positive", max)
 		}
 		c.connectWait, c.connectNotify = max, notify
 		return nil
-	}
+	})
 }
 
 // ConnectError is a database that could not be reached. It names the

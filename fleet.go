@@ -104,7 +104,7 @@ func WithFleetProgress(fn func(FleetEvent)) FleetOption {
 // opened with (see Open).
 func WithDatabaseOptions(opts ...Option) FleetOption {
 	return func(c *fleetConfig) error {
-		if _, err := newConfig(opts); err != nil {
+		if _, err := newConfig("WithDatabaseOptions", opts); err != nil {
 			return err
 		}
 		c.dbOpts = append(c.dbOpts, opts...)
@@ -457,7 +457,7 @@ func (x *fleetRun) run(ctx context.Context, i int, r *TargetResult) (err error) 
 			x.emit(FleetEvent{Kind: EventTargetProgress, Index: i, Target: t, Event: e})
 		}))
 	}
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("WithDatabaseOptions", opts)
 	if err != nil {
 		return err
 	}
@@ -466,7 +466,7 @@ func (x *fleetRun) run(ctx context.Context, i int, r *TargetResult) (err error) 
 		return err
 	}
 	defer db.Close()
-	m := db.migratorFor(x.f.graph)
+	m := db.migratorFor(x.f.graph, cfg)
 	m.runner.Rehearsals = x.rehearsalsOf(t)
 	return x.op(ctx, m, r)
 }

@@ -153,7 +153,7 @@ func (f *Fleet) Check(ctx context.Context, desired *schema.Schema) (*FleetReport
 // server of the first database (or WithDevURL's): the engine to load a
 // desired schema with once for the whole fleet.
 func (f *Fleet) Dialect() (dialect.Dialect, error) {
-	cfg, err := newConfig(f.cfg.dbOpts)
+	cfg, err := newConfig("WithDatabaseOptions", f.cfg.dbOpts)
 	if err != nil {
 		return nil, err
 	}

@@ -214,7 +214,7 @@ func patternTargets(ctx context.Context, rawURL, pattern string, opts []Option, 
 	if strings.TrimSpace(pattern) == "" {
 		return nil, &TargetsError{Msg: "empty " + k.name + " pattern"}
 	}
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("WithDatabaseOptions", opts)
 	if err != nil {
 		return nil, err
 	}

@@ -119,6 +119,17 @@ func TestMigrationLockWait(t *testing.T) {
 			if !strings.Contains(le.Holder, holder) || !strings.Contains(err.Error(), holder) {
 				t.Errorf("the error does not name the holder %q: %v", holder, err)
 			}
+			if !errors.Is(err, migrate.ErrLocked) {
+				t.Errorf("errors.Is(%v, migrate.ErrLocked) = false", err)
+			}
+			// A wait ended by the context is a LockError too, which
+			// keeps the context's error.
+			cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			_, err = openMigrator(t, url, chain("CREATE TABLE t1 (id INTEGER PRIMARY KEY);")).Upgrade(cctx, "head")
+			cancel()
+			if !errors.Is(err, migrate.ErrLocked) || !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &le) || !strings.Contains(le.Holder, holder) {
+				t.Errorf("Upgrade whose context ends while waiting = %v, want a *migrate.LockError naming %q, matching ErrLocked and context.DeadlineExceeded", err, holder)
+			}
 			if len(waits) == 0 || !strings.Contains(waits[0].Holder, holder) {
 				t.Errorf("no wait reported naming %q at once: %+v", holder, waits)
 			}

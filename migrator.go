@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,83 +37,100 @@ type Migrator struct {
 
 // WithProgress sets a callback that receives progress (migrate.Event):
 // each migration as it starts (Kind Started) and ends (Finished), each
-// statement (StatementStarted), waits for the migration lock (LockWaiting)
-// and the row copies of SQLite table rebuilds (RowsCopied, in batches).
+// statement as it starts (StatementStarted, with its file and line) and
+// ends (StatementFinished: its duration, the rows it affected, its error),
+// waits for the migration lock (LockWaiting) and the row copies of SQLite
+// table rebuilds (RowsCopied, in batches). It is the statement log too
+// (Atlas's LogStmt): the CLI's -v prints from it.
 // Database.Apply reports its statements and row copies the same way,
 // without a revision. fn runs on the migrating goroutine and must not
-// block.
+// block. It applies to a Database and a Migrator.
 func WithProgress(fn func(migrate.Event)) Option {
-	return func(c *config) error { c.progress = fn; return nil }
+	return option("WithProgress", inDatabase|inMigrator, func(c *config) error { c.progress = fn; return nil })
 }
 
 // WithAllowChanged lets migrations run although files that were already
-// applied have changed since (their checksums differ).
+// applied have changed since (their checksums differ). It applies to a
+// Migrator.
 func WithAllowChanged() Option {
-	return func(c *config) error { c.allowChanged = true; return nil }
+	return option("WithAllowChanged", inMigrator, func(c *config) error { c.allowChanged = true; return nil })
 }
 
 // WithLockTimeout sets how long a DDL statement waits for a lock that
 // another session holds on what it changes (PostgreSQL lock_timeout, MySQL
-// lock_wait_timeout, SQLite busy_timeout). It must be positive. It applies
-// to engines that Open creates. The wait for the migration lock itself is
+// lock_wait_timeout, SQLite busy_timeout). It must be positive. It
+// configures the engine built from a URL or name (Open, OpenMigrator,
+// DialectFor, NewDialect); for New, pass the dialect's own WithLockTimeout
+// (sqlite.WithBusyTimeout). The wait for the migration lock itself is
 // WithMigrationLockWait's.
 func WithLockTimeout(d time.Duration) Option {
-	return func(c *config) error {
+	return option("WithLockTimeout", inEngine, func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("retort: WithLockTimeout: %v is not positive", d)
 		}
 		c.lockTimeout = d
 		return nil
-	}
+	})
 }
 
 // WithMigrationLockWait bounds how long Upgrade and Downgrade wait for the
 // migration lock that another session (another retort) holds: after d they
 // fail with a *migrate.LockError naming the holder. By default they wait
 // until it is released, reporting the wait (WithProgress) at once and every
-// migrate.LockNoticeEvery. d must be positive.
+// migrate.LockNoticeEvery. d must be positive. It applies to a Migrator.
 func WithMigrationLockWait(d time.Duration) Option {
-	return func(c *config) error {
+	return option("WithMigrationLockWait", inMigrator, func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("retort: WithMigrationLockWait: %v is not positive", d)
 		}
 		c.migrationLockWait = d
 		return nil
-	}
+	})
 }
 
-// WithTable sets the version table's name (default retort_revisions).
+// WithTable sets the version table's name (default retort_revisions). It
+// applies to a Migrator and Script.
 func WithTable(name string) Option {
-	return func(c *config) error {
+	return option("WithTable", inMigrator|inScript, func(c *config) error {
 		if strings.TrimSpace(name) == "" {
 			return errors.New("retort: WithTable: empty table name")
 		}
 		c.table = name
 		return nil
-	}
+	})
 }
 
 // NewMigrator returns a Migrator for db, whose engine is d, with the
 // migration files at the root of fsys (use fs.Sub for a subdirectory of an
 // embed.FS). The files are parsed and the revision graph checked now: a
 // malformed file, a duplicate revision, a missing parent or a cycle is an
-// error before anything runs.
+// error before anything runs. Like New, it refuses the options that
+// configure an engine built from a URL (*OptionError).
 func NewMigrator(db *sql.DB, d dialect.Dialect, fsys fs.FS, opts ...Option) (*Migrator, error) {
-	database, err := New(db, d, opts...)
+	cfg, err := newConfig("NewMigrator", opts)
 	if err != nil {
 		return nil, err
 	}
-	return database.Migrator(fsys)
+	database, err := newDatabase(db, d, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return database.migrator(fsys, cfg)
 }
 
 // OpenMigrator opens the database at rawURL (see Open) and returns its
-// Migrator for the migrations in fsys. Close closes the database.
+// Migrator for the migrations in fsys. It accepts the options of Open and
+// those of a Migrator. Close closes the database.
 func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option) (*Migrator, error) {
-	db, err := Open(ctx, rawURL, opts...)
+	cfg, err := newConfig("OpenMigrator", opts)
 	if err != nil {
 		return nil, err
 	}
-	m, err := db.Migrator(fsys)
+	db, err := open(ctx, rawURL, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := db.migrator(fsys, cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -120,28 +138,38 @@ func OpenMigrator(ctx context.Context, rawURL string, fsys fs.FS, opts ...Option
 	return m, nil
 }
 
-// Migrator returns the Migrator for the migrations at the root of fsys.
-func (db *Database) Migrator(fsys fs.FS) (*Migrator, error) {
-	g, err := loadGraphWithGo(fsys, db.d, db.cfg.goMigrations)
+// Migrator returns the Migrator for the migrations at the root of fsys,
+// with the Database's options and opts, which may be those of a Migrator
+// (WithTable, WithAllowChanged, WithMigrationLockWait, WithProgress, …).
+func (db *Database) Migrator(fsys fs.FS, opts ...Option) (*Migrator, error) {
+	cfg, err := db.cfg.with("Database.Migrator", opts)
 	if err != nil {
 		return nil, err
 	}
-	return db.migratorFor(g), nil
+	return db.migrator(fsys, cfg)
+}
+
+func (db *Database) migrator(fsys fs.FS, cfg *config) (*Migrator, error) {
+	g, err := loadGraphWithGo(fsys, db.d, cfg.goMigrations)
+	if err != nil {
+		return nil, err
+	}
+	return db.migratorFor(g, cfg), nil
 }
 
 // migratorFor returns the Migrator for the migrations of g, already read.
-func (db *Database) migratorFor(g *migrate.Graph) *Migrator {
-	m := &Migrator{db: db, graph: g, cfg: db.cfg}
+func (db *Database) migratorFor(g *migrate.Graph, cfg *config) *Migrator {
+	m := &Migrator{db: db, graph: g, cfg: cfg}
 	m.runner = &migrate.Runner{
 		Dialect:      db.d,
 		DB:           db.db,
 		Graph:        g,
-		History:      migrate.NewHistory(db.d, db.cfg.table),
-		Logger:       db.cfg.logger,
-		OnEvent:      db.cfg.progress,
-		AllowChanged: db.cfg.allowChanged,
-		LockWait:     db.cfg.migrationLockWait,
-		Rehearse:     !db.cfg.noRehearse,
+		History:      migrate.NewHistory(db.d, cfg.table),
+		Logger:       cfg.logger,
+		OnEvent:      cfg.progress,
+		AllowChanged: cfg.allowChanged,
+		LockWait:     cfg.migrationLockWait,
+		Rehearse:     !cfg.noRehearse,
 	}
 	return m
 }
@@ -168,9 +196,18 @@ func (m *Migrator) Graph() *migrate.Graph { return m.graph }
 
 // Upgrade applies the pending migrations up to target: "head" (the single
 // head; an error naming them when there are several), "heads", a revision
-// or unique prefix, or "+N". Each migration runs in its own transaction;
-// the first failure stops, leaving that migration rolled back and the
-// earlier ones applied. It returns the migrations that ran.
+// or unique prefix, or "+N" (UpTo and UpBy say the same without the
+// grammar). Each migration runs in its own transaction; the first failure
+// stops, leaving that migration rolled back and the earlier ones applied.
+// It returns the migrations that ran; a migration that failed is a
+// *migrate.PartialError naming it and those that ran before it.
+//
+// Another session migrating the database holds the migration lock: Upgrade
+// waits for it (see WithMigrationLockWait), and a wait given up is a
+// *migrate.LockError, which matches migrate.ErrLocked. A revision the
+// version table records and the directory lacks is a
+// *migrate.MissingRevisionError, an applied file edited since a
+// *migrate.ChangedError; in both cases nothing runs.
 //
 // On MySQL, whose DDL commits statement by statement, the pending
 // statements are first rehearsed on a scratch copy of the schema (see
@@ -184,9 +221,78 @@ func (m *Migrator) Upgrade(ctx context.Context, target string) ([]migrate.Result
 }
 
 // Downgrade reverts applied migrations down to target: a revision or
-// unique prefix (which stays applied), "-N", or "base".
+// unique prefix (which stays applied), "-N", or "base" (DownTo and DownBy
+// say the same without the grammar). Its errors are Upgrade's.
 func (m *Migrator) Downgrade(ctx context.Context, target string) ([]migrate.Result, error) {
 	return m.runner.Downgrade(ctx, target)
+}
+
+// UpTo applies the pending migrations up to revision rev (and those it
+// depends on), as Upgrade does. rev must be a revision of the directory,
+// written in full: anything else is a *migrate.UnknownRevisionError.
+func (m *Migrator) UpTo(ctx context.Context, rev string) ([]migrate.Result, error) {
+	if err := m.revision(rev); err != nil {
+		return nil, err
+	}
+	return m.runner.Upgrade(ctx, rev)
+}
+
+// UpBy applies the next n pending migrations, as Upgrade does; n must be
+// at least 1. Fewer than n pending is an error, and nothing runs.
+func (m *Migrator) UpBy(ctx context.Context, n int) ([]migrate.Result, error) {
+	return m.by(ctx, "UpBy", n, migrate.Up)
+}
+
+// DownTo reverts the applied migrations that come after revision rev, which
+// stays applied, as Downgrade does; DownTo(ctx, migrate.Base) reverts them
+// all. rev must be migrate.Base or a revision of the directory, written in
+// full: anything else is a *migrate.UnknownRevisionError.
+func (m *Migrator) DownTo(ctx context.Context, rev string) ([]migrate.Result, error) {
+	if rev != migrate.Base {
+		if err := m.revision(rev); err != nil {
+			return nil, err
+		}
+	}
+	return m.runner.Downgrade(ctx, rev)
+}
+
+// DownBy reverts the last n applied migrations, as Downgrade does; n must
+// be at least 1. Fewer than n applied is an error, and nothing runs.
+func (m *Migrator) DownBy(ctx context.Context, n int) ([]migrate.Result, error) {
+	return m.by(ctx, "DownBy", n, migrate.Down)
+}
+
+// by runs n migrations in direction dir for the method called name.
+func (m *Migrator) by(ctx context.Context, name string, n int, dir migrate.Direction) ([]migrate.Result, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("retort: %s(%d): n must be at least 1", name, n)
+	}
+	if dir == migrate.Up {
+		return m.runner.Upgrade(ctx, "+"+strconv.Itoa(n))
+	}
+	return m.runner.Downgrade(ctx, "-"+strconv.Itoa(n))
+}
+
+// revision returns an error unless rev is a revision of the directory.
+func (m *Migrator) revision(rev string) error {
+	if _, ok := m.graph.Get(rev); !ok {
+		return &migrate.UnknownRevisionError{Rev: rev}
+	}
+	return nil
+}
+
+// Status returns the state of every migration: each revision of the
+// directory in order (applied, pending, or partly applied with how many of
+// its statements ran; and whether its file changed since), then the
+// revisions the version table records that the directory lacks
+// (Missing). Like History, it reports where the database is even when
+// Upgrade would refuse to run.
+func (m *Migrator) Status(ctx context.Context) ([]migrate.Status, error) {
+	recs, err := m.History(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return migrate.Statuses(m.graph, recs), nil
 }
 
 // History returns the version table's rows.
@@ -240,7 +346,7 @@ func (m *Migrator) Script(w io.Writer, from, target string, dir migrate.Directio
 // from the revision from to target runs on engine d (see Migrator.Script),
 // without any database.
 func Script(w io.Writer, d dialect.Dialect, g *migrate.Graph, from, target string, dir migrate.Direction, opts ...Option) error {
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("Script", opts)
 	if err != nil {
 		return err
 	}
@@ -350,7 +456,7 @@ func (m *Migrator) checkAgainst(ctx context.Context, head, desired *schema.Schem
 	rep := &CheckReport{}
 	rep.Unmanaged.Schema = desired.Unmanaged
 	rep.Unmanaged.Migrations = head.Unmanaged
-	plan, err := PlanSchemas(ctx, m.db.d, head, desired, WithExclude(m.cfg.exclude...))
+	plan, err := PlanSchemas(ctx, m.db.d, head, desired, m.cfg.planOptions()...)
 	if err != nil {
 		return nil, err
 	}
@@ -431,6 +537,10 @@ func (r *CheckReport) OK() bool {
 // "-- retort:not-renamed-from" hint, WithAssumeRenames or
 // WithoutRenameGuess says what it is.
 func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desired *schema.Schema, message string, now time.Time, opts ...Option) (*migrate.File, error) {
+	cfg, err := newConfig("Autogenerate", opts)
+	if err != nil {
+		return nil, err
+	}
 	heads := g.Heads()
 	if len(heads) > 1 {
 		return nil, &migrate.MultipleHeadsError{Heads: heads}
@@ -439,12 +549,9 @@ func Autogenerate(ctx context.Context, d dialect.Dialect, g *migrate.Graph, desi
 	if err != nil {
 		return nil, err
 	}
+	opts = cfg.planOptions()
 	up, err := PlanSchemas(ctx, d, head, desired, opts...)
 	if err != nil || up.Empty() {
-		return nil, err
-	}
-	cfg, err := newConfig(opts)
-	if err != nil {
 		return nil, err
 	}
 	// A drop and an add that look like a rename are not written silently.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/renamehint"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -12,14 +13,14 @@ import (
 // RenameGuessError) instead of refusing: each guessed drop and add becomes
 // a rename.
 func WithAssumeRenames() Option {
-	return func(c *config) error { c.assumeRenames = true; return nil }
+	return option("WithAssumeRenames", inAutogenerate, func(c *config) error { c.assumeRenames = true; return nil })
 }
 
 // WithoutRenameGuess makes Autogenerate write a drop and an add that look
 // like a rename as they are (as "-- retort:not-renamed-from old" does for
 // one object).
 func WithoutRenameGuess() Option {
-	return func(c *config) error { c.noRenameGuess = true; return nil }
+	return option("WithoutRenameGuess", inAutogenerate, func(c *config) error { c.noRenameGuess = true; return nil })
 }
 
 // RenameGuess is a drop and an add that look like a rename, with where the
@@ -58,6 +59,20 @@ func (e *RenameGuessError) Error() string {
 		fmt.Fprintf(&b, "\n    (or \"-- retort:not-renamed-from %s\" if %s is new and %s goes away)", g.From, g.To, g.From)
 	}
 	return b.String()
+}
+
+// Locate fills in where each guess's hint goes in the desired schema's SQL
+// src, read from file (the file name messages show) for engine: the
+// guess's File, Line and Text (the line that defines the object), so that
+// the message shows the line to write. Guesses src does not define are
+// left as they are.
+func (e *RenameGuessError) Locate(file, src, engine string) {
+	for i, g := range e.Guesses {
+		line, text := renamehint.Locate(src, engine, g.Kind, g.Table, g.To)
+		if line > 0 {
+			e.Guesses[i].File, e.Guesses[i].Line, e.Guesses[i].Text = file, line, text
+		}
+	}
 }
 
 // guessRenames returns the renames up's changes look like, given the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect/dialecttest"
+	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/schema"
 )
@@ -210,5 +211,30 @@ func TestRenameConverges(t *testing.T) {
 				t.Errorf("after the reverse plan the database differs from the old schema: %q", p.Summary())
 			}
 		})
+	}
+}
+
+// TestRenameGuessErrorLocate: Locate points each guess at the line of the
+// schema file that defines the object, and leaves alone the guesses the
+// file does not define.
+func TestRenameGuessErrorLocate(t *testing.T) {
+	src := "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT\n);\nCREATE TABLE people (id INTEGER PRIMARY KEY);\n"
+	e := &retort.RenameGuessError{Guesses: []retort.RenameGuess{
+		{Guess: diff.Guess{Kind: schema.RenameColumn, Table: "users", From: "name", To: "full_name"}},
+		{Guess: diff.Guess{Kind: schema.RenameTable, Table: "people", From: "persons", To: "people"}},
+		{Guess: diff.Guess{Kind: schema.RenameColumn, Table: "users", From: "a", To: "nosuch"}},
+	}}
+	e.Locate("schema.sql", src, "sqlite")
+	want := []struct {
+		line int
+		text string
+	}{{3, "  full_name TEXT"}, {5, "CREATE TABLE people (id INTEGER PRIMARY KEY);"}, {0, ""}}
+	for i, g := range e.Guesses {
+		if g.Line != want[i].line || g.Text != want[i].text || (g.Line > 0) != (g.File == "schema.sql") {
+			t.Errorf("guess %d: %s:%d %q, want line %d %q", i, g.File, g.Line, g.Text, want[i].line, want[i].text)
+		}
+	}
+	if !strings.Contains(e.Error(), "add to schema.sql:3:\n      full_name TEXT -- retort:renamed-from name") {
+		t.Errorf("the message does not show the line to write:\n%s", e.Error())
 	}
 }

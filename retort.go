@@ -1,21 +1,3 @@
-// Package retort migrates the schema of a relational database (SQLite,
-// PostgreSQL, MySQL/MariaDB) that an application owns.
-//
-// A Database compares the schema a database has with the one it should have
-// (written as SQL, or given by migrations) and applies the difference:
-//
-//	db, err := retort.Open(ctx, "sqlite:app.db")
-//	desired, err := db.LoadSQL(ctx, "schema.sql", src)
-//	plan, err := db.Plan(ctx, desired)
-//	err = db.Apply(ctx, plan)
-//
-// Foreign keys are first-class: a changed ON DELETE, ON UPDATE, deferral or
-// MATCH is found and the constraint recreated (SQLite: by a rebuild that
-// keeps every row and never fires ON DELETE actions on children).
-//
-// The package imports no database driver: the program registers one, e.g.
-// modernc.org/sqlite, github.com/jackc/pgx/v5/stdlib or
-// github.com/go-sql-driver/mysql.
 package retort
 
 import (
@@ -43,10 +25,16 @@ import (
 	"github.com/retortdb/retort/schema"
 )
 
-// Option configures a Database (and a Migrator).
+// Option configures a Database, a Migrator, or one of the functions that
+// accept options. Each function refuses an option that has no effect on it
+// with an *OptionError (see OptionError for which applies where).
 type Option func(*config) error
 
 type config struct {
+	// fn is the function being configured, scope the options it accepts.
+	fn    string
+	scope scope
+
 	logger    *slog.Logger
 	exclude   []string
 	naming    dialect.Naming
@@ -82,32 +70,47 @@ type config struct {
 	assumeRenames, noRenameGuess bool
 }
 
-func newConfig(opts []Option) (*config, error) {
+// newConfig returns the configuration that opts give function fn, or an
+// *OptionError for the first option that has no effect on fn.
+func newConfig(fn string, opts []Option) (*config, error) {
 	c := &config{logger: slog.New(slog.DiscardHandler), naming: dialect.DefaultNaming()}
+	return c.with(fn, opts)
+}
+
+// with returns a copy of c with opts, given to function fn, applied.
+func (c *config) with(fn string, opts []Option) (*config, error) {
+	out := *c
+	out.exclude = slices.Clone(c.exclude)
+	out.fn, out.scope = fn, scopeOf(fn)
 	for _, o := range opts {
-		if err := o(c); err != nil {
+		if o == nil {
+			return nil, fmt.Errorf("retort: %s: nil option", fn)
+		}
+		if err := o(&out); err != nil {
 			return nil, err
 		}
 	}
-	return c, nil
+	return &out, nil
 }
 
 // WithLogger sets the logger for progress and warnings. It must not be nil.
+// Every function that takes options accepts it.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
+	return option("WithLogger", everywhere, func(c *config) error {
 		if l == nil {
 			return errors.New("retort: WithLogger: nil logger")
 		}
 		c.logger = l
 		return nil
-	}
+	})
 }
 
 // WithExclude adds table-name patterns (path.Match syntax) that retort
 // never creates, alters or drops, besides the version tables of retort and
-// other migration tools, which are always left alone.
+// other migration tools, which are always left alone. It applies to a
+// Database, a Migrator (Check), PlanSchemas and Autogenerate.
 func WithExclude(patterns ...string) Option {
-	return func(c *config) error {
+	return option("WithExclude", inDatabase|inMigrator|inPlan, func(c *config) error {
 		for _, p := range patterns {
 			if p == "" {
 				return errors.New("retort: WithExclude: empty pattern")
@@ -115,48 +118,55 @@ func WithExclude(patterns ...string) Option {
 		}
 		c.exclude = append(c.exclude, patterns...)
 		return nil
-	}
+	})
 }
 
 // WithNaming sets the naming convention for the constraints retort creates.
+// It configures the engine built from a URL or name (Open, OpenMigrator,
+// DialectFor, NewDialect); for New, pass the dialect's own WithNaming.
 func WithNaming(n dialect.Naming) Option {
-	return func(c *config) error {
+	return option("WithNaming", inEngine, func(c *config) error {
 		if err := n.Validate(); err != nil {
 			return err
 		}
 		c.naming = n
 		return nil
-	}
+	})
 }
 
 // WithDevURL sets the database server where scratch databases are created
 // to load desired schemas and replay migrations (PostgreSQL, MySQL). The
 // default is the server of the database being migrated. The user's own
-// database is never used as a scratch database.
+// database is never used as a scratch database. It configures the engine
+// built from a URL or name (Open, OpenMigrator, DialectFor, NewDialect);
+// for New, pass the dialect's own WithScratchServer.
 func WithDevURL(rawURL string) Option {
-	return func(c *config) error {
+	return option("WithDevURL", inEngine, func(c *config) error {
 		if _, err := ParseURL(rawURL); err != nil {
 			return err
 		}
 		c.devURL = rawURL
 		return nil
-	}
+	})
 }
 
 // WithConcurrentIndexes makes PostgreSQL plans create indexes on existing
 // tables with CREATE INDEX CONCURRENTLY, outside a transaction, so that
 // writers are not blocked while the index builds. Other engines ignore it.
+// It configures the engine built from a URL or name (Open, OpenMigrator,
+// DialectFor, NewDialect).
 func WithConcurrentIndexes() Option {
-	return func(c *config) error { c.concurrentIndexes = true; return nil }
+	return option("WithConcurrentIndexes", inEngine, func(c *config) error { c.concurrentIndexes = true; return nil })
 }
 
 // WithoutRehearsal turns off the rehearsal that Apply and Upgrade do on
 // MySQL/MariaDB (engines whose DDL commits statement by statement, see
 // dialect.Rehearser): by default the plan, or the pending migrations, run
 // first on a scratch copy of the live schema (no rows), and a statement
-// that fails there stops everything before the database is touched.
+// that fails there stops everything before the database is touched. It
+// applies to a Database (Apply) and a Migrator (Upgrade).
 func WithoutRehearsal() Option {
-	return func(c *config) error { c.noRehearse = true; return nil }
+	return option("WithoutRehearsal", inDatabase|inMigrator, func(c *config) error { c.noRehearse = true; return nil })
 }
 
 // WithSchemas makes retort manage several PostgreSQL schemas, e.g. "app"
@@ -167,9 +177,10 @@ func WithoutRehearsal() Option {
 // the URL gives none) and holds the version table; it must exist.
 // Schemas not named are never read nor touched. Without this option retort
 // manages one schema: the connection's current_schema(), or ?schema= in
-// the URL. Other engines refuse the option.
+// the URL. Other engines refuse the option. It configures the engine built
+// from a URL or name (Open, OpenMigrator, DialectFor, NewDialect).
 func WithSchemas(names ...string) Option {
-	return func(c *config) error {
+	return option("WithSchemas", inEngine, func(c *config) error {
 		seen := map[string]bool{}
 		for _, n := range names {
 			if n == "" {
@@ -182,13 +193,13 @@ func WithSchemas(names ...string) Option {
 		}
 		c.schemas = names
 		return nil
-	}
+	})
 }
 
-// MustExist makes Open fail when a SQLite database file does not exist,
-// instead of creating it.
+// MustExist makes Open (and OpenMigrator) fail with a *MissingDatabaseError
+// when a SQLite database file does not exist, instead of creating it.
 func MustExist() Option {
-	return func(c *config) error { c.mustExist = true; return nil }
+	return option("MustExist", inConnect, func(c *config) error { c.mustExist = true; return nil })
 }
 
 // Database is a database whose schema retort manages.
@@ -203,12 +214,19 @@ type Database struct {
 }
 
 // Open connects to the database at rawURL (see ParseURL) with the matching
-// engine. The driver must be registered by the program.
+// engine. The driver must be registered by the program. An option that
+// configures only a Migrator (WithTable, WithAllowChanged,
+// WithMigrationLockWait) is an *OptionError: give it to OpenMigrator or
+// Database.Migrator.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Database, error) {
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("Open", opts)
 	if err != nil {
 		return nil, err
 	}
+	return open(ctx, rawURL, cfg)
+}
+
+func open(ctx context.Context, rawURL string, cfg *config) (*Database, error) {
 	t, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -228,7 +246,7 @@ func openTarget(ctx context.Context, t *Target, raw string, cfg *config) (*Datab
 	}
 	if t.Path != "" && cfg.mustExist {
 		if _, err := os.Stat(t.Path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("sqlite: database file %s does not exist", t.Path)
+			return nil, &MissingDatabaseError{Path: t.Path, Similar: similarFiles(t.Path)}
 		}
 	}
 	db, err := sql.Open(driver, t.DSN)
@@ -246,13 +264,22 @@ func openTarget(ctx context.Context, t *Target, raw string, cfg *config) (*Datab
 }
 
 // New wraps an open *sql.DB whose engine is d. Close does not close db.
+// The options that configure an engine built from a URL (WithLockTimeout,
+// WithNaming, WithDevURL, WithConcurrentIndexes, WithSchemas,
+// WithConnectTimeout) or a connection (MustExist, WithConnectWait) are an
+// *OptionError here: configure d with its own options instead, e.g.
+// postgres.New(postgres.WithLockTimeout(5*time.Second)).
 func New(db *sql.DB, d dialect.Dialect, opts ...Option) (*Database, error) {
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("New", opts)
 	if err != nil {
 		return nil, err
 	}
+	return newDatabase(db, d, cfg)
+}
+
+func newDatabase(db *sql.DB, d dialect.Dialect, cfg *config) (*Database, error) {
 	if db == nil || d == nil {
-		return nil, errors.New("retort: New: nil database or dialect")
+		return nil, fmt.Errorf("retort: %s: nil database or dialect", cfg.fn)
 	}
 	return &Database{db: db, d: d, cfg: cfg}, nil
 }
@@ -310,7 +337,7 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 // scratch databases on that server (unless WithDevURL says otherwise). It
 // does not connect.
 func DialectFor(rawURL string, opts ...Option) (dialect.Dialect, error) {
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("DialectFor", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +353,7 @@ func DialectFor(rawURL string, opts ...Option) (dialect.Dialect, error) {
 // or an alias that DialectName accepts). PostgreSQL and MySQL need
 // WithDevURL for their scratch databases.
 func NewDialect(name string, opts ...Option) (dialect.Dialect, error) {
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("NewDialect", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +396,10 @@ func (db *Database) hooks() dialect.Hooks {
 	}
 	return dialect.Hooks{
 		Statement: func(stmt string) { fn(migrate.Event{Kind: migrate.StatementStarted, Stmt: stmt}) },
-		Copy:      func(c dialect.Copied) { fn(migrate.Event{Kind: migrate.RowsCopied, Copied: c}) },
+		Executed: func(x dialect.Executed) {
+			fn(migrate.Event{Kind: migrate.StatementFinished, Stmt: x.Stmt, Duration: x.Duration, Rows: x.Rows, Err: x.Err})
+		},
+		Copy: func(c dialect.Copied) { fn(migrate.Event{Kind: migrate.RowsCopied, Copied: c}) },
 	}
 }
 
@@ -488,12 +518,17 @@ func (db *Database) Plan(ctx context.Context, desired *schema.Schema) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	return PlanSchemas(ctx, db.d, current, desired, WithExclude(db.cfg.exclude...), WithLogger(db.cfg.logger))
+	return PlanSchemas(ctx, db.d, current, desired, db.cfg.planOptions()...)
+}
+
+// planOptions returns the options of c that PlanSchemas takes.
+func (c *config) planOptions() []Option {
+	return []Option{WithExclude(c.exclude...), WithLogger(c.logger)}
 }
 
 // PlanSchemas plans the change from one schema to another for engine d.
 func PlanSchemas(ctx context.Context, d dialect.Dialect, from, to *schema.Schema, opts ...Option) (*Plan, error) {
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig("PlanSchemas", opts)
 	if err != nil {
 		return nil, err
 	}

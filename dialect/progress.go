@@ -3,6 +3,9 @@ package dialect
 import (
 	"context"
 	"database/sql"
+	"time"
+
+	"github.com/retortdb/retort/internal/sqltok"
 )
 
 // TryLocker is implemented by engines whose migration lock can be tried
@@ -25,9 +28,24 @@ type TryLocker interface {
 type Hooks struct {
 	// Statement is called before each statement runs.
 	Statement func(stmt string)
+	// Executed is called after each statement ran, or failed.
+	Executed func(Executed)
 	// Copy is called after each batch of rows a table rebuild copies, on
 	// engines that copy in batches (see Copier).
 	Copy func(Copied)
+}
+
+// Executed is a statement that ran: how long it took, the rows it changed
+// and its error.
+type Executed struct {
+	Stmt     string
+	Duration time.Duration
+	// Rows is the number of rows a data change (INSERT, UPDATE, DELETE,
+	// REPLACE, MERGE, WITH …) affected as the driver reports it, or -1 for other
+	// statements (whose count engines do not report, or SQLite reports
+	// stale), a failed statement, and a row copy run in batches (see Copied).
+	Rows int64
+	Err  error
 }
 
 // Copied is the progress of a table rebuild's row copy.
@@ -55,13 +73,48 @@ func Exec(ctx context.Context, d Dialect, q Querier, stmt string, h Hooks) error
 	if h.Statement != nil {
 		h.Statement(stmt)
 	}
+	start := time.Now()
+	rows, err := execRows(ctx, d, q, stmt, h)
+	err = TranslateError(d, err)
+	if h.Executed != nil {
+		h.Executed(Executed{Stmt: stmt, Duration: time.Since(start), Rows: rows, Err: err})
+	}
+	return err
+}
+
+// execRows runs stmt and returns the rows it affected, as Executed.Rows
+// counts them.
+func execRows(ctx context.Context, d Dialect, q Querier, stmt string, h Hooks) (int64, error) {
 	if h.Copy != nil {
 		if c, ok := d.(Copier); ok {
 			if handled, err := c.ExecCopy(ctx, q, stmt, h.Copy); handled || err != nil {
-				return err
+				return -1, err
 			}
 		}
 	}
-	_, err := q.ExecContext(ctx, stmt)
-	return err
+	res, err := q.ExecContext(ctx, stmt)
+	if err != nil || !changesRows(stmt) {
+		return -1, err
+	}
+	n, rerr := res.RowsAffected()
+	if rerr != nil {
+		return -1, nil
+	}
+	return n, nil
+}
+
+// changesRows reports whether stmt's first keyword is that of a data
+// change (or WITH, which starts one in migrations), whose affected rows
+// the drivers count.
+func changesRows(stmt string) bool {
+	toks := sqltok.Lex(stmt, sqltok.Options{DollarQuotes: true}, 1)
+	if len(toks) == 0 {
+		return false
+	}
+	for _, kw := range []string{"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "WITH"} {
+		if toks[0].Is(kw) {
+			return true
+		}
+	}
+	return false
 }

@@ -159,9 +159,9 @@ func TestAppliedRevisionNotInDirectory(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := run()
-			var ue *migrate.AppliedUnknownError
+			var ue *migrate.MissingRevisionError
 			if !errors.As(err, &ue) {
-				t.Fatalf("err = %v, want *migrate.AppliedUnknownError", err)
+				t.Fatalf("err = %v, want *migrate.MissingRevisionError", err)
 			}
 			if len(ue.Records) != 1 || ue.Records[0].Revision != rev2 {
 				t.Errorf("Records = %+v, want %s", ue.Records, rev2)

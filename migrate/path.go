@@ -7,6 +7,9 @@ import (
 	"strings"
 )
 
+// Base is the destination before the first migration: no revision applied.
+const Base = "base"
+
 // DestinationKind is the form of a Destination.
 type DestinationKind uint8
 

@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,6 +27,10 @@ const (
 	LockWaiting
 	// RowsCopied: a table rebuild copied a batch of rows (Copied).
 	RowsCopied
+	// StatementFinished: the statement of the last StatementStarted ran
+	// (or failed: Err), taking Duration and affecting Rows rows (-1 when
+	// not a data change; see dialect.Executed).
+	StatementFinished
 )
 
 // LockNoticeEvery is how often a Runner waiting for the migration lock
@@ -35,15 +40,22 @@ const LockNoticeEvery = 10 * time.Second
 // lockPoll is how often a waiting Runner tries the lock again.
 const lockPoll = 200 * time.Millisecond
 
+// ErrLocked is matched (errors.Is) by every *LockError: another session
+// held the migration lock and nothing was run.
+var ErrLocked = errors.New("migration lock held by another session")
+
 // LockError is an upgrade or downgrade that gave up waiting for the
 // migration lock, which another session (normally another retort migrating
-// the same database) still held. Nothing was run.
+// the same database) still held: after the Runner's LockWait, or when ctx
+// ended during the wait (Err). Nothing was run. It matches ErrLocked.
 type LockError struct {
 	// Holder describes the session holding the lock, as precisely as the
 	// engine can tell ("" when it cannot).
 	Holder string
-	// Waited is how long the Runner waited: its LockWait.
+	// Waited is how long the Runner waited.
 	Waited time.Duration
+	// Err is the context's error when ctx ended the wait, else nil.
+	Err error
 }
 
 func (e *LockError) Error() string {
@@ -51,9 +63,18 @@ func (e *LockError) Error() string {
 	if holder == "" {
 		holder = "another session"
 	}
+	if e.Err != nil {
+		return fmt.Sprintf("waiting for the migration lock held by %s: %v", holder, e.Err)
+	}
 	return fmt.Sprintf("the migration lock is held by %s: gave up after %v (raise --migration-lock-wait, or 0 to wait until it is released); nothing was run",
 		holder, e.Waited)
 }
+
+// Is reports whether target is ErrLocked.
+func (e *LockError) Is(target error) bool { return target == ErrLocked }
+
+// Unwrap returns Err: the context's error when ctx ended the wait.
+func (e *LockError) Unwrap() error { return e.Err }
 
 // lock takes the engine's migration lock on conn. With a TryLocker it
 // reports a wait at once (LockWaiting events) and gives up after LockWait
@@ -83,7 +104,7 @@ func (r *Runner) lock(ctx context.Context, conn *sql.Conn) (unlock func() error,
 			}
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("waiting for the migration lock held by %s: %w", holder, ctx.Err())
+				return nil, &LockError{Holder: holder, Waited: time.Since(start), Err: ctx.Err()}
 			case <-time.After(pause):
 			}
 		}
@@ -120,6 +141,10 @@ func (r *Runner) hooks(f *File, dir Direction, line *int) dialect.Hooks {
 	return dialect.Hooks{
 		Statement: func(stmt string) {
 			r.emit(Event{Kind: StatementStarted, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name, Line: *line, Stmt: stmt})
+		},
+		Executed: func(x dialect.Executed) {
+			r.emit(Event{Kind: StatementFinished, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name, Line: *line,
+				Stmt: x.Stmt, Duration: x.Duration, Rows: x.Rows, Err: x.Err})
 		},
 		Copy: func(c dialect.Copied) {
 			r.emit(Event{Kind: RowsCopied, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name, Copied: c})

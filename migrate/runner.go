@@ -100,6 +100,10 @@ type Event struct {
 	Holder string
 	// Copied is a rebuild's row-copy progress (RowsCopied).
 	Copied dialect.Copied
+	// Rows and Err are what a statement did (StatementFinished): the rows
+	// it affected (-1 when not a data change) and its error.
+	Rows int64
+	Err  error
 }
 
 // Result is one migration a Runner ran.
@@ -172,7 +176,7 @@ func (r *Runner) now() time.Time {
 
 // State returns the version table's records, after checking them against
 // the graph: a recorded revision the directory does not have is an
-// *AppliedUnknownError, and a completely applied file whose checksum
+// *MissingRevisionError, and a completely applied file whose checksum
 // changed (unless AllowChanged) a *ChangedError.
 func (r *Runner) State(ctx context.Context, q dialect.Querier) ([]Record, error) {
 	recs, _, err := r.state(ctx, q)
@@ -214,7 +218,7 @@ func (r *Runner) state(ctx context.Context, q dialect.Querier) (recs, outdated [
 	return recs, outdated, nil
 }
 
-// UnknownRevisions returns an *AppliedUnknownError when recs (the version
+// UnknownRevisions returns a *MissingRevisionError when recs (the version
 // table's rows) name revisions that g does not have, and nil otherwise.
 func UnknownRevisions(g *Graph, recs []Record) error {
 	var unknown []Record
@@ -226,19 +230,24 @@ func UnknownRevisions(g *Graph, recs []Record) error {
 	if len(unknown) == 0 {
 		return nil
 	}
-	return &AppliedUnknownError{Records: unknown}
+	return &MissingRevisionError{Records: unknown}
 }
 
-// AppliedUnknownError is a database whose version table records revisions
+// MissingRevisionError is a database whose version table records revisions
 // that the migrations directory does not have: a deleted migration file, a
 // migration from another branch, or the wrong database. Nothing runs until
 // the directory has them again or the version table is re-stamped.
-type AppliedUnknownError struct {
+type MissingRevisionError struct {
 	// Records are the version table's rows for the unknown revisions.
 	Records []Record
 }
 
-func (e *AppliedUnknownError) Error() string {
+// AppliedUnknownError is the former name of MissingRevisionError.
+//
+// Deprecated: use MissingRevisionError.
+type AppliedUnknownError = MissingRevisionError
+
+func (e *MissingRevisionError) Error() string {
 	revs := make([]string, len(e.Records))
 	for i, r := range e.Records {
 		revs[i] = r.Revision
@@ -390,7 +399,8 @@ func (r *Runner) run(ctx context.Context, target string, dir Direction) ([]Resul
 		r.emit(Event{Kind: Started, Revision: f.Revision, Message: f.Message, Direction: dir, File: f.Name})
 		res, err := r.apply(ctx, conn, session, f, dir)
 		if err != nil {
-			return results, err
+			res.File = f.Name
+			return results, &PartialError{Applied: results, Failed: res, Err: err}
 		}
 		results = append(results, res)
 		r.logger().Info("migrated", "revision", res.Revision, "direction", dir.String(), "message", res.Message,
@@ -776,11 +786,11 @@ func PrefixChecksum(sec Section, n int) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// PartialError is a downgrade refused because a migration is partly
+// PartlyAppliedError is a downgrade refused because a migration is partly
 // applied: its first Done statements ran (on an engine whose DDL commits on
 // its own, or in committed segments) and the rest did not. retort cannot
 // know how to undo part of a migration.
-type PartialError struct {
+type PartlyAppliedError struct {
 	File     string
 	Revision string
 	Done     int
@@ -789,7 +799,7 @@ type PartialError struct {
 	Parent   string
 }
 
-func (e *PartialError) Error() string {
+func (e *PartlyAppliedError) Error() string {
 	lines := make([]string, len(e.Lines))
 	for i, l := range e.Lines {
 		lines[i] = strconv.Itoa(l)
@@ -799,6 +809,27 @@ func (e *PartialError) Error() string {
 		e.File, e.Done, e.Total, strings.Join(lines, ", "), e.Parent)
 }
 
+// PartialError is an upgrade or downgrade stopped by a migration that
+// failed: the migrations of Applied ran (and stay applied), Failed did not
+// (it was rolled back, or on MySQL its statements that ran are recorded:
+// Err says which), and the rest of the path was not tried. Err is the
+// failure, often a *StmtError; errors.As finds what it wraps (the
+// driver's error, a *dialect.OrphanRowsError, …).
+type PartialError struct {
+	// Applied are the migrations that ran before the failure.
+	Applied []Result
+	// Failed is the migration that failed: its Revision, Message, File and
+	// Direction.
+	Failed Result
+	Err    error
+}
+
+// Error returns Err's text: the migration and statement that failed.
+func (e *PartialError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *PartialError) Unwrap() error { return e.Err }
+
 func (r *Runner) partialError(partial map[string]int) error {
 	revs := make([]string, 0, len(partial))
 	for rev := range partial {
@@ -807,7 +838,7 @@ func (r *Runner) partialError(partial map[string]int) error {
 	slices.Sort(revs)
 	f, _ := r.Graph.Get(revs[0])
 	stmts := f.Up.Statements()
-	e := &PartialError{File: f.Name, Revision: f.Revision, Done: partial[revs[0]], Total: len(stmts), Parent: "base"}
+	e := &PartlyAppliedError{File: f.Name, Revision: f.Revision, Done: partial[revs[0]], Total: len(stmts), Parent: "base"}
 	if len(f.Parents) > 0 {
 		e.Parent = strings.Join(f.Parents, " ")
 	}

@@ -488,10 +488,11 @@ func (d *Dialect) Lock(ctx context.Context, conn *sql.Conn, key string) (unlock 
 }
 
 var (
-	_ dialect.Dialect      = (*Dialect)(nil)
-	_ dialect.Locker       = (*Dialect)(nil)
-	_ dialect.Scratcher    = (*Dialect)(nil)
-	_ dialect.TxDDL        = (*Dialect)(nil)
-	_ dialect.SchemaLoader = (*Dialect)(nil)
-	_ dialect.DiffOptioner = (*Dialect)(nil)
+	_ dialect.Dialect         = (*Dialect)(nil)
+	_ dialect.Locker          = (*Dialect)(nil)
+	_ dialect.Scratcher       = (*Dialect)(nil)
+	_ dialect.TxDDL           = (*Dialect)(nil)
+	_ dialect.SchemaLoader    = (*Dialect)(nil)
+	_ dialect.DiffOptioner    = (*Dialect)(nil)
+	_ dialect.ErrorTranslator = (*Dialect)(nil)
 )

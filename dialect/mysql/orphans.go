@@ -2,8 +2,11 @@ package mysql
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -127,4 +130,34 @@ func fkTarget(fk *schema.ForeignKey) string {
 		return fk.RefSchema + "." + fk.RefTable
 	}
 	return fk.RefTable
+}
+
+// orphanMessage matches the sql_mode value orphanCheck sets when rows are
+// orphaned, as the server's error 1231 quotes it (cut at 200 characters,
+// so the constraint may be missing).
+var orphanMessage = regexp.MustCompile(`'retort: (\d+) orphan row\(s\) in (.+?) \((.*?)\) without a parent in (.+?) \((.*?)\); e\.g\. (.*?)(?:; cannot add foreign key (.*?)'?)?$`)
+
+// TranslateError returns the error 1231 of orphanCheck as a
+// *dialect.OrphanRowsError wrapping it, and any other error as it is.
+func (d *Dialect) TranslateError(err error) error {
+	if ErrorNumber(err) != 1231 {
+		return err
+	}
+	m := orphanMessage.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	e := &dialect.OrphanRowsError{Table: m[2], Columns: strings.Fields(m[3]), Parent: m[4], Constraint: m[7], Count: n, Err: err}
+	// The examples are separated by spaces: "7 8", or "(1 a) (2 b)" for a
+	// key of several columns.
+	ex := strings.TrimSpace(m[6])
+	if len(e.Columns) > 1 {
+		for _, k := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(ex, "("), ")"), ") (") {
+			e.Examples = append(e.Examples, "("+k+")")
+		}
+	} else {
+		e.Examples = strings.Fields(ex)
+	}
+	return e
 }

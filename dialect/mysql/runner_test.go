@@ -104,7 +104,7 @@ func TestConcurrentUpgradesRunEachStatementOnce(t *testing.T) {
 
 // A failed statement leaves the migration partly applied and recorded; the
 // Migrator API reports it as a *migrate.StmtError with the statement's
-// number, and a downgrade as a *migrate.PartialError.
+// number, and a downgrade as a *migrate.PartlyAppliedError.
 func TestPartialMigrationThroughTheLibrary(t *testing.T) {
 	db, _, d := newDB(t)
 	ctx := context.Background()
@@ -139,9 +139,9 @@ DROP TABLE t;
 		t.Errorf("version rows = %+v, want one with progress 2", recs)
 	}
 	_, err = m.Downgrade(ctx, "base")
-	var pe *migrate.PartialError
+	var pe *migrate.PartlyAppliedError
 	if !errors.As(err, &pe) || pe.Done != 2 || pe.Total != 4 || !cmp.Equal(pe.Lines, []int{6, 7}) {
-		t.Errorf("Downgrade error = %v, want a *migrate.PartialError with 2 of 4 statements (lines 6, 7)", err)
+		t.Errorf("Downgrade error = %v, want a *migrate.PartlyAppliedError with 2 of 4 statements (lines 6, 7)", err)
 	}
 	// Fix the data by hand and run again: statement 3 and 4 only.
 	files["20260101000001_t.sql"] = `-- retort:revision 20260101000001

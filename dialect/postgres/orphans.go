@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -68,4 +71,32 @@ func orphanComment(table string, fk *schema.ForeignKey) string {
 		target = fk.RefSchema + "." + target
 	}
 	return fmt.Sprintf("%s: rows of %s without a parent in %s stop the migration here", fk.Name, display(table), target)
+}
+
+// orphanMessage matches the message orphanCheck raises: count, table,
+// parent, constraint, columns and the examples.
+var orphanMessage = regexp.MustCompile(`retort: (\d+) row\(s\) of (.+?) reference no row of (.+?), so foreign key (.+?) \((.*?)\) cannot be added; e\.g\. \(.*?\) = (.*)$`)
+
+// TranslateError returns the error of orphanCheck's exception (SQLSTATE
+// 23503 with retort's message) as a *dialect.OrphanRowsError wrapping it,
+// and any other error as it is.
+func (d *Dialect) TranslateError(err error) error {
+	if SQLState(err) != "23503" {
+		return err
+	}
+	msg := strings.TrimSuffix(err.Error(), " (SQLSTATE 23503)")
+	m := orphanMessage.FindStringSubmatch(msg)
+	if m == nil {
+		return err
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	e := &dialect.OrphanRowsError{Table: m[2], Parent: m[3], Constraint: m[4], Columns: strings.Split(m[5], ", "), Count: n, Err: err}
+	// The examples are "(k1), (k2)": a key of one column is its value.
+	for _, ex := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(m[6], "("), ")"), "), (") {
+		if len(e.Columns) > 1 {
+			ex = "(" + ex + ")"
+		}
+		e.Examples = append(e.Examples, ex)
+	}
+	return e
 }

@@ -327,7 +327,8 @@ func (d *Dialect) Lock(ctx context.Context, conn *sql.Conn, key string) (unlock 
 }
 
 var (
-	_ dialect.Dialect   = (*Dialect)(nil)
-	_ dialect.Locker    = (*Dialect)(nil)
-	_ dialect.Scratcher = (*Dialect)(nil)
+	_ dialect.Dialect         = (*Dialect)(nil)
+	_ dialect.Locker          = (*Dialect)(nil)
+	_ dialect.Scratcher       = (*Dialect)(nil)
+	_ dialect.ErrorTranslator = (*Dialect)(nil)
 )

@@ -139,39 +139,56 @@ type Violation struct {
 }
 
 func (e *ForeignKeyError) Error() string {
-	type group struct {
-		table, parent string
-		rowids        []string
-	}
-	var groups []*group
-	idx := map[[2]string]*group{}
-	for _, v := range e.Violations {
-		k := [2]string{v.Table, v.Parent}
-		g, ok := idx[k]
-		if !ok {
-			g = &group{table: v.Table, parent: v.Parent}
-			idx[k] = g
-			groups = append(groups, g)
-		}
-		if v.RowID.Valid {
-			g.rowids = append(g.rowids, fmt.Sprint(v.RowID.Int64))
-		} else {
-			g.rowids = append(g.rowids, "?")
-		}
-	}
 	var b strings.Builder
 	b.WriteString("foreign key check failed, nothing was changed:")
-	for _, g := range groups {
-		ex := g.rowids
+	for _, g := range e.groups() {
+		ex := g.Examples
 		more := ""
 		if len(ex) > 5 {
 			more = fmt.Sprintf(", … %d more", len(ex)-5)
 			ex = ex[:5]
 		}
 		fmt.Fprintf(&b, "\n  %d row(s) of %s reference a missing row of %s (rowid %s%s)",
-			len(g.rowids), quote(g.table), quote(g.parent), strings.Join(ex, ", "), more)
+			g.Count, quote(g.Table), quote(g.Parent), strings.Join(ex, ", "), more)
 	}
 	return b.String()
+}
+
+// Unwrap returns one *dialect.OrphanRowsError per child and parent table
+// of the violations, in the order they were found, each with the rowids
+// of up to five of its rows as Examples.
+func (e *ForeignKeyError) Unwrap() []error {
+	var out []error
+	for _, g := range e.groups() {
+		if len(g.Examples) > 5 {
+			g.Examples = g.Examples[:5]
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// groups returns the violations by child and parent table, with every
+// rowid ("?" for a table without rowids) as Examples.
+func (e *ForeignKeyError) groups() []*dialect.OrphanRowsError {
+	var groups []*dialect.OrphanRowsError
+	idx := map[[2]string]*dialect.OrphanRowsError{}
+	for _, v := range e.Violations {
+		k := [2]string{v.Table, v.Parent}
+		g, ok := idx[k]
+		if !ok {
+			g = &dialect.OrphanRowsError{Table: v.Table, Parent: v.Parent}
+			idx[k] = g
+			groups = append(groups, g)
+		}
+		g.Count++
+		if v.RowID.Valid {
+			g.Examples = append(g.Examples, fmt.Sprint(v.RowID.Int64))
+		} else {
+			g.Examples = append(g.Examples, "?")
+		}
+	}
+	return groups
 }
 
 // Transact runs fn in the migration envelope on conn, which must not be in

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -33,127 +34,11 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 			if ff.active() {
 				return env.runFleet(ctx, &ff, &mf, env.fleetCheck(schemaPath, allowUnmanaged))
 			}
-			var rep *retort.CheckReport
-			var g *migrate.Graph // the migrations, once read
-			database := env.databaseURL()
-			if database != "" {
-				m, err := env.migrator(ctx, &mf)
-				if err != nil {
-					return err
-				}
-				defer m.Close()
-				name, data, err := env.desiredSQL(ctx, schemaPath, m.Database().Dialect().Name())
-				if err != nil {
-					return err
-				}
-				schemaPath = name
-				desired, err := m.Database().LoadSQL(ctx, schemaPath, data)
-				if err != nil {
-					return err
-				}
-				if rep, err = m.Check(ctx, desired); err != nil {
-					return err
-				}
-			} else {
-				var err error
-				if g, err = env.graph(&mf); err != nil {
-					return err
-				}
-				d, err := env.engine()
-				if err != nil {
-					return err
-				}
-				name, data, err := env.desiredSQL(ctx, schemaPath, d.Name())
-				if err != nil {
-					return err
-				}
-				schemaPath = name
-				desired, err := retort.LoadSQL(ctx, d, schemaPath, data)
-				if err != nil {
-					return err
-				}
-				head, err := retort.ReplaySchema(ctx, d, g, "heads")
-				if err != nil {
-					return err
-				}
-				plan, err := retort.PlanSchemas(ctx, d, head, desired, env.options()...)
-				if err != nil {
-					return err
-				}
-				rep = &retort.CheckReport{Migrations: plan.Summary(),
-					Unmanaged: retort.UnmanagedReport{Schema: desired.Unmanaged, Migrations: head.Unmanaged}}
+			rep, name, heads, err := env.runCheck(ctx, &mf, schemaPath)
+			if err != nil {
+				return err
 			}
-			env.warnUnmanaged(schemaPath, rep.Unmanaged.Schema)
-			env.warnUnmanaged("the migrations' head", rep.Unmanaged.Migrations)
-			if database != "" {
-				env.warnUnmanaged(retort.Redact(database), rep.Unmanaged.Database)
-			}
-			ok := rep.OK() || (allowUnmanaged && rep.InSync())
-			if g == nil {
-				if read, err := env.graph(&mf); err == nil {
-					g = read
-				}
-			}
-			heads := 0
-			if g != nil {
-				heads = len(g.Heads())
-			}
-			if env.asJSON {
-				out := checkJSON{OK: ok, Schema: schemaPath, DatabaseChecked: database != "",
-					Migrations: nonNil(rep.Migrations), Pending: nonNil(rep.Pending), Database: nonNil(rep.Database), Heads: heads,
-					Unmanaged: checkUnmanagedJSON{Schema: nonNilUnmanaged(rep.Unmanaged.Schema),
-						Migrations: nonNilUnmanaged(rep.Unmanaged.Migrations), Database: nonNilUnmanaged(rep.Unmanaged.Database)}}
-				if database != "" {
-					out.DatabaseURL = retort.Redact(database)
-				}
-				if err := env.printJSON(out); err != nil {
-					return err
-				}
-				if !ok {
-					return &findingsError{}
-				}
-				return nil
-			}
-			if ok {
-				if database == "" {
-					fmt.Fprintf(env.Stdout, "OK: the migrations' head matches %s.\n"+
-						"Not checked: no database is configured (pass --url, set RETORT_DATABASE_URL, or add url to %s) to check that it is at head and matches too.\n",
-						schemaPath, env.cfgName)
-					return nil
-				}
-				fmt.Fprintf(env.Stdout, "OK: the migrations' head and the database (%s, at head) match %s.\n", retort.Redact(database), schemaPath)
-				return nil
-			}
-			if len(rep.Migrations) > 0 {
-				fmt.Fprintf(env.Stdout, "The migrations' head differs from %s (run 'retort revision --autogenerate'):\n", schemaPath)
-				for _, l := range rep.Migrations {
-					fmt.Fprintf(env.Stdout, "  %s\n", l)
-				}
-			}
-			if len(rep.Pending) > 0 {
-				advice := "run 'retort upgrade'"
-				if heads > 1 {
-					advice = fmt.Sprintf("there are %d heads: run 'retort merge -m MSG', then 'retort upgrade'; or 'retort upgrade heads'", heads)
-				}
-				fmt.Fprintf(env.Stdout, "The database is not at head; pending migrations (%s):\n", advice)
-				for _, l := range rep.Pending {
-					fmt.Fprintf(env.Stdout, "  %s\n", l)
-				}
-			}
-			if len(rep.Database) > 0 {
-				fmt.Fprintf(env.Stdout, "The database differs from %s (changed outside migrations?):\n", schemaPath)
-				for _, l := range rep.Database {
-					fmt.Fprintf(env.Stdout, "  %s\n", l)
-				}
-			}
-			if len(rep.Unmanaged.Schema) > 0 && !allowUnmanaged {
-				fmt.Fprintf(env.Stdout, "%s has objects retort cannot compare, which could differ unseen (accept with --allow-unmanaged):\n  %s\n",
-					schemaPath, schema.DescribeUnmanaged(rep.Unmanaged.Schema))
-			}
-			if database == "" {
-				fmt.Fprintln(env.Stdout, "Not checked: no database is configured.")
-			}
-			return &findingsError{}
+			return env.printCheck(rep, name, heads, allowUnmanaged)
 		},
 	}
 	mf.register(cmd)
@@ -162,6 +47,143 @@ check exits 1 (they could differ unseen) unless --allow-unmanaged is given.`,
 	cmd.Flags().StringVar(&schemaPath, "schema", "", "desired schema file (default: retort.toml's schema_cmd or schema, else schema.sql)")
 	cmd.Flags().BoolVar(&allowUnmanaged, "allow-unmanaged", false, "exit 0 although schema.sql has objects retort cannot compare")
 	return cmd
+}
+
+// runCheck checks the migrations (and the database, when one is
+// configured) against the desired schema and returns the report, the
+// schema file's name and the number of heads (0 when the migrations could
+// not be read).
+func (env *Env) runCheck(ctx context.Context, mf *migrationFlags, schemaPath string) (*retort.CheckReport, string, int, error) {
+	var rep *retort.CheckReport
+	var g *migrate.Graph // the migrations, once read
+	if env.databaseURL() != "" {
+		m, err := env.migrator(ctx, mf)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		defer m.Close()
+		name, data, err := env.desiredSQL(ctx, schemaPath, m.Database().Dialect().Name())
+		if err != nil {
+			return nil, "", 0, err
+		}
+		schemaPath = name
+		desired, err := m.Database().LoadSQL(ctx, schemaPath, data)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		if rep, err = m.Check(ctx, desired); err != nil {
+			return nil, "", 0, err
+		}
+		g = m.Graph()
+	} else {
+		var err error
+		if g, err = env.graph(mf); err != nil {
+			return nil, "", 0, err
+		}
+		if rep, schemaPath, err = env.checkMigrations(ctx, g, schemaPath); err != nil {
+			return nil, "", 0, err
+		}
+	}
+	return rep, schemaPath, len(g.Heads()), nil
+}
+
+// checkMigrations checks the migrations of g, without a database, against
+// the desired schema.
+func (env *Env) checkMigrations(ctx context.Context, g *migrate.Graph, schemaPath string) (*retort.CheckReport, string, error) {
+	d, err := env.engine()
+	if err != nil {
+		return nil, "", err
+	}
+	name, data, err := env.desiredSQL(ctx, schemaPath, d.Name())
+	if err != nil {
+		return nil, "", err
+	}
+	desired, err := retort.LoadSQL(ctx, d, name, data)
+	if err != nil {
+		return nil, "", err
+	}
+	head, err := retort.ReplaySchema(ctx, d, g, "heads")
+	if err != nil {
+		return nil, "", err
+	}
+	plan, err := retort.PlanSchemas(ctx, d, head, desired, env.planOptions()...)
+	if err != nil {
+		return nil, "", err
+	}
+	return &retort.CheckReport{Migrations: plan.Summary(),
+		Unmanaged: retort.UnmanagedReport{Schema: desired.Unmanaged, Migrations: head.Unmanaged}}, name, nil
+}
+
+// printCheck renders check's report, as JSON or text, and returns a
+// findings error when check must exit 1.
+func (env *Env) printCheck(rep *retort.CheckReport, schemaPath string, heads int, allowUnmanaged bool) error {
+	database := env.databaseURL()
+	env.warnUnmanaged(schemaPath, rep.Unmanaged.Schema)
+	env.warnUnmanaged("the migrations' head", rep.Unmanaged.Migrations)
+	if database != "" {
+		env.warnUnmanaged(retort.Redact(database), rep.Unmanaged.Database)
+	}
+	ok := rep.OK() || (allowUnmanaged && rep.InSync())
+	if env.asJSON {
+		out := checkJSON{OK: ok, Schema: schemaPath, DatabaseChecked: database != "",
+			Migrations: nonNil(rep.Migrations), Pending: nonNil(rep.Pending), Database: nonNil(rep.Database), Heads: heads,
+			Unmanaged: checkUnmanagedJSON{Schema: nonNilUnmanaged(rep.Unmanaged.Schema),
+				Migrations: nonNilUnmanaged(rep.Unmanaged.Migrations), Database: nonNilUnmanaged(rep.Unmanaged.Database)}}
+		if database != "" {
+			out.DatabaseURL = retort.Redact(database)
+		}
+		if err := env.printJSON(out); err != nil {
+			return err
+		}
+		if !ok {
+			return &findingsError{}
+		}
+		return nil
+	}
+	if ok {
+		if database == "" {
+			fmt.Fprintf(env.Stdout, "OK: the migrations' head matches %s.\n"+
+				"Not checked: no database is configured (pass --url, set RETORT_DATABASE_URL, or add url to %s) to check that it is at head and matches too.\n",
+				schemaPath, env.cfgName)
+			return nil
+		}
+		fmt.Fprintf(env.Stdout, "OK: the migrations' head and the database (%s, at head) match %s.\n", retort.Redact(database), schemaPath)
+		return nil
+	}
+	env.printCheckFindings(rep, schemaPath, heads, allowUnmanaged)
+	return &findingsError{}
+}
+
+// printCheckFindings prints what check found, as text.
+func (env *Env) printCheckFindings(rep *retort.CheckReport, schemaPath string, heads int, allowUnmanaged bool) {
+	list := func(lines []string) {
+		for _, l := range lines {
+			fmt.Fprintf(env.Stdout, "  %s\n", l)
+		}
+	}
+	if len(rep.Migrations) > 0 {
+		fmt.Fprintf(env.Stdout, "The migrations' head differs from %s (run 'retort revision --autogenerate'):\n", schemaPath)
+		list(rep.Migrations)
+	}
+	if len(rep.Pending) > 0 {
+		advice := "run 'retort upgrade'"
+		if heads > 1 {
+			advice = fmt.Sprintf("there are %d heads: run 'retort merge -m MSG', then 'retort upgrade'; or 'retort upgrade heads'", heads)
+		}
+		fmt.Fprintf(env.Stdout, "The database is not at head; pending migrations (%s):\n", advice)
+		list(rep.Pending)
+	}
+	if len(rep.Database) > 0 {
+		fmt.Fprintf(env.Stdout, "The database differs from %s (changed outside migrations?):\n", schemaPath)
+		list(rep.Database)
+	}
+	if len(rep.Unmanaged.Schema) > 0 && !allowUnmanaged {
+		fmt.Fprintf(env.Stdout, "%s has objects retort cannot compare, which could differ unseen (accept with --allow-unmanaged):\n  %s\n",
+			schemaPath, schema.DescribeUnmanaged(rep.Unmanaged.Schema))
+	}
+	if env.databaseURL() == "" {
+		fmt.Fprintln(env.Stdout, "Not checked: no database is configured.")
+	}
 }
 
 // checkJSON is check's --json output (docs/json.md).

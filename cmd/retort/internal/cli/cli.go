@@ -373,25 +373,54 @@ func (env *Env) announce() {
 	fmt.Fprintf(env.Stderr, "Database: %s (from %s)\n", retort.Redact(env.dbURL), env.dbFrom)
 }
 
-func (env *Env) options() []retort.Option {
-	opts := []retort.Option{retort.WithLogger(slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))}
+// The library refuses an option given to a function on which it has no
+// effect (retort.OptionError), so each kind of call gets its own list.
+
+// logger returns the library's logger: warnings on stderr.
+func (env *Env) logger() retort.Option {
+	return retort.WithLogger(slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// planOptions are the options of retort.PlanSchemas.
+func (env *Env) planOptions() []retort.Option {
+	opts := []retort.Option{env.logger()}
 	if len(env.cfg.Exclude) > 0 {
 		opts = append(opts, retort.WithExclude(env.cfg.Exclude...))
 	}
+	return opts
+}
+
+// engineOptions are the options of retort.DialectFor and NewDialect: how
+// the engine is built.
+func (env *Env) engineOptions() []retort.Option {
+	opts := []retort.Option{env.logger()}
 	if env.lockTimeout > 0 {
 		opts = append(opts, retort.WithLockTimeout(env.lockTimeout))
 	}
 	if env.concurrentIndexes {
 		opts = append(opts, retort.WithConcurrentIndexes())
 	}
-	if env.noRehearse {
-		opts = append(opts, retort.WithoutRehearsal())
-	}
 	if s := env.schemaList(); len(s) > 0 {
 		opts = append(opts, retort.WithSchemas(s...))
 	}
 	if dev := env.devURLValue(); dev != "" {
 		opts = append(opts, retort.WithDevURL(dev))
+	}
+	if env.connectTimeout > 0 {
+		opts = append(opts, retort.WithConnectTimeout(env.connectTimeout))
+	}
+	return opts
+}
+
+// openOptions are the options of retort.Open: the engine's, the
+// connection's and the Database's.
+func (env *Env) openOptions() []retort.Option {
+	opts := env.engineOptions()
+	if len(env.cfg.Exclude) > 0 {
+		opts = append(opts, retort.WithExclude(env.cfg.Exclude...))
+	}
+	if env.noRehearse {
+		opts = append(opts, retort.WithoutRehearsal())
 	}
 	return append(opts, env.progressOptions()...)
 }
@@ -420,15 +449,12 @@ func (env *Env) openDatabase(ctx context.Context, mustExist bool) (*retort.Datab
 var errNoDatabase = usageError("no database: pass --url, set RETORT_DATABASE_URL or DATABASE_URL, or add url to retort.toml")
 
 func (env *Env) openURL(ctx context.Context, u string, mustExist bool) (*retort.Database, error) {
-	opts := env.options()
+	opts := env.openOptions()
 	if mustExist {
 		opts = append(opts, retort.MustExist())
 	}
-	u, err := env.sqlitePath(u, mustExist)
-	if err != nil {
-		return nil, err
-	}
-	return retort.Open(ctx, u, opts...)
+	db, err := retort.Open(ctx, env.sqlitePath(u), opts...)
+	return db, missingFile(err, u)
 }
 
 func (env *Env) printJSON(v any) error {

@@ -88,7 +88,7 @@ with what was added, removed and changed marked (mermaid, dot, svg, html).`,
 			if isDiagram(format) {
 				return env.writeDiagram(ctx, format, "Change from "+from.label()+" to "+to.label(), &df, fromSchema, toSchema)
 			}
-			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.options()...)
+			plan, err := retort.PlanSchemas(ctx, d, fromSchema, toSchema, env.planOptions()...)
 			if err != nil {
 				return err
 			}

@@ -17,13 +17,13 @@ func errorCode(err error) string {
 		destr    *retort.DestructiveError
 		unman    *retort.UnmanagedError
 		changed  *migrate.ChangedError
-		unknown  *migrate.AppliedUnknownError
+		unknown  *migrate.MissingRevisionError
 		heads    *migrate.MultipleHeadsError
 		unkRev   *migrate.UnknownRevisionError
 		ambig    *migrate.AmbiguousRevisionError
 		stmt     *migrate.StmtError
 		parse    *migrate.ParseError
-		partial  *migrate.PartialError
+		partial  *migrate.PartlyAppliedError
 		irrevers *migrate.IrreversibleError
 		findings *findingsError
 		usage    *usageErr

@@ -84,7 +84,10 @@ func (env *Env) fleet(ctx context.Context, ff *fleetFlags, mf *migrationFlags, o
 	if err != nil {
 		return nil, err
 	}
-	opts := env.options()
+	opts := env.openOptions()
+	if env.migrationLockWait > 0 {
+		opts = append(opts, retort.WithMigrationLockWait(env.migrationLockWait))
+	}
 	if mf.allowChanged {
 		opts = append(opts, retort.WithAllowChanged())
 	}
@@ -130,9 +133,9 @@ func (env *Env) fleetTargets(ctx context.Context, ff *fleetFlags) ([]*retort.Tar
 		return nil, env.dbErr
 	}
 	if ff.schemaPattern != "" {
-		return retort.SchemaTargets(ctx, u, ff.schemaPattern, env.options()...)
+		return retort.SchemaTargets(ctx, u, ff.schemaPattern, env.openOptions()...)
 	}
-	return retort.DatabaseTargets(ctx, u, ff.databasePattern, env.options()...)
+	return retort.DatabaseTargets(ctx, u, ff.databasePattern, env.openOptions()...)
 }
 
 // isURL reports whether s is a database URL rather than a file name.

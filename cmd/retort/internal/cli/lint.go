@@ -172,9 +172,9 @@ func (env *Env) lintDialect(db *retort.Database) (dialect.Dialect, error) {
 		return db.Dialect(), nil
 	}
 	if u := env.devURLValue(); u != "" {
-		return retort.DialectFor(u, env.options()...)
+		return retort.DialectFor(u, env.engineOptions()...)
 	}
-	return retort.NewDialect(env.dialectHint(), env.options()...)
+	return retort.NewDialect(env.dialectHint(), env.engineOptions()...)
 }
 
 // printLint writes the findings in the chosen format.

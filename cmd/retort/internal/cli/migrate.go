@@ -69,15 +69,18 @@ func (env *Env) migrator(ctx context.Context, f *migrationFlags) (*retort.Migrat
 	if env.dbErr != nil {
 		return nil, env.dbErr
 	}
-	opts := env.options()
+	opts := env.openOptions()
+	if env.migrationLockWait > 0 {
+		opts = append(opts, retort.WithMigrationLockWait(env.migrationLockWait))
+	}
 	if f.allowChanged {
 		opts = append(opts, retort.WithAllowChanged())
 	}
-	u, err = env.sqlitePath(u, !f.create)
-	if err != nil {
-		return nil, err
+	if !f.create {
+		opts = append(opts, retort.MustExist())
 	}
-	return retort.OpenMigrator(ctx, u, os.DirFS(dir), opts...)
+	m, err := retort.OpenMigrator(ctx, env.sqlitePath(u), os.DirFS(dir), opts...)
+	return m, missingFile(err, u)
 }
 
 // loadDir replays a migrations directory (dir:// source) into a scratch

@@ -20,14 +20,8 @@ const noticeEvery = 10 * time.Second
 // "upgrade REV MSG (duration)" line per migration that ran).
 func (env *Env) progressOptions() []retort.Option {
 	var opts []retort.Option
-	if env.connectTimeout > 0 {
-		opts = append(opts, retort.WithConnectTimeout(env.connectTimeout))
-	}
 	if env.wait > 0 {
 		opts = append(opts, retort.WithConnectWait(env.wait, env.connectNotice()))
-	}
-	if env.migrationLockWait > 0 {
-		opts = append(opts, retort.WithMigrationLockWait(env.migrationLockWait))
 	}
 	p := &progress{env: env, terminal: isTerminal(env.Stderr, env.Getenv)}
 	return append(opts, retort.WithProgress(p.event))
@@ -90,6 +84,10 @@ func (p *progress) event(e migrate.Event) {
 			where = fmt.Sprintf("%s:%d", e.File, e.Line)
 		}
 		fmt.Fprintf(env.Stderr, "  -- %s\n  %s;\n", where, strings.ReplaceAll(strings.TrimSpace(e.Stmt), "\n", "\n  "))
+	case migrate.StatementFinished:
+		if env.verbose {
+			fmt.Fprintf(env.Stderr, "  -- %s\n", statementOutcome(e))
+		}
 	case migrate.LockWaiting:
 		holder := e.Holder
 		if holder == "" {
@@ -106,6 +104,24 @@ func (p *progress) event(e migrate.Event) {
 	case migrate.RowsCopied:
 		p.copied(e)
 	}
+}
+
+// statementOutcome describes what a statement did: "ok, 3 rows, 12ms",
+// "ok, 4ms" (not a data change), "failed after 1.2s".
+func statementOutcome(e migrate.Event) string {
+	took := e.Duration.Round(time.Millisecond)
+	if e.Duration < time.Millisecond {
+		took = e.Duration.Round(time.Microsecond)
+	}
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("failed after %v", took)
+	case e.Rows == 1:
+		return fmt.Sprintf("ok, 1 row, %v", took)
+	case e.Rows >= 0:
+		return fmt.Sprintf("ok, %d rows, %v", e.Rows, took)
+	}
+	return fmt.Sprintf("ok, %v", took)
 }
 
 // copied shows a rebuild's row copy: a bar redrawn in place on a terminal,

@@ -4,7 +4,6 @@ import (
 	"errors"
 
 	"github.com/retortdb/retort"
-	"github.com/retortdb/retort/internal/renamehint"
 )
 
 // locateGuesses fills in where each guessed rename's hint goes in the
@@ -12,14 +11,8 @@ import (
 // the line to write.
 func locateGuesses(err error, file, src, engine string) error {
 	var ge *retort.RenameGuessError
-	if !errors.As(err, &ge) {
-		return err
-	}
-	for i, g := range ge.Guesses {
-		line, text := renamehint.Locate(src, engine, g.Kind, g.Table, g.To)
-		if line > 0 {
-			ge.Guesses[i].File, ge.Guesses[i].Line, ge.Guesses[i].Text = file, line, text
-		}
+	if errors.As(err, &ge) {
+		ge.Locate(file, src, engine)
 	}
 	return err
 }

@@ -111,7 +111,7 @@ func (env *Env) revisionCommand() *cobra.Command {
 			}
 			// The migration written leaves them out.
 			env.warnUnmanaged(schemaPath, desired.Unmanaged)
-			opts := env.options()
+			opts := env.planOptions()
 			if assumeRenames {
 				opts = append(opts, retort.WithAssumeRenames())
 			}

@@ -47,7 +47,7 @@ func parseSource(raw string) (source, error) {
 func (env *Env) engineFor(srcs ...source) (dialect.Dialect, error) {
 	for _, s := range srcs {
 		if s.kind == "url" {
-			return retort.DialectFor(s.raw, env.options()...)
+			return retort.DialectFor(s.raw, env.engineOptions()...)
 		}
 	}
 	return env.engine()
@@ -60,9 +60,9 @@ func (env *Env) engine() (dialect.Dialect, error) {
 		if env.dbErr != nil {
 			return nil, env.dbErr
 		}
-		return retort.DialectFor(u, env.options()...)
+		return retort.DialectFor(u, env.engineOptions()...)
 	}
-	return retort.NewDialect(env.dialectHint(), env.options()...)
+	return retort.NewDialect(env.dialectHint(), env.engineOptions()...)
 }
 
 // load returns the schema a source describes. For a database URL it also

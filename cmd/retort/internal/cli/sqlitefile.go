@@ -3,11 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/retortdb/retort/internal/editdist"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/retortdb/retort"
@@ -15,13 +11,11 @@ import (
 
 // sqlitePath makes the file of a SQLite URL absolute (relative to the
 // configuration file's directory for the configuration's own url, to the
-// working directory otherwise) and, with mustExist, refuses a file that
-// does not exist, naming files with similar names: only the commands that
-// build a database (upgrade, apply, stamp) may create one.
-func (env *Env) sqlitePath(u string, mustExist bool) (string, error) {
+// working directory otherwise).
+func (env *Env) sqlitePath(u string) string {
 	t, err := retort.ParseURL(u)
 	if err != nil || t.Path == "" {
-		return u, nil
+		return u
 	}
 	path := t.Path
 	if !filepath.IsAbs(path) {
@@ -32,52 +26,25 @@ func (env *Env) sqlitePath(u string, mustExist bool) (string, error) {
 		}
 		u = "sqlite:" + path + queryOf(t)
 	}
-	if !mustExist {
-		return u, nil
-	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		msg := fmt.Sprintf("sqlite: database file %s does not exist (only upgrade, apply and stamp create one)", t.Path)
-		if similar := similarFiles(path); len(similar) > 0 {
-			msg += "; did you mean " + strings.Join(similar, " or ") + "?"
-		}
-		return "", errors.New(msg)
-	}
-	return u, nil
+	return u
 }
 
-// similarFiles returns up to three database files next to path whose names
-// without extension are within a few edits of its own (one per three
-// letters, plus one).
-func similarFiles(path string) []string {
-	dir, base := filepath.Split(path)
-	entries, err := os.ReadDir(filepath.Clean(dir))
-	if err != nil {
-		return nil
+// missingFile says, for the library's *retort.MissingDatabaseError about
+// the database at u (as the user wrote it), that only the commands that
+// build a database (upgrade, apply and stamp) create one; any other error
+// is returned as it is.
+func missingFile(err error, u string) error {
+	var me *retort.MissingDatabaseError
+	if !errors.As(err, &me) {
+		return err
 	}
-	stem := strings.TrimSuffix(base, filepath.Ext(base))
-	var out []string
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || name == base {
-			continue
-		}
-		nameStem := strings.TrimSuffix(name, filepath.Ext(name))
-		if isDatabaseFile(name) && editdist.Distance(strings.ToLower(nameStem), strings.ToLower(stem)) <= len(stem)/3+1 {
-			out = append(out, name)
-		}
+	path := me.Path
+	if t, perr := retort.ParseURL(u); perr == nil && t.Path != "" {
+		path = t.Path
 	}
-	slices.Sort(out)
-	if len(out) > 3 {
-		out = out[:3]
+	msg := fmt.Sprintf("sqlite: database file %s does not exist (only upgrade, apply and stamp create one)", path)
+	if len(me.Similar) > 0 {
+		msg += "; did you mean " + strings.Join(me.Similar, " or ") + "?"
 	}
-	return out
-}
-
-// isDatabaseFile reports whether name looks like a SQLite database file.
-func isDatabaseFile(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".db", ".sqlite", ".sqlite3", ".db3":
-		return true
-	}
-	return false
+	return errors.New(msg)
 }

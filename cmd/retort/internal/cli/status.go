@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 
 func (env *Env) currentCommand() *cobra.Command {
 	var mf migrationFlags
-	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "current",
 		Short: "Print the revision(s) the database is at",
@@ -21,9 +21,6 @@ func (env *Env) currentCommand() *cobra.Command {
   retort current --url sqlite:app.db --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if ff.active() {
-				return env.runFleet(ctx, &ff, &mf, fleetCurrent("current"))
-			}
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
 				return err
@@ -82,14 +79,7 @@ func (env *Env) currentCommand() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
-	ff.register(cmd, false)
 	return cmd
-}
-
-// goJSON describes a Go migration in --json output.
-type goJSON struct {
-	Version string `json:"version"`
-	Program string `json:"program"`
 }
 
 // notInMigrations marks an applied revision the migrations directory lacks.
@@ -114,80 +104,21 @@ func (env *Env) historyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			applied := map[string]migrate.Record{}
-			var recs []migrate.Record
+			statuses := migrate.Statuses(g, nil)
 			if env.databaseURL() != "" {
 				m, err := env.migrator(ctx, &mf)
 				if err != nil {
 					return err
 				}
 				defer m.Close()
-				if recs, err = m.History(ctx); err != nil {
+				if statuses, err = m.Status(ctx); err != nil {
 					return err
 				}
-				for _, r := range recs {
-					applied[r.Revision] = r
-				}
 			}
-			type entry struct {
-				Revision  string   `json:"revision"`
-				Parents   []string `json:"parents"`
-				Message   string   `json:"message"`
-				File      string   `json:"file"`
-				Applied   bool     `json:"applied"`
-				AppliedAt string   `json:"applied_at,omitempty"`
-				// Partial is "done/total" statements of a partly applied migration.
-				Partial string `json:"partial,omitempty"`
-				// Changed reports an applied file edited since it was applied.
-				Changed bool `json:"changed"`
-				// InMigrations is false for a revision the database has
-				// applied that the migrations directory lacks.
-				InMigrations bool `json:"in_migrations"`
-				// Go describes a Go migration (its placeholder's
-				// -- retort:go line).
-				Go *goJSON `json:"go,omitempty"`
-			}
-			var out []entry
-			for _, rev := range g.Revisions() {
-				f, _ := g.Get(rev)
-				e := entry{Revision: rev, Parents: f.Parents, Message: f.Message, File: f.Name, InMigrations: true}
-				if f.Go != nil {
-					e.Go = &goJSON{Version: f.Go.Version, Program: f.Go.Program}
-				}
-				if e.Parents == nil {
-					e.Parents = []string{}
-				}
-				r, ok := applied[rev]
-				if ok && r.Complete() {
-					e.Applied = true
-					e.AppliedAt = r.AppliedAt.UTC().Format(time.RFC3339)
-				} else if ok {
-					e.Partial = fmt.Sprintf("%d/%d", r.Progress, len(f.Up.Statements()))
-				}
-				if ok {
-					same, _ := migrate.ChecksumMatches(r.Checksum, f)
-					e.Changed = !same && (r.Complete() || r.Checksum != migrate.PrefixChecksum(f.Up, r.Progress))
-				}
-				out = append(out, e)
-			}
-			for _, r := range recs {
-				if _, ok := g.Get(r.Revision); ok {
-					continue
-				}
-				e := entry{Revision: r.Revision, Parents: r.Parents, Message: r.Message, Applied: r.Complete()}
-				if e.Parents == nil {
-					e.Parents = []string{}
-				}
-				if e.Applied {
-					e.AppliedAt = r.AppliedAt.UTC().Format(time.RFC3339)
-				} else {
-					e.Partial = fmt.Sprintf("%d/?", r.Progress)
-				}
-				out = append(out, e)
-			}
+			out := historyEntries(statuses)
 			if env.asJSON {
 				if out == nil {
-					out = []entry{}
+					out = []historyEntry{}
 				}
 				return env.printJSON(out)
 			}
@@ -215,8 +146,8 @@ func (env *Env) historyCommand() *cobra.Command {
 				}
 				fmt.Fprintf(env.Stdout, "%s -> %s  %-7s  %s%s\n", parents, e.Revision, state, e.Message, mark)
 			}
-			if unknown := migrate.UnknownRevisions(g, recs); unknown != nil {
-				fmt.Fprintf(env.Stderr, "retort: warning: %v\n", unknown)
+			if missing := missingRevisions(statuses); missing != nil {
+				fmt.Fprintf(env.Stderr, "retort: warning: %v\n", missing)
 			}
 			return nil
 		},
@@ -224,6 +155,74 @@ func (env *Env) historyCommand() *cobra.Command {
 	mf.register(cmd)
 	ff.register(cmd, false)
 	return cmd
+}
+
+// historyEntry is one line of history (docs/json.md).
+type historyEntry struct {
+	Revision  string   `json:"revision"`
+	Parents   []string `json:"parents"`
+	Message   string   `json:"message"`
+	File      string   `json:"file"`
+	Applied   bool     `json:"applied"`
+	AppliedAt string   `json:"applied_at,omitempty"`
+	// Partial is "done/total" statements of a partly applied migration.
+	Partial string `json:"partial,omitempty"`
+	// Changed reports an applied file edited since it was applied.
+	Changed bool `json:"changed"`
+	// InMigrations is false for a revision the database has applied that
+	// the migrations directory lacks.
+	InMigrations bool `json:"in_migrations"`
+	// Go describes a Go migration (its placeholder's -- retort:go line).
+	Go *goJSON `json:"go,omitempty"`
+}
+
+// goJSON describes a Go migration in --json output.
+type goJSON struct {
+	Version string `json:"version"`
+	Program string `json:"program"`
+}
+
+// historyEntries renders the migrations' states as history's entries.
+func historyEntries(statuses []migrate.Status) []historyEntry {
+	var out []historyEntry
+	for _, s := range statuses {
+		e := historyEntry{Revision: s.Revision, Parents: s.Parents, Message: s.Message, File: s.File,
+			Changed: s.Changed, InMigrations: !s.Missing}
+		if e.Parents == nil {
+			e.Parents = []string{}
+		}
+		if s.Go != nil {
+			e.Go = &goJSON{Version: s.Go.Version, Program: s.Go.Program}
+		}
+		switch s.State {
+		case migrate.StateApplied:
+			e.Applied = true
+			e.AppliedAt = s.AppliedAt.UTC().Format(time.RFC3339)
+		case migrate.StatePartial:
+			total := "?"
+			if !s.Missing {
+				total = strconv.Itoa(s.Total)
+			}
+			e.Partial = fmt.Sprintf("%d/%s", s.Done, total)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// missingRevisions returns the *migrate.MissingRevisionError that the
+// revisions among statuses that the directory lacks make, or nil.
+func missingRevisions(statuses []migrate.Status) error {
+	var recs []migrate.Record
+	for _, s := range statuses {
+		if s.Missing {
+			recs = append(recs, migrate.Record{Revision: s.Revision, Parents: s.Parents, Message: s.Message})
+		}
+	}
+	if recs == nil {
+		return nil
+	}
+	return &migrate.MissingRevisionError{Records: recs}
 }
 
 func (env *Env) headsCommand() *cobra.Command {
