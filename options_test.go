@@ -154,7 +154,7 @@ func TestNewRefusesEngineOptionWithAdvice(t *testing.T) {
 	defer sdb.Close()
 	_, err = retort.New(sdb, sqlite.New(), retort.WithLockTimeout(time.Second))
 	if err == nil || !strings.Contains(err.Error(), "configure the dialect you pass instead") ||
-		!strings.Contains(err.Error(), "retort: New: option WithLockTimeout has no effect here (it applies to Open, OpenMigrator, DialectFor, NewDialect)") {
+		!strings.Contains(err.Error(), "retort: New: option WithLockTimeout has no effect here (it applies to Open, OpenMigrator, DialectFor, NewDialect, WithDatabaseOptions)") {
 		t.Fatalf("got %v", err)
 	}
 }
