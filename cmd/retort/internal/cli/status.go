@@ -13,6 +13,7 @@ import (
 
 func (env *Env) currentCommand() *cobra.Command {
 	var mf migrationFlags
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "current",
 		Short: "Print the revision(s) the database is at",
@@ -21,6 +22,9 @@ func (env *Env) currentCommand() *cobra.Command {
   retort current --url sqlite:app.db --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if ff.active() {
+				return env.runFleet(ctx, &ff, &mf, fleetCurrent("current"))
+			}
 			m, err := env.migrator(ctx, &mf)
 			if err != nil {
 				return err
@@ -79,6 +83,7 @@ func (env *Env) currentCommand() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
+	ff.register(cmd, false)
 	return cmd
 }
 
