@@ -207,17 +207,8 @@ func (p *planner) columnCheck(t *schema.Table, c *schema.Check) bool {
 }
 
 func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
-	for _, c := range changes {
-		switch c := c.(type) {
-		case *diff.AddTable:
-			p.newTables[p.tk(c.T.Name)] = true
-		case *diff.ModifyTable:
-			p.modified[p.tk(c.To.Name)] = c
-		case *diff.DropTable:
-			p.dropped[p.tk(c.T.Name)] = true
-		case *diff.AddEnum, *diff.DropEnum, *diff.ModifyEnum, *diff.AddSequence, *diff.DropSequence, *diff.ModifySequence:
-			return nil, fmt.Errorf("mysql: %s: MySQL has no enum types or sequences", diff.Describe([]diff.Change{c})[0])
-		}
+	if err := p.sortTables(changes); err != nil {
+		return nil, err
 	}
 	if err := p.checkPartitions(changes); err != nil {
 		return nil, err
@@ -227,6 +218,66 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 	p.narrowed = p.narrowChecks(changes)
 	// 1. Triggers and views; then routines that are new or redefined,
 	// before anything that may call them.
+	p.dropViewsAndTriggers(changes)
+	p.routinesFirst(changes)
+	// 2. Foreign keys that go away, change, or are in the way.
+	p.findEndangered()
+	swaps := p.foreignKeysFirst(changes)
+	p.dependentFKs()
+	p.dropCycleFKs(changes)
+	// 3. New tables.
+	for _, c := range changes {
+		if at, ok := c.(*diff.AddTable); ok {
+			p.createTable(at.T)
+		}
+	}
+	// 4. Changed tables.
+	for _, c := range changes {
+		if mt, ok := c.(*diff.ModifyTable); ok {
+			p.alterTable(mt)
+		}
+	}
+	// 5. Foreign keys swapped and added.
+	for _, sw := range swaps {
+		p.swapFK(sw)
+	}
+	p.addForeignKeys()
+	// 6. Tables dropped.
+	for _, c := range changes {
+		if dt, ok := c.(*diff.DropTable); ok {
+			p.add(dialect.Step{SQL: "DROP TABLE " + quote(dt.T.Name), Destructive: true})
+		}
+	}
+	// 7. Views and triggers; 8. routines that go away, once nothing calls
+	// them.
+	p.createViewsAndTriggers(changes)
+	p.dropRoutines(changes)
+	// Every orphan-row, duplicate-key and CHECK violation check that can
+	// run on the database as it is runs before the first statement, so
+	// that a refusal changes nothing.
+	p.steps = slices.Concat(p.renameSteps(changes), p.early, p.steps)
+	return &dialect.Plan{Steps: p.steps}, nil
+}
+
+// sortTables records the tables added, changed and dropped, and refuses
+// the changes MySQL has no object for.
+func (p *planner) sortTables(changes []diff.Change) error {
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *diff.AddTable:
+			p.newTables[p.tk(c.T.Name)] = true
+		case *diff.ModifyTable:
+			p.modified[p.tk(c.To.Name)] = c
+		case *diff.DropTable:
+			p.dropped[p.tk(c.T.Name)] = true
+		case *diff.AddEnum, *diff.DropEnum, *diff.ModifyEnum, *diff.AddSequence, *diff.DropSequence, *diff.ModifySequence:
+			return fmt.Errorf("mysql: %s: MySQL has no enum types or sequences", diff.Describe([]diff.Change{c})[0])
+		}
+	}
+	return nil
+}
+
+func (p *planner) dropViewsAndTriggers(changes []diff.Change) {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropTrigger:
@@ -235,6 +286,11 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: "DROP VIEW " + quote(c.V.Name)})
 		}
 	}
+}
+
+// routinesFirst drops the routines that are redefined and creates the new
+// and redefined ones.
+func (p *planner) routinesFirst(changes []diff.Change) {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropRoutine:
@@ -245,10 +301,13 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.steps = append(p.steps, sessionSteps(wrapCompound(c.R.Def), c.R.Session, p.srv)...)
 		}
 	}
-	// 2. Foreign keys that go away, change, or are in the way. A key that
-	// changes in its actions or name only, and that nothing else in the
-	// plan endangers, is swapped in place in step 5 instead.
-	p.findEndangered()
+}
+
+// foreignKeysFirst drops the foreign keys that go away or change, and
+// schedules the ones added. A key that changes in its actions or name
+// only, or in its target, and that nothing else in the plan endangers, is
+// swapped in place in step 5 instead: those are returned.
+func (p *planner) foreignKeysFirst(changes []diff.Change) []fkSwap {
 	var swaps []fkSwap
 	for _, c := range changes {
 		mt, ok := c.(*diff.ModifyTable)
@@ -268,14 +327,9 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 				}
 				p.dropFK(mt.From.Name, tc.FK, describe(mt.To, tc))
 			case *diff.ModifyForeignKey:
-				fk := *p.namedFK(mt.To, tc.To)
-				if _, bad := p.endangered(mt.From.Name, tc.From); !bad {
-					p.swapping[p.fkKey(mt.From.Name, tc.From)] = true
-					swaps = append(swaps, fkSwap{table: mt.To.Name, from: tc.From, to: &fk, comment: describe(mt.To, tc)})
-					continue
+				if sw, ok := p.modifyFK(mt, tc); ok {
+					swaps = append(swaps, sw)
 				}
-				p.dropFK(mt.From.Name, tc.From, describe(mt.To, tc))
-				p.scheduleAdd(fkAdd{table: mt.To.Name, fk: &fk, check: true})
 			case *diff.AddForeignKey:
 				if slices.ContainsFunc(swaps, func(sw fkSwap) bool {
 					return sw.retarget && p.sameFK(sw.to, tc.FK) && p.rules().Tables.Equal(sw.table, mt.To.Name)
@@ -286,38 +340,46 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			}
 		}
 	}
-	p.dependentFKs()
-	// Tables dropped children first cannot be dropped when they reference
-	// each other in a cycle: the keys that point at a table dropped
-	// earlier go first.
+	return swaps
+}
+
+// modifyFK returns the swap of a foreign key whose actions or name change,
+// or drops the key and schedules it again when the plan endangers it.
+func (p *planner) modifyFK(mt *diff.ModifyTable, tc *diff.ModifyForeignKey) (fkSwap, bool) {
+	fk := *p.namedFK(mt.To, tc.To)
+	if _, bad := p.endangered(mt.From.Name, tc.From); !bad {
+		p.swapping[p.fkKey(mt.From.Name, tc.From)] = true
+		return fkSwap{table: mt.To.Name, from: tc.From, to: &fk, comment: describe(mt.To, tc)}, true
+	}
+	p.dropFK(mt.From.Name, tc.From, describe(mt.To, tc))
+	p.scheduleAdd(fkAdd{table: mt.To.Name, fk: &fk, check: true})
+	return fkSwap{}, false
+}
+
+// dropCycleFKs drops first the foreign keys between tables dropped: tables
+// dropped children first cannot be dropped when they reference each other
+// in a cycle, so the keys that point at a table dropped earlier go first.
+func (p *planner) dropCycleFKs(changes []diff.Change) {
 	var droppedOrder []string
 	for _, c := range changes {
-		if dt, ok := c.(*diff.DropTable); ok {
-			for _, fk := range dt.T.ForeignKeys {
-				if fk.RefSchema == "" && slices.Contains(droppedOrder, p.tk(fk.RefTable)) && !p.dropping[p.fkKey(dt.T.Name, fk)] {
-					p.dropFK(dt.T.Name, fk, fmt.Sprintf("%s: foreign key %s is dropped first: %s references %s and the other way round",
-						dt.T.Name, fk.Name, dt.T.Name, fk.RefTable))
-				}
+		dt, ok := c.(*diff.DropTable)
+		if !ok {
+			continue
+		}
+		for _, fk := range dt.T.ForeignKeys {
+			if fk.RefSchema == "" && slices.Contains(droppedOrder, p.tk(fk.RefTable)) && !p.dropping[p.fkKey(dt.T.Name, fk)] {
+				p.dropFK(dt.T.Name, fk, fmt.Sprintf("%s: foreign key %s is dropped first: %s references %s and the other way round",
+					dt.T.Name, fk.Name, dt.T.Name, fk.RefTable))
 			}
-			droppedOrder = append(droppedOrder, p.tk(dt.T.Name))
 		}
+		droppedOrder = append(droppedOrder, p.tk(dt.T.Name))
 	}
-	// 3. New tables.
-	for _, c := range changes {
-		if at, ok := c.(*diff.AddTable); ok {
-			p.createTable(at.T)
-		}
-	}
-	// 4. Changed tables.
-	for _, c := range changes {
-		if mt, ok := c.(*diff.ModifyTable); ok {
-			p.alterTable(mt)
-		}
-	}
-	// 5. Foreign keys swapped and added.
-	for _, sw := range swaps {
-		p.swapFK(sw)
-	}
+}
+
+// addForeignKeys adds the foreign keys scheduled, per table in the order
+// they were planned, by name, each after its orphan check when it could
+// not run before the plan.
+func (p *planner) addForeignKeys() {
 	for _, table := range p.addOrder {
 		adds := p.adds[table]
 		slices.SortStableFunc(adds, func(a, b fkAdd) int { return strings.Compare(lower(a.fk.Name), lower(b.fk.Name)) })
@@ -332,13 +394,9 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: comment})
 		}
 	}
-	// 6. Tables dropped.
-	for _, c := range changes {
-		if dt, ok := c.(*diff.DropTable); ok {
-			p.add(dialect.Step{SQL: "DROP TABLE " + quote(dt.T.Name), Destructive: true})
-		}
-	}
-	// 7. Views and triggers.
+}
+
+func (p *planner) createViewsAndTriggers(changes []diff.Change) {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.AddView:
@@ -347,7 +405,10 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			p.steps = append(p.steps, sessionSteps(wrapCompound(c.T.Def), c.T.Session, p.srv)...)
 		}
 	}
-	// 8. Routines that go away, once nothing calls them.
+}
+
+// dropRoutines drops the routines that go away (not the redefined ones).
+func (p *planner) dropRoutines(changes []diff.Change) {
 	for _, c := range changes {
 		if c, ok := c.(*diff.DropRoutine); ok {
 			if _, redefined := p.to.Routine(c.R.Kind, c.R.Name); !redefined {
@@ -355,11 +416,6 @@ func (p *planner) run(changes []diff.Change) (*dialect.Plan, error) {
 			}
 		}
 	}
-	// Every orphan-row, duplicate-key and CHECK violation check that can
-	// run on the database as it is runs before the first statement, so
-	// that a refusal changes nothing.
-	p.steps = slices.Concat(p.renameSteps(changes), p.early, p.steps)
-	return &dialect.Plan{Steps: p.steps}, nil
 }
 
 // createTable creates t with the foreign keys whose parents exist by now

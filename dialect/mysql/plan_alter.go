@@ -68,262 +68,413 @@ func (p *planner) checkPartitions(changes []diff.Change) error {
 	return nil
 }
 
-// alterTable plans the changes to one table other than its foreign keys.
+// clauses builds one ALTER TABLE statement from its clauses, which the
+// server applies as a whole.
+type clauses struct {
+	list        []string
+	destructive bool
+}
+
+func (c *clauses) add(clause ...string) { c.list = append(c.list, clause...) }
+
+func (c *clauses) empty() bool { return len(c.list) == 0 }
+
+// step returns the statement on table, with comment.
+func (c *clauses) step(table, comment string) dialect.Step {
+	return dialect.Step{SQL: alter(table) + strings.Join(c.list, ", "), Comment: comment, Destructive: c.destructive}
+}
+
+// tableAlter is the plan of one changed table: its changes sorted by kind,
+// then the statements of each phase of alterTable.
+type tableAlter struct {
+	p        *planner
+	mt       *diff.ModifyTable
+	from, to *schema.Table // to has every constraint named
+	name     string
+
+	addCols, dropCols     []*schema.Column
+	modCols               map[string]*diff.ModifyColumn // by lower-case name
+	addIdx, dropIdx       []*schema.Index
+	addChecks, dropChecks []*schema.Check
+	pk                    *diff.ModifyPrimaryKey
+	options               *diff.ModifyTableOptions
+	partition             *diff.ModifyPartition
+
+	droppedColumnChecks map[string]bool          // MariaDB column CHECKs dropped
+	keptColumnChecks    map[string]*schema.Check // MariaDB column CHECKs kept
+	remodelled          []*diff.ModifyColumn     // dropped and added again
+
+	// pkStmt is the statement that changes the primary key, with the
+	// AUTO_INCREMENT columns that change with it; afterPK runs after it.
+	pkStmt  clauses
+	afterPK []dialect.Step
+}
+
+// alterTable plans the changes to one table other than its foreign keys,
+// in phases: the checks that run before the plan (duplicate keys, rows a
+// new CHECK refuses), options, partitioning removed, checks dropped,
+// columns moved, added and modified, indexes and the primary key, columns
+// dropped, checks added, partitioning added.
 func (p *planner) alterTable(mt *diff.ModifyTable) {
-	from, to := mt.From, p.namedTable(mt.To)
-	name := to.Name
-	var (
-		addCols, dropCols      []*schema.Column
-		modCols                = map[string]*diff.ModifyColumn{}
-		addIdx, dropIdx        []*schema.Index
-		addChecks, dropChecks  []*schema.Check
-		pk                     *diff.ModifyPrimaryKey
-		options                *diff.ModifyTableOptions
-		partition              *diff.ModifyPartition
-		droppedColumnChecks    = map[string]bool{}
-		keptColumnChecks       = map[string]*schema.Check{}
-		remodelled, recomputed []*diff.ModifyColumn
-	)
+	a := p.newTableAlter(mt)
+	a.nameAdded()
+	a.checkEarly()
+	if a.options != nil {
+		p.alterOptions(a.name, a.options)
+	}
+	var after []dialect.Step
+	if a.partition != nil {
+		var before []dialect.Step
+		before, after = a.partitionSteps()
+		p.steps = append(p.steps, before...)
+	}
+	for _, c := range a.dropChecks {
+		p.add(dialect.Step{SQL: alter(a.name) + p.dropCheck() + " " + quote(c.Name)})
+	}
+	a.moveColumns()
+	a.addColumns()
+	a.modifyColumns()
+	a.remodel()
+	a.indexesAndKey()
+	for _, c := range a.dropCols {
+		if a.withPK(c) {
+			continue // dropped with the primary key change
+		}
+		p.add(dialect.Step{SQL: alter(a.name) + "DROP COLUMN " + quote(c.Name), Destructive: true})
+	}
+	for _, c := range a.addChecks {
+		p.add(dialect.Step{SQL: alter(a.name) + "ADD " + checkClause(c)})
+	}
+	p.steps = append(p.steps, after...)
+}
+
+// newTableAlter sorts the changes of mt by kind.
+func (p *planner) newTableAlter(mt *diff.ModifyTable) *tableAlter {
+	a := &tableAlter{p: p, mt: mt, from: mt.From, to: p.namedTable(mt.To),
+		modCols:             map[string]*diff.ModifyColumn{},
+		droppedColumnChecks: map[string]bool{},
+		keptColumnChecks:    map[string]*schema.Check{},
+	}
+	a.name = a.to.Name
 	for _, tc := range mt.Changes {
 		switch tc := tc.(type) {
 		case *diff.AddColumn:
-			addCols = append(addCols, tc.C)
+			a.addCols = append(a.addCols, tc.C)
 		case *diff.DropColumn:
-			dropCols = append(dropCols, tc.C)
+			a.dropCols = append(a.dropCols, tc.C)
 		case *diff.ModifyColumn:
-			modCols[lower(tc.To.Name)] = tc
+			a.modCols[lower(tc.To.Name)] = tc
 		case *diff.AddIndex:
-			addIdx = append(addIdx, tc.I)
+			a.addIdx = append(a.addIdx, tc.I)
 		case *diff.DropIndex:
-			dropIdx = append(dropIdx, tc.I)
+			a.dropIdx = append(a.dropIdx, tc.I)
 		case *diff.AddCheck:
-			addChecks = append(addChecks, tc.C)
+			a.addChecks = append(a.addChecks, tc.C)
 		case *diff.DropCheck:
-			if p.columnCheck(from, tc.C) {
-				droppedColumnChecks[lower(tc.C.Name)] = true
+			if p.columnCheck(a.from, tc.C) {
+				a.droppedColumnChecks[lower(tc.C.Name)] = true
 			} else {
-				dropChecks = append(dropChecks, tc.C)
+				a.dropChecks = append(a.dropChecks, tc.C)
 			}
 		case *diff.ModifyPrimaryKey:
-			pk = tc
+			a.pk = tc
 		case *diff.ModifyTableOptions:
-			options = tc
+			a.options = tc
 		case *diff.ModifyPartition:
-			partition = tc
+			a.partition = tc
 		}
 	}
-	for _, c := range from.Checks {
-		if p.columnCheck(from, c) && !droppedColumnChecks[lower(c.Name)] {
-			keptColumnChecks[lower(c.Name)] = c
+	for _, c := range a.from.Checks {
+		if p.columnCheck(a.from, c) && !a.droppedColumnChecks[lower(c.Name)] {
+			a.keptColumnChecks[lower(c.Name)] = c
 		}
 	}
-	// Unnamed UNIQUE keys get the name the naming convention gave them.
-	for i, ix := range addIdx {
+	return a
+}
+
+// nameAdded gives unnamed UNIQUE keys the name the naming convention gave
+// them, and checks theirs (AddCheck carries the desired one).
+func (a *tableAlter) nameAdded() {
+	for i, ix := range a.addIdx {
 		if ix.Name != "" {
 			continue
 		}
-		for _, n := range to.Indexes {
+		for _, n := range a.to.Indexes {
 			if n.Unique == ix.Unique && n.Constraint == ix.Constraint && slices.Equal(n.Parts, ix.Parts) {
-				addIdx[i] = n
+				a.addIdx[i] = n
 				break
 			}
 		}
 	}
-	// Rows that a new unique index or primary key would refuse stop the
-	// plan before its first statement.
-	for _, ix := range addIdx {
+	for i, c := range a.addChecks {
+		for _, n := range a.to.Checks {
+			if sameExpr(n.Expr, c.Expr) && (c.Name == "" || strings.EqualFold(c.Name, n.Name)) {
+				a.addChecks[i] = n
+				break
+			}
+		}
+	}
+}
+
+// checkEarly adds the checks that stop the plan before its first
+// statement: rows that a new unique index or primary key would refuse,
+// and rows a new check refuses when it reads only columns the table has
+// already.
+func (a *tableAlter) checkEarly() {
+	p, from := a.p, a.from
+	for _, ix := range a.addIdx {
 		if ix.Unique {
 			p.duplicatesEarly(from, ix.Parts, "unique index "+ix.Name, false)
 		}
 	}
-	if pk != nil && pk.To != nil && len(pk.To.Columns) > 0 {
+	if a.pk != nil && a.pk.To != nil && len(a.pk.To.Columns) > 0 {
 		var parts []schema.IndexPart
-		for _, c := range pk.To.Columns {
+		for _, c := range a.pk.To.Columns {
 			parts = append(parts, schema.IndexPart{Column: c})
 		}
 		p.duplicatesEarly(from, parts, "primary key", true)
 	}
-	// Named checks get their names; AddCheck carries the desired one.
-	for i, c := range addChecks {
-		for _, n := range to.Checks {
-			if sameExpr(n.Expr, c.Expr) && (c.Name == "" || strings.EqualFold(c.Name, n.Name)) {
-				addChecks[i] = n
-				break
-			}
-		}
-	}
-	// Rows a new check refuses stop the plan before its first statement,
-	// when the check reads only columns the table has already.
-	for _, c := range addChecks {
-		if !slices.ContainsFunc(to.Columns, func(col *schema.Column) bool {
+	for _, c := range a.addChecks {
+		if slices.ContainsFunc(a.to.Columns, func(col *schema.Column) bool {
 			_, had := from.Column(col.Name)
 			return !had && mentionsName(c.Expr, col.Name)
 		}) {
-			var pkCols []string
-			if from.PrimaryKey != nil {
-				pkCols = from.PrimaryKey.Columns
-			}
-			p.early = append(p.early, dialect.Step{SQL: checkViolations(name, c.Name, c.Expr, pkCols),
-				Comment: fmt.Sprintf("%s: rows that check %s refuses stop the migration here", name, c.Name)})
+			continue
+		}
+		var pkCols []string
+		if from.PrimaryKey != nil {
+			pkCols = from.PrimaryKey.Columns
+		}
+		p.early = append(p.early, dialect.Step{SQL: checkViolations(a.name, c.Name, c.Expr, pkCols),
+			Comment: fmt.Sprintf("%s: rows that check %s refuses stop the migration here", a.name, c.Name)})
+	}
+}
+
+// partitionSteps returns the partitioning statements that run before and
+// after the table's other changes.
+func (a *tableAlter) partitionSteps() (before, after []dialect.Step) {
+	keys := a.pk != nil || slices.ContainsFunc(slices.Concat(a.addIdx, a.dropIdx), func(ix *schema.Index) bool { return ix.Unique })
+	return partitionSteps(a.name, a.from.Partition, a.to.Partition, keys, describe(a.mt.To, a.partition))
+}
+
+// withPK reports whether column c changes in the statement that changes
+// the primary key: an AUTO_INCREMENT column must be a key at the end of
+// every statement, so when the primary key changes, the columns that
+// gain, lose or carry AUTO_INCREMENT change in the same ALTER TABLE.
+func (a *tableAlter) withPK(c *schema.Column) bool { return a.pk != nil && c.AutoIncrement }
+
+// columnCheckOf returns the expression of the MariaDB column CHECK of
+// column name in the table as it is, "" for none.
+func (a *tableAlter) columnCheckOf(name string) string {
+	check := ""
+	for _, ck := range a.from.Checks {
+		if a.p.columnCheck(a.from, ck) && strings.EqualFold(ck.Name, name) {
+			check = ck.Expr
 		}
 	}
+	return check
+}
 
-	if options != nil {
-		p.alterOptions(name, options)
-	}
-	if partition != nil {
-		keys := pk != nil || slices.ContainsFunc(slices.Concat(addIdx, dropIdx), func(ix *schema.Index) bool { return ix.Unique })
-		before, after := partitionSteps(name, from.Partition, to.Partition, keys, describe(mt.To, partition))
-		p.steps = append(p.steps, before...)
-		defer func() { p.steps = append(p.steps, after...) }()
-	}
-	for _, c := range dropChecks {
-		p.add(dialect.Step{SQL: alter(name) + p.dropCheck() + " " + quote(c.Name)})
-	}
-	// An AUTO_INCREMENT column must be a key at the end of every
-	// statement: when the primary key changes, the columns that gain, lose
-	// or carry AUTO_INCREMENT change in the same ALTER TABLE as the key.
-	var pkClauses []string
-	var afterPK []dialect.Step
-	pkDestructive := false
-	withPK := func(c *schema.Column) bool { return pk != nil && c.AutoIncrement }
-	// Columns that move go first, as they are, each after the column
-	// before it in the desired table among those the table has already;
-	// new columns then go after theirs.
-	for _, c := range to.Columns {
-		mc := modCols[lower(c.Name)]
+// moveColumns moves the columns that move first, as they are, each after
+// the column before it in the desired table among those the table has
+// already; new columns then go after theirs.
+func (a *tableAlter) moveColumns() {
+	for _, c := range a.to.Columns {
+		mc := a.modCols[lower(c.Name)]
 		if mc == nil || mc.What&diff.ChangePosition == 0 {
 			continue
 		}
-		check := ""
-		for _, ck := range from.Checks {
-			if p.columnCheck(from, ck) && strings.EqualFold(ck.Name, c.Name) {
-				check = ck.Expr
-			}
-		}
-		p.add(dialect.Step{SQL: alter(name) + "MODIFY COLUMN " + columnDef(mc.From, check) + positionAmong(to, c.Name, from),
-			Comment: fmt.Sprintf("%s: column %s moves", name, c.Name)})
+		a.p.add(dialect.Step{SQL: alter(a.name) + "MODIFY COLUMN " + columnDef(mc.From, a.columnCheckOf(c.Name)) + positionAmong(a.to, c.Name, a.from),
+			Comment: fmt.Sprintf("%s: column %s moves", a.name, c.Name)})
 	}
-	for _, c := range addCols {
-		if withPK(c) {
-			pkClauses = append(pkClauses, "ADD COLUMN "+columnDef(c, "")+position(to, c.Name))
+}
+
+func (a *tableAlter) addColumns() {
+	for _, c := range a.addCols {
+		clause := "ADD COLUMN " + columnDef(c, "") + position(a.to, c.Name)
+		if a.withPK(c) {
+			a.pkStmt.add(clause)
 			continue
 		}
-		p.add(dialect.Step{SQL: alter(name) + "ADD COLUMN " + columnDef(c, "") + position(to, c.Name)})
+		a.p.add(dialect.Step{SQL: alter(a.name) + clause})
 	}
-	// Columns redefined, in table order; a MariaDB column CHECK goes
-	// with its column, so redefining the column keeps or drops it.
-	for _, c := range to.Columns {
-		mc := modCols[lower(c.Name)]
-		_, checkDropped := droppedColumnChecks[lower(c.Name)]
+}
+
+// modifyColumns redefines columns, in table order; a MariaDB column CHECK
+// goes with its column, so redefining the column keeps or drops it. A
+// column that switches between generated and not, or stored and virtual,
+// is remodelled instead.
+func (a *tableAlter) modifyColumns() {
+	for _, c := range a.to.Columns {
+		mc := a.modCols[lower(c.Name)]
+		checkDropped := a.droppedColumnChecks[lower(c.Name)]
 		if mc != nil && mc.What&^diff.ChangePosition == 0 {
-			mc = nil // moved above, nothing else changes
+			mc = nil // moved, nothing else changes
 		}
 		if mc == nil && !checkDropped {
 			continue
 		}
 		if mc != nil && mc.What&diff.ChangeGenerated != 0 && generationSwitch(mc.From, mc.To) {
-			remodelled = append(remodelled, mc)
+			a.remodelled = append(a.remodelled, mc)
 			continue
 		}
-		check := ""
-		if kc := keptColumnChecks[lower(c.Name)]; kc != nil {
-			check = kc.Expr
-		}
-		var comment []string
-		if mc != nil {
-			comment = append(comment, describe(mt.To, mc))
-			recomputed = append(recomputed, mc)
-		}
-		if checkDropped {
-			for _, dc := range from.Checks {
-				if strings.EqualFold(dc.Name, c.Name) {
-					comment = append(comment, fmt.Sprintf("%s: check (%s) dropped: a column CHECK goes with the column's definition", name, dc.Expr))
-				}
-			}
-		}
-		narrowed := p.narrowed[lower(name)+"\x00"+lower(c.Name)]
-		if mc != nil && mc.What&diff.ChangeAutoIncrement != 0 && pk != nil {
-			pkClauses = append(pkClauses, "MODIFY COLUMN "+columnDef(c, check))
-			pkDestructive = pkDestructive || narrowed
-			continue
-		}
-		step := dialect.Step{SQL: alter(name) + "MODIFY COLUMN " + columnDef(c, check), Comment: strings.Join(comment, "\n"), Destructive: narrowed}
-		if mc != nil && !mc.To.NotNull && pk != nil && pk.From != nil && slices.ContainsFunc(pk.From.Columns, func(k string) bool { return strings.EqualFold(k, c.Name) }) {
-			// A primary key column is NOT NULL whatever it says: it can
-			// become nullable once it has left the key.
-			afterPK = append(afterPK, step)
-			continue
-		}
-		p.add(step)
+		a.modifyColumn(c, mc, checkDropped)
 	}
-	for _, mc := range remodelled {
-		p.add(dialect.Step{SQL: alter(name) + "DROP COLUMN " + quote(mc.From.Name), Comment: describe(mt.To, mc) + " (dropped and added again)",
-			Destructive: mc.From.Generated == nil})
-		p.add(dialect.Step{SQL: alter(name) + "ADD COLUMN " + columnDef(mc.To, "") + position(to, mc.To.Name)})
-	}
+}
 
-	// Indexes. A redefined index (same name) is dropped and added in one
-	// statement. An index that no foreign key needs at this point is
-	// dropped first: MySQL silently drops an index it made for a foreign
-	// key when another index can serve the key, so a later DROP INDEX might
-	// not find it. New indexes come next; an index that a foreign key still
-	// needs is dropped in the same statement as the new ones, which the
-	// server checks as a whole (error 1553 otherwise), and so is an index
-	// made for a foreign key that stays but that a new index could take
-	// over (it is dropped and added again, as an index of its own).
+// modifyColumn redefines column c, changed as mc says (nil: only its
+// column CHECK is dropped).
+func (a *tableAlter) modifyColumn(c *schema.Column, mc *diff.ModifyColumn, checkDropped bool) {
+	check := ""
+	if kc := a.keptColumnChecks[lower(c.Name)]; kc != nil {
+		check = kc.Expr
+	}
+	var comment []string
+	if mc != nil {
+		comment = append(comment, describe(a.mt.To, mc))
+	}
+	if checkDropped {
+		for _, dc := range a.from.Checks {
+			if strings.EqualFold(dc.Name, c.Name) {
+				comment = append(comment, fmt.Sprintf("%s: check (%s) dropped: a column CHECK goes with the column's definition", a.name, dc.Expr))
+			}
+		}
+	}
+	narrowed := a.p.narrowed[lower(a.name)+"\x00"+lower(c.Name)]
+	pk := a.pk
+	if mc != nil && mc.What&diff.ChangeAutoIncrement != 0 && pk != nil {
+		a.pkStmt.add("MODIFY COLUMN " + columnDef(c, check))
+		a.pkStmt.destructive = a.pkStmt.destructive || narrowed
+		return
+	}
+	step := dialect.Step{SQL: alter(a.name) + "MODIFY COLUMN " + columnDef(c, check), Comment: strings.Join(comment, "\n"), Destructive: narrowed}
+	if mc != nil && !mc.To.NotNull && pk != nil && pk.From != nil && slices.ContainsFunc(pk.From.Columns, func(k string) bool { return strings.EqualFold(k, c.Name) }) {
+		// A primary key column is NOT NULL whatever it says: it can
+		// become nullable once it has left the key.
+		a.afterPK = append(a.afterPK, step)
+		return
+	}
+	a.p.add(step)
+}
+
+// remodel drops and adds again the columns MODIFY COLUMN cannot change.
+func (a *tableAlter) remodel() {
+	for _, mc := range a.remodelled {
+		a.p.add(dialect.Step{SQL: alter(a.name) + "DROP COLUMN " + quote(mc.From.Name), Comment: describe(a.mt.To, mc) + " (dropped and added again)",
+			Destructive: mc.From.Generated == nil})
+		a.p.add(dialect.Step{SQL: alter(a.name) + "ADD COLUMN " + columnDef(mc.To, "") + position(a.to, mc.To.Name)})
+	}
+}
+
+// indexesAndKey plans the index changes and the primary key. A redefined
+// index (same name) is dropped and added in one statement. An index that
+// no foreign key needs at this point is dropped first: MySQL silently
+// drops an index it made for a foreign key when another index can serve
+// the key, so a later DROP INDEX might not find it. New indexes come next;
+// an index that a foreign key still needs is dropped in the same statement
+// as the new ones, which the server checks as a whole (error 1553
+// otherwise), and so is an index made for a foreign key that stays but
+// that a new index could take over (it is dropped and added again, as an
+// index of its own). The primary key may be what serves a key in between:
+// then one statement holds all of it.
+func (a *tableAlter) indexesAndKey() {
 	redefined := map[string]*schema.Index{}
-	for _, d := range dropIdx {
-		for _, a := range addIdx {
-			if strings.EqualFold(a.Name, d.Name) {
-				redefined[lower(d.Name)] = a
+	for _, d := range a.dropIdx {
+		for _, ad := range a.addIdx {
+			if strings.EqualFold(ad.Name, d.Name) {
+				redefined[lower(d.Name)] = ad
 			}
 		}
 	}
-	taken := map[string]bool{}
-	for _, ix := range slices.Concat(from.Indexes, to.Indexes) {
-		taken[lower(ix.Name)] = true
-	}
-	var live []*schema.ForeignKey // keys of the table while step 4 runs
-	for _, fk := range from.ForeignKeys {
-		if !p.dropping[p.fkKey(from.Name, fk)] {
-			live = append(live, fk)
+	dropped, needed := a.dropIndexes(redefined)
+	newIdx, guards := a.newIndexes(redefined, dropped)
+	var combined clauses
+	if len(needed) > 0 || len(guards) > 0 {
+		for _, ix := range newIdx {
+			combined.add("ADD " + indexClause(ix))
+		}
+		combined.add(guards...)
+		for _, ix := range needed {
+			combined.add("DROP INDEX " + quote(ix.Name))
+		}
+	} else {
+		for _, ix := range newIdx {
+			a.p.add(dialect.Step{SQL: createIndex(a.name, ix)})
 		}
 	}
-	serves := func(ix *schema.Index) []*schema.ForeignKey {
-		var out []*schema.ForeignKey
-		if cols, ok := ix.Columns(); ok {
-			for _, fk := range live {
-				if prefixOf(fk.Columns, cols) {
-					out = append(out, fk)
-				}
-			}
+	a.primaryKeyClauses()
+	switch {
+	case !combined.empty():
+		combined.add(a.pkStmt.list...)
+		combined.destructive = a.pkStmt.destructive
+		comment := ""
+		if a.pk != nil {
+			comment = describe(a.mt.To, a.pk)
 		}
-		return out
+		a.p.add(combined.step(a.name, comment))
+		a.p.steps = append(a.p.steps, a.afterPK...)
+	case a.pk != nil && !a.pkStmt.empty():
+		a.p.add(a.pkStmt.step(a.name, describe(a.mt.To, a.pk)))
+		a.p.steps = append(a.p.steps, a.afterPK...)
 	}
-	dropped := map[string]bool{}
-	var needed []*schema.Index
-	for _, ix := range dropIdx {
+	for _, ix := range a.dropIdx {
+		if ad := redefined[lower(ix.Name)]; ad != nil {
+			a.p.add(dialect.Step{SQL: alter(a.name) + "DROP INDEX " + quote(ix.Name) + ", ADD " + indexClause(ad)})
+		}
+	}
+}
+
+// servedKeys returns the foreign keys of the table, as they are while its
+// changes run, that index ix can serve.
+func (a *tableAlter) servedKeys(ix *schema.Index) []*schema.ForeignKey {
+	var out []*schema.ForeignKey
+	cols, ok := ix.Columns()
+	if !ok {
+		return nil
+	}
+	for _, fk := range a.from.ForeignKeys {
+		if !a.p.dropping[a.p.fkKey(a.from.Name, fk)] && prefixOf(fk.Columns, cols) {
+			out = append(out, fk)
+		}
+	}
+	return out
+}
+
+// dropIndexes drops the indexes that go away and that no foreign key
+// needs, and returns every index that goes away (lower-case names) and
+// those a foreign key still needs, which go with the new ones.
+func (a *tableAlter) dropIndexes(redefined map[string]*schema.Index) (dropped map[string]bool, needed []*schema.Index) {
+	dropped = map[string]bool{}
+	for _, ix := range a.dropIdx {
 		dropped[lower(ix.Name)] = true
 		switch {
 		case redefined[lower(ix.Name)] != nil:
-		case len(serves(ix)) > 0:
+		case len(a.servedKeys(ix)) > 0:
 			needed = append(needed, ix)
 		default:
-			p.add(dialect.Step{SQL: alter(name) + "DROP INDEX " + quote(ix.Name)})
+			a.p.add(dialect.Step{SQL: alter(a.name) + "DROP INDEX " + quote(ix.Name)})
 		}
 	}
-	var newIdx []*schema.Index
-	var guards []string
+	return dropped, needed
+}
+
+// newIndexes returns the indexes added (named) other than the redefined
+// ones, and the clauses that drop and add again the implicit index of a
+// foreign key that one of them could take over.
+func (a *tableAlter) newIndexes(redefined map[string]*schema.Index, dropped map[string]bool) (newIdx []*schema.Index, guards []string) {
+	taken := map[string]bool{}
+	for _, ix := range slices.Concat(a.from.Indexes, a.to.Indexes) {
+		taken[lower(ix.Name)] = true
+	}
 	guarded := map[string]bool{}
-	for _, ix := range addIdx {
+	for _, ix := range a.addIdx {
 		if redefined[lower(ix.Name)] != nil {
 			continue
 		}
-		ix = p.indexName(to, ix, taken)
+		ix = a.p.indexName(a.to, ix, taken)
 		newIdx = append(newIdx, ix)
-		for _, fk := range serves(ix) {
-			for _, old := range from.Indexes {
+		for _, fk := range a.servedKeys(ix) {
+			for _, old := range a.from.Indexes {
 				cols, _ := old.Columns()
 				if old.Implicit && !dropped[lower(old.Name)] && !guarded[lower(old.Name)] &&
 					slices.EqualFunc(cols, fk.Columns, strings.EqualFold) {
@@ -333,63 +484,27 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 			}
 		}
 	}
-	combined := len(needed) > 0 || len(guards) > 0
-	var clauses []string
-	for _, ix := range newIdx {
-		if combined {
-			clauses = append(clauses, "ADD "+indexClause(ix))
-		} else {
-			p.add(dialect.Step{SQL: createIndex(name, ix)})
+	return newIdx, guards
+}
+
+// primaryKeyClauses completes the primary key statement: AUTO_INCREMENT
+// columns dropped, the old key dropped, the new one added.
+func (a *tableAlter) primaryKeyClauses() {
+	pk := a.pk
+	if pk == nil {
+		return
+	}
+	for _, c := range a.dropCols {
+		if c.AutoIncrement {
+			a.pkStmt.add("DROP COLUMN " + quote(c.Name))
+			a.pkStmt.destructive = true
 		}
 	}
-	if combined {
-		clauses = append(clauses, guards...)
-		for _, ix := range needed {
-			clauses = append(clauses, "DROP INDEX "+quote(ix.Name))
-		}
+	if pk.From != nil {
+		a.pkStmt.add("DROP PRIMARY KEY")
 	}
-	if pk != nil {
-		for _, c := range dropCols {
-			if c.AutoIncrement {
-				pkClauses = append(pkClauses, "DROP COLUMN "+quote(c.Name))
-				pkDestructive = true
-			}
-		}
-		if pk.From != nil {
-			pkClauses = append(pkClauses, "DROP PRIMARY KEY")
-		}
-		if pk.To != nil && len(pk.To.Columns) > 0 {
-			pkClauses = append(pkClauses, "ADD "+primaryKeyClause(pk.To))
-		}
-	}
-	switch {
-	case combined:
-		// The primary key may be what serves a key in between: one
-		// statement for all of it.
-		clauses = append(clauses, pkClauses...)
-		comment := ""
-		if pk != nil {
-			comment = describe(mt.To, pk)
-		}
-		p.add(dialect.Step{SQL: alter(name) + strings.Join(clauses, ", "), Comment: comment, Destructive: pkDestructive})
-		p.steps = append(p.steps, afterPK...)
-	case pk != nil && len(pkClauses) > 0:
-		p.add(dialect.Step{SQL: alter(name) + strings.Join(pkClauses, ", "), Comment: describe(mt.To, pk), Destructive: pkDestructive})
-		p.steps = append(p.steps, afterPK...)
-	}
-	for _, ix := range dropIdx {
-		if a := redefined[lower(ix.Name)]; a != nil {
-			p.add(dialect.Step{SQL: alter(name) + "DROP INDEX " + quote(ix.Name) + ", ADD " + indexClause(a)})
-		}
-	}
-	for _, c := range dropCols {
-		if withPK(c) {
-			continue // dropped with the primary key change
-		}
-		p.add(dialect.Step{SQL: alter(name) + "DROP COLUMN " + quote(c.Name), Destructive: true})
-	}
-	for _, c := range addChecks {
-		p.add(dialect.Step{SQL: alter(name) + "ADD " + checkClause(c)})
+	if pk.To != nil && len(pk.To.Columns) > 0 {
+		a.pkStmt.add("ADD " + primaryKeyClause(pk.To))
 	}
 }
 
