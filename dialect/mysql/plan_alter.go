@@ -69,19 +69,30 @@ func (p *planner) checkPartitions(changes []diff.Change) error {
 }
 
 // clauses builds one ALTER TABLE statement from its clauses, which the
-// server applies as a whole.
+// server applies as a whole, run with algo.
 type clauses struct {
 	list        []string
 	destructive bool
+	algo        algorithm
 }
 
 func (c *clauses) add(clause ...string) { c.list = append(c.list, clause...) }
 
 func (c *clauses) empty() bool { return len(c.list) == 0 }
 
-// step returns the statement on table, with comment.
+// step returns the statement on table, with comment; a copy is said in
+// the comment too.
 func (c *clauses) step(table, comment string) dialect.Step {
-	return dialect.Step{SQL: alter(table) + strings.Join(c.list, ", "), Comment: comment, Destructive: c.destructive}
+	if c.algo == algoCopy {
+		comment = joinComment(comment, copyComment(table))
+	}
+	return dialect.Step{SQL: alter(table) + strings.Join(c.list, ", ") + c.algo.clause(), Comment: comment, Destructive: c.destructive}
+}
+
+// alterStep returns ALTER TABLE clause on the table, run with algo.
+func (a *tableAlter) alterStep(clause string, algo algorithm, comment string, destructive bool) dialect.Step {
+	c := clauses{list: []string{clause}, algo: algo, destructive: destructive}
+	return c.step(a.name, comment)
 }
 
 // tableAlter is the plan of one changed table: its changes sorted by kind,
@@ -140,7 +151,7 @@ func (p *planner) alterTable(mt *diff.ModifyTable) {
 		if a.withPK(c) {
 			continue // dropped with the primary key change
 		}
-		p.add(dialect.Step{SQL: alter(a.name) + "DROP COLUMN " + quote(c.Name), Destructive: true})
+		p.add(a.alterStep("DROP COLUMN "+quote(c.Name), a.columnAlgorithm(c, true), "", true))
 	}
 	for _, c := range a.addChecks {
 		p.add(dialect.Step{SQL: alter(a.name) + "ADD " + checkClause(c)})
@@ -284,8 +295,13 @@ func (a *tableAlter) moveColumns() {
 		if mc == nil || mc.What&diff.ChangePosition == 0 {
 			continue
 		}
-		a.p.add(dialect.Step{SQL: alter(a.name) + "MODIFY COLUMN " + columnDef(mc.From, a.columnCheckOf(c.Name)) + positionAmong(a.to, c.Name, a.from),
-			Comment: fmt.Sprintf("%s: column %s moves", a.name, c.Name)})
+		check := a.columnCheckOf(c.Name)
+		algo := a.moveAlgorithm(mc.From)
+		if check != "" && algo != algoCopy {
+			algo = algoUnclaimed // a MariaDB column CHECK goes with it
+		}
+		a.p.add(a.alterStep("MODIFY COLUMN "+columnDef(mc.From, check)+positionAmong(a.to, c.Name, a.from), algo,
+			fmt.Sprintf("%s: column %s moves", a.name, c.Name), false))
 	}
 }
 
@@ -296,7 +312,7 @@ func (a *tableAlter) addColumns() {
 			a.pkStmt.add(clause)
 			continue
 		}
-		a.p.add(dialect.Step{SQL: alter(a.name) + clause})
+		a.p.add(a.alterStep(clause, a.columnAlgorithm(c, false), "", false))
 	}
 }
 
@@ -347,7 +363,11 @@ func (a *tableAlter) modifyColumn(c *schema.Column, mc *diff.ModifyColumn, check
 		a.pkStmt.destructive = a.pkStmt.destructive || narrowed
 		return
 	}
-	step := dialect.Step{SQL: alter(a.name) + "MODIFY COLUMN " + columnDef(c, check), Comment: strings.Join(comment, "\n"), Destructive: narrowed}
+	algo := a.modifyAlgorithm(mc)
+	if (checkDropped || check != "") && algo != algoCopy {
+		algo = algoUnclaimed // a MariaDB column CHECK goes with it
+	}
+	step := a.alterStep("MODIFY COLUMN "+columnDef(c, check), algo, strings.Join(comment, "\n"), narrowed)
 	if mc != nil && !mc.To.NotNull && pk != nil && pk.From != nil && slices.ContainsFunc(pk.From.Columns, func(k string) bool { return strings.EqualFold(k, c.Name) }) {
 		// A primary key column is NOT NULL whatever it says: it can
 		// become nullable once it has left the key.
@@ -360,9 +380,9 @@ func (a *tableAlter) modifyColumn(c *schema.Column, mc *diff.ModifyColumn, check
 // remodel drops and adds again the columns MODIFY COLUMN cannot change.
 func (a *tableAlter) remodel() {
 	for _, mc := range a.remodelled {
-		a.p.add(dialect.Step{SQL: alter(a.name) + "DROP COLUMN " + quote(mc.From.Name), Comment: describe(a.mt.To, mc) + " (dropped and added again)",
-			Destructive: mc.From.Generated == nil})
-		a.p.add(dialect.Step{SQL: alter(a.name) + "ADD COLUMN " + columnDef(mc.To, "") + position(a.to, mc.To.Name)})
+		a.p.add(a.alterStep("DROP COLUMN "+quote(mc.From.Name), a.columnAlgorithm(mc.From, true), describe(a.mt.To, mc)+" (dropped and added again)",
+			mc.From.Generated == nil))
+		a.p.add(a.alterStep("ADD COLUMN "+columnDef(mc.To, "")+position(a.to, mc.To.Name), a.columnAlgorithm(mc.To, false), "", false))
 	}
 }
 
@@ -399,12 +419,15 @@ func (a *tableAlter) indexesAndKey() {
 		}
 	} else {
 		for _, ix := range newIdx {
-			a.p.add(dialect.Step{SQL: createIndex(a.name, ix)})
+			a.p.add(dialect.Step{SQL: createIndex(a.name, ix) + a.claim(algoInplace).indexOption()})
 		}
 	}
 	a.primaryKeyClauses()
 	switch {
 	case !combined.empty():
+		if a.pkStmt.empty() {
+			combined.algo = a.claim(algoInplace)
+		}
 		combined.add(a.pkStmt.list...)
 		combined.destructive = a.pkStmt.destructive
 		comment := ""
@@ -419,7 +442,7 @@ func (a *tableAlter) indexesAndKey() {
 	}
 	for _, ix := range a.dropIdx {
 		if ad := redefined[lower(ix.Name)]; ad != nil {
-			a.p.add(dialect.Step{SQL: alter(a.name) + "DROP INDEX " + quote(ix.Name) + ", ADD " + indexClause(ad)})
+			a.p.add(a.alterStep("DROP INDEX "+quote(ix.Name)+", ADD "+indexClause(ad), a.claim(algoInplace), "", false))
 		}
 	}
 }
@@ -452,7 +475,7 @@ func (a *tableAlter) dropIndexes(redefined map[string]*schema.Index) (dropped ma
 		case len(a.servedKeys(ix)) > 0:
 			needed = append(needed, ix)
 		default:
-			a.p.add(dialect.Step{SQL: alter(a.name) + "DROP INDEX " + quote(ix.Name)})
+			a.p.add(a.alterStep("DROP INDEX "+quote(ix.Name), a.claim(algoInplace), "", false))
 		}
 	}
 	return dropped, needed
