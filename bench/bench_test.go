@@ -16,8 +16,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/retortdb/retort"
-	"github.com/retortdb/retort/bench"
 	"github.com/retortdb/retort/dialect/sqlite"
+	"github.com/retortdb/retort/internal/benchkit"
 	"github.com/retortdb/retort/migrate"
 	"github.com/retortdb/retort/schema"
 )
@@ -91,13 +91,13 @@ func (s *sampler) measure(b *testing.B, work func()) {
 	}
 }
 
-// report reports, for every baseline, bench.Median(work) / bench.Median(baseline) and
+// report reports, for every baseline, benchkit.Median(work) / benchkit.Median(baseline) and
 // the baseline's median, and the median of work as retort-ms.
 func (s *sampler) report(b *testing.B) {
 	b.Helper()
-	w := bench.Median(s.work)
+	w := benchkit.Median(s.work)
 	for _, base := range s.bases {
-		m := bench.Median(base.samples)
+		m := benchkit.Median(base.samples)
 		b.ReportMetric(float64(w)/float64(m), "x-"+base.name)
 		b.ReportMetric(float64(m)/1e6, base.name+"-ms")
 	}
@@ -127,7 +127,7 @@ func BenchmarkInspectDiff(b *testing.B) {
 	for _, n := range []int{200, 1000} {
 		b.Run(fmt.Sprintf("tables=%d", n), func(b *testing.B) {
 			ctx := context.Background()
-			src := bench.Schema(n)
+			src := benchkit.Schema(n)
 			path := filepath.Join(b.TempDir(), "app.db")
 			createDB(b, path, src)
 			url := "sqlite:" + path
@@ -210,7 +210,7 @@ func readCatalog(b *testing.B, ctx context.Context, dsn string, want int) {
 	}
 }
 
-// splitScript splits a script of bench.Schema into its statements, which
+// splitScript splits a script of benchkit.Schema into its statements, which
 // end with ";" at the end of a line and contain no other.
 func splitScript(src string) []string {
 	var out []string
@@ -247,7 +247,7 @@ func countQueries(b *testing.B, url string) int {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	q := &bench.Counter{Querier: db.DB()}
+	q := &benchkit.Counter{Querier: db.DB()}
 	if _, err := db.Dialect().Inspect(ctx, q); err != nil {
 		b.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func createDB(b *testing.B, path, src string) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if err := bench.Create(context.Background(), db, src); err != nil {
+	if err := benchkit.Create(context.Background(), db, src); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -480,7 +480,7 @@ func createRebuildDB(b *testing.B, path string, n int) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	if err := bench.Create(ctx, db, childBefore); err != nil {
+	if err := benchkit.Create(ctx, db, childBefore); err != nil {
 		b.Fatal(err)
 	}
 	for _, fill := range []struct {

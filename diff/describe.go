@@ -116,46 +116,7 @@ func describeTableChange(t *schema.Table, c Change) string {
 	case *DropColumn:
 		return fmt.Sprintf("column %s dropped", c.C.Name)
 	case *ModifyColumn:
-		var parts []string
-		if c.What&ChangeType != 0 {
-			parts = append(parts, fmt.Sprintf("type %s → %s", c.From.Type, c.To.Type))
-		}
-		if c.What&ChangeNull != 0 {
-			parts = append(parts, fmt.Sprintf("%s → %s", nullWord(c.From.NotNull), nullWord(c.To.NotNull)))
-		}
-		if c.What&ChangeDefault != 0 {
-			parts = append(parts, fmt.Sprintf("default %s → %s", orNone(c.From.Default), orNone(c.To.Default)))
-		}
-		if c.What&ChangeCollation != 0 {
-			parts = append(parts, fmt.Sprintf("collation %s → %s", orNone(c.From.Collation), orNone(c.To.Collation)))
-		}
-		if c.What&ChangeGenerated != 0 {
-			parts = append(parts, "generation changed")
-		}
-		if c.What&ChangeAutoIncrement != 0 {
-			parts = append(parts, fmt.Sprintf("autoincrement %t → %t", c.From.AutoIncrement, c.To.AutoIncrement))
-		}
-		if c.What&ChangeComment != 0 {
-			parts = append(parts, "comment changed")
-		}
-		if c.What&ChangeIdentity != 0 {
-			if strings.EqualFold(c.From.Identity, c.To.Identity) {
-				parts = append(parts, "identity sequence options changed")
-			} else {
-				parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
-			}
-		}
-		if c.What&ChangeOnUpdateExpr != 0 {
-			parts = append(parts, fmt.Sprintf("on update %s → %s", orNone(c.From.OnUpdate), orNone(c.To.OnUpdate)))
-		}
-		if c.What&ChangeInvisible != 0 {
-			parts = append(parts, fmt.Sprintf("invisible %t → %t", c.From.Invisible, c.To.Invisible))
-		}
-		if c.What&ChangePosition != 0 {
-			parts = append(parts, "moved")
-		}
-		parts = append(parts, describePGColumn(c)...)
-		return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
+		return describeColumnChange(c)
 	case *AddIndex:
 		return fmt.Sprintf("%s %s added", indexWord(c.I), indexLabel(c.I))
 	case *DropIndex:
@@ -165,30 +126,7 @@ func describeTableChange(t *schema.Table, c Change) string {
 	case *DropForeignKey:
 		return fmt.Sprintf("foreign key %s dropped", fkLabel(c.FK))
 	case *ModifyForeignKey:
-		var parts []string
-		if c.What&ChangeOnDelete != 0 {
-			parts = append(parts, fmt.Sprintf("ON DELETE %s → %s", c.From.OnDelete, c.To.OnDelete))
-		}
-		if c.What&ChangeOnUpdate != 0 {
-			parts = append(parts, fmt.Sprintf("ON UPDATE %s → %s", c.From.OnUpdate, c.To.OnUpdate))
-		}
-		if c.What&ChangeDeferrable != 0 {
-			parts = append(parts, fmt.Sprintf("%s → %s", deferWord(c.From), deferWord(c.To)))
-		}
-		if c.What&ChangeMatch != 0 {
-			parts = append(parts, fmt.Sprintf("MATCH %s → %s", orNone(c.From.Match), orNone(c.To.Match)))
-		}
-		if c.What&ChangeName != 0 {
-			parts = append(parts, fmt.Sprintf("renamed %s → %s", c.From.Name, c.To.Name))
-		}
-		if c.What&ChangeValidated != 0 {
-			parts = append(parts, "NOT VALID → validated")
-		}
-		label := fkLabel(c.From)
-		if c.From.Name == "" && c.To.Name != "" {
-			label = c.To.Name
-		}
-		return fmt.Sprintf("foreign key %s %s", label, strings.Join(parts, ", "))
+		return describeFKChange(c)
 	case *AddCheck:
 		return fmt.Sprintf("check %s added", checkLabel(c.C))
 	case *DropCheck:
@@ -220,6 +158,78 @@ func describeTableChange(t *schema.Table, c Change) string {
 			c.From.WithoutRowID, c.To.WithoutRowID, c.From.Strict, c.To.Strict)
 	}
 	return fmt.Sprintf("%T", c)
+}
+
+// describeColumnChange names what changes in a column.
+func describeColumnChange(c *ModifyColumn) string {
+	var parts []string
+	if c.What&ChangeType != 0 {
+		parts = append(parts, fmt.Sprintf("type %s → %s", c.From.Type, c.To.Type))
+	}
+	if c.What&ChangeNull != 0 {
+		parts = append(parts, fmt.Sprintf("%s → %s", nullWord(c.From.NotNull), nullWord(c.To.NotNull)))
+	}
+	if c.What&ChangeDefault != 0 {
+		parts = append(parts, fmt.Sprintf("default %s → %s", orNone(c.From.Default), orNone(c.To.Default)))
+	}
+	if c.What&ChangeCollation != 0 {
+		parts = append(parts, fmt.Sprintf("collation %s → %s", orNone(c.From.Collation), orNone(c.To.Collation)))
+	}
+	if c.What&ChangeGenerated != 0 {
+		parts = append(parts, "generation changed")
+	}
+	if c.What&ChangeAutoIncrement != 0 {
+		parts = append(parts, fmt.Sprintf("autoincrement %t → %t", c.From.AutoIncrement, c.To.AutoIncrement))
+	}
+	if c.What&ChangeComment != 0 {
+		parts = append(parts, "comment changed")
+	}
+	if c.What&ChangeIdentity != 0 {
+		if strings.EqualFold(c.From.Identity, c.To.Identity) {
+			parts = append(parts, "identity sequence options changed")
+		} else {
+			parts = append(parts, fmt.Sprintf("identity %s → %s", orNone(c.From.Identity), orNone(c.To.Identity)))
+		}
+	}
+	if c.What&ChangeOnUpdateExpr != 0 {
+		parts = append(parts, fmt.Sprintf("on update %s → %s", orNone(c.From.OnUpdate), orNone(c.To.OnUpdate)))
+	}
+	if c.What&ChangeInvisible != 0 {
+		parts = append(parts, fmt.Sprintf("invisible %t → %t", c.From.Invisible, c.To.Invisible))
+	}
+	if c.What&ChangePosition != 0 {
+		parts = append(parts, "moved")
+	}
+	parts = append(parts, describePGColumn(c)...)
+	return fmt.Sprintf("column %s %s", c.To.Name, strings.Join(parts, ", "))
+}
+
+// describeFKChange names what changes in a foreign key.
+func describeFKChange(c *ModifyForeignKey) string {
+	var parts []string
+	if c.What&ChangeOnDelete != 0 {
+		parts = append(parts, fmt.Sprintf("ON DELETE %s → %s", c.From.OnDelete, c.To.OnDelete))
+	}
+	if c.What&ChangeOnUpdate != 0 {
+		parts = append(parts, fmt.Sprintf("ON UPDATE %s → %s", c.From.OnUpdate, c.To.OnUpdate))
+	}
+	if c.What&ChangeDeferrable != 0 {
+		parts = append(parts, fmt.Sprintf("%s → %s", deferWord(c.From), deferWord(c.To)))
+	}
+	if c.What&ChangeMatch != 0 {
+		parts = append(parts, fmt.Sprintf("MATCH %s → %s", orNone(c.From.Match), orNone(c.To.Match)))
+	}
+	if c.What&ChangeName != 0 {
+		parts = append(parts, fmt.Sprintf("renamed %s → %s", c.From.Name, c.To.Name))
+	}
+	if c.What&ChangeValidated != 0 {
+		parts = append(parts, "NOT VALID → validated")
+	}
+	label := fkLabel(c.From)
+	if c.From.Name == "" && c.To.Name != "" {
+		label = c.To.Name
+	}
+	return fmt.Sprintf("foreign key %s %s", label, strings.Join(parts, ", "))
 }
 
 // describeMySQLOptions lists the table options (engine, charset,

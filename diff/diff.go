@@ -372,9 +372,63 @@ func mentions(src string, names map[string]bool, f schema.Fold) bool {
 }
 
 func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Change {
-	var drops, adds, mods []Change
+	drops, adds, mods := compareForeignKeys(from, to, r)
 
-	// Foreign keys: matched by identity (columns and target).
+	// Indexes and UNIQUE constraints.
+	dropped, added := indexChanges(from.Indexes, to.Indexes, r)
+	for _, ix := range dropped {
+		drops = append(drops, &DropIndex{I: ix})
+	}
+	for _, ix := range added {
+		adds = append(adds, &AddIndex{I: ix})
+	}
+
+	cDrops, cAdds, cMods := compareChecks(from, to, r)
+	drops = append(drops, cDrops...)
+	adds = append(adds, cAdds...)
+	mods = append(mods, cMods...)
+
+	colChanges := compareColumns(from, to, r, o)
+
+	xDrops, xAdds, comments := compareExclusions(from, to, r)
+	drops = append(drops, xDrops...)
+	adds = append(adds, xAdds...)
+	mods = append(mods, comments...)
+
+	var out []Change
+	if from.PartitionBy != to.PartitionBy {
+		out = append(out, &ModifyPartitionKey{From: from, To: to})
+	}
+	if from.PartitionOf != to.PartitionOf || !sameSQL(from.PartitionBound, to.PartitionBound) {
+		out = append(out, &ModifyPartitionOf{From: from, To: to})
+	}
+	out = append(out, drops...)
+	out = append(out, colChanges...)
+	if !samePK(from.PrimaryKey, to.PrimaryKey, r) {
+		out = append(out, &ModifyPrimaryKey{From: from.PrimaryKey, To: to.PrimaryKey})
+	}
+	if optionsDiffer(from, to) {
+		out = append(out, &ModifyTableOptions{From: from, To: to})
+	}
+	if !sameSQL(from.Partition, to.Partition) {
+		out = append(out, &ModifyPartition{From: from, To: to})
+	}
+	out = append(out, adds...)
+	out = append(out, mods...)
+	return append(out, policyChanges(from, to, r)...)
+}
+
+// optionsDiffer reports whether the table options of from and to differ.
+func optionsDiffer(from, to *schema.Table) bool {
+	return from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment || from.Unlogged != to.Unlogged ||
+		!strings.EqualFold(from.Engine, to.Engine) || !strings.EqualFold(from.Charset, to.Charset) ||
+		!strings.EqualFold(from.Collation, to.Collation) ||
+		!strings.EqualFold(from.RowFormat, to.RowFormat) || from.KeyBlockSize != to.KeyBlockSize
+}
+
+// compareForeignKeys matches foreign keys by identity (columns and
+// target) and returns the ones dropped, added and changed.
+func compareForeignKeys(from, to *schema.Table, r schema.CaseRules) (drops, adds, mods []Change) {
 	fromFKs := slices.Clone(from.ForeignKeys)
 	for _, fk := range to.ForeignKeys {
 		i := slices.IndexFunc(fromFKs, func(o *schema.ForeignKey) bool { return o != nil && sameFKIdentity(o, fk, r) })
@@ -393,17 +447,12 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 			drops = append(drops, &DropForeignKey{FK: fk})
 		}
 	}
+	return drops, adds, mods
+}
 
-	// Indexes and UNIQUE constraints.
-	dropped, added := indexChanges(from.Indexes, to.Indexes, r)
-	for _, ix := range dropped {
-		drops = append(drops, &DropIndex{I: ix})
-	}
-	for _, ix := range added {
-		adds = append(adds, &AddIndex{I: ix})
-	}
-
-	// Checks: by name when both are named, else by expression.
+// compareChecks matches checks by name when both are named, else by
+// expression, and returns the ones dropped, added and validated.
+func compareChecks(from, to *schema.Table, r schema.CaseRules) (drops, adds, mods []Change) {
 	fromChecks := slices.Clone(from.Checks)
 	for _, c := range to.Checks {
 		i := slices.IndexFunc(fromChecks, func(o *schema.Check) bool {
@@ -433,8 +482,12 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 			drops = append(drops, &DropCheck{C: c})
 		}
 	}
+	return drops, adds, mods
+}
 
-	// Columns.
+// compareColumns returns the columns dropped, then those added and
+// changed in to's order.
+func compareColumns(from, to *schema.Table, r schema.CaseRules, o *options) []Change {
 	var colChanges []Change
 	for _, c := range from.Columns {
 		if _, ok := find(to.Columns, columnName, c.Name, r.Columns); !ok {
@@ -459,36 +512,7 @@ func compareTable(from, to *schema.Table, r schema.CaseRules, o *options) []Chan
 			colChanges = append(colChanges, &ModifyColumn{From: old, To: c, What: what})
 		}
 	}
-
-	xDrops, xAdds, comments := compareExclusions(from, to, r)
-	drops = append(drops, xDrops...)
-	adds = append(adds, xAdds...)
-	mods = append(mods, comments...)
-
-	var out []Change
-	if from.PartitionBy != to.PartitionBy {
-		out = append(out, &ModifyPartitionKey{From: from, To: to})
-	}
-	if from.PartitionOf != to.PartitionOf || !sameSQL(from.PartitionBound, to.PartitionBound) {
-		out = append(out, &ModifyPartitionOf{From: from, To: to})
-	}
-	out = append(out, drops...)
-	out = append(out, colChanges...)
-	if !samePK(from.PrimaryKey, to.PrimaryKey, r) {
-		out = append(out, &ModifyPrimaryKey{From: from.PrimaryKey, To: to.PrimaryKey})
-	}
-	if from.WithoutRowID != to.WithoutRowID || from.Strict != to.Strict || from.Comment != to.Comment || from.Unlogged != to.Unlogged ||
-		!strings.EqualFold(from.Engine, to.Engine) || !strings.EqualFold(from.Charset, to.Charset) ||
-		!strings.EqualFold(from.Collation, to.Collation) ||
-		!strings.EqualFold(from.RowFormat, to.RowFormat) || from.KeyBlockSize != to.KeyBlockSize {
-		out = append(out, &ModifyTableOptions{From: from, To: to})
-	}
-	if !sameSQL(from.Partition, to.Partition) {
-		out = append(out, &ModifyPartition{From: from, To: to})
-	}
-	out = append(out, adds...)
-	out = append(out, mods...)
-	return append(out, policyChanges(from, to, r)...)
+	return colChanges
 }
 
 // movedColumns returns the lower-cased names of the columns that both

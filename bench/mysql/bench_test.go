@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retortdb/retort/bench"
+	"github.com/retortdb/retort/internal/benchkit"
 
 	_ "github.com/go-sql-driver/mysql"
 
@@ -98,7 +98,7 @@ func BenchmarkInspectDiff(b *testing.B) {
 			_, dsn, db := database(b, n)
 			ctx := context.Background()
 			d := my.New()
-			c := &bench.Counter{Querier: db}
+			c := &benchkit.Counter{Querier: db}
 			first, err := d.Inspect(ctx, c)
 			if err != nil {
 				b.Fatal(err)
@@ -159,9 +159,9 @@ func BenchmarkInspectDiff(b *testing.B) {
 					run()
 				}
 			}
-			b.ReportMetric(float64(bench.Median(retort))/float64(bench.Median(baseline)), "x-mysqldump")
-			b.ReportMetric(bench.Millis(bench.Median(retort)), "retort-ms")
-			b.ReportMetric(bench.Millis(bench.Median(baseline)), "mysqldump-ms")
+			b.ReportMetric(float64(benchkit.Median(retort))/float64(benchkit.Median(baseline)), "x-mysqldump")
+			b.ReportMetric(benchkit.Millis(benchkit.Median(retort)), "retort-ms")
+			b.ReportMetric(benchkit.Millis(benchkit.Median(baseline)), "mysqldump-ms")
 			b.ReportMetric(float64(c.N()), "queries")
 			b.ReportMetric(0, "ns/op")
 		})

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/retortdb/retort"
-	"github.com/retortdb/retort/bench"
 	"github.com/retortdb/retort/dialect"
 	my "github.com/retortdb/retort/dialect/mysql"
 	"github.com/retortdb/retort/diff"
+	"github.com/retortdb/retort/internal/benchkit"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
@@ -162,9 +162,9 @@ CREATE TABLE child (id int AUTO_INCREMENT PRIMARY KEY, parent_id int, pad char(1
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(bench.Median(swaps))/float64(bench.Median(dropAdds)), "x-dropadd")
-	b.ReportMetric(bench.Millis(bench.Median(swaps)), "swap-stall-ms")
-	b.ReportMetric(bench.Millis(bench.Median(dropAdds)), "dropadd-stall-ms")
+	b.ReportMetric(float64(benchkit.Median(swaps))/float64(benchkit.Median(dropAdds)), "x-dropadd")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(swaps)), "swap-stall-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(dropAdds)), "dropadd-stall-ms")
 	b.ReportMetric(float64(swapOrphans), "swap-orphans")
 	b.ReportMetric(float64(dropAddOrphans), "dropadd-orphans")
 	b.ReportMetric(float64(dropAddFailed), "dropadd-failed")

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/retortdb/retort/bench"
+	"github.com/retortdb/retort/internal/benchkit"
 )
 
 // onDelete cycles through the foreign key actions of the generated tables.
@@ -35,8 +35,8 @@ func Schema(n int) string {
 }
 
 func writeTable(b *strings.Builder, i int) {
-	t := bench.TableName(i)
-	ra, rb := bench.Refs(i)
+	t := benchkit.TableName(i)
+	ra, rb := benchkit.Refs(i)
 	fmt.Fprintf(b, "CREATE TABLE %s (\n", t)
 	b.WriteString("  id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,\n")
 	b.WriteString("  name varchar(100) NOT NULL,\n")
@@ -47,10 +47,10 @@ func writeTable(b *strings.Builder, i int) {
 	b.WriteString("  payload blob,\n")
 	b.WriteString("  status enum('new','active','archived') NOT NULL DEFAULT 'new',\n")
 	b.WriteString("  meta json,\n")
-	fmt.Fprintf(b, "  ref_a bigint unsigned REFERENCES %s (id) ON DELETE %s,\n", bench.TableName(ra), onDelete[i%len(onDelete)])
+	fmt.Fprintf(b, "  ref_a bigint unsigned REFERENCES %s (id) ON DELETE %s,\n", benchkit.TableName(ra), onDelete[i%len(onDelete)])
 	b.WriteString("  ref_b bigint unsigned,\n")
 	fmt.Fprintf(b, "  CONSTRAINT %s_ref_b_fkey FOREIGN KEY (ref_b) REFERENCES %s (id) ON DELETE %s ON UPDATE CASCADE,\n",
-		t, bench.TableName(rb), onDelete[(i+1)%len(onDelete)])
+		t, benchkit.TableName(rb), onDelete[(i+1)%len(onDelete)])
 	fmt.Fprintf(b, "  UNIQUE KEY %s_name_label_key (name, label),\n", t)
 	if i%2 == 0 {
 		fmt.Fprintf(b, "  KEY %s_label_idx (label(20), created_at)\n", t)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/retortdb/retort"
-	"github.com/retortdb/retort/bench"
 	my "github.com/retortdb/retort/dialect/mysql"
+	"github.com/retortdb/retort/internal/benchkit"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -83,9 +83,9 @@ func rehearsal(b *testing.B, n, every int) {
 					b.StartTimer()
 				}
 			}
-			b.ReportMetric(float64(bench.Median(rehearsed))/float64(bench.Median(plain)), "x-plain")
-			b.ReportMetric(bench.Millis(bench.Median(rehearsed)), "rehearsed-ms")
-			b.ReportMetric(bench.Millis(bench.Median(plain)), "plain-ms")
+			b.ReportMetric(float64(benchkit.Median(rehearsed))/float64(benchkit.Median(plain)), "x-plain")
+			b.ReportMetric(benchkit.Millis(benchkit.Median(rehearsed)), "rehearsed-ms")
+			b.ReportMetric(benchkit.Millis(benchkit.Median(plain)), "plain-ms")
 			b.ReportMetric(0, "ns/op")
 		}
 	}

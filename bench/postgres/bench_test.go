@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retortdb/retort/bench"
+	"github.com/retortdb/retort/internal/benchkit"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -84,7 +84,7 @@ func BenchmarkInspectDiff(b *testing.B) {
 	}
 	ctx := context.Background()
 	d := pg.New()
-	c := &bench.Counter{Querier: db}
+	c := &benchkit.Counter{Querier: db}
 	first, err := d.Inspect(ctx, c)
 	if err != nil {
 		b.Fatal(err)
@@ -183,11 +183,11 @@ func BenchmarkInspectDiff(b *testing.B) {
 			run()
 		}
 	}
-	b.ReportMetric(float64(bench.Median(retort))/float64(bench.Median(dump)), "x-pg_dump")
-	b.ReportMetric(float64(bench.Median(retort))/float64(bench.Median(floor)), "x-query")
-	b.ReportMetric(bench.Millis(bench.Median(floor)), "query-ms")
-	b.ReportMetric(bench.Millis(bench.Median(retort)), "retort-ms")
-	b.ReportMetric(bench.Millis(bench.Median(dump)), "pg_dump-ms")
+	b.ReportMetric(float64(benchkit.Median(retort))/float64(benchkit.Median(dump)), "x-pg_dump")
+	b.ReportMetric(float64(benchkit.Median(retort))/float64(benchkit.Median(floor)), "x-query")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(floor)), "query-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(retort)), "retort-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(dump)), "pg_dump-ms")
 	b.ReportMetric(float64(c.N()), "queries")
 	b.ReportMetric(0, "ns/op")
 }
@@ -393,13 +393,13 @@ ALTER TABLE notes ADD CONSTRAINT notes_author_id_fkey FOREIGN KEY (author_id) RE
 	if rowsAfter < *rows {
 		b.Fatalf("notes lost rows: %d < %d", rowsAfter, *rows)
 	}
-	b.ReportMetric(bench.Millis(quiet), "child-quiet-ms")
-	b.ReportMetric(bench.Millis(bench.Median(cr)), "child-retort-ms")
-	b.ReportMetric(bench.Millis(bench.Median(cn)), "child-naive-ms")
-	b.ReportMetric(float64(bench.Median(cn))/float64(bench.Median(cr)), "x-shorter")
-	b.ReportMetric(bench.Millis(bench.Median(pr)), "parent-retort-ms")
-	b.ReportMetric(bench.Millis(bench.Median(pn)), "parent-naive-ms")
-	b.ReportMetric(bench.Millis(bench.Median(tr)), "total-retort-ms")
-	b.ReportMetric(bench.Millis(bench.Median(tn)), "total-naive-ms")
+	b.ReportMetric(benchkit.Millis(quiet), "child-quiet-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(cr)), "child-retort-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(cn)), "child-naive-ms")
+	b.ReportMetric(float64(benchkit.Median(cn))/float64(benchkit.Median(cr)), "x-shorter")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(pr)), "parent-retort-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(pn)), "parent-naive-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(tr)), "total-retort-ms")
+	b.ReportMetric(benchkit.Millis(benchkit.Median(tn)), "total-naive-ms")
 	b.ReportMetric(0, "ns/op")
 }

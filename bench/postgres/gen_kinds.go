@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/retortdb/retort/bench"
+	"github.com/retortdb/retort/internal/benchkit"
 )
 
 // writeRoutines writes the functions the generated tables use: a trigger
@@ -18,7 +18,7 @@ func writeRoutines(b *strings.Builder) {
 // a trigger on every fifth table (with a WHEN on every tenth), row-level
 // security and two policies, one calling a function, on every tenth.
 func writeTableKinds(b *strings.Builder, i int) {
-	t := bench.TableName(i)
+	t := benchkit.TableName(i)
 	if i%5 == 0 {
 		when := ""
 		if i%10 == 0 {

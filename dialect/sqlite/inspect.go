@@ -44,42 +44,75 @@ ORDER BY s.name, i.name, k.seqno`
 // tables are left out: retort does not manage them, and lists them in
 // Schema.Unmanaged (kind "<module> virtual table", and "shadow table").
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schema, error) {
-	s := &schema.Schema{}
-	tables := map[string]*schema.Table{}
-	defs := map[string]*tableDef{}
-	indexSQL := map[string]string{}
-
-	type listed struct {
-		typ        string
-		wr, strict bool
+	in := &inspection{s: &schema.Schema{}, tables: map[string]*schema.Table{}, defs: map[string]*tableDef{},
+		indexSQL: map[string]string{}, list: map[string]listed{}}
+	objects, err := in.readObjects(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	list := map[string]listed{}
+	in.sortObjects(objects)
+	in.un.record(in.s)
+	if err := in.readColumns(ctx, q); err != nil {
+		return nil, err
+	}
+	if err := d.inspectIndexes(ctx, q, in.tables, in.defs, in.indexSQL); err != nil {
+		return nil, err
+	}
+	if err := inspectForeignKeys(ctx, q, in.tables, in.defs); err != nil {
+		return nil, err
+	}
+	for _, t := range in.s.Tables {
+		t.Checks = in.defs[fold(t.Name)].checks
+	}
+	return in.s, nil
+}
+
+// inspection is what Inspect has read so far.
+type inspection struct {
+	s        *schema.Schema
+	tables   map[string]*schema.Table // by folded name
+	defs     map[string]*tableDef     // parsed CREATE TABLE, by folded name
+	indexSQL map[string]string        // CREATE INDEX text, by folded name
+	list     map[string]listed        // pragma_table_list, by name
+	un       unmanaged
+}
+
+// listed is a table's row of pragma_table_list.
+type listed struct {
+	typ        string
+	wr, strict bool
+}
+
+// object is a row of sqlite_schema.
+type object struct{ typ, name, tbl, text string }
+
+// readObjects reads the table list and every object of sqlite_schema, and
+// the modules the driver has when there are virtual tables. Every object
+// is read first: a virtual table whose module the driver lacks must be
+// known before its shadow tables, which SQLite then reports as plain
+// tables, are.
+func (in *inspection) readObjects(ctx context.Context, q dialect.Querier) ([]object, error) {
 	err := queryEach(ctx, q, queryTableList, func(rows *sql.Rows) error {
 		var name string
 		var l listed
 		if err := rows.Scan(&name, &l.typ, &l.wr, &l.strict); err != nil {
 			return err
 		}
-		list[name] = l
+		in.list[name] = l
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: inspect tables: %w", err)
 	}
-	// Read every object first: a virtual table whose module the driver
-	// lacks must be known before its shadow tables, which SQLite then
-	// reports as plain tables, are.
-	type object struct{ typ, name, tbl, text string }
 	var objects []object
-	var un unmanaged
 	err = queryEach(ctx, q, queryObjects, func(rows *sql.Rows) error {
 		var o object
 		if err := rows.Scan(&o.typ, &o.name, &o.tbl, &o.text); err != nil {
 			return err
 		}
-		if o.typ == "table" && list[o.name].typ == "virtual" {
+		if o.typ == "table" && in.list[o.name].typ == "virtual" {
 			module, _ := virtualModule(o.text)
-			un.virtual = append(un.virtual, virtualTable{name: o.name, module: module})
+			in.un.virtual = append(in.un.virtual, virtualTable{name: o.name, module: module})
 		}
 		objects = append(objects, o)
 		return nil
@@ -87,50 +120,60 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: inspect objects: %w", err)
 	}
-	if len(un.virtual) > 0 {
+	if len(in.un.virtual) > 0 {
 		known, err := modules(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: inspect modules: %w", err)
 		}
-		un.missing = map[string]bool{}
-		for _, v := range un.virtual {
+		in.un.missing = map[string]bool{}
+		for _, v := range in.un.virtual {
 			if !known[v.module] {
-				un.missing[v.module] = true
+				in.un.missing[v.module] = true
 			}
 		}
 	}
+	return objects, nil
+}
+
+// sortObjects files the objects read as tables (their CREATE TABLE
+// parsed), views, triggers and index texts; virtual and shadow tables are
+// left out.
+func (in *inspection) sortObjects(objects []object) {
 	for _, o := range objects {
-		typ, name, tbl, text := o.typ, o.name, o.tbl, o.text
-		l := list[name]
-		ltype, wr, strict := l.typ, l.wr, l.strict
-		switch typ {
+		switch o.typ {
 		case "table":
-			if ltype != "table" || un.isShadow(name) {
-				if ltype != "virtual" {
-					un.shadows = append(un.shadows, name)
+			l := in.list[o.name]
+			if l.typ != "table" || in.un.isShadow(o.name) {
+				if l.typ != "virtual" {
+					in.un.shadows = append(in.un.shadows, o.name)
 				}
 				continue // virtual or shadow table
 			}
-			def := parseCreateTable(text)
-			t := &schema.Table{Name: name, WithoutRowID: wr || def.withoutRowID, Strict: strict || def.strict}
-			s.Tables = append(s.Tables, t)
-			tables[fold(name)] = t
-			defs[fold(name)] = def
+			def := parseCreateTable(o.text)
+			t := &schema.Table{Name: o.name, WithoutRowID: l.wr || def.withoutRowID, Strict: l.strict || def.strict}
+			in.s.Tables = append(in.s.Tables, t)
+			in.tables[fold(o.name)] = t
+			in.defs[fold(o.name)] = def
 		case "view":
-			s.Views = append(s.Views, &schema.View{Name: name, Def: text})
+			in.s.Views = append(in.s.Views, &schema.View{Name: o.name, Def: o.text})
 		case "trigger":
-			s.Triggers = append(s.Triggers, &schema.Trigger{Name: name, Table: tbl, Def: text})
+			in.s.Triggers = append(in.s.Triggers, &schema.Trigger{Name: o.name, Table: o.tbl, Def: o.text})
 		case "index":
-			indexSQL[fold(name)] = text
+			in.indexSQL[fold(o.name)] = o.text
 		}
 	}
-	un.record(s)
+}
 
-	pkCols := map[*schema.Table][]struct {
-		pos  int
-		name string
-	}{}
-	err = queryEach(ctx, q, queryColumns, func(rows *sql.Rows) error {
+// pkColumn is a column of a primary key and its position in the key.
+type pkColumn struct {
+	pos  int
+	name string
+}
+
+// readColumns reads every table's columns, then sets the primary keys.
+func (in *inspection) readColumns(ctx context.Context, q dialect.Querier) error {
+	pkCols := map[*schema.Table][]pkColumn{}
+	err := queryEach(ctx, q, queryColumns, func(rows *sql.Rows) error {
 		var tbl, name, typ string
 		var notNull bool
 		var dflt sql.NullString
@@ -138,7 +181,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		if err := rows.Scan(&tbl, &name, &typ, &notNull, &dflt, &pk, &hidden); err != nil {
 			return err
 		}
-		t, ok := tables[fold(tbl)]
+		t, ok := in.tables[fold(tbl)]
 		if !ok {
 			return nil
 		}
@@ -146,7 +189,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		if dflt.Valid {
 			c.Default = normalizeDefault(dflt.String)
 		}
-		if cd, ok := findColDef(defs[fold(tbl)], name); ok {
+		if cd, ok := findColDef(in.defs[fold(tbl)], name); ok {
 			if !strings.EqualFold(cd.collation, "BINARY") {
 				c.Collation = cd.collation
 			}
@@ -156,25 +199,17 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 			}
 		}
 		if pk > 0 {
-			pkCols[t] = append(pkCols[t], struct {
-				pos  int
-				name string
-			}{pk, name})
+			pkCols[t] = append(pkCols[t], pkColumn{pk, name})
 		}
 		t.Columns = append(t.Columns, c)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: inspect columns: %w", err)
+		return fmt.Errorf("sqlite: inspect columns: %w", err)
 	}
 	for t, cols := range pkCols {
-		slices.SortFunc(cols, func(a, b struct {
-			pos  int
-			name string
-		}) int {
-			return a.pos - b.pos
-		})
-		def := defs[fold(t.Name)]
+		slices.SortFunc(cols, func(a, b pkColumn) int { return a.pos - b.pos })
+		def := in.defs[fold(t.Name)]
 		pk := &schema.PrimaryKey{Name: def.pkName, OnConflict: def.pkConflict}
 		for _, c := range cols {
 			pk.Columns = append(pk.Columns, c.name)
@@ -186,17 +221,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*schema.Schem
 		}
 		t.PrimaryKey = pk
 	}
-
-	if err := d.inspectIndexes(ctx, q, tables, defs, indexSQL); err != nil {
-		return nil, err
-	}
-	if err := inspectForeignKeys(ctx, q, tables, defs); err != nil {
-		return nil, err
-	}
-	for _, t := range s.Tables {
-		t.Checks = defs[fold(t.Name)].checks
-	}
-	return s, nil
+	return nil
 }
 
 func (d *Dialect) inspectIndexes(ctx context.Context, q dialect.Querier, tables map[string]*schema.Table, defs map[string]*tableDef, indexSQL map[string]string) error {

@@ -8,6 +8,7 @@ package renamehint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/internal/sqlsplit"
@@ -293,12 +294,7 @@ func firstName(s string) string {
 // stmt (its significant tokens so far) holds its name, or nil.
 func createObject(rest []sqltok.Token, stmt []sqltok.Token, ident func(sqltok.Token) string) *object {
 	words := stmt[1:]
-	i := 0
-	for i < len(words) && (words[i].Is("TEMP") || words[i].Is("TEMPORARY") || words[i].Is("UNLOGGED") ||
-		words[i].Is("GLOBAL") || words[i].Is("LOCAL") || words[i].Is("UNIQUE") || words[i].Is("OR") || words[i].Is("REPLACE") ||
-		words[i].Is("FULLTEXT") || words[i].Is("SPATIAL")) {
-		i++
-	}
+	i := skipWords(words, 0, "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "UNIQUE", "OR", "REPLACE", "FULLTEXT", "SPATIAL")
 	if i >= len(words) {
 		return nil
 	}
@@ -306,10 +302,7 @@ func createObject(rest []sqltok.Token, stmt []sqltok.Token, ident func(sqltok.To
 	if !kind.Is("TABLE") && !kind.Is("INDEX") {
 		return nil
 	}
-	i++
-	for i < len(words) && (words[i].Is("IF") || words[i].Is("NOT") || words[i].Is("EXISTS") || words[i].Is("CONCURRENTLY")) {
-		i++
-	}
+	i = skipWords(words, i+1, "IF", "NOT", "EXISTS", "CONCURRENTLY")
 	// The name: the last part of a dotted name, complete when the next
 	// significant token is not a dot.
 	if i >= len(words) || len(words)-i > 3 {
@@ -326,7 +319,26 @@ func createObject(rest []sqltok.Token, stmt []sqltok.Token, ident func(sqltok.To
 		n := ident(name)
 		return &object{kind: schema.RenameTable, table: n, name: n}
 	}
-	// CREATE INDEX name ON table: find the table after ON.
+	table := indexTable(rest, ident)
+	if table == "" {
+		return nil
+	}
+	return &object{kind: schema.RenameIndex, table: table, name: ident(name)}
+}
+
+// skipWords returns the index of the first token of words from i on that
+// is none of the keywords kw.
+func skipWords(words []sqltok.Token, i int, kw ...string) int {
+	for i < len(words) && slices.ContainsFunc(kw, words[i].Is) {
+		i++
+	}
+	return i
+}
+
+// indexTable returns the table of CREATE INDEX name ON table, given the
+// tokens after the index name: the last part of the (dotted) name after
+// ON; "" when there is none.
+func indexTable(rest []sqltok.Token, ident func(sqltok.Token) string) string {
 	var table string
 	for j, t := range rest {
 		if t.Kind == sqltok.Space || t.Kind == sqltok.Comment {
@@ -353,10 +365,7 @@ func createObject(rest []sqltok.Token, stmt []sqltok.Token, ident func(sqltok.To
 		}
 		break
 	}
-	if table == "" {
-		return nil
-	}
-	return &object{kind: schema.RenameIndex, table: table, name: ident(name)}
+	return table
 }
 
 // bodyElement returns the object an element of a CREATE TABLE body

@@ -1,4 +1,4 @@
-// Command genschema writes the benchmark schema of bench.Schema and, with
+// Command genschema writes the benchmark schema of benchkit.Schema and, with
 // -db, creates a SQLite database from it.
 //
 //	genschema -tables 1000 -sql schema.sql -db app.db
@@ -15,7 +15,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"github.com/retortdb/retort/bench"
+	"github.com/retortdb/retort/internal/benchkit"
 )
 
 func main() {
@@ -36,7 +36,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if *tables < 1 {
 		return errors.New("-tables must be at least 1")
 	}
-	src := bench.Schema(*tables)
+	src := benchkit.Schema(*tables)
 	switch {
 	case *sqlPath != "":
 		if err := os.WriteFile(*sqlPath, []byte(src), 0o644); err != nil {
@@ -57,5 +57,5 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	return bench.Create(ctx, db, src)
+	return benchkit.Create(ctx, db, src)
 }
