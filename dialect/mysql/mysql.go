@@ -101,6 +101,15 @@ func WithRetries(n int, delay time.Duration) Option {
 	return func(d *Dialect) { d.retries, d.retryDelay = n, delay }
 }
 
+// WithServer sets the server that Plan writes SQL for until the engine
+// inspects one, as its VERSION() string (e.g. "10.11.6-MariaDB"): a
+// planner built without a connection (offline tests, a plan computed for
+// a server not reachable from here). Inspect replaces it with the server
+// it inspects.
+func WithServer(version string) Option {
+	return func(d *Dialect) { d.detected = parseServer(version) }
+}
+
 // New returns the MySQL/MariaDB engine.
 func New(opts ...Option) *Dialect {
 	d := &Dialect{
