@@ -102,12 +102,13 @@ func WithRetries(n int, delay time.Duration) Option {
 }
 
 // WithServer sets the server that Plan writes SQL for until the engine
-// inspects one, as its VERSION() string (e.g. "10.11.6-MariaDB"): a
-// planner built without a connection (offline tests, a plan computed for
-// a server not reachable from here). Inspect replaces it with the server
-// it inspects.
-func WithServer(version string) Option {
-	return func(d *Dialect) { d.detected = parseServer(version) }
+// inspects one: its flavour and version, the database's default collation
+// and the session's sql_mode, as Inspect would have detected them. It is
+// for a planner built without a connection (offline tests, a plan for a
+// server not reachable from here); Inspect replaces it with the server it
+// inspects.
+func WithServer(s Server) Option {
+	return func(d *Dialect) { d.detected = &s }
 }
 
 // New returns the MySQL/MariaDB engine.
