@@ -1,6 +1,9 @@
 package schema
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Fold is how an engine compares the names of one kind of object. The case
 // rules of each engine are written down in docs/case-rules.md.
@@ -17,6 +20,37 @@ const (
 	// folding (MySQL column, index and constraint names).
 	FoldUnicode
 )
+
+var foldNames = [...]string{FoldASCII: "ascii", FoldExact: "exact", FoldUnicode: "unicode"}
+
+// String returns "ascii", "exact" or "unicode".
+func (f Fold) String() string {
+	if int(f) < len(foldNames) {
+		return foldNames[f]
+	}
+	return fmt.Sprintf("Fold(%d)", uint8(f))
+}
+
+// MarshalText implements encoding.TextMarshaler: the fold's String, so
+// that stored schemas (JSON) name the rule instead of its number.
+func (f Fold) MarshalText() ([]byte, error) {
+	if int(f) >= len(foldNames) {
+		return nil, fmt.Errorf("schema: unknown fold %d", uint8(f))
+	}
+	return []byte(f.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler; it accepts what
+// MarshalText writes and nothing else.
+func (f *Fold) UnmarshalText(b []byte) error {
+	for i, n := range foldNames {
+		if n == string(b) {
+			*f = Fold(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("schema: unknown fold %q (want ascii, exact or unicode)", b)
+}
 
 // Key returns the form of name under which names equal by f are equal:
 // the name itself, or its case-folded form.

@@ -1,5 +1,20 @@
-// Package dialecttest holds what the engines' tests share: the golden
-// schema-pair cases every engine keeps under testdata/plan/*.txtar.
+// Package dialecttest is the conformance kit every engine runs: the golden
+// schema-pair cases each engine keeps under testdata/plan/*.txtar (Case,
+// Cases), the harness that migrates real databases through them and checks
+// the outcome (Converge, ConvergeCase), and the planner test that needs no
+// server (Plans). It is public on purpose: a dialect kept outside this
+// module passes the same suite by calling
+//
+//	func TestConverge(t *testing.T) {
+//		dialecttest.Converge(t, mydialect.New(…), openFreshDatabase,
+//			dialecttest.Update(*update), dialecttest.Health(myChecks))
+//	}
+//	func TestPlans(t *testing.T) { dialecttest.Plans(t, mydialect.New(), dialecttest.Update(*update)) }
+//
+// Converge runs where the server is (it is the only source of the stored
+// schemas and of want.sql); Plans runs everywhere, from what Converge
+// stored. Rows and RowsSep read query results as text for tests.
+// docs/testing.md describes the suite and how to add a case.
 package dialecttest
 
 import (
@@ -19,10 +34,25 @@ import (
 //	-- to.sql --     the schema it should have
 //	-- want.sql --   the plan the engine writes
 //	-- check.sql --  (optional) statements run after the migration …
-//	-- check.out --  … and what they return
+//	-- check.out --  … and what they return ("> statement", then its rows)
+//	-- reverse.err -- (optional) the reverse plan (to.sql back to from.sql)
+//	                  must fail with an error holding this text, changing
+//	                  nothing (a refusal the engine owes the rows)
+//	-- reverse.skip -- (optional) why the reverse plan cannot run: the
+//	                   harness then reports the reverse step as skipped
+//	                   with this reason instead of running it
+//	-- from.json --  the schema inspected from the database made from
+//	                 from.sql and data.sql (see EncodeSchema) …
+//	-- to.json --    … and the one inspected from to.sql; Converge writes
+//	                 both under -update, Plans plans from them
+//
+// want.sql, from.json and to.json are written by the engine (-update);
+// check.out and everything else by hand.
 type Case struct {
 	Path, Name                       string
 	From, Data, To, Want, Check, Out string
+	ReverseErr, ReverseSkip          string
+	FromJSON, ToJSON                 string
 	archive                          *txtar.Archive
 }
 
@@ -40,6 +70,14 @@ func (c *Case) section(name string) *string {
 		return &c.Check
 	case "check.out":
 		return &c.Out
+	case "reverse.err":
+		return &c.ReverseErr
+	case "reverse.skip":
+		return &c.ReverseSkip
+	case "from.json":
+		return &c.FromJSON
+	case "to.json":
+		return &c.ToJSON
 	}
 	return nil
 }
@@ -72,6 +110,11 @@ func Cases(t testing.TB, dir string) []*Case {
 		if c.From == "" && c.To == "" {
 			t.Fatalf("%s: needs from.sql or to.sql", f)
 		}
+		for _, sec := range []string{"reverse.err", "reverse.skip"} {
+			if hasSection(a, sec) && strings.TrimSpace(*c.section(sec)) == "" {
+				t.Fatalf("%s: %s is empty: it must say what the reverse plan does, or why it cannot run", f, sec)
+			}
+		}
 		out = append(out, c)
 	}
 	return out
@@ -94,4 +137,13 @@ func (c *Case) Rewrite(t testing.TB, name, data string) {
 	if err := os.WriteFile(c.Path, txtar.Format(c.archive), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func hasSection(a *txtar.Archive, name string) bool {
+	for _, f := range a.Files {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -1,15 +1,15 @@
 package mysql_test
 
 import (
+	"context"
+	"database/sql"
 	"flag"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect/dialecttest"
+	"github.com/retortdb/retort/dialect/mysql"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
@@ -22,94 +22,61 @@ func readPlanCases(t *testing.T) []*planCase {
 	return dialecttest.Cases(t, filepath.Join("testdata", "plan"))
 }
 
-// TestConverge runs every testdata/plan case against the server: a
-// database is made from from.sql and data.sql; to.sql is loaded into a
-// scratch database and inspected; the plan between them must equal
-// want.sql (go test -update rewrites it). The plan is applied; then the
-// database must inspect equal to to.sql (a second diff is empty), every
-// table on both sides must keep its rows, and check.sql must give
-// check.out. The reverse plan then takes the database back to from.sql,
-// rows kept, and the SQL that SQL() prints for to.sql must load back into
-// the same schema.
+// offlineServer is the server the stored schemas and want.sql come from
+// (the test server, as Inspect detects it); the planner built without a
+// connection plans for it. TestConverge fails when the live server plans
+// otherwise: update it from the server then.
+var offlineServer = mysql.Server{
+	MariaDB: true, Major: 10, Minor: 11, Patch: 19, Version: "10.11.19-MariaDB-0+deb12u1",
+	DBCollation: "utf8mb4_general_ci",
+	SQLMode:     "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION",
+}
+
+// TestConverge runs the conformance harness (dialecttest.Converge) over
+// every case on the server: rows kept, the printed plan replayed, the
+// reverse plan applied, and the stored schemas and plans checked against
+// the live engine.
 func TestConverge(t *testing.T) {
-	if os.Getenv(testdb.MySQLEnv) == "" {
-		t.Skipf("set %s to run the MySQL convergence cases", testdb.MySQLEnv)
+	dsn := dsnOf(t, testdb.MySQL(t)) // skips without RETORT_TEST_MYSQL_URL
+	dialecttest.Converge(t, mysql.New(mysql.WithScratchServer(dsn)), open,
+		dialecttest.Update(*update), dialecttest.Health(health),
+		dialecttest.Offline(mysql.New(mysql.WithServer(offlineServer))))
+}
+
+// TestPlanOffline plans every case from its stored schemas, without a
+// server (dialecttest.Plans).
+func TestPlanOffline(t *testing.T) {
+	dialecttest.Plans(t, mysql.New(mysql.WithServer(offlineServer)), dialecttest.Update(*update))
+}
+
+func dsnOf(t testing.TB, url string) string {
+	t.Helper()
+	target, err := retort.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range readPlanCases(t) {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			db, _, d := newDB(t)
-			conn := pin(t, db)
-			run(t, conn, "from.sql", c.From)
-			if c.Data != "" {
-				run(t, conn, "data.sql", c.Data)
-			}
-			before := rowCounts(t, db)
-			current := inspect(t, d, db)
-			desired := loadSchema(t, d, "to.sql", c.To)
+	return target.DSN
+}
 
-			p := plan(t, d, current, desired)
-			got := p.Format()
-			if *update {
-				c.Rewrite(t, "want.sql", got)
-			} else if got != c.Want {
-				t.Errorf("plan differs from want.sql (go test -update rewrites it):\n%s", cmp.Diff(c.Want, got))
-			}
-			apply(t, d, db, p)
-
-			after := inspect(t, d, db)
-			if changes := compare(after, desired); len(changes) > 0 {
-				t.Fatalf("after the plan the database still differs from to.sql:\n%s\nplan:\n%s", describe(changes), got)
-			}
-			if again := plan(t, d, after, desired); !again.Empty() {
-				t.Errorf("a second plan is not empty:\n%s", again.Format())
-			}
-			counts := rowCounts(t, db)
-			for table, n := range before {
-				if m, ok := counts[table]; ok && m != n {
-					t.Errorf("table %s has %d rows after the plan, had %d", table, m, n)
-				}
-			}
-			if c.Check != "" {
-				var lines []string
-				for _, q := range strings.Split(strings.TrimSpace(c.Check), ";\n") {
-					q = strings.TrimSuffix(strings.TrimSpace(q), ";")
-					if q == "" {
-						continue
-					}
-					lines = append(lines, queryRows(t, db, q)...)
-				}
-				gotOut := strings.Join(lines, "\n") + "\n"
-				if *update {
-					c.Rewrite(t, "check.out", gotOut)
-				} else if gotOut != c.Out {
-					t.Errorf("check.sql gives:\n%s\nwant (check.out):\n%s", gotOut, c.Out)
-				}
-			}
-
-			// Back to from.sql; check.sql may have written rows.
-			before = rowCounts(t, db)
-			original := loadSchema(t, d, "from.sql", c.From)
-			back := plan(t, d, after, original)
-			apply(t, d, db, back)
-			if changes := compare(inspect(t, d, db), original); len(changes) > 0 {
-				t.Errorf("after the reverse plan the database differs from from.sql:\n%s\nreverse plan:\n%s", describe(changes), back.Format())
-			}
-			counts = rowCounts(t, db)
-			for table, n := range before {
-				if _, kept := desired.Table(table); !kept {
-					continue // dropped by the plan, created empty by the reverse
-				}
-				if m, ok := counts[table]; ok && m != n {
-					t.Errorf("table %s has %d rows after the reverse plan, had %d", table, m, n)
-				}
-			}
-
-			// inspect --format sql round trip.
-			printed := d.SQL(desired)
-			if changes := compare(loadSchema(t, d, "SQL()", printed), desired); len(changes) > 0 {
-				t.Errorf("SQL() of to.sql loads into a different schema:\n%s\nSQL():\n%s", describe(changes), printed)
-			}
-		})
+// open is the harness's Opener: a new database on the test server.
+func open(t testing.TB) *sql.DB {
+	db, err := sql.Open("mysql", dsnOf(t, testdb.MySQL(t)))
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// health is MySQL's part of the harness's health check: the migration
+// left foreign_key_checks on for the session it ran on.
+func health(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	var on int
+	if err := conn.QueryRowContext(ctx, "SELECT @@SESSION.foreign_key_checks").Scan(&on); err != nil {
+		return nil, err
+	}
+	if on != 1 {
+		return []string{"foreign_key_checks is off after the migration"}, nil
+	}
+	return nil, nil
 }

@@ -101,6 +101,16 @@ func WithRetries(n int, delay time.Duration) Option {
 	return func(d *Dialect) { d.retries, d.retryDelay = n, delay }
 }
 
+// WithServer sets the server that Plan writes SQL for until the engine
+// inspects one: its flavour and version, the database's default collation
+// and the session's sql_mode, as Inspect would have detected them. It is
+// for a planner built without a connection (offline tests, a plan for a
+// server not reachable from here); Inspect replaces it with the server it
+// inspects.
+func WithServer(s Server) Option {
+	return func(d *Dialect) { d.detected = &s }
+}
+
 // New returns the MySQL/MariaDB engine.
 func New(opts ...Option) *Dialect {
 	d := &Dialect{

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
-	"sort"
 	"strings"
 	"testing"
 
@@ -113,13 +112,4 @@ func rowCounts(t *testing.T, q dialect.Querier) map[string]int {
 // describe returns diff.Describe's lines as one string, for messages.
 func describe(changes []diff.Change) string {
 	return strings.Join(diff.Describe(changes), "\n")
-}
-
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,18 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"flag"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/dialect/postgres"
-	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/schema"
 )
@@ -27,121 +22,64 @@ func readPlanCases(t *testing.T) []*planCase {
 	return dialecttest.Cases(t, filepath.Join("testdata", "plan"))
 }
 
-// TestConverge runs every testdata/plan case against the server: a
-// database is made from from.sql and data.sql, to.sql is loaded into a
-// scratch database and inspected, and the plan between them must equal
-// want.sql (go test -update rewrites it). The plan is applied; then the
-// database must inspect equal to to.sql (a second diff is empty), every
-// table that exists on both sides must keep its rows, and check.sql must
-// give check.out. The SQL that SQL() writes for to.sql must load back into
-// the same schema (inspect --format sql round trip). Finally the reverse plan is applied and the database
-// must be back at from.sql, rows kept.
+// TestConverge runs the conformance harness (dialecttest.Converge) over
+// every case on the server: rows kept, the printed plan replayed, the
+// reverse plan applied, and the stored schemas and plans checked against
+// the live engine.
 func TestConverge(t *testing.T) {
-	if os.Getenv(testdb.PostgresEnv) == "" {
-		t.Skipf("set %s to run the PostgreSQL convergence tests", testdb.PostgresEnv)
-	}
-	for _, c := range readPlanCases(t) {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db, _, d := newDB(t)
-			load(t, db, "from.sql", c.From)
-			if c.Data != "" {
-				load(t, db, "data.sql", c.Data)
-			}
-			before := rowCounts(t, db)
-			current := inspect(t, d, db)
-			desired := loadSchema(t, d, "to.sql", c.To)
-
-			roundTrip(t, d, desired, c.To)
-
-			p := plan(t, d, current, desired)
-			got := p.Format()
-			if *update {
-				c.Rewrite(t, "want.sql", got)
-			} else if got != c.Want {
-				t.Errorf("plan differs from want.sql (-want +got):\n%s", cmp.Diff(c.Want, got))
-			}
-
-			conn := pin(t, db)
-			if err := dialect.Apply(ctx, d, conn, p); err != nil {
-				t.Fatalf("apply: %v\nplan:\n%s", err, got)
-			}
-			after := inspect(t, d, db)
-			if changes := diff.Compare(after, desired); len(changes) > 0 {
-				t.Fatalf("after the migration the database still differs from to.sql:\n%s\nplan:\n%s", describe(changes), got)
-			}
-			if again := plan(t, d, after, desired); !again.Empty() {
-				t.Errorf("second plan is not empty:\n%s", again.Format())
-			}
-			checkRows(t, before, rowCounts(t, db))
-
-			if c.Check != "" {
-				var b strings.Builder
-				for _, q := range strings.Split(strings.TrimSpace(c.Check), ";\n") {
-					q = strings.TrimSuffix(strings.TrimSpace(q), ";")
-					if q == "" {
-						continue
-					}
-					b.WriteString("> " + q + "\n")
-					for _, line := range queryRows(t, db, q) {
-						b.WriteString(line + "\n")
-					}
-				}
-				if *update {
-					c.Rewrite(t, "check.out", b.String())
-				} else if b.String() != c.Out {
-					t.Errorf("check.sql gives (-want +got):\n%s", cmp.Diff(c.Out, b.String()))
-				}
-			}
-
-			// And back.
-			if c.From == "" {
-				return
-			}
-			original := loadSchema(t, d, "from.sql", c.From)
-			mid := rowCounts(t, db)
-			back := plan(t, d, after, original)
-			if err := dialect.Apply(ctx, d, conn, back); err != nil {
-				t.Fatalf("apply the reverse plan: %v\nplan:\n%s", err, back.Format())
-			}
-			final := inspect(t, d, db)
-			if changes := diff.Compare(final, original); len(changes) > 0 {
-				t.Fatalf("after the reverse migration the database differs from from.sql:\n%s\nplan:\n%s", describe(changes), back.Format())
-			}
-			checkRows(t, mid, rowCounts(t, db))
-		})
-	}
+	url := testdb.Postgres(t) // skips without RETORT_TEST_POSTGRES_URL
+	dialecttest.Converge(t, postgres.New(postgres.WithScratchServer(url)), open,
+		dialecttest.Update(*update), dialecttest.Health(health), dialecttest.Offline(postgres.New()),
+		dialecttest.Printed(printed))
 }
 
-// checkRows fails when a table present before and after lost or gained rows.
-func checkRows(t *testing.T, before, after map[string]int) {
-	t.Helper()
-	for _, name := range sortedKeys(before) {
-		if n, ok := after[name]; ok && n != before[name] {
-			t.Errorf("table %s had %d rows, now %d", name, before[name], n)
+// TestPlanOffline plans every case from its stored schemas, without a
+// server (dialecttest.Plans).
+func TestPlanOffline(t *testing.T) {
+	dialecttest.Plans(t, postgres.New(), dialecttest.Update(*update))
+}
+
+// open is the harness's Opener: a new database on the test server.
+func open(t testing.TB) *sql.DB {
+	db, err := sql.Open("pgx", testdb.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// health is PostgreSQL's part of the harness's health check: no index
+// left INVALID (a failed CREATE INDEX CONCURRENTLY) and no constraint left
+// NOT VALID that the schema does not declare so (the inspection compares
+// those).
+func health(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT 'index ' || i.indexrelid::regclass::text || ' is INVALID'
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
 		}
+		out = append(out, s)
 	}
+	return out, rows.Err()
 }
 
-// roundTrip checks that the SQL the engine writes for an inspected schema
-// (inspect --format sql) loads back into the same schema. src is the
-// script the schema came from.
-func roundTrip(t *testing.T, d *postgres.Dialect, want *schema.Schema, src string) {
-	t.Helper()
-	script := d.SQL(want)
-	if otherSchemas(want) {
-		// The script holds the current schema only: the others come from
-		// the source, whose current schema is emptied.
-		script = src + ";\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n" + script
+// printed makes the script SQL() prints for a desired schema with foreign
+// keys to other schemas loadable: it holds the current schema only, so the
+// others come from the case's to.sql, whose current schema is emptied.
+func printed(c *dialecttest.Case, s *schema.Schema, script string) string {
+	if !otherSchemas(s) {
+		return script
 	}
-	got := loadSchema(t, d, "to.sql written back", script)
-	if changes := diff.Compare(want, got); len(changes) > 0 {
-		t.Errorf("to.sql written back by SQL() differs:\n%s\nscript:\n%s", describe(changes), script)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("inspect → SQL() → load → inspect differs (-want +got):\n%s\nscript:\n%s", diff, script)
-	}
+	return c.To + ";\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n" + script
 }
 
 // otherSchemas reports whether s has a foreign key to another schema.

@@ -108,21 +108,6 @@ func queryRows(t *testing.T, q dialect.Querier, query string, args ...any) []str
 	return dialecttest.Rows(t, q, query, args...)
 }
 
-// rowCounts returns the number of rows of every table in q's database,
-// unowned and internal tables included.
-func rowCounts(t *testing.T, q dialect.Querier) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	for _, n := range queryRows(t, q, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`) {
-		var c int
-		if err := q.QueryRowContext(context.Background(), "SELECT count(*) FROM "+quote(n)).Scan(&c); err != nil {
-			t.Fatalf("count %s: %v", n, err)
-		}
-		out[n] = c
-	}
-	return out
-}
-
 // tableDump returns every row of table, ordered by all its columns.
 func tableDump(t *testing.T, q dialect.Querier, table string) []string {
 	t.Helper()

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/retortdb/retort/dialect/dialecttest"
 )
 
 // The random schema pairs below drive the same convergence check as the
-// golden cases (converge): a random schema with rows, a random set of
+// golden cases (dialecttest.ConvergeCase): a random schema with rows, a random set of
 // changes to it, and the plan must get the database there with every row.
 
 type rTable struct {
@@ -633,7 +635,7 @@ func TestConvergeRandom(t *testing.T) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			from, data, to := randomCase(seed)
 			t.Logf("from.sql:\n%s\ndata.sql:\n%s\nto.sql:\n%s", from, data, to)
-			converge(t, d, from, data, to)
+			dialecttest.ConvergeCase(t, d, openTB, &dialecttest.Case{Name: t.Name(), From: from, Data: data, To: to}, convergeOptions()...)
 		})
 	}
 }
@@ -648,6 +650,6 @@ func FuzzConverge(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed uint64) {
 		from, data, to := randomCase(seed)
 		t.Logf("from.sql:\n%s\ndata.sql:\n%s\nto.sql:\n%s", from, data, to)
-		converge(t, d, from, data, to)
+		dialecttest.ConvergeCase(t, d, openTB, &dialecttest.Case{Name: t.Name(), From: from, Data: data, To: to}, convergeOptions()...)
 	})
 }
