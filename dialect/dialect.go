@@ -73,6 +73,11 @@ type Step struct {
 	Commit bool
 	// NoTx marks a step that cannot run inside a transaction.
 	NoTx bool
+	// Rewrite marks a step that rewrites the whole table (and rebuilds
+	// its indexes) under a lock that blocks readers and writers, e.g. a
+	// PostgreSQL column type change that is not binary-coercible. Linters
+	// report it with the expand/contract alternative.
+	Rewrite bool
 }
 
 // Statements returns the SQL of every step.

@@ -45,7 +45,8 @@ type Dialect struct {
 	statementTimeout time.Duration
 	retries          int
 	retryDelay       time.Duration
-	concurrent       bool
+	attemptTimeout   time.Duration
+	offline          bool
 }
 
 // Option configures a Dialect.
@@ -121,9 +122,19 @@ func WithRetries(n int, delay time.Duration) Option {
 	return func(d *Dialect) { d.retries, d.retryDelay = n, delay }
 }
 
-// WithConcurrentIndexes makes Plan create and drop the indexes of existing
-// tables CONCURRENTLY, as steps outside any transaction, after the others.
-func WithConcurrentIndexes(on bool) Option { return func(d *Dialect) { d.concurrent = on } }
+// WithOnline sets whether Plan takes the online routes for tables that
+// exist before the plan (default true): indexes built and dropped
+// CONCURRENTLY, CHECK constraints and NOT NULL added NOT VALID and
+// validated in a transaction of their own, UNIQUE and PRIMARY KEY
+// constraints attached to an index built concurrently (see Plan). With
+// false every change is the plain statement in the plan's transaction.
+func WithOnline(on bool) Option { return func(d *Dialect) { d.offline = !on } }
+
+// WithConcurrentIndexes does nothing.
+//
+// Deprecated: building indexes CONCURRENTLY is the default (WithOnline);
+// this option will be removed in a later release.
+func WithConcurrentIndexes(bool) Option { return func(*Dialect) {} }
 
 // New returns the PostgreSQL engine.
 func New(opts ...Option) *Dialect {

@@ -1,0 +1,187 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/schema"
+)
+
+// The online routes (the default; WithOnline(false) turns them off) keep
+// writers of a table that exists before the plan from waiting for a scan or
+// an index build:
+//
+//   - SET NOT NULL: a helper CHECK (col IS NOT NULL) NOT VALID in the main
+//     transaction, VALIDATE in a transaction of its own, then SET NOT NULL
+//     (which uses the validated check instead of scanning) and the
+//     helper's drop in another;
+//   - ADD CHECK: NOT VALID, then VALIDATE in a transaction of its own;
+//   - CREATE / DROP INDEX: CONCURRENTLY, each step outside any transaction;
+//   - ADD UNIQUE / PRIMARY KEY: CREATE UNIQUE INDEX CONCURRENTLY, then ADD
+//     CONSTRAINT … USING INDEX in a short transaction.
+//
+// A key that a foreign key references (before or after the plan) takes the
+// plain route: the foreign keys are added in the main transaction and need
+// the key there. Partitioned tables take the plain route too (PostgreSQL
+// builds no index CONCURRENTLY on them, nor accepts a NOT VALID check).
+
+// onlineTable reports whether changes to t, a table that exists before the
+// plan, take the online routes.
+func (p *planner) onlineTable(t *schema.Table) bool {
+	return !p.d.offline && t.PartitionBy == ""
+}
+
+// keyReferenced reports whether a foreign key of the current or desired
+// schema references the key on cols of table.
+func (p *planner) keyReferenced(table string, cols []string) bool {
+	for _, s := range []*schema.Schema{p.from, p.to} {
+		for _, t := range s.Tables {
+			for _, fk := range t.ForeignKeys {
+				if !p.external(fk) && p.refKey(fk) == table && sameSet(fk.RefColumns, cols) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// notNullCheckName is the name of the helper CHECK of the online SET NOT
+// NULL route: <table>_<column>_not_null, cut as PostgreSQL cuts the names
+// it chooses.
+func notNullCheckName(table, column string) string {
+	return objectName(bareName(table), column, "not_null")
+}
+
+// constraintNamed reports whether table has, before or after the plan, a
+// constraint or index called name.
+func (p *planner) constraintNamed(table, name string) bool {
+	for _, t := range []*schema.Table{p.fromTableOrNil(table), p.toTableOrNil(table)} {
+		if t == nil {
+			continue
+		}
+		for _, ck := range t.Checks {
+			if ck.Name == name {
+				return true
+			}
+		}
+		for _, ix := range t.Indexes {
+			if ix.Name == name {
+				return true
+			}
+		}
+		for _, fk := range t.ForeignKeys {
+			if fk.Name == name {
+				return true
+			}
+		}
+		if t.PrimaryKey != nil && t.PrimaryKey.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *planner) fromTableOrNil(key string) *schema.Table {
+	t, _ := p.fromTable(key)
+	return t
+}
+
+func (p *planner) toTableOrNil(key string) *schema.Table {
+	for _, t := range p.to.Tables {
+		if tkey(t) == key {
+			return t
+		}
+	}
+	return nil
+}
+
+// setNotNull plans SET NOT NULL on column col of table: the plain
+// statement when plain is set (the table is rewritten anyway, or identity
+// is added, which needs NOT NULL first), else the online route.
+func (p *planner) setNotNull(table, col string, plain bool) {
+	ac := alter(table) + "ALTER COLUMN " + quote(col) + " "
+	name := notNullCheckName(table, col)
+	if plain || p.constraintNamed(table, name) {
+		p.modifies = append(p.modifies, dialect.Step{SQL: ac + "SET NOT NULL"})
+		return
+	}
+	if _, ok := p.fromTable(table); ok && !p.typeTables[table] {
+		p.early = append(p.early, dialect.Step{SQL: nullCheck(table, col),
+			Comment: fmt.Sprintf("rows of %s whose %s is NULL stop the migration here", display(table), col)})
+	}
+	p.modifies = append(p.modifies, dialect.Step{
+		SQL:     alter(table) + "ADD CONSTRAINT " + quote(name) + " CHECK (" + quote(col) + " IS NOT NULL) NOT VALID",
+		Comment: "online SET NOT NULL: a helper check, validated without blocking writers, spares SET NOT NULL its scan"})
+	p.validates = append(p.validates, dialect.Step{SQL: alter(table) + "VALIDATE CONSTRAINT " + quote(name), Commit: true})
+	p.notNulls = append(p.notNulls,
+		dialect.Step{SQL: ac + "SET NOT NULL"},
+		dialect.Step{SQL: alter(table) + "DROP CONSTRAINT " + quote(name), Commit: true})
+}
+
+// nullCheck returns a DO block that counts the rows of table whose col is
+// NULL and, if there are any, raises not_null_violation with the count,
+// before the plan changes anything.
+func nullCheck(table, col string) string {
+	esc := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+	msg := "retort: % row(s) of " + esc(display(table)) + " have " + esc(col) + " NULL, so it cannot be made NOT NULL"
+	body := fmt.Sprintf(`DECLARE
+  n bigint;
+BEGIN
+  SELECT count(*) INTO n FROM %s WHERE %s IS NULL;
+  IF n > 0 THEN
+    RAISE EXCEPTION %s, n
+      USING ERRCODE = 'not_null_violation',
+            HINT = 'update those rows (or give the column a default and fill it), then run the migration again';
+  END IF;
+END`, quote(table), quote(col), literal(msg))
+	tag := dollarTag(body)
+	return "DO " + tag + "\n" + body + "\n" + tag
+}
+
+// dollarTag returns a dollar-quote tag that body does not contain.
+func dollarTag(body string) string {
+	tag := "$retort$"
+	for i := 1; strings.Contains(body, tag); i++ {
+		tag = fmt.Sprintf("$retort%d$", i)
+	}
+	return tag
+}
+
+// addCheck plans ADD CONSTRAINT … CHECK on an existing table: NOT VALID
+// and VALIDATE in a transaction of its own when online, else the plain
+// statement (a check the desired schema declares NOT VALID stays so).
+func (p *planner) addCheck(table string, ck *schema.Check, online bool) {
+	sql := alter(table) + "ADD CONSTRAINT " + quote(ck.Name) + " " + checkClause(ck)
+	if ck.NotValid || online {
+		sql += " NOT VALID"
+	}
+	p.modifies = append(p.modifies, dialect.Step{SQL: sql})
+	if online && !ck.NotValid {
+		p.validates = append(p.validates, dialect.Step{SQL: alter(table) + "VALIDATE CONSTRAINT " + quote(ck.Name), Commit: true})
+	}
+}
+
+// addUnique plans a UNIQUE constraint on an existing table: online, its
+// index built concurrently and attached in a short transaction.
+func (p *planner) addUnique(table string, ix *schema.Index) {
+	u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct,
+		StorageParams: ix.StorageParams}
+	p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(table, u, true), NoTx: true})
+	p.usingIndex = append(p.usingIndex, dialect.Step{SQL: alter(table) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name) + deferClause(ix.Deferrable, ix.InitiallyDeferred)})
+}
+
+// addPrimaryKey plans a primary key on an existing table: online, its
+// unique index built concurrently and attached in a short transaction
+// (its columns are NOT NULL by then: the online SET NOT NULL route runs
+// before, see result).
+func (p *planner) addPrimaryKey(table string, pk *schema.PrimaryKey) {
+	parts := make([]schema.IndexPart, len(pk.Columns))
+	for i, c := range pk.Columns {
+		parts[i] = schema.IndexPart{Column: c}
+	}
+	u := &schema.Index{Name: pk.Name, Unique: true, Parts: parts, Include: pk.Include, StorageParams: pk.StorageParams}
+	p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(table, u, true), NoTx: true})
+	p.usingIndex = append(p.usingIndex, dialect.Step{SQL: alter(table) + "ADD CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY USING INDEX " + quote(pk.Name) + deferClause(pk.Deferrable, pk.InitiallyDeferred)})
+}
