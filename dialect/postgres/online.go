@@ -127,11 +127,11 @@ func nullCheck(table, col string) string {
 	esc := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 	msg := "retort: % row(s) of " + esc(display(table)) + " have " + esc(col) + " NULL, so it cannot be made NOT NULL"
 	body := fmt.Sprintf(`DECLARE
-  n bigint;
+  retort_n bigint;
 BEGIN
-  SELECT count(*) INTO n FROM %s WHERE %s IS NULL;
-  IF n > 0 THEN
-    RAISE EXCEPTION %s, n
+  SELECT count(*) INTO retort_n FROM %s c WHERE c.%s IS NULL;
+  IF retort_n > 0 THEN
+    RAISE EXCEPTION %s, retort_n
       USING ERRCODE = 'not_null_violation',
             HINT = 'update those rows (or give the column a default and fill it), then run the migration again';
   END IF;

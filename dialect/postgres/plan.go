@@ -47,11 +47,13 @@ import (
 //     transaction, which scans the table without blocking writers.
 //
 // The online routes for tables that exist (online.go; WithOnline(false)
-// turns them off) add, after that: each VALIDATE (foreign keys, checks,
+// turns them off) drop indexes CONCURRENTLY before all that (outside any
+// transaction, before what they depend on goes), and add, after it: each
+// VALIDATE (foreign keys, checks,
 // the helper checks of SET NOT NULL) in a transaction of its own; SET
 // NOT NULL and the helper check's drop, one transaction per column; the
-// indexes of existing tables dropped and built CONCURRENTLY, each a step
-// outside any transaction; and a last transaction that attaches UNIQUE
+// indexes of existing tables built CONCURRENTLY, each a step outside any
+// transaction; and a last transaction that attaches UNIQUE
 // and PRIMARY KEY constraints to their new indexes (ADD CONSTRAINT …
 // USING INDEX) and comments those indexes.
 func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []diff.Change) (*dialect.Plan, error) {
@@ -80,7 +82,8 @@ type planner struct {
 	fks        []dialect.Step // 8, first transaction
 	validates  []dialect.Step // 8, second transaction
 	notNulls   []dialect.Step // online SET NOT NULL, after the validation of its helper check
-	concurrent []dialect.Step // online index builds and drops, outside any transaction
+	dropsFirst []dialect.Step // online index drops, outside any transaction, before anything they depend on goes
+	concurrent []dialect.Step // online index builds, outside any transaction
 	usingIndex []dialect.Step // constraints attached to the indexes built concurrently
 
 	builtLate map[string]bool // table\x00index: indexes built concurrently
@@ -101,7 +104,7 @@ type planner struct {
 }
 
 func (p *planner) result() *dialect.Plan {
-	var steps []dialect.Step
+	steps := slices.Clone(p.dropsFirst)
 	// group appends the steps of one or more transactions, ending the one
 	// before.
 	group := func(g []dialect.Step) {

@@ -61,7 +61,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			case c.I.Constraint:
 				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.I.Name)})
 			case !plainIx[c.I.Name]:
-				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(qkey(mt.To.Schema, c.I.Name)), NoTx: true})
+				p.dropsFirst = append(p.dropsFirst, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(qkey(mt.To.Schema, c.I.Name)), NoTx: true})
 			default:
 				add(dialect.Step{SQL: "DROP INDEX " + quote(qkey(mt.To.Schema, c.I.Name))})
 			}
