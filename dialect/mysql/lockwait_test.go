@@ -39,7 +39,7 @@ func TestLockWaitIsRetried(t *testing.T) {
 		name := map[bool]string{true: "released", false: "held"}[release]
 		t.Run(name, func(t *testing.T) {
 			var log syncBuffer
-			db, _, d := newDB(t, mysql.WithLockTimeout(time.Second), mysql.WithRetries(2, 100*time.Millisecond),
+			db, _, d := newDB(t, mysql.WithLockTimeout(30*time.Second), mysql.WithRetries(2, 100*time.Millisecond),
 				mysql.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 			run(t, db, "schema", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
 			// A second session reads the table in an open transaction:
