@@ -13,6 +13,7 @@ type Stalls struct {
 	Errors  int           // writes that failed
 	Blocked time.Duration // total time spent in writes slower than the threshold
 	Longest time.Duration // the slowest write
+	Slow    int           // writes slower than the threshold
 }
 
 // Writer runs write over and over (each call one short write, e.g. an
@@ -44,6 +45,7 @@ func Writer(ctx context.Context, threshold time.Duration, write func(context.Con
 			}
 			if took > threshold {
 				s.Blocked += took
+				s.Slow++
 			}
 			s.Longest = max(s.Longest, took)
 			mu.Unlock()

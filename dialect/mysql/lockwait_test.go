@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/dialect/mysql"
 )
 
@@ -88,5 +89,56 @@ func TestLockWaitIsRetried(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// While retort waits for a metadata lock behind a long transaction, a
+// writer of the same table keeps writing: each attempt's one-second
+// lock_wait_timeout is the most the writer waits at once, and the pauses
+// between attempts let it through for at least three quarters of the wait.
+func TestLockWaitLetsWritersThrough(t *testing.T) {
+	ctx := context.Background()
+	db, _, d := newDB(t, mysql.WithLockTimeout(30*time.Second))
+	run(t, db, "schema", "CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, v int)")
+	insert := func(ctx context.Context) error {
+		_, err := db.ExecContext(ctx, "INSERT INTO t (v) VALUES (1)")
+		return err
+	}
+	// A write counts as blocked when it is slower than any write while
+	// nothing else runs (this machine's fsyncs can be slow too).
+	quiet := dialecttest.Writer(ctx, time.Hour, insert)
+	time.Sleep(time.Second)
+	threshold := max(quiet().Longest, 20*time.Millisecond)
+	holder := pin(t, db)
+	run(t, holder, "holder", "BEGIN; SELECT count(*) FROM t") // holds the table's metadata lock until it ends
+	stop := dialecttest.Writer(ctx, threshold, insert)
+	go func() {
+		time.Sleep(7 * time.Second) // long enough for a few attempts
+		holder.ExecContext(ctx, "COMMIT")
+	}()
+	start := time.Now()
+	p := &dialect.Plan{Steps: []dialect.Step{{SQL: "ALTER TABLE `t` ADD COLUMN `x` int"}}}
+	err := dialect.Apply(ctx, d, pin(t, db), p)
+	wait := time.Since(start)
+	s := stop()
+	if err != nil {
+		t.Fatalf("the ALTER did not go through once the long transaction ended: %v", err)
+	}
+	share := float64(s.Blocked) / float64(wait)
+	t.Logf("waited %v; the writer wrote %d rows, blocked %v (%.0f%%) in %d writes slower than %v, longest stall %v",
+		wait.Round(time.Millisecond), s.Writes, s.Blocked.Round(time.Millisecond), 100*share, s.Slow, threshold.Round(time.Millisecond), s.Longest.Round(time.Millisecond))
+	if wait < 7*time.Second {
+		t.Fatalf("the ALTER did not wait for the long transaction (%v)", wait)
+	}
+	if share > 0.25 {
+		t.Errorf("the writer was blocked %.0f%% of the wait, want at most 25%%", 100*share)
+	}
+	// A quarter more than one attempt for the shared test machine's
+	// scheduling; the old per-attempt 10s lock_wait_timeout stalled it 7s.
+	if s.Longest > mysql.LockAttempt*5/4 {
+		t.Errorf("the longest stall was %v, want at most one attempt's lock_wait_timeout (%v)", s.Longest, mysql.LockAttempt)
+	}
+	if s.Errors > 0 {
+		t.Errorf("%d writes failed", s.Errors)
 	}
 }

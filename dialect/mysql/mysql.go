@@ -113,10 +113,10 @@ func WithRetries(n int, delay time.Duration) Option {
 // New returns the MySQL/MariaDB engine.
 func New(opts ...Option) *Dialect {
 	d := &Dialect{
-		naming:     dialect.DefaultNaming(),
-		logger:     slog.New(slog.DiscardHandler),
-		driver:     "mysql",
-		retries:    -1,
+		naming:  dialect.DefaultNaming(),
+		logger:  slog.New(slog.DiscardHandler),
+		driver:  "mysql",
+		retries: -1,
 	}
 	for _, o := range opts {
 		o(d)

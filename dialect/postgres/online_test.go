@@ -23,6 +23,15 @@ func TestLockWaitLetsWritersThrough(t *testing.T) {
 	const attempt = 200 * time.Millisecond
 	d := postgres.New(postgres.WithLockTimeout(20*time.Second), postgres.WithLockAttempt(attempt))
 
+	insert := func(ctx context.Context) error {
+		_, err := db.ExecContext(ctx, "INSERT INTO t (v) VALUES (1)")
+		return err
+	}
+	// A write counts as blocked when it is slower than any write while
+	// nothing else runs.
+	quiet := dialecttest.Writer(ctx, time.Hour, insert)
+	time.Sleep(time.Second)
+	threshold := max(quiet().Longest, 20*time.Millisecond)
 	holder, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -31,10 +40,7 @@ func TestLockWaitLetsWritersThrough(t *testing.T) {
 	if _, err := holder.ExecContext(ctx, "SELECT count(*) FROM t"); err != nil { // holds ACCESS SHARE until it ends
 		t.Fatal(err)
 	}
-	stop := dialecttest.Writer(ctx, 20*time.Millisecond, func(ctx context.Context) error {
-		_, err := db.ExecContext(ctx, "INSERT INTO t (v) VALUES (1)")
-		return err
-	})
+	stop := dialecttest.Writer(ctx, threshold, insert)
 	go func() {
 		time.Sleep(4 * time.Second)
 		holder.Commit()
@@ -52,8 +58,8 @@ func TestLockWaitLetsWritersThrough(t *testing.T) {
 		t.Fatalf("the ALTER did not go through once the long transaction ended: %v", err)
 	}
 	share := float64(s.Blocked) / float64(wait)
-	t.Logf("waited %v in %d attempts; the writer wrote %d rows, blocked %v (%.0f%%), longest stall %v",
-		wait.Round(time.Millisecond), attempts, s.Writes, s.Blocked.Round(time.Millisecond), 100*share, s.Longest.Round(time.Millisecond))
+	t.Logf("waited %v in %d attempts; the writer wrote %d rows, blocked %v (%.0f%%) in %d writes slower than %v, longest stall %v",
+		wait.Round(time.Millisecond), attempts, s.Writes, s.Blocked.Round(time.Millisecond), 100*share, s.Slow, threshold.Round(time.Millisecond), s.Longest.Round(time.Millisecond))
 	if attempts < 2 || wait < 3*time.Second {
 		t.Fatalf("the ALTER did not wait for the long transaction (%d attempts, %v)", attempts, wait)
 	}
