@@ -55,9 +55,8 @@ type config struct {
 	// schemas are the PostgreSQL schemas managed (WithSchemas).
 	schemas []string
 
-	// concurrentIndexes builds indexes on existing tables CONCURRENTLY
-	// (PostgreSQL), outside a transaction.
-	concurrentIndexes bool
+	// offline turns off the online plans of PostgreSQL (WithOnline(false)).
+	offline bool
 
 	// Connecting (Open).
 	connectTimeout time.Duration
@@ -140,11 +139,22 @@ func WithDevURL(rawURL string) Option {
 	}
 }
 
-// WithConcurrentIndexes makes PostgreSQL plans create indexes on existing
-// tables with CREATE INDEX CONCURRENTLY, outside a transaction, so that
-// writers are not blocked while the index builds. Other engines ignore it.
+// WithOnline sets whether PostgreSQL plans take the online routes for
+// tables that exist (default true): indexes built and dropped
+// CONCURRENTLY, checks and NOT NULL added NOT VALID and validated in a
+// transaction of their own, UNIQUE and PRIMARY KEY constraints attached
+// to an index built concurrently (see postgres.Dialect.Plan). false plans
+// every change as the plain statement. Other engines ignore it.
+func WithOnline(on bool) Option {
+	return func(c *config) error { c.offline = !on; return nil }
+}
+
+// WithConcurrentIndexes does nothing.
+//
+// Deprecated: PostgreSQL plans build indexes CONCURRENTLY by default (see
+// WithOnline); this option will be removed in a later release.
 func WithConcurrentIndexes() Option {
-	return func(c *config) error { c.concurrentIndexes = true; return nil }
+	return func(*config) error { return nil }
 }
 
 // WithoutRehearsal turns off the rehearsal that Apply and Upgrade do on
@@ -279,8 +289,8 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, postgres.WithLockTimeout(cfg.lockTimeout))
 		}
-		if cfg.concurrentIndexes {
-			opts = append(opts, postgres.WithConcurrentIndexes(true))
+		if cfg.offline {
+			opts = append(opts, postgres.WithOnline(false))
 		}
 		if len(cfg.schemas) > 0 {
 			opts = append(opts, postgres.WithSchemas(cfg.schemas...))
