@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/bench"
-	"github.com/retortdb/retort/dialect"
 	pg "github.com/retortdb/retort/dialect/postgres"
-	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/schema"
 )
@@ -76,28 +74,13 @@ INSERT INTO items SELECT g, g %% 1000, 'c' || g, 'n' || g FROM generate_series(1
 	b.Logf("setup: %d rows in %v", *rows, time.Since(setup).Round(time.Millisecond))
 	d := pg.New()
 	retortWay := func(k onlineKind) {
-		current, err := d.Inspect(ctx, db)
-		if err != nil {
-			b.Fatal(err)
-		}
 		desired, err := d.Inspect(ctx, db)
 		if err != nil {
 			b.Fatal(err)
 		}
 		t, _ := desired.Table("items")
 		k.change(t)
-		p, err := d.Plan(ctx, current, desired, diff.Compare(current, desired))
-		if err != nil {
-			b.Fatal(err)
-		}
-		conn, err := db.Conn(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close()
-		if err := dialect.Apply(ctx, d, conn, p); err != nil {
-			b.Fatalf("%s: %v\n%s", k.name, err, p.Format())
-		}
+		applyDesired(b, d, db, desired)
 	}
 	exec := func(stmts []string) {
 		for _, s := range stmts {
