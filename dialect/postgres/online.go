@@ -23,8 +23,11 @@ import (
 //
 // A key that a foreign key references (before or after the plan) takes the
 // plain route: the foreign keys are added in the main transaction and need
-// the key there. Partitioned tables take the plain route too (PostgreSQL
-// builds no index CONCURRENTLY on them, nor accepts a NOT VALID check).
+// the key there. A partitioned table's plain indexes are created ON ONLY
+// the parent, built CONCURRENTLY on each partition and attached
+// (addPartitionedIndex); its other changes take the plain route
+// (PostgreSQL builds no index CONCURRENTLY on it, attaches no constraint
+// USING INDEX there, nor accepts a NOT VALID check).
 
 // onlineTable reports whether changes to t, a table that exists before the
 // plan, take the online routes.
@@ -184,4 +187,45 @@ func (p *planner) addPrimaryKey(table string, pk *schema.PrimaryKey) {
 	u := &schema.Index{Name: pk.Name, Unique: true, Parts: parts, Include: pk.Include, StorageParams: pk.StorageParams}
 	p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(table, u, true), NoTx: true})
 	p.usingIndex = append(p.usingIndex, dialect.Step{SQL: alter(table) + "ADD CONSTRAINT " + quote(pk.Name) + " PRIMARY KEY USING INDEX " + quote(pk.Name) + deferClause(pk.Deferrable, pk.InitiallyDeferred)})
+}
+
+// addPartitionedIndex plans an index (not a constraint) on partitioned
+// table t the online way, and reports whether it could: PostgreSQL
+// builds no index CONCURRENTLY on a partitioned table, so the parent's is
+// created ON ONLY (invalid, on the parent alone: no scan), each
+// partition's is built CONCURRENTLY, and each is attached to the
+// parent's, which becomes valid with the last. It cannot when a partition
+// is partitioned itself, when a partition is attached by the plan (ATTACH
+// builds the partition's index itself), or when the name it would give a
+// partition's index is taken.
+func (p *planner) addPartitionedIndex(t *schema.Table, ix *schema.Index) bool {
+	type part struct{ key, index string }
+	var parts []part
+	for _, pt := range p.to.Tables {
+		if pt.PartitionOf != t.Name || pt.Schema != t.Schema {
+			continue
+		}
+		key := tkey(pt)
+		old, existed := p.fromTable(key)
+		if pt.PartitionBy != "" || (existed && old.PartitionOf != t.Name) {
+			return false
+		}
+		name := p.n.index(pt.Name, ix)
+		if p.constraintNamed(key, name) {
+			return false
+		}
+		parts = append(parts, part{key, name})
+	}
+	table := tkey(t)
+	head := "INDEX " + quote(ix.Name) + " ON "
+	p.modifies = append(p.modifies, dialect.Step{SQL: strings.Replace(createIndex(table, ix, false), head, head+"ONLY ", 1),
+		Comment: "on the partitioned table alone (no scan); each partition's index is built concurrently and attached below"})
+	for _, pt := range parts {
+		child := *ix
+		child.Name = pt.index
+		p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(pt.key, &child, true), NoTx: true})
+		p.usingIndex = append(p.usingIndex, dialect.Step{SQL: "ALTER INDEX " + quote(qkey(t.Schema, ix.Name)) + " ATTACH PARTITION " + quote(qkey(t.Schema, pt.index))})
+	}
+	p.builtLate[table+"\x00"+ix.Name] = true
+	return true
 }

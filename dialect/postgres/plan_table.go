@@ -113,6 +113,9 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			if i := slices.Index(mt.To.Indexes, c.I); i >= 0 {
 				ix = named.Indexes[i]
 			}
+			if mt.To.PartitionBy != "" && !p.d.offline && !ix.Constraint && p.addPartitionedIndex(mt.To, ix) {
+				break
+			}
 			p.addIndex(name, ix, !plainIx[ix.Name])
 		case *diff.ModifyRowSecurity:
 			for _, st := range rowSecurity(c.From, c.To) {
