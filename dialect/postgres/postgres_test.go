@@ -561,7 +561,7 @@ func checksum(t *testing.T, m *retort.Migrator, rev string) string {
 
 func TestConcurrentIndexes(t *testing.T) {
 	ctx := context.Background()
-	db, _, d := newDB(t, postgres.WithConcurrentIndexes(true))
+	db, _, d := newDB(t) // online by default
 	load(t, db, "from", `CREATE TABLE users (id int PRIMARY KEY, email text, name text);
 CREATE INDEX users_name ON users (name);
 INSERT INTO users SELECT g, 'u' || g, 'n' || g FROM generate_series(1, 1000) g;`)
