@@ -103,7 +103,7 @@ func WithLockTimeout(t time.Duration) Option { return func(d *Dialect) { d.lockT
 
 // WithRetries caps how many times a statement whose metadata lock wait
 // timed out is run again (default: as many as the lock timeout allows) and
-// sets the first pause between attempts (default five times the attempt's
+// sets the first pause between attempts (default eight times the attempt's
 // lock_wait_timeout); each pause is 1.5 times the one before (at most
 // 10s), jittered by ±25%.
 func WithRetries(n int, delay time.Duration) Option {
@@ -239,7 +239,7 @@ func (d *Dialect) attemptWait() time.Duration {
 func (d *Dialect) backoff(n int) time.Duration {
 	base := d.retryDelay
 	if base <= 0 {
-		base = 5 * d.attemptWait()
+		base = 8 * d.attemptWait()
 	}
 	return dialect.Backoff(base, n)
 }
