@@ -207,7 +207,7 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long, in all, DDL waits for locks held by others: PostgreSQL and MySQL retry short attempts within it, letting writers through between them (SQLite: busy timeout); 0 keeps the engine's default (30s)")
 	pf.StringSliceVar(&env.schemas, "schemas", nil, "PostgreSQL: the schemas retort manages, e.g. app,audit (the first holds the version table; default: retort.toml's schemas, else the connection's one schema)")
 	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "deprecated, does nothing: indexes on existing tables are built CONCURRENTLY by default (see --online)")
-	_ = pf.MarkDeprecated("concurrent-indexes", "indexes on existing tables are built CONCURRENTLY by default (see --online)")
+	_ = pf.MarkHidden("concurrent-indexes")
 	env.online.v = true
 	pf.Var(&env.online, "online", "PostgreSQL: online plans for existing tables (indexes CONCURRENTLY, constraints NOT VALID then VALIDATE); --online=false plans plain statements (default: retort.toml's online, else true)")
 	pf.Lookup("online").NoOptDefVal = "true"
@@ -384,6 +384,10 @@ func (env *Env) options() []retort.Option {
 	}
 	if env.lockTimeout > 0 {
 		opts = append(opts, retort.WithLockTimeout(env.lockTimeout))
+	}
+	if env.concurrentIndexes { // said once, on stderr (stdout may be JSON)
+		env.concurrentIndexes = false
+		fmt.Fprintln(env.Stderr, "retort: warning: --concurrent-indexes is deprecated and does nothing: indexes on existing tables are built CONCURRENTLY by default (see --online)")
 	}
 	if !env.onlineValue() {
 		opts = append(opts, retort.WithOnline(false))
