@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/diff"
 	"github.com/retortdb/retort/schema"
 )
 
@@ -21,9 +23,10 @@ import (
 //   - ADD UNIQUE / PRIMARY KEY: CREATE UNIQUE INDEX CONCURRENTLY, then ADD
 //     CONSTRAINT … USING INDEX in a short transaction.
 //
-// A key that a foreign key references (before or after the plan) takes the
-// plain route: the foreign keys are added in the main transaction and need
-// the key there. A partitioned table's plain indexes are created ON ONLY
+// A key that a foreign key of the current schema references takes the
+// plain route (that foreign key is recreated in the main transaction and
+// needs it there); the foreign keys the plan adds that reference a key
+// built concurrently are added after it (planLateKeys). A partitioned table's plain indexes are created ON ONLY
 // the parent, built CONCURRENTLY on each partition and attached
 // (addPartitionedIndex); its other changes take the plain route
 // (PostgreSQL builds no index CONCURRENTLY on it, attaches no constraint
@@ -35,19 +38,54 @@ func (p *planner) onlineTable(t *schema.Table) bool {
 	return !p.d.offline && t.PartitionBy == ""
 }
 
-// keyReferenced reports whether a foreign key of the current or desired
-// schema references the key on cols of table.
+// keyReferenced reports whether a foreign key of the current schema
+// references the key on cols of table: such a key takes the plain route
+// (its foreign keys need it in the main transaction).
 func (p *planner) keyReferenced(table string, cols []string) bool {
-	for _, s := range []*schema.Schema{p.from, p.to} {
-		for _, t := range s.Tables {
-			for _, fk := range t.ForeignKeys {
-				if !p.external(fk) && p.refKey(fk) == table && sameSet(fk.RefColumns, cols) {
-					return true
-				}
+	for _, t := range p.from.Tables {
+		for _, fk := range t.ForeignKeys {
+			if !p.external(fk) && p.refKey(fk) == table && sameSet(fk.RefColumns, cols) {
+				return true
 			}
 		}
 	}
 	return false
+}
+
+// planLateKeys records, before the foreign keys are planned, the keys
+// (primary keys and unique indexes) of existing tables that the online
+// routes build concurrently after the main transaction: the foreign keys
+// the plan adds that reference one are added after it (lateFKs), NOT
+// VALID, and validated in transactions of their own.
+func (p *planner) planLateKeys(mods []*diff.ModifyTable) {
+	p.plainIx = map[string]map[string]bool{}
+	p.lateKeys = map[string][][]string{}
+	for _, mt := range mods {
+		table := tkey(mt.To)
+		online := p.onlineTable(mt.To)
+		p.plainIx[table] = p.plainIndexes(table, mt, online)
+		if !online {
+			continue
+		}
+		for _, c := range mt.Changes {
+			switch c := c.(type) {
+			case *diff.AddIndex:
+				if cols, ok := c.I.Columns(); ok && c.I.Unique && c.I.Where == "" && !p.plainIx[table][c.I.Name] {
+					p.lateKeys[table] = append(p.lateKeys[table], cols)
+				}
+			case *diff.ModifyPrimaryKey:
+				if c.To != nil && !pkRenamed(c) && !p.keyReferenced(table, c.To.Columns) {
+					p.lateKeys[table] = append(p.lateKeys[table], c.To.Columns)
+				}
+			}
+		}
+	}
+}
+
+// lateKey reports whether the key on cols of table is built after the
+// main transaction (planLateKeys).
+func (p *planner) lateKey(table string, cols []string) bool {
+	return slices.ContainsFunc(p.lateKeys[table], func(k []string) bool { return sameSet(k, cols) })
 }
 
 // notNullCheckName is the name of the helper CHECK of the online SET NOT

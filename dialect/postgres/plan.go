@@ -48,14 +48,14 @@ import (
 //
 // The online routes for tables that exist (online.go; WithOnline(false)
 // turns them off) drop indexes CONCURRENTLY before all that (outside any
-// transaction, before what they depend on goes), and add, after it: each
-// VALIDATE (foreign keys, checks,
-// the helper checks of SET NOT NULL) in a transaction of its own; SET
-// NOT NULL and the helper check's drop, one transaction per column; the
-// indexes of existing tables built CONCURRENTLY, each a step outside any
-// transaction; and a last transaction that attaches UNIQUE
-// and PRIMARY KEY constraints to their new indexes (ADD CONSTRAINT …
-// USING INDEX) and comments those indexes.
+// transaction, before what they depend on goes), and add after it: each
+// VALIDATE (foreign keys, checks, the helper checks of SET NOT NULL) in a
+// transaction of its own; SET NOT NULL and the helper check's drop, one
+// transaction per column; the indexes of existing tables built
+// CONCURRENTLY, each a step outside any transaction; a transaction that
+// attaches UNIQUE and PRIMARY KEY constraints to their new indexes (ADD
+// CONSTRAINT … USING INDEX), comments those indexes and adds the foreign
+// keys that reference them (NOT VALID); and those keys' VALIDATEs.
 func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []diff.Change) (*dialect.Plan, error) {
 	p := &planner{d: d, n: namer{d: d}, from: from, to: to}
 	if err := p.run(changes); err != nil {
@@ -85,6 +85,11 @@ type planner struct {
 	dropsFirst []dialect.Step // online index drops, outside any transaction, before anything they depend on goes
 	concurrent []dialect.Step // online index builds, outside any transaction
 	usingIndex []dialect.Step // constraints attached to the indexes built concurrently
+	lateFKs    []dialect.Step // foreign keys to keys built concurrently, NOT VALID, with usingIndex
+	lateValid  []dialect.Step // their VALIDATEs, one transaction each
+
+	plainIx  map[string]map[string]bool // table → indexes that take the plain route (plainIndexes)
+	lateKeys map[string][][]string      // table → keys built concurrently (planLateKeys)
 
 	builtLate map[string]bool // table\x00index: indexes built concurrently
 
@@ -121,7 +126,8 @@ func (p *planner) result() *dialect.Plan {
 	group(p.validates)
 	group(p.notNulls)
 	steps = append(steps, p.concurrent...)
-	group(p.usingIndex)
+	group(slices.Concat(p.usingIndex, p.lateFKs))
+	group(p.lateValid)
 	if n := len(steps); n > 0 {
 		steps[n-1].Commit = false
 	}
@@ -167,6 +173,7 @@ func (p *planner) run(changes []diff.Change) error {
 		return err
 	}
 	p.planRoutines(in.changes)
+	p.planLateKeys(in.mods)
 	dependents, byRoutine := p.planDrops(in)
 
 	// New tables, parents first (Compare's order).
@@ -678,16 +685,24 @@ func (p *planner) addFK(a fkAdd) {
 		check := dialect.Step{SQL: orphanCheck(a.table, fk), Comment: orphanComment(a.table, fk)}
 		if p.checkEarly(a) {
 			p.early = append(p.early, check)
+		} else if !p.external(fk) && p.lateKey(p.refKey(fk), fk.RefColumns) {
+			p.lateFKs = append(p.lateFKs, check)
 		} else {
 			p.fks = append(p.fks, check)
 		}
 	}
-	p.fks = append(p.fks, dialect.Step{SQL: sql, Comment: a.comment})
+	fks, validates := &p.fks, &p.validates
+	if !p.external(fk) && p.lateKey(p.refKey(fk), fk.RefColumns) {
+		// The key it references is built concurrently, after the main
+		// transaction.
+		fks, validates = &p.lateFKs, &p.lateValid
+	}
+	*fks = append(*fks, dialect.Step{SQL: sql, Comment: a.comment})
 	if fk.Comment != "" {
-		p.fks = append(p.fks, dialect.Step{SQL: constraintCommentOn(a.table, fk.Name, fk.Comment)})
+		*fks = append(*fks, dialect.Step{SQL: constraintCommentOn(a.table, fk.Name, fk.Comment)})
 	}
 	if !fk.NotValid {
-		p.validates = append(p.validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name), Commit: true})
+		*validates = append(*validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name), Commit: true})
 	}
 }
 
@@ -713,11 +728,17 @@ func (p *planner) checkEarly(a fkAdd) bool {
 func (p *planner) addTable(t *schema.Table) {
 	t = p.n.named(t)
 	var later []dialect.Step
+	late := false // a key to one built concurrently: after it (lateFKs)
 	p.creates = append(p.creates, dialect.Step{SQL: createTable(t, func(fk *schema.ForeignKey) bool {
 		ref := p.refKey(fk)
 		ready := p.external(fk) || ref == tkey(t) || p.done[ref] ||
 			(!p.created[ref] && p.keyExists(ref, fk.RefColumns))
-		if !ready {
+		switch {
+		case ready:
+		case !p.external(fk) && p.lateKey(ref, fk.RefColumns):
+			late = true
+			p.lateFKs = append(p.lateFKs, dialect.Step{SQL: alter(tkey(t)) + "ADD " + constraintFK(fk)})
+		default:
 			later = append(later, dialect.Step{SQL: alter(tkey(t)) + "ADD " + constraintFK(fk)})
 		}
 		return ready
@@ -747,5 +768,9 @@ func (p *planner) addTable(t *schema.Table) {
 	// table is empty, so a plain ADD CONSTRAINT after the other changes
 	// scans nothing.
 	p.fks = append(later, p.fks...)
-	p.fks = append(p.fks, steps(fkComments(t))...)
+	if late {
+		p.lateFKs = append(p.lateFKs, steps(fkComments(t))...)
+	} else {
+		p.fks = append(p.fks, steps(fkComments(t))...)
+	}
 }

@@ -49,7 +49,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 		}
 	}
 	online := p.onlineTable(mt.To)
-	plainIx := p.plainIndexes(name, mt, online)
+	plainIx := p.plainIx[name]
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.DropCheck:
@@ -135,10 +135,10 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 
 // plainIndexes returns the names of the indexes of table (dropped or
 // added by mt) that take the plain route: all of them when the table is
-// not online; else the unique ones whose key a foreign key references
-// (the foreign keys are added in the main transaction), and an index of
-// the same name as one of those (a drop and an add of one name take one
-// route).
+// not online; else the unique ones whose key a foreign key of the current
+// schema references (it is recreated in the main transaction), and an
+// index of the same name as one of those (a drop and an add of one name
+// take one route).
 func (p *planner) plainIndexes(table string, mt *diff.ModifyTable, online bool) map[string]bool {
 	plain := map[string]bool{}
 	for _, c := range mt.Changes {
