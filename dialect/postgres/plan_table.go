@@ -35,18 +35,8 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 	named := p.n.named(mt.To)
 	add := func(s dialect.Step) { p.modifies = append(p.modifies, s) }
 
-	for _, c := range mt.Changes {
-		switch c := c.(type) {
-		case *diff.ModifyPartitionKey:
-			return &PartitionKeyError{Table: name, From: c.From.PartitionBy, To: c.To.PartitionBy}
-		case *diff.ModifyPartitionOf:
-			if c.From.PartitionOf != "" {
-				p.detaches = append(p.detaches, dialect.Step{SQL: alter(c.From.PartitionOf) + "DETACH PARTITION " + quote(c.From.Name)})
-			}
-			if c.To.PartitionOf != "" {
-				p.attaches = append(p.attaches, dialect.Step{SQL: alter(c.To.PartitionOf) + "ATTACH PARTITION " + quote(name) + " " + c.To.PartitionBound})
-			}
-		}
+	if err := p.partitioning(mt); err != nil {
+		return err
 	}
 	online := p.onlineTable(mt.To)
 	plainIx := p.plainIx[name]
@@ -130,6 +120,25 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 		}
 	}
 	p.tableKinds(mt, named)
+	return nil
+}
+
+// partitioning plans the partition a table becomes or stops being, and
+// refuses a change of its partition key.
+func (p *planner) partitioning(mt *diff.ModifyTable) error {
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.ModifyPartitionKey:
+			return &PartitionKeyError{Table: tkey(mt.To), From: c.From.PartitionBy, To: c.To.PartitionBy}
+		case *diff.ModifyPartitionOf:
+			if c.From.PartitionOf != "" {
+				p.detaches = append(p.detaches, dialect.Step{SQL: alter(c.From.PartitionOf) + "DETACH PARTITION " + quote(c.From.Name)})
+			}
+			if c.To.PartitionOf != "" {
+				p.attaches = append(p.attaches, dialect.Step{SQL: alter(c.To.PartitionOf) + "ATTACH PARTITION " + quote(tkey(mt.To)) + " " + c.To.PartitionBound})
+			}
+		}
+	}
 	return nil
 }
 
@@ -217,19 +226,8 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn, online bool) 
 		((what&diff.ChangeDefault != 0 && to.Default == "") || typeChanges || (what&diff.ChangeIdentity != 0 && to.Identity != ""))
 	setDefault := to.Default != "" && (what&diff.ChangeDefault != 0 || dropDefault)
 
-	if dropDefault {
-		add(ac + "DROP DEFAULT")
-	}
-	if what&diff.ChangeIdentity != 0 && from.Identity != "" && to.Identity == "" {
-		add(ac + "DROP IDENTITY")
-	}
-	if what&diff.ChangeGenerated != 0 && from.Generated != nil {
-		add(ac + "DROP EXPRESSION")
-	}
+	p.dropColumnProperties(table, c, dropDefault)
 	fromSerial, toSerial := isSerial(from.Type), isSerial(to.Type)
-	if fromSerial && !toSerial {
-		add(ac + "DROP DEFAULT")
-	}
 	rewrite := false
 	if typeChanges {
 		rewrite = p.changeType(table, c)
@@ -267,6 +265,27 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn, online bool) 
 	}
 	if what&diff.ChangeComment != 0 {
 		add(commentOn("COLUMN", quote(table)+"."+quote(to.Name), to.Comment))
+	}
+}
+
+// dropColumnProperties drops what a column loses before its type
+// changes: its default (when dropDefault), identity, generation
+// expression, and a serial column's default.
+func (p *planner) dropColumnProperties(table string, c *diff.ModifyColumn, dropDefault bool) {
+	from, to, what := c.From, c.To, c.What
+	ac := alter(table) + "ALTER COLUMN " + quote(to.Name) + " "
+	add := func(sql string) { p.modifies = append(p.modifies, dialect.Step{SQL: sql}) }
+	if dropDefault {
+		add(ac + "DROP DEFAULT")
+	}
+	if what&diff.ChangeIdentity != 0 && from.Identity != "" && to.Identity == "" {
+		add(ac + "DROP IDENTITY")
+	}
+	if what&diff.ChangeGenerated != 0 && from.Generated != nil {
+		add(ac + "DROP EXPRESSION")
+	}
+	if isSerial(from.Type) && !isSerial(to.Type) {
+		add(ac + "DROP DEFAULT")
 	}
 }
 
