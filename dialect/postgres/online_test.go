@@ -221,3 +221,42 @@ CREATE INDEX users_email_idx ON users (email);`)
 		t.Errorf("users_email_idx valid = %v (%v)", valid, err)
 	}
 }
+
+// A UNIQUE constraint whose concurrent build fails (duplicates) leaves an
+// INVALID index behind. The next plan does not take it for the index it
+// wanted: it builds it again, dropping the leftover first, and ends with
+// the constraint in place and nothing left to plan.
+func TestFailedConcurrentBuildIsBuiltAgain(t *testing.T) {
+	ctx := context.Background()
+	db, _, d := newDB(t)
+	load(t, db, "from", `CREATE TABLE items (id int PRIMARY KEY, code text);
+INSERT INTO items VALUES (1, 'a'), (2, 'a'), (3, 'b');`)
+	desired := loadSchema(t, d, "to", `CREATE TABLE items (id int PRIMARY KEY, code text UNIQUE);`)
+	p := plan(t, d, inspect(t, d, db), desired)
+	if err := dialect.Apply(ctx, d, pin(t, db), p); err == nil || !strings.Contains(err.Error(), "could not create unique index") {
+		t.Fatalf("apply on duplicates = %v, want the unique index to fail", err)
+	}
+	var invalid int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_index WHERE indrelid = 'items'::regclass AND NOT indisvalid").Scan(&invalid); err != nil || invalid != 1 {
+		t.Fatalf("%d invalid indexes after the failed build (%v), want the leftover", invalid, err)
+	}
+	load(t, db, "fix", "DELETE FROM items WHERE id = 2")
+	again := plan(t, d, inspect(t, d, db), desired)
+	if !strings.Contains(again.Format(), `CREATE UNIQUE INDEX CONCURRENTLY "items_code_key"`) {
+		t.Fatalf("the plan after the failure does not build the index again:\n%s", again.Format())
+	}
+	var ran []string
+	if err := dialect.ApplyWith(ctx, d, pin(t, db), again, dialect.Hooks{Statement: func(s string) { ran = append(ran, s) }}); err != nil {
+		t.Fatalf("apply after the fix: %v\n%s", err, again.Format())
+	}
+	if !strings.Contains(strings.Join(ran, "\n"), "dropped the invalid index") {
+		t.Errorf("the leftover was not reported dropped:\n%s", strings.Join(ran, "\n"))
+	}
+	if rest := plan(t, d, inspect(t, d, db), desired); !rest.Empty() {
+		t.Errorf("plan after the rebuild is not empty:\n%s", rest.Format())
+	}
+	var valid bool
+	if err := db.QueryRowContext(ctx, "SELECT convalidated FROM pg_constraint WHERE conname = 'items_code_key'").Scan(&valid); err != nil || !valid {
+		t.Errorf("items_code_key: %v (%v)", valid, err)
+	}
+}
