@@ -56,12 +56,15 @@ func WithAllowChanged() Option {
 	return option("WithAllowChanged", inMigrator, func(c *config) error { c.allowChanged = true; return nil })
 }
 
-// WithLockTimeout sets how long a DDL statement waits for a lock that
-// another session holds on what it changes (PostgreSQL lock_timeout, MySQL
-// lock_wait_timeout, SQLite busy_timeout). It must be positive. It
-// configures the engine built from a URL or name (Open, OpenMigrator,
-// DialectFor, NewDialect); for New, pass the dialect's own WithLockTimeout
-// (sqlite.WithBusyTimeout). The wait for the migration lock itself is
+// WithLockTimeout sets how long, in all, a DDL statement (PostgreSQL: a
+// transaction) waits for a lock that another session holds on what it
+// changes: on PostgreSQL and MySQL the sum of short attempts (lock_timeout
+// 200ms, lock_wait_timeout 1s) and the jittered, growing pauses between
+// them, which let the writers queued behind an attempt through; on SQLite
+// the busy_timeout. It must be positive. It configures the engine built
+// from a URL or name (Open, OpenMigrator, DialectFor, NewDialect); for
+// New, pass the dialect's own option (sqlite.WithBusyTimeout). The wait
+// for the migration lock itself is
 // WithMigrationLockWait's.
 func WithLockTimeout(d time.Duration) Option {
 	return option("WithLockTimeout", inEngine, func(c *config) error {

@@ -73,7 +73,8 @@ func scopeOf(fn string) scope {
 //	WithAllowChanged, WithMigrationLockWait  -     yes           -    yes          yes
 //	WithTable                                -     yes           -    yes          yes                Script
 //	WithLockTimeout, WithNaming, WithDevURL,
-//	  WithConcurrentIndexes, WithSchemas     yes   yes           -    -            -                  DialectFor, NewDialect
+//	  WithConcurrentIndexes, WithSchemas,
+//	  WithOnline                             yes   yes           -    -            -                  DialectFor, NewDialect
 //	WithConnectTimeout                       yes   yes           -    -            -                  DialectFor, NewDialect
 //	MustExist, WithConnectWait               yes   yes           -    -            -
 //	WithAssumeRenames, WithoutRenameGuess    -     -             -    -            -                  Autogenerate

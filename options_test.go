@@ -91,6 +91,7 @@ func TestOptionsRefusedWhereTheyHaveNoEffect(t *testing.T) {
 	options := map[string]retort.Option{
 		"WithLockTimeout":       retort.WithLockTimeout(time.Second),
 		"WithConcurrentIndexes": retort.WithConcurrentIndexes(),
+		"WithOnline":            retort.WithOnline(false),
 		"WithDevURL":            retort.WithDevURL("sqlite::memory:"),
 		"WithTable":             retort.WithTable("versions"),
 		"WithAllowChanged":      retort.WithAllowChanged(),
@@ -107,7 +108,7 @@ func TestOptionsRefusedWhereTheyHaveNoEffect(t *testing.T) {
 		"WithoutRehearsal":      retort.WithoutRehearsal(),
 		"WithoutRenameGuess":    retort.WithoutRenameGuess(),
 	}
-	engine := []string{"WithLockTimeout", "WithConcurrentIndexes", "WithDevURL", "WithNaming", "WithSchemas", "WithConnectTimeout"}
+	engine := []string{"WithLockTimeout", "WithConcurrentIndexes", "WithOnline", "WithDevURL", "WithNaming", "WithSchemas", "WithConnectTimeout"}
 	database := []string{"WithProgress", "WithoutRehearsal", "WithLogger", "WithExclude"}
 	migrator := []string{"WithTable", "WithAllowChanged", "WithMigrationLockWait"}
 	connect := []string{"MustExist", "WithConnectWait"}

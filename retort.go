@@ -43,9 +43,8 @@ type config struct {
 	// schemas are the PostgreSQL schemas managed (WithSchemas).
 	schemas []string
 
-	// concurrentIndexes builds indexes on existing tables CONCURRENTLY
-	// (PostgreSQL), outside a transaction.
-	concurrentIndexes bool
+	// offline turns off the online plans of PostgreSQL (WithOnline(false)).
+	offline bool
 
 	// Connecting (Open).
 	connectTimeout time.Duration
@@ -150,13 +149,24 @@ func WithDevURL(rawURL string) Option {
 	})
 }
 
-// WithConcurrentIndexes makes PostgreSQL plans create indexes on existing
-// tables with CREATE INDEX CONCURRENTLY, outside a transaction, so that
-// writers are not blocked while the index builds. Other engines ignore it.
-// It configures the engine built from a URL or name (Open, OpenMigrator,
+// WithOnline sets whether PostgreSQL plans take the online routes for
+// tables that exist (default true): indexes built and dropped
+// CONCURRENTLY, checks and NOT NULL added NOT VALID and validated in a
+// transaction of their own, UNIQUE and PRIMARY KEY constraints attached
+// to an index built concurrently (see postgres.Dialect.Plan). false plans
+// every change as the plain statement. Other engines ignore it. It
+// configures the engine built from a URL or name (Open, OpenMigrator,
 // DialectFor, NewDialect).
+func WithOnline(on bool) Option {
+	return option("WithOnline", inEngine, func(c *config) error { c.offline = !on; return nil })
+}
+
+// WithConcurrentIndexes does nothing.
+//
+// Deprecated: PostgreSQL plans build indexes CONCURRENTLY by default (see
+// WithOnline); this option will be removed in a later release.
 func WithConcurrentIndexes() Option {
-	return option("WithConcurrentIndexes", inEngine, func(c *config) error { c.concurrentIndexes = true; return nil })
+	return option("WithConcurrentIndexes", inEngine, func(*config) error { return nil })
 }
 
 // WithoutRehearsal turns off the rehearsal that Apply and Upgrade do on
@@ -315,8 +325,8 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, postgres.WithLockTimeout(cfg.lockTimeout))
 		}
-		if cfg.concurrentIndexes {
-			opts = append(opts, postgres.WithConcurrentIndexes(true))
+		if cfg.offline {
+			opts = append(opts, postgres.WithOnline(false))
 		}
 		if len(cfg.schemas) > 0 {
 			opts = append(opts, postgres.WithSchemas(cfg.schemas...))

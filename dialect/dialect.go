@@ -73,6 +73,11 @@ type Step struct {
 	Commit bool
 	// NoTx marks a step that cannot run inside a transaction.
 	NoTx bool
+	// Rewrite marks a step that rewrites the whole table (and rebuilds
+	// its indexes) under a lock that blocks readers and writers, e.g. a
+	// PostgreSQL column type change that is not binary-coercible. Linters
+	// report it with the expand/contract alternative.
+	Rewrite bool
 }
 
 // Statements returns the SQL of every step.
@@ -212,6 +217,9 @@ func ApplyWith(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan, h Hooks)
 			if err := flush(ctx, d, conn, run, start, i); err != nil {
 				return err
 			}
+			if err := prepareNoTx(ctx, d, conn, s.SQL, h); err != nil {
+				return &ExecError{Stmt: s.SQL, Index: i, Err: err}
+			}
 			if err := run(ctx, conn, i, i+1); err != nil {
 				return err
 			}
@@ -224,6 +232,23 @@ func ApplyWith(ctx context.Context, d Dialect, conn *sql.Conn, p *Plan, h Hooks)
 		}
 	}
 	return nil
+}
+
+// prepareNoTx lets d clean up before stmt runs outside a transaction
+// (NoTxPreparer: PostgreSQL drops the INVALID index a failed CREATE INDEX
+// CONCURRENTLY of the same name left), passing what it ran to h.
+func prepareNoTx(ctx context.Context, d Dialect, conn *sql.Conn, stmt string, h Hooks) error {
+	p, ok := d.(NoTxPreparer)
+	if !ok {
+		return nil
+	}
+	ran, err := p.PrepareNoTx(ctx, conn, stmt)
+	if h.Statement != nil {
+		for _, s := range ran {
+			h.Statement("-- " + s)
+		}
+	}
+	return err
 }
 
 func flush(ctx context.Context, d Dialect, conn *sql.Conn, run func(context.Context, Querier, int, int) error, from, to int) error {

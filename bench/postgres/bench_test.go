@@ -301,25 +301,7 @@ ALTER TABLE notes ADD CONSTRAINT notes_author_id_fkey FOREIGN KEY (author_id) RE
 		notes.ForeignKeys = []*schema.ForeignKey{&fk}
 		return s
 	}
-	retortWay := func(cascade bool) {
-		current, err := d.Inspect(ctx, db)
-		if err != nil {
-			b.Fatal(err)
-		}
-		desired := want(cascade)
-		p, err := d.Plan(ctx, current, desired, diff.Compare(current, desired))
-		if err != nil {
-			b.Fatal(err)
-		}
-		conn, err := db.Conn(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close()
-		if err := dialect.Apply(ctx, d, conn, p); err != nil {
-			b.Fatal(err)
-		}
-	}
+	retortWay := func(cascade bool) { applyDesired(b, d, db, want(cascade)) }
 	naiveWay := func(cascade bool) {
 		action := ""
 		if cascade {
@@ -402,4 +384,27 @@ ALTER TABLE notes ADD CONSTRAINT notes_author_id_fkey FOREIGN KEY (author_id) RE
 	b.ReportMetric(benchkit.Millis(benchkit.Median(tr)), "total-retort-ms")
 	b.ReportMetric(benchkit.Millis(benchkit.Median(tn)), "total-naive-ms")
 	b.ReportMetric(0, "ns/op")
+}
+
+// applyDesired plans db's schema into desired and applies the plan as
+// `retort apply` does.
+func applyDesired(b *testing.B, d *pg.Dialect, db *sql.DB, desired *schema.Schema) {
+	b.Helper()
+	ctx := context.Background()
+	current, err := d.Inspect(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := d.Plan(ctx, current, desired, diff.Compare(current, desired))
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	if err := dialect.Apply(ctx, d, conn, p); err != nil {
+		b.Fatalf("%v\n%s", err, p.Format())
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/dialecttest"
 	"github.com/retortdb/retort/dialect/mysql"
 )
 
@@ -39,7 +40,7 @@ func TestLockWaitIsRetried(t *testing.T) {
 		name := map[bool]string{true: "released", false: "held"}[release]
 		t.Run(name, func(t *testing.T) {
 			var log syncBuffer
-			db, _, d := newDB(t, mysql.WithLockTimeout(time.Second), mysql.WithRetries(2, 100*time.Millisecond),
+			db, _, d := newDB(t, mysql.WithLockTimeout(30*time.Second), mysql.WithRetries(2, 100*time.Millisecond),
 				mysql.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 			run(t, db, "schema", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)")
 			// A second session reads the table in an open transaction:
@@ -88,5 +89,63 @@ func TestLockWaitIsRetried(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// While retort waits for a metadata lock behind a long transaction, a
+// writer of the same table keeps writing: each attempt's one-second
+// lock_wait_timeout is the most the writer waits at once, and the pauses
+// between attempts let it through for at least three quarters of the wait.
+// A write counts as blocked when it overlaps an attempt (known from the
+// retry warnings) and is slower than any write while nothing else runs and
+// than a quarter of an attempt: a write queued behind an attempt waits for
+// most of it, and this shared machine's fsyncs are slow at times too.
+func TestLockWaitLetsWritersThrough(t *testing.T) {
+	ctx := context.Background()
+	retries := &dialecttest.Retries{}
+	db, _, d := newDB(t, mysql.WithLockTimeout(30*time.Second), mysql.WithLogger(slog.New(retries)))
+	run(t, db, "schema", "CREATE TABLE t (id int AUTO_INCREMENT PRIMARY KEY, v int)")
+	insert := func(ctx context.Context) error {
+		_, err := db.ExecContext(ctx, "INSERT INTO t (v) VALUES (1)")
+		return err
+	}
+	quiet := dialecttest.Writer(ctx, time.Hour, insert)
+	time.Sleep(time.Second)
+	threshold := max(quiet().Longest, mysql.LockAttempt/4)
+	holder := pin(t, db)
+	run(t, holder, "holder", "BEGIN; SELECT count(*) FROM t") // holds the table's metadata lock until it ends
+	stop := dialecttest.Writer(ctx, threshold, insert)
+	go func() {
+		time.Sleep(7 * time.Second) // long enough for a few attempts
+		holder.ExecContext(ctx, "COMMIT")
+	}()
+	start := time.Now()
+	p := &dialect.Plan{Steps: []dialect.Step{{SQL: "ALTER TABLE `t` ADD COLUMN `x` int"}}}
+	err := dialect.Apply(ctx, d, pin(t, db), p)
+	end := time.Now()
+	s := stop()
+	if err != nil {
+		t.Fatalf("the ALTER did not go through once the long transaction ended: %v", err)
+	}
+	wait := end.Sub(start)
+	blocked, n, longest := s.Within(retries.Windows(mysql.LockAttempt, end), threshold)
+	share := float64(blocked) / float64(wait)
+	t.Logf("waited %v in %d attempts; the writer wrote %d rows, blocked %v (%.0f%%) in %d writes slower than %v, longest stall %v (%v in all slow writes)",
+		wait.Round(time.Millisecond), retries.Count()+1, s.Writes, blocked.Round(time.Millisecond), 100*share, n, threshold.Round(time.Millisecond),
+		longest.Round(time.Millisecond), s.Blocked.Round(time.Millisecond))
+	if wait < 7*time.Second || retries.Count() == 0 {
+		t.Fatalf("the ALTER did not wait for the long transaction (%v)", wait)
+	}
+	if share > 0.25 {
+		t.Errorf("the writer was blocked %.0f%% of the wait, want at most 25%%", 100*share)
+	}
+	// A write queued at the start of an attempt waits for all of it, then
+	// takes as long as a write takes (at most threshold when quiet); the
+	// old per-attempt 10s lock_wait_timeout stalled it 7s.
+	if longest > mysql.LockAttempt+threshold {
+		t.Errorf("the longest stall was %v, want at most one attempt's lock_wait_timeout (%v) and a write", longest, mysql.LockAttempt)
+	}
+	if s.Errors > 0 {
+		t.Errorf("%d writes failed", s.Errors)
 	}
 }

@@ -36,12 +36,18 @@ import (
 // MaxIdentLen is the longest identifier MySQL accepts, in characters.
 const MaxIdentLen = 64
 
-// DefaultLockWait is how long a migration statement waits for a metadata
-// lock (lock_wait_timeout) when no lock timeout is configured: a DDL that
-// queues behind a long transaction fails after it, and is retried, instead
-// of blocking every writer queued behind it for the server's default of a
-// year.
-const DefaultLockWait = 10 * time.Second
+// DefaultLockWait is how long, in all, a migration statement waits for a
+// metadata lock when no lock timeout is configured: the sum of its
+// attempts (each with lock_wait_timeout LockAttempt) and the pauses
+// between them, instead of the server's default of a year.
+const DefaultLockWait = 30 * time.Second
+
+// LockAttempt is the lock_wait_timeout of each attempt: one second, the
+// shortest wait lock_wait_timeout (whole seconds; 0 is NOWAIT) can say. A
+// DDL statement that waits for a metadata lock queues every writer of its
+// table behind it, so it gives up after this, lets the writers through
+// for a pause at least three times as long, and tries again.
+const LockAttempt = time.Second
 
 // Dialect is the MySQL/MariaDB engine. Create it with New.
 type Dialect struct {
@@ -87,16 +93,19 @@ func WithDriver(name string) Option { return func(d *Dialect) { d.driver = name 
 // that database, and drops it afterwards.
 func WithScratchServer(dsn string) Option { return func(d *Dialect) { d.server = dsn } }
 
-// WithLockTimeout sets how long each migration statement waits for a
-// metadata lock (lock_wait_timeout, whole seconds, default
-// DefaultLockWait) before it fails and is retried, and how long Lock waits
-// for the migration lock. migrate.Runner does not call Lock: it tries the
+// WithLockTimeout sets how long, in all, each migration statement waits
+// for a metadata lock (default DefaultLockWait): attempts with
+// lock_wait_timeout LockAttempt (or the timeout, if shorter, in whole
+// seconds) and jittered, growing pauses between them. It also sets how
+// long Lock waits for the migration lock. migrate.Runner does not call Lock: it tries the
 // lock with TryLock and bounds that wait by its own LockWait.
 func WithLockTimeout(t time.Duration) Option { return func(d *Dialect) { d.lockTimeout = t } }
 
-// WithRetries sets how many times a statement whose metadata lock wait
-// timed out is run again (default 3), waiting delay, then twice as long,
-// and so on, in between.
+// WithRetries caps how many times a statement whose metadata lock wait
+// timed out is run again (default: as many as the lock timeout allows) and
+// sets the first pause between attempts (default eight times the attempt's
+// lock_wait_timeout); each pause is 1.5 times the one before (at most
+// 10s), jittered by ±25%.
 func WithRetries(n int, delay time.Duration) Option {
 	return func(d *Dialect) { d.retries, d.retryDelay = n, delay }
 }
@@ -114,11 +123,10 @@ func WithServer(s Server) Option {
 // New returns the MySQL/MariaDB engine.
 func New(opts ...Option) *Dialect {
 	d := &Dialect{
-		naming:     dialect.DefaultNaming(),
-		logger:     slog.New(slog.DiscardHandler),
-		driver:     "mysql",
-		retries:    3,
-		retryDelay: 200 * time.Millisecond,
+		naming:  dialect.DefaultNaming(),
+		logger:  slog.New(slog.DiscardHandler),
+		driver:  "mysql",
+		retries: -1,
 	}
 	for _, o := range opts {
 		o(d)
@@ -223,7 +231,8 @@ func (d *Dialect) Server() *Server {
 	return d.detected
 }
 
-// lockWait returns the lock_wait_timeout set for migration statements.
+// lockWait returns the lock timeout: all the attempts of a statement and
+// the pauses between them.
 func (d *Dialect) lockWait() time.Duration {
 	if d.lockTimeout > 0 {
 		return d.lockTimeout
@@ -231,11 +240,25 @@ func (d *Dialect) lockWait() time.Duration {
 	return DefaultLockWait
 }
 
+// attemptWait returns the lock_wait_timeout of one attempt, whole seconds.
+func (d *Dialect) attemptWait() time.Duration {
+	return min(LockAttempt, (d.lockWait()+time.Second-1)/time.Second*time.Second)
+}
+
+// backoff returns the pause before retry n of a statement.
+func (d *Dialect) backoff(n int) time.Duration {
+	base := d.retryDelay
+	if base <= 0 {
+		base = 8 * d.attemptWait()
+	}
+	return dialect.Backoff(base, n)
+}
+
 // settings returns the statements that set the migration's session
 // settings and those that restore them: the connection may be an
 // application's pooled one (retort.Database.Apply).
 func (d *Dialect) settings() (set, restore []string) {
-	secs := int64((d.lockWait() + time.Second - 1) / time.Second)
+	secs := int64(d.attemptWait() / time.Second)
 	return []string{fmt.Sprintf("SET @retort_lock_wait = @@SESSION.lock_wait_timeout, SESSION lock_wait_timeout = %d", secs)},
 		[]string{"SET SESSION lock_wait_timeout = @retort_lock_wait"}
 }
@@ -344,15 +367,16 @@ func (q *txQuerier) ExecContext(ctx context.Context, query string, args ...any) 
 	if err := q.commit(ctx); err != nil {
 		return nil, err
 	}
-	delay := q.d.retryDelay
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		res, err := q.conn.ExecContext(ctx, query, args...)
 		if err == nil || ErrorNumber(err) != 1205 {
 			return res, err
 		}
-		if attempt > q.d.retries {
-			return res, fmt.Errorf("mysql: waited %d times %v for a metadata lock that another session holds (an open transaction that used the table, or a long query): %w",
-				attempt, q.d.lockWait(), err)
+		delay := q.d.backoff(attempt)
+		if (q.d.retries >= 0 && attempt > q.d.retries) || time.Since(start)+delay+q.d.attemptWait() > q.d.lockWait() {
+			return res, fmt.Errorf("mysql: waited %d times %v for a metadata lock that another session holds (an open transaction that used the table, or a long query; lock timeout %v): %w",
+				attempt, q.d.attemptWait(), q.d.lockWait(), err)
 		}
 		q.d.logger.Warn("mysql: lock_wait_timeout expired, retrying the statement", "attempt", attempt, "wait", delay, "error", err)
 		select {
@@ -360,7 +384,6 @@ func (q *txQuerier) ExecContext(ctx context.Context, query string, args ...any) 
 			return nil, err
 		case <-time.After(delay):
 		}
-		delay *= 2
 	}
 }
 

@@ -348,6 +348,7 @@ JOIN pg_am am ON am.oid = ic.relam
 CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid
   AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) AS backs) b
 WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'm')
+  AND (i.indisvalid OR c.relkind = 'p') -- an INVALID index (a failed CREATE INDEX CONCURRENTLY) is not there: the plan builds it again
 ORDER BY i.indrelid, ic.relname`, []any{in.schema}, func(rows *sql.Rows) error {
 		var (
 			table, oid                                  int64

@@ -277,8 +277,8 @@ func (p *planner) tableKinds(mt *diff.ModifyTable, named *schema.Table) {
 				if ix.Constraint {
 					sql = constraintCommentOn(name, ix.Name, ix.Comment)
 				}
-				if p.d.concurrent { // the index is built after the transaction
-					p.concurrent = append(p.concurrent, dialect.Step{SQL: sql, NoTx: true})
+				if p.builtLate[name+"\x00"+ix.Name] { // the index is built after the transaction
+					p.usingIndex = append(p.usingIndex, dialect.Step{SQL: sql})
 				} else {
 					add(sql)
 				}

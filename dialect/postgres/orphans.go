@@ -57,10 +57,7 @@ BEGIN
             HINT = 'delete those rows or add their parents, then run the migration again';
   END IF;
 END`, from, cond, strings.Join(keys, ", "), literal(msg))
-	tag := "$retort$"
-	for i := 1; strings.Contains(body, tag); i++ {
-		tag = fmt.Sprintf("$retort%d$", i)
-	}
+	tag := dollarTag(body)
 	return "DO " + tag + "\n" + body + "\n" + tag
 }
 

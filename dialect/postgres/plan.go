@@ -46,9 +46,16 @@ import (
 //     milliseconds; then COMMIT, and VALIDATE CONSTRAINT in the next
 //     transaction, which scans the table without blocking writers.
 //
-// With WithConcurrentIndexes, indexes of existing tables are created and
-// dropped CONCURRENTLY after all that, each as a step outside any
-// transaction.
+// The online routes for tables that exist (online.go; WithOnline(false)
+// turns them off) drop indexes CONCURRENTLY before all that (outside any
+// transaction, before what they depend on goes), and add after it: each
+// VALIDATE (foreign keys, checks, the helper checks of SET NOT NULL) in a
+// transaction of its own; SET NOT NULL and the helper check's drop, one
+// transaction per column; the indexes of existing tables built
+// CONCURRENTLY, each a step outside any transaction; a transaction that
+// attaches UNIQUE and PRIMARY KEY constraints to their new indexes (ADD
+// CONSTRAINT … USING INDEX), comments those indexes and adds the foreign
+// keys that reference them (NOT VALID); and those keys' VALIDATEs.
 func (d *Dialect) Plan(_ context.Context, from, to *schema.Schema, changes []diff.Change) (*dialect.Plan, error) {
 	p := &planner{d: d, n: namer{d: d}, from: from, to: to}
 	if err := p.run(changes); err != nil {
@@ -74,7 +81,17 @@ type planner struct {
 	owners     []dialect.Step // 5, sequences' OWNED BY, after the columns exist
 	fks        []dialect.Step // 8, first transaction
 	validates  []dialect.Step // 8, second transaction
-	concurrent []dialect.Step
+	notNulls   []dialect.Step // online SET NOT NULL, after the validation of its helper check
+	dropsFirst []dialect.Step // online index drops, outside any transaction, before anything they depend on goes
+	concurrent []dialect.Step // online index builds, outside any transaction
+	usingIndex []dialect.Step // constraints attached to the indexes built concurrently
+	lateFKs    []dialect.Step // foreign keys to keys built concurrently, NOT VALID, with usingIndex
+	lateValid  []dialect.Step // their VALIDATEs, one transaction each
+
+	plainIx  map[string]map[string]bool // table → indexes that take the plain route (plainIndexes)
+	lateKeys map[string][][]string      // table → keys built concurrently (planLateKeys)
+
+	builtLate map[string]bool // table\x00index: indexes built concurrently
 
 	created    map[string]bool // tables created by the plan
 	done       map[string]bool // tables created by the steps so far
@@ -92,24 +109,40 @@ type planner struct {
 }
 
 func (p *planner) result() *dialect.Plan {
-	var steps []dialect.Step
-	if len(p.enumValues) > 0 {
-		steps = append(steps, p.enumValues...)
+	steps := slices.Clone(p.dropsFirst)
+	// group appends the steps of one or more transactions, ending the one
+	// before.
+	group := func(g []dialect.Step) {
+		if len(g) == 0 {
+			return
+		}
+		if n := len(steps); n > 0 && !steps[n-1].NoTx {
+			steps[n-1].Commit = true
+		}
+		steps = append(steps, g...)
 	}
-	main := slices.Concat(p.early, p.detaches, p.drops, p.creates, p.modifies, p.attaches, p.owners, p.removes, p.views, p.fks)
-	if len(steps) > 0 && len(main)+len(p.validates) > 0 {
-		steps[len(steps)-1].Commit = true
-	}
-	steps = append(steps, main...)
-	if len(p.validates) > 0 && len(steps) > 0 {
-		steps[len(steps)-1].Commit = true
-	}
-	steps = append(steps, p.validates...)
+	group(p.enumValues)
+	group(slices.Concat(p.early, p.detaches, p.drops, p.creates, p.modifies, p.attaches, p.owners, p.removes, p.views, p.fks))
+	group(p.validates)
+	group(p.notNulls)
 	steps = append(steps, p.concurrent...)
+	group(slices.Concat(p.usingIndex, p.lateFKs))
+	group(p.lateValid)
+	if n := len(steps); n > 0 {
+		steps[n-1].Commit = false
+	}
 	return &dialect.Plan{Steps: steps}
 }
 
 func alter(table string) string { return "ALTER TABLE " + quote(table) + " " }
+
+// planInput is the changes of a plan sorted by what run does with them.
+type planInput struct {
+	changes             []diff.Change
+	dropViews, addViews []*schema.View
+	addTables, dropTabs []*schema.Table
+	mods                []*diff.ModifyTable
+}
 
 func (p *planner) run(changes []diff.Change) error {
 	p.created = map[string]bool{}
@@ -117,33 +150,55 @@ func (p *planner) run(changes []diff.Change) error {
 	p.dropKeys = map[string][][]string{}
 	p.typeTables = map[string]bool{}
 	p.keptSeqs = map[string]bool{}
-	changes = commentOnly(changes)
-
-	var (
-		dropViews, addViews []*schema.View
-		addTables, dropTabs []*schema.Table
-		mods                []*diff.ModifyTable
-	)
-	for _, c := range changes {
+	p.builtLate = map[string]bool{}
+	in := planInput{changes: commentOnly(changes)}
+	for _, c := range in.changes {
 		switch c := c.(type) {
 		case *diff.DropView:
-			dropViews = append(dropViews, c.V)
+			in.dropViews = append(in.dropViews, c.V)
 		case *diff.AddView:
-			addViews = append(addViews, c.V)
+			in.addViews = append(in.addViews, c.V)
 		case *diff.AddTable:
-			addTables = append(addTables, c.T)
+			in.addTables = append(in.addTables, c.T)
 			p.created[tkey(c.T)] = true
 		case *diff.DropTable:
-			dropTabs = append(dropTabs, c.T)
+			in.dropTabs = append(in.dropTabs, c.T)
 		case *diff.ModifyTable:
-			mods = append(mods, c)
+			in.mods = append(in.mods, c)
 			p.scanKeys(c)
 		}
 	}
+	p.planNarrowing(in.changes)
+	if err := p.planTypes(in.changes); err != nil {
+		return err
+	}
+	p.planRoutines(in.changes)
+	p.planLateKeys(in.mods)
+	dependents, byRoutine := p.planDrops(in)
 
-	// Values a narrowed column would change stop the plan before it
-	// changes anything; a check that casts to a type the plan creates
-	// runs in the same transaction just before its ALTER (modifyColumn).
+	// New tables, parents first (Compare's order).
+	for _, t := range in.addTables {
+		p.addTable(t)
+	}
+	for _, mt := range in.mods {
+		if err := p.modifyTable(mt); err != nil {
+			return err
+		}
+	}
+	p.creates = p.createRoutines(p.creates, in.changes, routineAfterTables)
+	p.dropRoutines(in.changes)
+	p.planRemoves(in.changes)
+	p.planViews(in, dependents, byRoutine)
+	p.addPolicies(in.addTables, in.mods)
+	p.triggerPolicyComments(in.changes)
+	return nil
+}
+
+// planNarrowing plans the checks of the columns whose type narrows:
+// values a narrowed column would change stop the plan before it changes
+// anything; a check that casts to a type the plan creates runs in the
+// same transaction just before its ALTER (changeType).
+func (p *planner) planNarrowing(changes []diff.Change) {
 	var newTypes []string
 	for _, c := range changes {
 		if c, ok := c.(*diff.AddEnum); ok {
@@ -160,8 +215,11 @@ func (p *planner) run(changes []diff.Change) error {
 		}
 		p.early = append(p.early, dialect.Step{SQL: narrowCheck(tkey(n.Table.From), n.Column, isEnum(p.from, n.Column.From.Type)), Comment: narrowComment(tkey(n.Table.From), n.Column)})
 	}
+}
 
-	// Enum labels and types first: columns may use them.
+// planTypes plans schemas, enum labels and types, sequences and the other
+// types first: columns may use them.
+func (p *planner) planTypes(changes []diff.Change) error {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.AddSchema:
@@ -190,13 +248,17 @@ func (p *planner) run(changes []diff.Change) error {
 			}
 		}
 	}
+	return nil
+}
 
-	p.planRoutines(changes)
-
-	// Triggers and views that go away, and those that read a table whose
-	// column types change (PostgreSQL refuses to change the type of a
-	// column a view uses).
-	for _, c := range changes {
+// planDrops plans the triggers and views that go away, and those that
+// read a table whose column types change (PostgreSQL refuses to change
+// the type of a column a view uses) or call a routine that is rebuilt;
+// then the foreign keys and the tables that go away (children first). It
+// returns the views to create again: those that depend on a type change,
+// and those that depend on a rebuilt routine.
+func (p *planner) planDrops(in planInput) (dependents, byRoutine map[string]bool) {
+	for _, c := range in.changes {
 		switch c := c.(type) {
 		case *diff.DropTrigger:
 			p.drops = append(p.drops, dialect.Step{SQL: dropTrigger(c.T)})
@@ -204,11 +266,11 @@ func (p *planner) run(changes []diff.Change) error {
 			p.drops = append(p.drops, dialect.Step{SQL: "DROP INDEX " + quote(qkey(c.V.Schema, c.I.Name))})
 		}
 	}
-	dependents := p.dependentViews(dropViews)
-	byRoutine := p.routineViews(dropViews, dependents)
-	p.dropPolicies(changes, mods, dependents, byRoutine)
+	dependents = p.dependentViews(in.dropViews)
+	byRoutine = p.routineViews(in.dropViews, dependents)
+	p.dropPolicies(in.changes, in.mods, dependents, byRoutine)
 	dropped := map[string]bool{}
-	for _, v := range dropViews {
+	for _, v := range in.dropViews {
 		dropped[vkey(v)] = true
 	}
 	for i := len(p.from.Views) - 1; i >= 0; i-- {
@@ -223,29 +285,20 @@ func (p *planner) run(changes []diff.Change) error {
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v), Comment: rebuiltComment})
 		}
 	}
-	for _, v := range dropViews { // views the inspected order does not know
+	for _, v := range in.dropViews { // views the inspected order does not know
 		if !slices.ContainsFunc(p.from.Views, func(o *schema.View) bool { return vkey(o) == vkey(v) }) {
 			p.drops = append(p.drops, dialect.Step{SQL: dropView(v)})
 		}
 	}
-
-	// Foreign keys, then the tables that go away (children first).
-	p.planForeignKeys(mods, dropTabs)
-	for _, t := range dropTabs {
+	p.planForeignKeys(in.mods, in.dropTabs)
+	for _, t := range in.dropTabs {
 		p.drops = append(p.drops, dialect.Step{SQL: "DROP TABLE " + quote(tkey(t)), Destructive: true})
 	}
+	return dependents, byRoutine
+}
 
-	// New tables, parents first (Compare's order).
-	for _, t := range addTables {
-		p.addTable(t)
-	}
-	for _, mt := range mods {
-		if err := p.modifyTable(mt); err != nil {
-			return err
-		}
-	}
-	p.creates = p.createRoutines(p.creates, changes, routineAfterTables)
-	p.dropRoutines(changes)
+// planRemoves plans the sequences, types and schemas that go away.
+func (p *planner) planRemoves(changes []diff.Change) {
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *diff.DropSequence:
@@ -270,10 +323,15 @@ func (p *planner) run(changes []diff.Change) error {
 	for _, name := range p.oldEnums {
 		p.removes = append(p.removes, dialect.Step{SQL: "DROP TYPE " + quote(name)}) // name is a planner key
 	}
+}
 
-	// Views in the desired schema's order (views after the views they read).
+// planViews plans the new views and those dropped to be created again, in
+// the desired schema's order (views after the views they read), then the
+// routines that need them, the triggers, and the indexes of materialized
+// views.
+func (p *planner) planViews(in planInput, dependents, byRoutine map[string]bool) {
 	add := map[string]bool{}
-	for _, v := range addViews {
+	for _, v := range in.addViews {
 		add[vkey(v)] = true
 	}
 	for n := range dependents {
@@ -288,14 +346,14 @@ func (p *planner) run(changes []diff.Change) error {
 			delete(add, vkey(v))
 		}
 	}
-	for _, v := range addViews {
+	for _, v := range in.addViews {
 		if add[vkey(v)] {
 			p.addView(v)
 		}
 	}
-	p.views = p.createRoutines(p.views, changes, routineAfterViews)
+	p.views = p.createRoutines(p.views, in.changes, routineAfterViews)
 	p.recreateLate()
-	for _, c := range changes {
+	for _, c := range in.changes {
 		switch c := c.(type) {
 		case *diff.AddViewIndex:
 			if !dependents[vkey(c.V)] { // else created with the view above
@@ -305,9 +363,6 @@ func (p *planner) run(changes []diff.Change) error {
 			p.views = append(p.views, steps(triggerSteps(c.T))...)
 		}
 	}
-	p.addPolicies(addTables, mods)
-	p.triggerPolicyComments(changes)
-	return nil
 }
 
 // triggerPolicyComments plans the comments of the triggers and policies
@@ -514,6 +569,11 @@ type fkAdd struct {
 	fk      *schema.ForeignKey
 	drop    string
 	comment string
+	// checked: the key replaces a validated one with the same columns and
+	// target, which vouches for the rows; the orphan count is skipped (the
+	// VALIDATE stays: rows written with triggers disabled can still hide
+	// orphans).
+	checked bool
 }
 
 // describe returns the summary line of one change to table t.
@@ -549,12 +609,12 @@ func (p *planner) planForeignKeys(mods []*diff.ModifyTable, dropTabs []*schema.T
 				case c.What == diff.ChangeValidated:
 					p.validates = append(p.validates,
 						dialect.Step{SQL: orphanCheck(tk, fk), Comment: orphanComment(tk, fk)},
-						dialect.Step{SQL: alter(tk) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
+						dialect.Step{SQL: alter(tk) + "VALIDATE CONSTRAINT " + quote(fk.Name), Commit: true})
 				case p.keyDropped(p.refKey(fk), fk.RefColumns) && !p.external(fk):
 					p.drops = append(p.drops, dialect.Step{SQL: alter(tk) + "DROP CONSTRAINT " + quote(c.From.Name)})
 					adds = append(adds, fkAdd{table: tk, fk: fk, comment: describe(mt.To, c)})
 				default:
-					adds = append(adds, fkAdd{table: tk, fk: fk, drop: c.From.Name, comment: describe(mt.To, c)})
+					adds = append(adds, fkAdd{table: tk, fk: fk, drop: c.From.Name, comment: describe(mt.To, c), checked: sameTarget(c.From, fk)})
 				}
 			}
 		}
@@ -570,7 +630,7 @@ func (p *planner) planForeignKeys(mods []*diff.ModifyTable, dropTabs []*schema.T
 			}
 			p.drops = append(p.drops, dialect.Step{SQL: alter(tkey(t)) + "DROP CONSTRAINT " + quote(fk.Name),
 				Comment: fmt.Sprintf("the key it references, %s (%s), is recreated; so is it, below", display(p.refKey(fk)), strings.Join(fk.RefColumns, ", "))})
-			adds = append(adds, fkAdd{table: tkey(t), fk: fk})
+			adds = append(adds, fkAdd{table: tkey(t), fk: fk, checked: !fk.NotValid})
 		}
 	}
 	// Tables that are dropped lose the keys that point at tables dropped
@@ -592,6 +652,13 @@ func (p *planner) planForeignKeys(mods []*diff.ModifyTable, dropTabs []*schema.T
 	}
 }
 
+// sameTarget reports whether foreign key old, validated, has the columns
+// and the target of its replacement fk.
+func sameTarget(old, fk *schema.ForeignKey) bool {
+	return !old.NotValid && slices.Equal(old.Columns, fk.Columns) && slices.Equal(old.RefColumns, fk.RefColumns) &&
+		old.RefTable == fk.RefTable && old.RefSchema == fk.RefSchema && strings.EqualFold(old.Match, fk.Match)
+}
+
 // namedFK returns the copy of fk (an element of t.ForeignKeys) in named,
 // the table with every constraint named.
 func namedFK(t, named *schema.Table, fk *schema.ForeignKey) *schema.ForeignKey {
@@ -611,20 +678,31 @@ func (p *planner) addFK(a fkAdd) {
 		sql += "DROP CONSTRAINT " + quote(a.drop) + ", "
 	}
 	sql += "ADD " + constraintFK(fk) + " NOT VALID"
-	if !fk.NotValid {
+	// A validated key that stays on the same columns and target vouches
+	// for the rows, unless the plan changes the types of either side.
+	checked := a.checked && !p.typeTables[a.table] && !p.typeTables[p.refKey(fk)]
+	if !fk.NotValid && !checked {
 		check := dialect.Step{SQL: orphanCheck(a.table, fk), Comment: orphanComment(a.table, fk)}
 		if p.checkEarly(a) {
 			p.early = append(p.early, check)
+		} else if !p.external(fk) && p.lateKey(p.refKey(fk), fk.RefColumns) {
+			p.lateFKs = append(p.lateFKs, check)
 		} else {
 			p.fks = append(p.fks, check)
 		}
 	}
-	p.fks = append(p.fks, dialect.Step{SQL: sql, Comment: a.comment})
+	fks, validates := &p.fks, &p.validates
+	if !p.external(fk) && p.lateKey(p.refKey(fk), fk.RefColumns) {
+		// The key it references is built concurrently, after the main
+		// transaction.
+		fks, validates = &p.lateFKs, &p.lateValid
+	}
+	*fks = append(*fks, dialect.Step{SQL: sql, Comment: a.comment})
 	if fk.Comment != "" {
-		p.fks = append(p.fks, dialect.Step{SQL: constraintCommentOn(a.table, fk.Name, fk.Comment)})
+		*fks = append(*fks, dialect.Step{SQL: constraintCommentOn(a.table, fk.Name, fk.Comment)})
 	}
 	if !fk.NotValid {
-		p.validates = append(p.validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name)})
+		*validates = append(*validates, dialect.Step{SQL: alter(a.table) + "VALIDATE CONSTRAINT " + quote(fk.Name), Commit: true})
 	}
 }
 
@@ -650,11 +728,17 @@ func (p *planner) checkEarly(a fkAdd) bool {
 func (p *planner) addTable(t *schema.Table) {
 	t = p.n.named(t)
 	var later []dialect.Step
+	late := false // a key to one built concurrently: after it (lateFKs)
 	p.creates = append(p.creates, dialect.Step{SQL: createTable(t, func(fk *schema.ForeignKey) bool {
 		ref := p.refKey(fk)
 		ready := p.external(fk) || ref == tkey(t) || p.done[ref] ||
 			(!p.created[ref] && p.keyExists(ref, fk.RefColumns))
-		if !ready {
+		switch {
+		case ready:
+		case !p.external(fk) && p.lateKey(ref, fk.RefColumns):
+			late = true
+			p.lateFKs = append(p.lateFKs, dialect.Step{SQL: alter(tkey(t)) + "ADD " + constraintFK(fk)})
+		default:
 			later = append(later, dialect.Step{SQL: alter(tkey(t)) + "ADD " + constraintFK(fk)})
 		}
 		return ready
@@ -684,5 +768,9 @@ func (p *planner) addTable(t *schema.Table) {
 	// table is empty, so a plain ADD CONSTRAINT after the other changes
 	// scans nothing.
 	p.fks = append(later, p.fks...)
-	p.fks = append(p.fks, steps(fkComments(t))...)
+	if late {
+		p.lateFKs = append(p.lateFKs, steps(fkComments(t))...)
+	} else {
+		p.fks = append(p.fks, steps(fkComments(t))...)
+	}
 }

@@ -35,20 +35,11 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 	named := p.n.named(mt.To)
 	add := func(s dialect.Step) { p.modifies = append(p.modifies, s) }
 
-	for _, c := range mt.Changes {
-		switch c := c.(type) {
-		case *diff.ModifyPartitionKey:
-			return &PartitionKeyError{Table: name, From: c.From.PartitionBy, To: c.To.PartitionBy}
-		case *diff.ModifyPartitionOf:
-			if c.From.PartitionOf != "" {
-				p.detaches = append(p.detaches, dialect.Step{SQL: alter(c.From.PartitionOf) + "DETACH PARTITION " + quote(c.From.Name)})
-			}
-			if c.To.PartitionOf != "" {
-				p.attaches = append(p.attaches, dialect.Step{SQL: alter(c.To.PartitionOf) + "ATTACH PARTITION " + quote(name) + " " + c.To.PartitionBound})
-			}
-		}
+	if err := p.partitioning(mt); err != nil {
+		return err
 	}
-	concurrent := p.d.concurrent && mt.To.PartitionBy == "" // not on partitioned tables
+	online := p.onlineTable(mt.To)
+	plainIx := p.plainIx[name]
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.DropCheck:
@@ -59,8 +50,8 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			switch {
 			case c.I.Constraint:
 				add(dialect.Step{SQL: alter(name) + "DROP CONSTRAINT " + quote(c.I.Name)})
-			case concurrent:
-				p.concurrent = append(p.concurrent, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(qkey(mt.To.Schema, c.I.Name)), NoTx: true})
+			case !plainIx[c.I.Name]:
+				p.dropsFirst = append(p.dropsFirst, dialect.Step{SQL: "DROP INDEX CONCURRENTLY IF EXISTS " + quote(qkey(mt.To.Schema, c.I.Name)), NoTx: true})
 			default:
 				add(dialect.Step{SQL: "DROP INDEX " + quote(qkey(mt.To.Schema, c.I.Name))})
 			}
@@ -82,13 +73,17 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 				add(dialect.Step{SQL: commentOn("COLUMN", quote(name)+"."+quote(c.C.Name), c.C.Comment)})
 			}
 		case *diff.ModifyColumn:
-			p.modifyColumn(name, c)
+			p.modifyColumn(name, c, online)
 		}
 	}
 	for _, c := range mt.Changes {
 		switch c := c.(type) {
 		case *diff.ModifyPrimaryKey:
-			if c.To != nil && !pkRenamed(c) {
+			switch {
+			case c.To == nil || pkRenamed(c):
+			case online && !p.keyReferenced(name, c.To.Columns):
+				p.addPrimaryKey(name, named.PrimaryKey)
+			default:
 				add(dialect.Step{SQL: alter(name) + "ADD " + pkClause(named.PrimaryKey)})
 			}
 		case *diff.ModifyTableOptions:
@@ -100,11 +95,7 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			if i := slices.Index(mt.To.Checks, c.C); i >= 0 {
 				ck = named.Checks[i]
 			}
-			sql := alter(name) + "ADD CONSTRAINT " + quote(ck.Name) + " " + checkClause(ck)
-			if ck.NotValid {
-				sql += " NOT VALID"
-			}
-			add(dialect.Step{SQL: sql})
+			p.addCheck(name, ck, online)
 		case *diff.ValidateCheck:
 			add(dialect.Step{SQL: alter(name) + "VALIDATE CONSTRAINT " + quote(c.C.Name)})
 		case *diff.AddIndex:
@@ -112,20 +103,10 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 			if i := slices.Index(mt.To.Indexes, c.I); i >= 0 {
 				ix = named.Indexes[i]
 			}
-			switch {
-			case ix.Constraint && concurrent:
-				u := &schema.Index{Name: ix.Name, Unique: true, Parts: ix.Parts, Include: ix.Include, NullsNotDistinct: ix.NullsNotDistinct,
-					StorageParams: ix.StorageParams}
-				p.concurrent = append(p.concurrent,
-					dialect.Step{SQL: createIndex(name, u, true), NoTx: true},
-					dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " UNIQUE USING INDEX " + quote(ix.Name) + deferClause(ix.Deferrable, ix.InitiallyDeferred), NoTx: true})
-			case ix.Constraint:
-				add(dialect.Step{SQL: alter(name) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
-			case concurrent:
-				p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(name, ix, true), NoTx: true})
-			default:
-				add(dialect.Step{SQL: createIndex(name, ix, false)})
+			if mt.To.PartitionBy != "" && !p.d.offline && !ix.Constraint && p.addPartitionedIndex(mt.To, ix) {
+				break
 			}
+			p.addIndex(name, ix, !plainIx[ix.Name])
 		case *diff.ModifyRowSecurity:
 			for _, st := range rowSecurity(c.From, c.To) {
 				add(dialect.Step{SQL: st})
@@ -140,6 +121,68 @@ func (p *planner) modifyTable(mt *diff.ModifyTable) error {
 	}
 	p.tableKinds(mt, named)
 	return nil
+}
+
+// partitioning plans the partition a table becomes or stops being, and
+// refuses a change of its partition key.
+func (p *planner) partitioning(mt *diff.ModifyTable) error {
+	for _, c := range mt.Changes {
+		switch c := c.(type) {
+		case *diff.ModifyPartitionKey:
+			return &PartitionKeyError{Table: tkey(mt.To), From: c.From.PartitionBy, To: c.To.PartitionBy}
+		case *diff.ModifyPartitionOf:
+			if c.From.PartitionOf != "" {
+				p.detaches = append(p.detaches, dialect.Step{SQL: alter(c.From.PartitionOf) + "DETACH PARTITION " + quote(c.From.Name)})
+			}
+			if c.To.PartitionOf != "" {
+				p.attaches = append(p.attaches, dialect.Step{SQL: alter(c.To.PartitionOf) + "ATTACH PARTITION " + quote(tkey(mt.To)) + " " + c.To.PartitionBound})
+			}
+		}
+	}
+	return nil
+}
+
+// plainIndexes returns the names of the indexes of table (dropped or
+// added by mt) that take the plain route: all of them when the table is
+// not online; else the unique ones whose key a foreign key of the current
+// schema references (it is recreated in the main transaction), and an
+// index of the same name as one of those (a drop and an add of one name
+// take one route).
+func (p *planner) plainIndexes(table string, mt *diff.ModifyTable, online bool) map[string]bool {
+	plain := map[string]bool{}
+	for _, c := range mt.Changes {
+		var ix *schema.Index
+		switch c := c.(type) {
+		case *diff.DropIndex:
+			ix = c.I
+		case *diff.AddIndex:
+			ix = c.I
+		default:
+			continue
+		}
+		cols, ok := ix.Columns()
+		if !online || (ix.Unique && ok && p.keyReferenced(table, cols)) {
+			plain[ix.Name] = true
+		}
+	}
+	return plain
+}
+
+// addIndex plans a new index (or UNIQUE constraint) of an existing table:
+// built CONCURRENTLY when online, else in the main transaction.
+func (p *planner) addIndex(table string, ix *schema.Index, online bool) {
+	switch {
+	case ix.Constraint && online:
+		p.addUnique(table, ix)
+	case ix.Constraint:
+		p.modifies = append(p.modifies, dialect.Step{SQL: alter(table) + "ADD CONSTRAINT " + quote(ix.Name) + " " + uniqueClause(ix)})
+	case online:
+		p.concurrent = append(p.concurrent, dialect.Step{SQL: createIndex(table, ix, true), NoTx: true})
+	default:
+		p.modifies = append(p.modifies, dialect.Step{SQL: createIndex(table, ix, false)})
+		return
+	}
+	p.builtLate[table+"\x00"+ix.Name] = true
 }
 
 // PartitionKeyError is a change of a table's partitioning (PARTITION BY,
@@ -165,23 +208,16 @@ func (e *PartitionKeyError) Error() string {
 // modifyColumn plans one column change as a short series of ALTER TABLE
 // statements, in an order PostgreSQL accepts: defaults and identity that
 // go away first, then the type (with a USING cast), nullability, identity,
-// serial sequences, the new default and the comment.
-func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
+// serial sequences, the new default and the comment. online says whether
+// the table takes the online routes (SET NOT NULL through a validated
+// check).
+func (p *planner) modifyColumn(table string, c *diff.ModifyColumn, online bool) {
 	from, to, what := c.From, c.To, c.What
-	col := quote(to.Name)
+	ac := alter(table) + "ALTER COLUMN " + quote(to.Name) + " "
 	add := func(sql string) { p.modifies = append(p.modifies, dialect.Step{SQL: sql}) }
-	ac := alter(table) + "ALTER COLUMN " + col + " "
 
 	if what&diff.ChangeGenerated != 0 && to.Generated != nil {
-		// PostgreSQL 15 cannot change a generation expression, nor make a
-		// column generated: the column is dropped and added again.
-		p.modifies = append(p.modifies,
-			dialect.Step{SQL: alter(table) + "DROP COLUMN " + col, Destructive: from.Generated == nil,
-				Comment: "a generated column's expression cannot be altered: the column is dropped and added again"},
-			dialect.Step{SQL: alter(table) + "ADD COLUMN " + columnDef(to)})
-		if to.Comment != "" {
-			add(commentOn("COLUMN", quote(table)+"."+col, to.Comment))
-		}
+		p.regenerateColumn(table, c)
 		return
 	}
 	typeChanges := (what&diff.ChangeType != 0 && !strings.EqualFold(baseType(from.Type), baseType(to.Type))) ||
@@ -190,39 +226,11 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		((what&diff.ChangeDefault != 0 && to.Default == "") || typeChanges || (what&diff.ChangeIdentity != 0 && to.Identity != ""))
 	setDefault := to.Default != "" && (what&diff.ChangeDefault != 0 || dropDefault)
 
-	if dropDefault {
-		add(ac + "DROP DEFAULT")
-	}
-	if what&diff.ChangeIdentity != 0 && from.Identity != "" && to.Identity == "" {
-		add(ac + "DROP IDENTITY")
-	}
-	if what&diff.ChangeGenerated != 0 && from.Generated != nil {
-		add(ac + "DROP EXPRESSION")
-	}
+	p.dropColumnProperties(table, c, dropDefault)
 	fromSerial, toSerial := isSerial(from.Type), isSerial(to.Type)
-	if fromSerial && !toSerial {
-		add(ac + "DROP DEFAULT")
-	}
+	rewrite := false
 	if typeChanges {
-		if p.lateChecks[c] {
-			p.modifies = append(p.modifies, dialect.Step{SQL: narrowCheck(table, c, isEnum(p.from, c.From.Type)), Comment: narrowComment(table, c)})
-		}
-		s := ac + "TYPE " + baseType(to.Type)
-		switch {
-		case to.Collation != "":
-			s += " COLLATE " + quote(to.Collation)
-		case from.Collation != "":
-			s += ` COLLATE "default"`
-		}
-		if !strings.EqualFold(baseType(from.Type), baseType(to.Type)) && to.Generated == nil {
-			// No cast leads from an enum type to another type but to text.
-			via := ""
-			if isEnum(p.from, from.Type) {
-				via = "::text"
-			}
-			s += " USING " + col + via + "::" + baseType(to.Type)
-		}
-		p.modifies = append(p.modifies, dialect.Step{SQL: s, Destructive: what&diff.ChangeType != 0 && narrows(from, to)})
+		rewrite = p.changeType(table, c)
 	}
 	serialSeq := "pg_get_serial_sequence(" + literal(quote(table)) + ", " + literal(to.Name) + ")"
 	switch {
@@ -236,56 +244,144 @@ func (p *planner) modifyColumn(table string, c *diff.ModifyColumn) {
 		add(doBlock("EXECUTE 'ALTER SEQUENCE ' || " + serialSeq + " || ' AS " + baseType(to.Type) + "';"))
 	}
 	if what&diff.ChangeNull != 0 {
-		if to.NotNull {
-			add(ac + "SET NOT NULL")
-		} else if to.Identity == "" {
+		identityAdded := what&diff.ChangeIdentity != 0 && to.Identity != "" && from.Identity == ""
+		switch {
+		case to.NotNull:
+			// A rewrite checks NOT NULL as it copies; identity needs NOT
+			// NULL before it is added.
+			p.setNotNull(table, to.Name, !online || rewrite || identityAdded)
+		case to.Identity == "":
 			add(ac + "DROP NOT NULL")
 		}
 	}
 	if what&diff.ChangeIdentity != 0 && to.Identity != "" {
-		switch {
-		case from.Identity == "" && to.IdentityOptions == nil:
-			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY")
-			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", serialSeq, col, quote(table)))
-		case from.Identity == "":
-			o := to.IdentityOptions
-			add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY (" + identityOptions(o, "") + ")")
-			if o.Increment > 0 {
-				add(fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s", serialSeq, col, o.Start, quote(table)))
-			}
-		default:
-			if !strings.EqualFold(from.Identity, to.Identity) {
-				add(ac + "SET GENERATED " + to.Identity)
-			}
-			fo, to := identitySequence(from), identitySequence(to)
-			if identityOptions(fo, "") != identityOptions(to, "") {
-				add(ac + identityOptions(to, "SET "))
-			}
-		}
+		p.changeIdentity(table, from, to, serialSeq)
 	}
 	if toSerial && !fromSerial {
-		sch, bare := splitKey(table)
-		seqName := objectName(bare, to.Name, "seq")
-		seq := qkey(sch, seqName)
-		if old, ok := p.fromSequence(sch, seqName); ok && old.OwnerTable == bare && old.OwnerColumn == from.Name {
-			// The column's own sequence with other options than serial's:
-			// it is given serial's options and keeps its value.
-			typ := baseType(to.Type)
-			add("ALTER SEQUENCE " + quote(seq) + " " + sequenceOptions(&schema.Sequence{Type: typ, Start: 1, Increment: 1, Min: 1, Max: intMax[typ], Cache: 1}))
-			add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
-			p.keptSeqs[seq] = true
-		} else {
-			add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
-			add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
-			add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
-		}
+		p.makeSerial(table, from, to)
 	}
 	if setDefault {
 		add(ac + "SET DEFAULT " + to.Default)
 	}
 	if what&diff.ChangeComment != 0 {
-		add(commentOn("COLUMN", quote(table)+"."+col, to.Comment))
+		add(commentOn("COLUMN", quote(table)+"."+quote(to.Name), to.Comment))
 	}
+}
+
+// dropColumnProperties drops what a column loses before its type
+// changes: its default (when dropDefault), identity, generation
+// expression, and a serial column's default.
+func (p *planner) dropColumnProperties(table string, c *diff.ModifyColumn, dropDefault bool) {
+	from, to, what := c.From, c.To, c.What
+	ac := alter(table) + "ALTER COLUMN " + quote(to.Name) + " "
+	add := func(sql string) { p.modifies = append(p.modifies, dialect.Step{SQL: sql}) }
+	if dropDefault {
+		add(ac + "DROP DEFAULT")
+	}
+	if what&diff.ChangeIdentity != 0 && from.Identity != "" && to.Identity == "" {
+		add(ac + "DROP IDENTITY")
+	}
+	if what&diff.ChangeGenerated != 0 && from.Generated != nil {
+		add(ac + "DROP EXPRESSION")
+	}
+	if isSerial(from.Type) && !isSerial(to.Type) {
+		add(ac + "DROP DEFAULT")
+	}
+}
+
+// regenerateColumn drops and adds again a column whose generation
+// expression changes, or that becomes generated: PostgreSQL 15 can do
+// neither in place.
+func (p *planner) regenerateColumn(table string, c *diff.ModifyColumn) {
+	col := quote(c.To.Name)
+	p.modifies = append(p.modifies,
+		dialect.Step{SQL: alter(table) + "DROP COLUMN " + col, Destructive: c.From.Generated == nil,
+			Comment: "a generated column's expression cannot be altered: the column is dropped and added again"},
+		dialect.Step{SQL: alter(table) + "ADD COLUMN " + columnDef(c.To)})
+	if c.To.Comment != "" {
+		p.modifies = append(p.modifies, dialect.Step{SQL: commentOn("COLUMN", quote(table)+"."+col, c.To.Comment)})
+	}
+}
+
+// changeType plans ALTER COLUMN … TYPE (with the narrowing check that
+// needs a type the plan creates just before it) and reports whether it
+// rewrites the table; the step is marked Rewrite then.
+func (p *planner) changeType(table string, c *diff.ModifyColumn) bool {
+	from, to := c.From, c.To
+	col := quote(to.Name)
+	if p.lateChecks[c] {
+		p.modifies = append(p.modifies, dialect.Step{SQL: narrowCheck(table, c, isEnum(p.from, from.Type)), Comment: narrowComment(table, c)})
+	}
+	s := alter(table) + "ALTER COLUMN " + col + " TYPE " + baseType(to.Type)
+	switch {
+	case to.Collation != "":
+		s += " COLLATE " + quote(to.Collation)
+	case from.Collation != "":
+		s += ` COLLATE "default"`
+	}
+	sameType := strings.EqualFold(baseType(from.Type), baseType(to.Type))
+	if !sameType && to.Generated == nil {
+		// No cast leads from an enum type to another type but to text.
+		via := ""
+		if isEnum(p.from, from.Type) {
+			via = "::text"
+		}
+		s += " USING " + col + via + "::" + baseType(to.Type)
+	}
+	rewrite := !sameType && TypeChangeRewrites(baseType(from.Type), baseType(to.Type))
+	p.modifies = append(p.modifies, dialect.Step{SQL: s, Destructive: c.What&diff.ChangeType != 0 && narrows(from, to), Rewrite: rewrite})
+	return rewrite
+}
+
+// changeIdentity makes a column an identity column, or changes its kind
+// or sequence options.
+func (p *planner) changeIdentity(table string, from, to *schema.Column, serialSeq string) {
+	col := quote(to.Name)
+	ac := alter(table) + "ALTER COLUMN " + col + " "
+	add := func(sql string) { p.modifies = append(p.modifies, dialect.Step{SQL: sql}) }
+	switch {
+	case from.Identity == "" && to.IdentityOptions == nil:
+		add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY")
+		add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", serialSeq, col, quote(table)))
+	case from.Identity == "":
+		o := to.IdentityOptions
+		add(ac + "ADD GENERATED " + to.Identity + " AS IDENTITY (" + identityOptions(o, "") + ")")
+		if o.Increment > 0 {
+			add(fmt.Sprintf("SELECT setval(%s, greatest(coalesce(max(%s), 0) + 1, %d), false) FROM %s", serialSeq, col, o.Start, quote(table)))
+		}
+	default:
+		if !strings.EqualFold(from.Identity, to.Identity) {
+			add(ac + "SET GENERATED " + to.Identity)
+		}
+		fo, to := identitySequence(from), identitySequence(to)
+		if identityOptions(fo, "") != identityOptions(to, "") {
+			add(ac + identityOptions(to, "SET "))
+		}
+	}
+}
+
+// makeSerial gives a column that becomes serial its sequence: the one it
+// owns already, given serial's options, or a new one that goes on after
+// the column's highest value.
+func (p *planner) makeSerial(table string, from, to *schema.Column) {
+	col := quote(to.Name)
+	ac := alter(table) + "ALTER COLUMN " + col + " "
+	add := func(sql string) { p.modifies = append(p.modifies, dialect.Step{SQL: sql}) }
+	sch, bare := splitKey(table)
+	seqName := objectName(bare, to.Name, "seq")
+	seq := qkey(sch, seqName)
+	if old, ok := p.fromSequence(sch, seqName); ok && old.OwnerTable == bare && old.OwnerColumn == from.Name {
+		// The column's own sequence with other options than serial's:
+		// it is given serial's options and keeps its value.
+		typ := baseType(to.Type)
+		add("ALTER SEQUENCE " + quote(seq) + " " + sequenceOptions(&schema.Sequence{Type: typ, Start: 1, Increment: 1, Min: 1, Max: intMax[typ], Cache: 1}))
+		add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
+		p.keptSeqs[seq] = true
+		return
+	}
+	add("CREATE SEQUENCE " + quote(seq) + " AS " + baseType(to.Type) + " OWNED BY " + quote(table) + "." + col)
+	add(ac + "SET DEFAULT nextval(" + literal(quote(seq)) + "::regclass)")
+	add(fmt.Sprintf("SELECT setval(%s, coalesce(max(%s), 0) + 1, false) FROM %s", literal(quote(seq)), col, quote(table)))
 }
 
 // identitySequence returns the options of identity column c's sequence,

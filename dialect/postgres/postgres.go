@@ -22,11 +22,17 @@ import (
 	"github.com/retortdb/retort/dialect"
 )
 
-// DefaultLockTimeout is the lock_timeout that Transact sets when none is
-// configured: a DDL statement that waits longer than this for a lock
-// (behind a long transaction) fails instead of blocking every writer queued
-// behind it, and the transaction is retried.
-const DefaultLockTimeout = 5 * time.Second
+// DefaultLockTimeout is how long, in all, Transact waits for the locks of
+// one transaction when no lock timeout is configured: the sum of its
+// attempts (each with lock_timeout DefaultLockAttempt) and the pauses
+// between them.
+const DefaultLockTimeout = 30 * time.Second
+
+// DefaultLockAttempt is the lock_timeout of each attempt: a DDL statement
+// that waits behind a long transaction queues every writer of its table
+// behind it, so it gives up after this, lets the writers through for a
+// pause at least three times as long, and tries again.
+const DefaultLockAttempt = 200 * time.Millisecond
 
 // MaxIdentLen is the longest identifier PostgreSQL keeps (NAMEDATALEN-1
 // bytes); longer ones are truncated.
@@ -45,7 +51,8 @@ type Dialect struct {
 	statementTimeout time.Duration
 	retries          int
 	retryDelay       time.Duration
-	concurrent       bool
+	attemptTimeout   time.Duration
+	offline          bool
 }
 
 // Option configures a Dialect.
@@ -104,9 +111,16 @@ func WithSchemas(names ...string) Option {
 	}
 }
 
-// WithLockTimeout sets the lock_timeout of every migration transaction
-// (default DefaultLockTimeout); 0 keeps the server's setting.
+// WithLockTimeout sets how long, in all, Transact waits for the locks of
+// one transaction (default DefaultLockTimeout): its attempts, each with
+// the short lock_timeout of WithLockAttempt, and the jittered, growing
+// pauses between them. 0 keeps the server's lock_timeout and makes one
+// attempt.
 func WithLockTimeout(t time.Duration) Option { return func(d *Dialect) { d.lockTimeout = t } }
+
+// WithLockAttempt sets the lock_timeout of each attempt (default
+// DefaultLockAttempt), cut to the lock timeout when that is shorter.
+func WithLockAttempt(t time.Duration) Option { return func(d *Dialect) { d.attemptTimeout = t } }
 
 // WithStatementTimeout sets the statement_timeout of every migration
 // transaction (default: the server's).
@@ -114,26 +128,38 @@ func WithStatementTimeout(t time.Duration) Option {
 	return func(d *Dialect) { d.statementTimeout = t }
 }
 
-// WithRetries sets how many times Transact retries a transaction whose
-// lock_timeout expired (default 3), waiting delay, then twice as long, and
-// so on, in between.
+// WithRetries caps how many times Transact retries a transaction whose
+// lock_timeout expired (default: as many as the lock timeout allows) and
+// sets the first pause between attempts (default five times the attempt's
+// lock_timeout); each pause is 1.5 times the one before (at most 10s),
+// jittered by ±25%.
 func WithRetries(n int, delay time.Duration) Option {
 	return func(d *Dialect) { d.retries, d.retryDelay = n, delay }
 }
 
-// WithConcurrentIndexes makes Plan create and drop the indexes of existing
-// tables CONCURRENTLY, as steps outside any transaction, after the others.
-func WithConcurrentIndexes(on bool) Option { return func(d *Dialect) { d.concurrent = on } }
+// WithOnline sets whether Plan takes the online routes for tables that
+// exist before the plan (default true): indexes built and dropped
+// CONCURRENTLY, CHECK constraints and NOT NULL added NOT VALID and
+// validated in a transaction of their own, UNIQUE and PRIMARY KEY
+// constraints attached to an index built concurrently (see Plan). With
+// false every change is the plain statement in the plan's transaction.
+func WithOnline(on bool) Option { return func(d *Dialect) { d.offline = !on } }
+
+// WithConcurrentIndexes does nothing.
+//
+// Deprecated: building indexes CONCURRENTLY is the default (WithOnline);
+// this option will be removed in a later release.
+func WithConcurrentIndexes(bool) Option { return func(*Dialect) {} }
 
 // New returns the PostgreSQL engine.
 func New(opts ...Option) *Dialect {
 	d := &Dialect{
-		naming:      dialect.DefaultNaming(),
-		logger:      slog.New(slog.DiscardHandler),
-		driver:      "pgx",
-		lockTimeout: DefaultLockTimeout,
-		retries:     3,
-		retryDelay:  200 * time.Millisecond,
+		naming:         dialect.DefaultNaming(),
+		logger:         slog.New(slog.DiscardHandler),
+		driver:         "pgx",
+		lockTimeout:    DefaultLockTimeout,
+		attemptTimeout: DefaultLockAttempt,
+		retries:        -1,
 	}
 	for _, o := range opts {
 		o(d)
@@ -194,8 +220,8 @@ func (d *Dialect) Envelope() (before, after []string) {
 
 func (d *Dialect) settings() []string {
 	var out []string
-	if d.lockTimeout > 0 {
-		out = append(out, "SET LOCAL lock_timeout = "+duration(d.lockTimeout))
+	if a := d.attempt(); a > 0 {
+		out = append(out, "SET LOCAL lock_timeout = "+duration(a))
 	}
 	if d.statementTimeout > 0 {
 		out = append(out, "SET LOCAL statement_timeout = "+duration(d.statementTimeout))
@@ -216,38 +242,69 @@ func duration(t time.Duration) string {
 }
 
 // LockTimeoutError is a transaction that still could not get its locks
-// within lock_timeout after every retry.
+// when the lock timeout ran out, after Attempts attempts.
 type LockTimeoutError struct {
 	Attempts int
-	Timeout  time.Duration
+	Attempt  time.Duration // each attempt's lock_timeout
+	Timeout  time.Duration // the lock timeout, all attempts and pauses together
 	Err      error
 }
 
 func (e *LockTimeoutError) Error() string {
-	return fmt.Sprintf("postgres: a lock was not granted within lock_timeout %v, %d attempts (another transaction holds it; retry later, or raise the lock timeout): %v",
-		e.Timeout, e.Attempts, e.Err)
+	return fmt.Sprintf("postgres: a lock was not granted within the lock timeout %v (%d attempts of lock_timeout %v; another transaction holds it; retry later, or raise --lock-timeout): %v",
+		e.Timeout, e.Attempts, e.Attempt, e.Err)
 }
 
 // Unwrap returns the last attempt's error.
 func (e *LockTimeoutError) Unwrap() error { return e.Err }
 
+// attempt returns the lock_timeout of one attempt: the configured one, cut
+// to the lock timeout (0: the server's setting).
+func (d *Dialect) attempt() time.Duration {
+	a := d.attemptTimeout
+	if d.lockTimeout <= 0 {
+		return 0
+	}
+	if a <= 0 || a > d.lockTimeout {
+		a = d.lockTimeout
+	}
+	return a
+}
+
+// backoff returns the pause before retry n (1, 2, …): the first pause
+// (WithRetries, else five times the attempt's lock_timeout, so that
+// writers queued behind an attempt wait at most a quarter of the time even
+// when the jitter shortens it),
+// 1.5 times longer each retry, at most 10s, jittered by ±25%.
+func (d *Dialect) backoff(n int) time.Duration {
+	base := d.retryDelay
+	if base <= 0 {
+		base = 5 * d.attempt()
+	}
+	return dialect.Backoff(base, n)
+}
+
 // Transact runs fn in one transaction on conn: BEGIN, SET LOCAL
 // lock_timeout (and statement_timeout), fn, COMMIT. If fn fails the
 // transaction is rolled back and the error returned. If it failed because
 // a lock was not granted within lock_timeout (SQLSTATE 55P03), the whole
-// transaction — fn included — is run again after a pause, up to the
-// configured number of retries: fn must therefore do nothing outside the
-// transaction that cannot be repeated, which holds for the plan and
-// migration runners.
+// transaction — fn included — is run again after a pause, until the lock
+// timeout (all attempts and pauses together) runs out or the retries
+// configured by WithRetries are spent: fn must therefore do nothing
+// outside the transaction that cannot be repeated, which holds for the
+// plan and migration runners. Each attempt's lock_timeout is short, so
+// the writers that queue behind a waiting DDL statement wait that long at
+// most, and the pauses between attempts let them through.
 func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx context.Context, tx dialect.Querier) error) error {
-	delay := d.retryDelay
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		err := d.attempt(ctx, conn, fn)
+		err := d.try(ctx, conn, fn)
 		if err == nil || SQLState(err) != "55P03" {
 			return err
 		}
-		if attempt > d.retries {
-			return &LockTimeoutError{Attempts: attempt, Timeout: d.lockTimeout, Err: err}
+		delay := d.backoff(attempt)
+		if (d.retries >= 0 && attempt > d.retries) || time.Since(start)+delay+d.attempt() > d.lockTimeout {
+			return &LockTimeoutError{Attempts: attempt, Attempt: d.attempt(), Timeout: d.lockTimeout, Err: err}
 		}
 		d.logger.Warn("postgres: lock_timeout expired, retrying the transaction", "attempt", attempt, "wait", delay, "error", err)
 		select {
@@ -255,11 +312,10 @@ func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx cont
 			return err
 		case <-time.After(delay):
 		}
-		delay *= 2
 	}
 }
 
-func (d *Dialect) attempt(ctx context.Context, conn *sql.Conn, fn func(context.Context, dialect.Querier) error) (err error) {
+func (d *Dialect) try(ctx context.Context, conn *sql.Conn, fn func(context.Context, dialect.Querier) error) (err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}

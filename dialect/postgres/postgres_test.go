@@ -238,7 +238,7 @@ func TestTransactRetriesLockTimeout(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := newDB(t)
 	load(t, db, "t", "CREATE TABLE t (id int)")
-	d := postgres.New(postgres.WithLockTimeout(100*time.Millisecond), postgres.WithRetries(2, 50*time.Millisecond))
+	d := postgres.New(postgres.WithLockTimeout(5*time.Second), postgres.WithLockAttempt(100*time.Millisecond), postgres.WithRetries(2, 50*time.Millisecond))
 
 	// A long transaction holds a lock that the DDL needs.
 	holder, err := db.BeginTx(ctx, nil)
@@ -260,7 +260,7 @@ func TestTransactRetriesLockTimeout(t *testing.T) {
 		t.Fatalf("err %v after %d attempts, want a LockTimeoutError after 3", err, calls)
 	}
 	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("gave up after %v; the lock timeout is 100ms", took)
+		t.Errorf("gave up after %v; each attempt's lock timeout is 100ms", took)
 	}
 
 	// Released during the retries: the transaction goes through.
@@ -561,7 +561,7 @@ func checksum(t *testing.T, m *retort.Migrator, rev string) string {
 
 func TestConcurrentIndexes(t *testing.T) {
 	ctx := context.Background()
-	db, _, d := newDB(t, postgres.WithConcurrentIndexes(true))
+	db, _, d := newDB(t) // online by default
 	load(t, db, "from", `CREATE TABLE users (id int PRIMARY KEY, email text, name text);
 CREATE INDEX users_name ON users (name);
 INSERT INTO users SELECT g, 'u' || g, 'n' || g FROM generate_series(1, 1000) g;`)

@@ -152,7 +152,7 @@ INSERT INTO audit.events (ticket) VALUES (100);`)
 	p = converge(t, d, db, v2)
 	sqlText = planSQL(p)
 	for _, want := range []string{`ALTER TABLE "app"."users" ADD CONSTRAINT "users_last_log_fkey" FOREIGN KEY ("last_log") REFERENCES "audit"."log" ("id") NOT VALID`,
-		`CREATE INDEX "log_note_idx" ON "audit"."log"`, `DROP VIEW "audit"."order_log"`,
+		`CREATE INDEX CONCURRENTLY "log_note_idx" ON "audit"."log"`, `DROP VIEW "audit"."order_log"`,
 		`ALTER TYPE "audit"."level" ADD VALUE 'error'`, `ALTER SEQUENCE "audit"."ticket_seq"`,
 		`ALTER TABLE "audit"."log" ALTER COLUMN "note" TYPE character varying(200)`} {
 		if !strings.Contains(sqlText, want) {

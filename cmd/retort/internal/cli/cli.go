@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,7 @@ type Env struct {
 	asJSON                  bool
 	lockTimeout             time.Duration
 	concurrentIndexes       bool
+	online                  setBool
 	noRehearse              bool
 	schemas                 []string
 	cfg                     *Config
@@ -82,6 +84,9 @@ type Config struct {
 	// Schemas are the PostgreSQL schemas retort manages (the first holds
 	// the version table); none means the connection's one schema.
 	Schemas []string `toml:"schemas"`
+	// Online is false to turn off the online plans of PostgreSQL (see
+	// retort.WithOnline); unset means on.
+	Online *bool `toml:"online"`
 }
 
 // panicError is a panic caught in a command: a bug, reported as one.
@@ -204,9 +209,13 @@ func (env *Env) rootCommand() *cobra.Command {
 	pf.StringVar(&env.devURL, "dev-url", "", "scratch database for loading schemas (default: in-memory SQLite, or a temporary database on the target server)")
 	pf.StringVar(&env.configPath, "config", "", "configuration file (default: retort.toml here or in the nearest parent directory)")
 	pf.BoolVar(&env.asJSON, "json", false, "print JSON")
-	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long DDL waits for locks held by others (PostgreSQL lock_timeout, SQLite busy timeout); 0 keeps the engine's default")
+	pf.DurationVar(&env.lockTimeout, "lock-timeout", 0, "how long, in all, DDL waits for locks held by others: PostgreSQL and MySQL retry short attempts within it, letting writers through between them (SQLite: busy timeout); 0 keeps the engine's default (30s)")
 	pf.StringSliceVar(&env.schemas, "schemas", nil, "PostgreSQL: the schemas retort manages, e.g. app,audit (the first holds the version table; default: retort.toml's schemas, else the connection's one schema)")
-	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "PostgreSQL: create indexes on existing tables CONCURRENTLY, outside a transaction")
+	pf.BoolVar(&env.concurrentIndexes, "concurrent-indexes", false, "deprecated, does nothing: indexes on existing tables are built CONCURRENTLY by default (see --online)")
+	_ = pf.MarkHidden("concurrent-indexes")
+	env.online.v = true
+	pf.Var(&env.online, "online", "PostgreSQL: online plans for existing tables (indexes CONCURRENTLY, constraints NOT VALID then VALIDATE); --online=false plans plain statements (default: retort.toml's online, else true)")
+	pf.Lookup("online").NoOptDefVal = "true"
 	// Connecting, waiting and progress.
 	pf.DurationVar(&env.connectTimeout, "connect-timeout", 0, "how long to wait for the database server to answer (default: the URL's connect_timeout/timeout, else 10s)")
 	pf.DurationVar(&env.wait, "wait", 0, "retry connecting for this long while the server is down or starting (--wait alone: 60s)")
@@ -397,8 +406,12 @@ func (env *Env) engineOptions() []retort.Option {
 	if env.lockTimeout > 0 {
 		opts = append(opts, retort.WithLockTimeout(env.lockTimeout))
 	}
-	if env.concurrentIndexes {
-		opts = append(opts, retort.WithConcurrentIndexes())
+	if env.concurrentIndexes { // said once, on stderr (stdout may be JSON)
+		env.concurrentIndexes = false
+		fmt.Fprintln(env.Stderr, "retort: warning: --concurrent-indexes is deprecated and does nothing: indexes on existing tables are built CONCURRENTLY by default (see --online)")
+	}
+	if !env.onlineValue() {
+		opts = append(opts, retort.WithOnline(false))
 	}
 	if s := env.schemaList(); len(s) > 0 {
 		opts = append(opts, retort.WithSchemas(s...))
@@ -423,6 +436,30 @@ func (env *Env) openOptions() []retort.Option {
 		opts = append(opts, retort.WithoutRehearsal())
 	}
 	return append(opts, env.progressOptions()...)
+}
+
+// onlineValue returns whether plans are online: --online when given, else
+// retort.toml's online, else true.
+func (env *Env) onlineValue() bool {
+	if env.online.set || env.cfg == nil || env.cfg.Online == nil {
+		return env.online.v
+	}
+	return *env.cfg.Online
+}
+
+// setBool is a boolean flag that knows whether it was given.
+type setBool struct{ v, set bool }
+
+func (b *setBool) String() string   { return strconv.FormatBool(b.v) }
+func (b *setBool) Type() string     { return "bool" }
+func (b *setBool) IsBoolFlag() bool { return true }
+func (b *setBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.v, b.set = v, true
+	return nil
 }
 
 // schemaList returns the schemas to manage: --schemas, else retort.toml's
