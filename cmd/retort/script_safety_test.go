@@ -17,7 +17,10 @@ type fakeT struct {
 
 type fakeStop struct{}
 
-func (f *fakeT) Skip(args ...any)  { f.skipped = append(f.skipped, fmt.Sprint(args...)); panic(fakeStop{}) }
+func (f *fakeT) Skip(args ...any) {
+	f.skipped = append(f.skipped, fmt.Sprint(args...))
+	panic(fakeStop{})
+}
 func (f *fakeT) Fatal(args ...any) { f.fatal = append(f.fatal, fmt.Sprint(args...)); panic(fakeStop{}) }
 func (f *fakeT) FailNow()          { f.Fatal("FailNow") }
 func (f *fakeT) Parallel()         {}

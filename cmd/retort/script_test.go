@@ -95,8 +95,10 @@ type scriptTB struct{ env *testscript.Env }
 func (s scriptTB) Helper()                           {}
 func (s scriptTB) Skipf(format string, args ...any)  { s.env.T().Skip(fmt.Sprintf(format, args...)) }
 func (s scriptTB) Fatalf(format string, args ...any) { s.env.T().Fatal(fmt.Sprintf(format, args...)) }
-func (s scriptTB) Errorf(format string, args ...any) { scriptError(s.env.T(), fmt.Sprintf(format, args...)) }
-func (s scriptTB) Cleanup(f func())                  { s.env.Defer(f) }
+func (s scriptTB) Errorf(format string, args ...any) {
+	scriptError(s.env.T(), fmt.Sprintf(format, args...))
+}
+func (s scriptTB) Cleanup(f func()) { s.env.Defer(f) }
 
 // scriptError marks the script's test failed with msg and lets it go on
 // (testscript.T has no Errorf; the *testing.T behind it has): a cleanup
