@@ -23,6 +23,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+source bench/machine.sh
 RUNS=${RUNS:-5}
 TABLES=${TABLES:-1000}
 export RETORT_TEST_MYSQL_URL=${RETORT_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}
@@ -56,6 +57,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "server: $(mysql "${client[@]}" -N -e 'SELECT VERSION()'), $(nproc) CPUs, $(mysqldump --version)"
+machine_line
 echo "building retort and genschema…" >&2
 go build -o "$tmp/retort" ./cmd/retort
 go build -o "$tmp/genschema" ./bench/mysql/cmd/genschema
