@@ -3,8 +3,6 @@ package retort_test
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -133,30 +131,8 @@ func TestVersionWriteFailureRollsBackTheDDL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = m.Upgrade(ctx, "head")
-	if !errors.Is(err, dialecttest.ErrVersionWrite) || !fault.Fired() {
-		t.Fatalf("Upgrade error = %v, want the injected version-write failure", err)
-	}
-	checks := []struct {
-		query string
-		want  []string
-	}{
-		{"SELECT name FROM sqlite_schema WHERE name IN ('notes', 'notes_author_idx')", nil},
-		{"SELECT name FROM users", []string{"ada"}},
-		{"SELECT revision FROM retort_revisions", []string{revision(1)}},
-	}
-	for _, c := range checks {
-		if got := queryRows(t, db, c.query); !slices.Equal(got, c.want) {
-			t.Errorf("after the failed version write: %s = %v, want %v (DDL and version row must commit together)", c.query, got, c.want)
-		}
-	}
-	if _, err := m.Upgrade(ctx, "head"); err != nil {
-		t.Fatalf("upgrade after the failure: %v", err)
-	}
-	if got := queryRows(t, db, "SELECT count(*) FROM notes"); !slices.Equal(got, []string{"0"}) {
-		t.Errorf("notes after the second upgrade: %v", got)
-	}
-	if got := queryRows(t, db, "SELECT revision || ' ' || progress FROM retort_revisions ORDER BY 1"); !slices.Equal(got, []string{revision(1) + " -1", revision(2) + " -1"}) {
-		t.Errorf("version rows = %v", got)
-	}
+	dialecttest.VersionWriteRollback(t, db, m, fault,
+		[]string{"SELECT name FROM sqlite_schema WHERE name IN ('notes', 'notes_author_idx')"},
+		[]string{"SELECT id, name FROM users", "SELECT revision, checksum FROM retort_revisions"},
+		[]string{revision(1), revision(2)})
 }

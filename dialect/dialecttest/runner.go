@@ -184,3 +184,45 @@ func (f *VersionFault) versionWrite(query string) bool {
 	}
 	return false
 }
+
+// VersionWriteRollback checks the promise of an engine whose DDL is
+// transactional: the version row commits with the migration. The database
+// db is at some revision; faulty is a migrator whose dialect wraps
+// Transact with fault, and its upgrade to head must fail with
+// ErrVersionWrite. Afterwards every query of absent (catalog queries for
+// the objects the failed migration creates) returns no row, every query
+// of same returns what it returned before (rows the migration changes,
+// the version table), and the next upgrade by faulty succeeds, leaving
+// the version table with the revisions of want, all complete.
+func VersionWriteRollback(t *testing.T, db *sql.DB, faulty Migrator, fault *VersionFault, absent, same, want []string) {
+	t.Helper()
+	ctx := context.Background()
+	before := make([][]string, len(same))
+	for i, q := range same {
+		before[i] = Rows(t, db, q)
+	}
+	_, err := faulty.Upgrade(ctx, "head")
+	if !errors.Is(err, ErrVersionWrite) || !fault.Fired() {
+		t.Fatalf("Upgrade error = %v, want the injected version-write failure", err)
+	}
+	for _, q := range absent {
+		if got := Rows(t, db, q); len(got) > 0 {
+			t.Errorf("after the failed version write: %s = %v, want no row (DDL and version row must commit together)", q, got)
+		}
+	}
+	for i, q := range same {
+		if got := Rows(t, db, q); !slices.Equal(got, before[i]) {
+			t.Errorf("after the failed version write: %s = %v, want %v as before (DDL and version row must commit together)", q, got, before[i])
+		}
+	}
+	if _, err := faulty.Upgrade(ctx, "head"); err != nil {
+		t.Fatalf("upgrade after the failure: %v", err)
+	}
+	var wantRows []string
+	for _, rev := range want {
+		wantRows = append(wantRows, rev+" | -1")
+	}
+	if got := Rows(t, db, "SELECT revision, progress FROM retort_revisions ORDER BY revision"); !slices.Equal(got, wantRows) {
+		t.Errorf("version rows after the second upgrade = %v, want %v", got, wantRows)
+	}
+}
