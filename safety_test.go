@@ -49,7 +49,7 @@ func TestConcurrentDowngradesSQLite(t *testing.T) {
 	}
 }
 
-// raceSQLite is SQLite whose first Transact waits (up to 10 s) until every
+// raceSQLite is SQLite whose first Transact waits (up to a minute) until every
 // migrator sharing arrived has reached its own.
 type raceSQLite struct {
 	*sqlite.Dialect
@@ -78,7 +78,7 @@ func (b *barrier) wait() {
 	b.mu.Unlock()
 	select {
 	case <-b.all:
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 	}
 }
 
