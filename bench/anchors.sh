@@ -54,12 +54,13 @@ go build -o "$tmp/genschema" ./bench/cmd/genschema
 (cd bench/anchors/atlasdiff && go build -o "$tmp/atlasdiff" .)
 
 # timed CMD… runs CMD once and prints "SECONDS OUTPUT" (the output's first
-# line), or "ERR MESSAGE" when it fails.
+# line), or "ERR MESSAGE" when it fails (the last line of its output: the
+# error of a Go program, the exception of a Python traceback).
 timed() {
 	local start end out
 	start=$EPOCHREALTIME
 	if ! out=$("$@" 2>&1); then
-		echo "ERR $(head -1 <<<"$out")"
+		echo "ERR $(grep -v '^[[:space:]]*$' <<<"$out" | tail -1)"
 		return
 	fi
 	end=$EPOCHREALTIME
