@@ -25,7 +25,8 @@
 # untimed run first), interleaved tool by tool within each run so that a
 # burst of background load hits all three; ratios are the other tool's
 # time over retort's. A tool that fails is reported with its error, not
-# with a time. Everything is built and written in a temporary directory
+# with a time; one that fails in some runs, with the median of the others
+# and the count of failures. Everything is built and written in a temporary directory
 # that is removed on exit.
 set -euo pipefail
 
@@ -99,16 +100,21 @@ row() {
 	printf "| %s | %.3f | %s | %s |\n" "$label" "$rs" "$(cell "$tmp/a" "$rs")" "$(cell "$tmp/t" "$rs")"
 }
 
-# cell FILE RETORT_SECONDS prints "seconds | ratio", or the failure.
+# cell FILE RETORT_SECONDS prints "seconds | ratio" over the runs that
+# succeeded, saying how many failed and why; or the failure when all did.
 cell() {
-	local s
-	if grep -q '^ERR' "$1"; then
+	local s ok failed
+	ok=$(grep -vc '^ERR' "$1" || true)
+	failed=$(grep -c '^ERR' "$1" || true)
+	if ((ok == 0)); then
 		echo "fails: $(grep -m1 '^ERR' "$1" | cut -d' ' -f2- | cut -c1-150) | –"
-	elif awk '$2 != 0 { exit 1 }' "$1"; then
-		s=$(cut -d' ' -f1 "$1" | median)
-		echo "$(printf '%.3f' "$s") | $(awk -v a="$s" -v b="$2" 'BEGIN { printf "%.1f×", a / b }')"
+	elif grep -v '^ERR' "$1" | awk '$2 != 0 { exit 1 }'; then
+		s=$(grep -v '^ERR' "$1" | cut -d' ' -f1 | median)
+		local note=""
+		((failed > 0)) && note=" ($failed of $((ok + failed)) runs failed: $(grep -m1 '^ERR' "$1" | cut -d' ' -f2- | cut -c1-80))"
+		echo "$(printf '%.3f' "$s")$note | $(awk -v a="$s" -v b="$2" 'BEGIN { printf "%.1f×", a / b }')"
 	else
-		echo "spurious diff ($(awk '$2 != 0 { print $2; exit }' "$1") changes) | –"
+		echo "spurious diff ($(grep -v '^ERR' "$1" | awk '$2 != 0 { print $2; exit }') changes) | –"
 	fi
 }
 
