@@ -18,12 +18,16 @@
 #    Inspect issues) and BenchmarkRebuild (x-raw: retort's plan+apply of a
 #    changed ON DELETE over the hand-written 12-step rebuild).
 #
+# Other tools' figures are never typed in here: bench/anchors.sh installs
+# Alembic and the Atlas engine and measures them in a run of its own.
+#
 # Needs Go and the sqlite3 CLI (Debian/Ubuntu package sqlite3; installed here
 # when missing and running as root). Everything is built and written in a
 # temporary directory that is removed on exit.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source bench/machine.sh
 RUNS=${RUNS:-5}
 ROWS=${ROWS:-1000000}
 SIZES=(200 1000)
@@ -69,6 +73,8 @@ median_of() {
 echo
 echo "## retort diff vs sqlite3 .schema (wall clock, median of $RUNS runs)"
 echo
+machine_line
+echo
 echo "| tables | retort diff (s) | sqlite3 .schema (s) | ratio | diff output |"
 echo "|-------:|----------------:|--------------------:|------:|:------------|"
 for n in "${SIZES[@]}"; do
@@ -90,7 +96,7 @@ for n in "${SIZES[@]}"; do
 	printf "| %6d | %15.4f | %19s | %6s | %s |\n" "$n" "$d" "$s" "$r" "$verdict"
 done
 echo
-echo "Reference (the issue): 1,000 tables: retort target < 0.25 s; Alembic 4.8 s; Atlas 7.7 s; sqlite3 .schema 0.017 s."
+echo "Other tools on the same task: bench/anchors.sh installs and measures them (Alembic, the Atlas engine)."
 
 echo
 echo "## go test -run '^\$' -bench 'InspectDiff|Rebuild' -benchtime 3x ./bench/ -rows $ROWS"

@@ -24,6 +24,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+source bench/machine.sh
 RUNS=${RUNS:-5}
 TABLES=${TABLES:-1000}
 ONLINE_ROWS=${ONLINE_ROWS:-2000000}
@@ -58,6 +59,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "server: $(mysql "${client[@]}" -N -e 'SELECT VERSION()'), $(nproc) CPUs, $(mysqldump --version)"
+machine_line
 echo "building retort and genschema…" >&2
 go build -o "$tmp/retort" ./cmd/retort
 go build -o "$tmp/genschema" ./bench/mysql/cmd/genschema

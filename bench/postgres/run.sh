@@ -27,6 +27,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+source bench/machine.sh
 RUNS=${RUNS:-5}
 ROWS=${ROWS:-2000000}
 TABLES=${TABLES:-1000}
@@ -52,6 +53,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "server: $(psql "$RETORT_TEST_POSTGRES_URL" -Atc 'SHOW server_version'), $(nproc) CPUs, $(pg_dump --version)"
+machine_line
 echo "building retort and genschema…" >&2
 go build -o "$tmp/retort" ./cmd/retort
 go build -o "$tmp/genschema" ./bench/postgres/cmd/genschema

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 
 // TestScriptSQLite runs the CLI scripts that need no server.
 func TestScriptSQLite(t *testing.T) {
-	testscript.Run(t, params("testdata/script/sqlite"))
+	runScripts(scriptT{t}, params("testdata/script/sqlite"))
 }
 
 // TestScriptPostgres runs the CLI scripts against the PostgreSQL server of
@@ -51,7 +51,7 @@ func TestScriptPostgres(t *testing.T) {
 	if os.Getenv(testdb.PostgresEnv) == "" {
 		t.Skipf("set %s to run the PostgreSQL scripts", testdb.PostgresEnv)
 	}
-	runScripts(t, p)
+	runScripts(scriptT{t}, p)
 }
 
 // TestScriptMySQL runs the CLI scripts against the MySQL/MariaDB server of
@@ -70,17 +70,24 @@ func TestScriptMySQL(t *testing.T) {
 	if os.Getenv(testdb.MySQLEnv) == "" {
 		t.Skipf("set %s to run the MySQL scripts", testdb.MySQLEnv)
 	}
-	runScripts(t, p)
+	runScripts(scriptT{t}, p)
 }
 
-// runScripts runs the scripts of p.Dir; an engine without scripts yet is
-// skipped rather than failed.
-func runScripts(t *testing.T, p testscript.Params) {
-	if files, _ := filepath.Glob(filepath.Join(p.Dir, "*.txtar")); len(files) == 0 {
-		t.Skipf("no scripts in %s", p.Dir)
-	}
-	testscript.Run(t, p)
+// runScripts runs the scripts of p.Dir. A directory without scripts (or
+// none at all) fails the test, never skips it: a suite that runs nothing
+// must not pass.
+func runScripts(t testscript.T, p testscript.Params) {
+	testscript.RunT(t, p)
 }
+
+// scriptT is a *testing.T as a testscript.T.
+type scriptT struct{ *testing.T }
+
+func (t scriptT) Run(name string, f func(testscript.T)) {
+	t.T.Run(name, func(t *testing.T) { f(scriptT{t}) })
+}
+
+func (t scriptT) Verbose() bool { return testing.Verbose() }
 
 // scriptTB lets testdb work inside a testscript Setup.
 type scriptTB struct{ env *testscript.Env }
@@ -88,8 +95,21 @@ type scriptTB struct{ env *testscript.Env }
 func (s scriptTB) Helper()                           {}
 func (s scriptTB) Skipf(format string, args ...any)  { s.env.T().Skip(fmt.Sprintf(format, args...)) }
 func (s scriptTB) Fatalf(format string, args ...any) { s.env.T().Fatal(fmt.Sprintf(format, args...)) }
-func (s scriptTB) Errorf(format string, args ...any) { s.env.T().Log(fmt.Sprintf(format, args...)) }
-func (s scriptTB) Cleanup(f func())                  { s.env.Defer(f) }
+func (s scriptTB) Errorf(format string, args ...any) {
+	scriptError(s.env.T(), fmt.Sprintf(format, args...))
+}
+func (s scriptTB) Cleanup(f func()) { s.env.Defer(f) }
+
+// scriptError marks the script's test failed with msg and lets it go on
+// (testscript.T has no Errorf; the *testing.T behind it has): a cleanup
+// that fails, such as dropping the script's database, fails the test.
+func scriptError(t testscript.T, msg string) {
+	if e, ok := t.(interface{ Errorf(string, ...any) }); ok {
+		e.Errorf("%s", msg)
+		return
+	}
+	t.Fatal(msg)
+}
 
 func params(dir string) testscript.Params {
 	return testscript.Params{

@@ -295,7 +295,11 @@ func TestScratchNeedsCreatePrivilege(t *testing.T) {
 	if _, err := db.Exec(fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY 'pw'", user)); err != nil {
 		t.Skipf("cannot create a user on the test server: %v", err)
 	}
-	t.Cleanup(func() { db.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
+	t.Cleanup(func() {
+		if _, err := db.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)); err != nil {
+			t.Errorf("cleanup: drop user %s: %v", user, err)
+		}
+	})
 	if _, err := db.Exec(fmt.Sprintf("GRANT ALL ON `%s`.* TO '%s'@'%%'", dbName, user)); err != nil {
 		t.Fatal(err)
 	}

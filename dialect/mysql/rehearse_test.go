@@ -130,7 +130,11 @@ func TestApplyWithoutCreateRightsWarnsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() { db.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
+	t.Cleanup(func() {
+		if _, err := db.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)); err != nil {
+			t.Errorf("cleanup: drop user %s: %v", user, err)
+		}
+	})
 	// The DSN of the restricted user: same server and database.
 	at := strings.Index(dsn, "@")
 	userDSN := user + ":" + pass + dsn[at:]

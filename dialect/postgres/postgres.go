@@ -123,7 +123,9 @@ func WithLockTimeout(t time.Duration) Option { return func(d *Dialect) { d.lockT
 func WithLockAttempt(t time.Duration) Option { return func(d *Dialect) { d.attemptTimeout = t } }
 
 // WithStatementTimeout sets the statement_timeout of every migration
-// transaction (default: the server's).
+// transaction (default: the server's; 0 keeps it). A statement that runs
+// longer is cancelled by the server and its whole transaction rolled back;
+// Transact returns a *StatementTimeoutError.
 func WithStatementTimeout(t time.Duration) Option {
 	return func(d *Dialect) { d.statementTimeout = t }
 }
@@ -284,6 +286,22 @@ func (d *Dialect) backoff(n int) time.Duration {
 	return dialect.Backoff(base, n)
 }
 
+// StatementTimeoutError is a migration transaction rolled back because one
+// of its statements ran longer than the statement_timeout set by
+// WithStatementTimeout.
+type StatementTimeoutError struct {
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *StatementTimeoutError) Error() string {
+	return fmt.Sprintf("postgres: a statement ran longer than statement_timeout %v and was cancelled; the transaction was rolled back (raise WithStatementTimeout, or split the migration): %v",
+		e.Timeout, e.Err)
+}
+
+// Unwrap returns the statement's error.
+func (e *StatementTimeoutError) Unwrap() error { return e.Err }
+
 // Transact runs fn in one transaction on conn: BEGIN, SET LOCAL
 // lock_timeout (and statement_timeout), fn, COMMIT. If fn fails the
 // transaction is rolled back and the error returned. If it failed because
@@ -333,6 +351,11 @@ func (d *Dialect) try(ctx context.Context, conn *sql.Conn, fn func(context.Conte
 		}
 	}
 	if err := fn(ctx, conn); err != nil {
+		// 57014 is also a cancellation by the context: only a live context
+		// makes it the timeout's.
+		if d.statementTimeout > 0 && SQLState(err) == "57014" && ctx.Err() == nil {
+			return &StatementTimeoutError{Timeout: d.statementTimeout, Err: err}
+		}
 		return err
 	}
 	if err := ctx.Err(); err != nil {

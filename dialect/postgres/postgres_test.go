@@ -363,8 +363,11 @@ CREATE TABLE public.precious (id int);
 INSERT INTO public.precious VALUES (1);
 SELECT lo_create(0);`)
 	t.Cleanup(func() {
-		db.Exec("DROP OWNED BY " + role)
-		db.Exec("DROP ROLE " + role)
+		for _, st := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
+			if _, err := db.Exec(st); err != nil {
+				t.Errorf("cleanup: %s: %v", st, err)
+			}
+		}
 	})
 	u, _ := url.Parse(base)
 	u.User = url.User(role)

@@ -40,7 +40,11 @@ func loadSequential(t *testing.T, d *sqlite.Dialect, src string) *schema.Schema 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer drop()
+	defer func() {
+		if err := drop(); err != nil {
+			t.Errorf("drop the scratch database: %v", err)
+		}
+	}()
 	if err := dialect.Load(ctx, db, "schema.sql", src); err != nil {
 		t.Fatal(err)
 	}

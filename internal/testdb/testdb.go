@@ -38,6 +38,11 @@ type TB interface {
 	Cleanup(func())
 }
 
+// dropTimeout bounds the drop of a test's database. Dropping a database of
+// a thousand tables on a loaded 2-core machine takes tens of seconds, and
+// a drop that does not finish fails the test.
+const dropTimeout = 3 * time.Minute
+
 // Name returns a fresh database name: prefix_ and 12 hex digits.
 func Name(prefix string) string {
 	b := make([]byte, 6)
@@ -61,7 +66,7 @@ func Postgres(t TB) string {
 		t.Fatalf("testdb: create database on %s: %v", retort.Redact(base), err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), dropTimeout)
 		defer cancel()
 		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
 			t.Errorf("testdb: drop database %s: %v", name, err)
@@ -96,7 +101,7 @@ func MySQL(t TB) string {
 		t.Fatalf("testdb: create database on %s: %v", retort.Redact(base), err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), dropTimeout)
 		defer cancel()
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
 			t.Errorf("testdb: drop database %s: %v", name, err)
