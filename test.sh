@@ -4,8 +4,8 @@
 # which ./... from here does not reach. Arguments go to every go test.
 set -euo pipefail
 cd "$(dirname "$0")"
-go test "$@" ./...
+go test -timeout 60m "$@" ./...
 for m in gormschema bunschema examples/braindump-gorm; do
   echo "== $m"
-  (cd "$m" && go test "$@" ./...)
+  (cd "$m" && go test -timeout 60m "$@" ./...)
 done
