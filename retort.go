@@ -153,8 +153,10 @@ func WithDevURL(rawURL string) Option {
 // tables that exist (default true): indexes built and dropped
 // CONCURRENTLY, checks and NOT NULL added NOT VALID and validated in a
 // transaction of their own, UNIQUE and PRIMARY KEY constraints attached
-// to an index built concurrently (see postgres.Dialect.Plan). false plans
-// every change as the plain statement. Other engines ignore it. It
+// to an index built concurrently (see postgres.Dialect.Plan); MySQL and
+// MariaDB plans say ALGORITHM and LOCK=NONE on index and column changes
+// (see mysql.WithOnline). false plans every change as the plain
+// statement. SQLite ignores it. It
 // configures the engine built from a URL or name (Open, OpenMigrator,
 // DialectFor, NewDialect).
 func WithOnline(on bool) Option {
@@ -337,6 +339,9 @@ func newDialect(name, server string, cfg *config) (dialect.Dialect, string, erro
 			mysql.WithConnectTimeout(cfg.scratchConnectTimeout())}
 		if cfg.lockTimeout > 0 {
 			opts = append(opts, mysql.WithLockTimeout(cfg.lockTimeout))
+		}
+		if cfg.offline {
+			opts = append(opts, mysql.WithOnline(false))
 		}
 		return mysql.New(opts...), "mysql", nil
 	}

@@ -59,6 +59,7 @@ type Dialect struct {
 	lockTimeout    time.Duration
 	retries        int
 	retryDelay     time.Duration
+	offline        bool // WithOnline(false): no ALGORITHM/LOCK clauses
 
 	mu        sync.Mutex
 	detected  *Server                      // the server last inspected; guides Plan
@@ -72,6 +73,14 @@ type Option func(*Dialect)
 // (foreign keys and checks the desired schema leaves unnamed, instead of
 // MySQL's <table>_ibfk_<n>). Names are cut to 64 characters.
 func WithNaming(n dialect.Naming) Option { return func(d *Dialect) { d.naming = n } }
+
+// WithOnline sets whether plans say ALGORITHM=INPLACE/INSTANT, LOCK=NONE
+// (or ALGORITHM=COPY) on the index and column changes of tables that
+// exist (default true), so that the server refuses a change it cannot
+// make without blocking writers rather than copying the table. false
+// plans the plain statements and lets the server choose. Foreign-key
+// changes keep their in-place swap either way.
+func WithOnline(on bool) Option { return func(d *Dialect) { d.offline = !on } }
 
 // WithLogger sets the logger for warnings and for waits on locks.
 func WithLogger(l *slog.Logger) Option {

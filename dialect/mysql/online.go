@@ -110,8 +110,12 @@ func (a *tableAlter) onlineTable() bool {
 }
 
 // claim returns algo for a statement on the table: algoUnclaimed for an
-// online algorithm on a table that onlineTable refuses.
+// online algorithm on a table that onlineTable refuses, and for every
+// statement when online plans are off (WithOnline(false)).
 func (a *tableAlter) claim(algo algorithm) algorithm {
+	if a.p.d.offline {
+		return algoUnclaimed
+	}
 	if algo != algoCopy && !a.onlineTable() {
 		return algoUnclaimed
 	}

@@ -113,29 +113,36 @@ func TestOnlineClaimsPerServer(t *testing.T) {
 		name    string
 		version string
 		want    []string
+		opts    []Option
 	}{
+		{"online off", "10.11.6-MariaDB", []string{
+			"ALTER TABLE `t` ADD COLUMN `b` int AFTER `a`",
+			"ALTER TABLE `t` MODIFY COLUMN `a` bigint",
+			"CREATE INDEX `t_b` ON `t` (`b`)",
+			"ALTER TABLE `t` DROP COLUMN `gone`",
+		}, []Option{WithOnline(false)}},
 		{"mariadb", "10.11.6-MariaDB", []string{
 			"ALTER TABLE `t` ADD COLUMN `b` int AFTER `a`, ALGORITHM=INPLACE, LOCK=NONE",
 			"ALTER TABLE `t` MODIFY COLUMN `a` bigint, ALGORITHM=COPY",
 			"CREATE INDEX `t_b` ON `t` (`b`) ALGORITHM=INPLACE LOCK=NONE",
 			"ALTER TABLE `t` DROP COLUMN `gone`, ALGORITHM=INPLACE, LOCK=NONE",
-		}},
+		}, nil},
 		{"mysql 8.0.36", "8.0.36", []string{
 			"ALTER TABLE `t` ADD COLUMN `b` int AFTER `a`, ALGORITHM=INSTANT",
 			"ALTER TABLE `t` MODIFY COLUMN `a` bigint, ALGORITHM=COPY",
 			"CREATE INDEX `t_b` ON `t` (`b`) ALGORITHM=INPLACE LOCK=NONE",
 			"ALTER TABLE `t` DROP COLUMN `gone`, ALGORITHM=INSTANT",
-		}},
+		}, nil},
 		{"mysql 8.0.28", "8.0.28", []string{
 			"ALTER TABLE `t` ADD COLUMN `b` int AFTER `a`, ALGORITHM=INPLACE, LOCK=NONE",
 			"ALTER TABLE `t` MODIFY COLUMN `a` bigint, ALGORITHM=COPY",
 			"CREATE INDEX `t_b` ON `t` (`b`) ALGORITHM=INPLACE LOCK=NONE",
 			"ALTER TABLE `t` DROP COLUMN `gone`, ALGORITHM=INPLACE, LOCK=NONE",
-		}},
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := New()
+			d := New(tt.opts...)
 			d.remember(parseServer(tt.version))
 			p, err := d.Plan(context.Background(), from, to, diff.Compare(from, to, d.DiffOptions()...))
 			if err != nil {
