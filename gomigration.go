@@ -34,10 +34,10 @@ import (
 // (Migrator.Script) through any Go migration. The retort CLI registers
 // none: it reads, checks and lints Go migrations but refuses to run them.
 func WithGoMigrations(ms ...migrate.GoMigration) Option {
-	return func(c *config) error {
+	return option("WithGoMigrations", inMigrator, func(c *config) error {
 		c.goMigrations = append(c.goMigrations, ms...)
 		return nil
-	}
+	})
 }
 
 // loadGraphWithGo reads the migration files of fsys, binds the registered

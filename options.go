@@ -70,7 +70,8 @@ func scopeOf(fn string) scope {
 //	WithLogger                               yes   yes           yes  yes          yes                all
 //	WithExclude                              yes   yes           yes  yes          yes                PlanSchemas, Autogenerate
 //	WithProgress, WithoutRehearsal           yes   yes           yes  yes          yes
-//	WithAllowChanged, WithMigrationLockWait  -     yes           -    yes          yes
+//	WithAllowChanged, WithMigrationLockWait,
+//	  WithGoMigrations                       -     yes           -    yes          yes
 //	WithTable                                -     yes           -    yes          yes                Script
 //	WithLockTimeout, WithNaming, WithDevURL,
 //	  WithConcurrentIndexes, WithSchemas,

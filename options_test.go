@@ -105,12 +105,13 @@ func TestOptionsRefusedWhereTheyHaveNoEffect(t *testing.T) {
 		"WithConnectTimeout":    retort.WithConnectTimeout(time.Second),
 		"WithConnectWait":       retort.WithConnectWait(time.Second, nil),
 		"WithMigrationLockWait": retort.WithMigrationLockWait(time.Second),
+		"WithGoMigrations":      retort.WithGoMigrations(),
 		"WithoutRehearsal":      retort.WithoutRehearsal(),
 		"WithoutRenameGuess":    retort.WithoutRenameGuess(),
 	}
 	engine := []string{"WithLockTimeout", "WithConcurrentIndexes", "WithOnline", "WithDevURL", "WithNaming", "WithSchemas", "WithConnectTimeout"}
 	database := []string{"WithProgress", "WithoutRehearsal", "WithLogger", "WithExclude"}
-	migrator := []string{"WithTable", "WithAllowChanged", "WithMigrationLockWait"}
+	migrator := []string{"WithTable", "WithAllowChanged", "WithMigrationLockWait", "WithGoMigrations"}
 	connect := []string{"MustExist", "WithConnectWait"}
 	// accepted[fn] are the options fn takes; every other one is refused.
 	// (OptionError's table.)
