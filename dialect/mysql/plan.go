@@ -384,14 +384,14 @@ func (p *planner) addForeignKeys() {
 		adds := p.adds[table]
 		slices.SortStableFunc(adds, func(a, b fkAdd) int { return strings.Compare(lower(a.fk.Name), lower(b.fk.Name)) })
 		for _, a := range adds {
-			comment := a.comment
-			if a.check {
-				if !p.checkEarly(a.table, a.fk) {
-					p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
-				}
-				comment = joinComment(comment, fmt.Sprintf("%s: added with foreign_key_checks on, so that the server checks every row again (a table copy)", a.fk.Name))
+			if !a.check {
+				p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: a.comment})
+				continue
 			}
-			p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: comment})
+			if !p.checkEarly(a.table, a.fk) {
+				p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
+			}
+			p.addFKOnline(a)
 		}
 	}
 }
