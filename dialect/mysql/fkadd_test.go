@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retortdb/retort"
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/dialect/mysql"
+	"github.com/retortdb/retort/migrate"
 )
 
 const fkAddFrom = `
@@ -127,4 +129,38 @@ func TestForeignKeyAddCatchesOrphansWrittenDuringIt(t *testing.T) {
 type dialectEnv struct {
 	db *sql.DB
 	d  *mysql.Dialect
+}
+
+// The same through the runner, with the plan from the ALTER on written as
+// a migration file and the orphan already there (as if it came in after
+// the check): the upgrade fails at the orphan check with the statements
+// before it recorded as done and the key dropped again; once the orphan
+// is gone the next upgrade resumes at the check and the key ends up in
+// place and enforced.
+func TestForeignKeyAddResumesThroughTheRunner(t *testing.T) {
+	env, p, i := fkAddPlan(t, 64)
+	ctx := context.Background()
+	run(t, env.db, "orphan", "SET SESSION foreign_key_checks = 0;\nINSERT INTO child (parent_id) VALUES (42);\nSET SESSION foreign_key_checks = 1;")
+	files := map[string]string{"20260101000001_fk.sql": "-- retort:revision 20260101000001\n-- retort:parent base\n-- retort:message fk\n\n-- migrate:up\n" +
+		(&dialect.Plan{Steps: p.Steps[i:]}).Format() + "\n-- migrate:down\nALTER TABLE child DROP FOREIGN KEY child_parent_id_fkey;\n"}
+	m, err := retort.NewMigrator(env.db, env.d, migrationFS(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Upgrade(ctx, "head")
+	var se *migrate.StmtError
+	var oe *dialect.OrphanRowsError
+	if !errors.As(err, &se) || se.Done != 5 || !errors.As(err, &oe) || oe.Constraint != "child_parent_id_fkey" {
+		t.Fatalf("Upgrade error = %v, want the orphan check (statement 6) failed after 5 done\nfile:\n%s", err, files["20260101000001_fk.sql"])
+	}
+	if got := showCreate(t, env.db, "child"); strings.Contains(got, "FOREIGN KEY") {
+		t.Fatalf("the key stayed over an orphan row:\n%s", got)
+	}
+	run(t, env.db, "fix", "DELETE FROM child WHERE parent_id = 42")
+	if _, err := m.Upgrade(ctx, "head"); err != nil {
+		t.Fatalf("Upgrade after the fix: %v", err)
+	}
+	if !fkEnforced(t, env) {
+		t.Fatalf("no foreign key after the resumed upgrade:\n%s", showCreate(t, env.db, "child"))
+	}
 }
