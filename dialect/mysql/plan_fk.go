@@ -222,7 +222,7 @@ func (p *planner) addFKOnline(a fkAdd) {
 	if p.srv != nil && p.srv.MariaDB {
 		p.add(dialect.Step{SQL: "SET STATEMENT foreign_key_checks = 0 FOR " + add, Comment: comment})
 	} else {
-		p.add(dialect.Step{SQL: "SET @retort_fkc = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0", Comment: comment})
+		p.add(dialect.Step{SQL: saveFKChecksOff, Comment: comment})
 		p.add(dialect.Step{SQL: add})
 		p.add(dialect.Step{SQL: restoreFKChecks})
 	}
