@@ -35,9 +35,10 @@ import (
 //     that a foreign key always has its index), columns dropped, checks
 //     added;
 //  5. foreign keys that change only in actions or name, or in target, are
-//     replaced in place (see swapFK); the others are added (ALTER TABLE …
-//     ADD CONSTRAINT, which the server validates), after their orphan
-//     check when it could not run in step 0;
+//     replaced in place (see swapFK); the others are added after their
+//     orphan check when it could not run in step 0: in place with the
+//     orphan check again after it on a table that exists (see
+//     addFKOnline), ALTER TABLE … ADD CONSTRAINT on a new one;
 //  6. tables that go away are dropped, children first;
 //  7. views and triggers are created;
 //  8. routines that go away are dropped.
