@@ -332,6 +332,10 @@ func (d *Dialect) Transact(ctx context.Context, conn *sql.Conn, fn func(ctx cont
 
 // restoreFKChecks puts back the foreign_key_checks that a swap saved in
 // @retort_fkc, if one did, and forgets it.
+// saveFKChecksOff saves the session's foreign_key_checks in @retort_fkc
+// and turns them off; restoreFKChecks puts them back.
+const saveFKChecksOff = "SET @retort_fkc = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0"
+
 const restoreFKChecks = "SET SESSION foreign_key_checks = COALESCE(@retort_fkc, @@SESSION.foreign_key_checks), @retort_fkc = NULL"
 
 // txQuerier runs statements for Transact: data statements inside a

@@ -22,13 +22,11 @@ import (
 // nothing. The message has no commas (sql_mode would split it there) and
 // fits the 200 characters of the server's error.
 func orphanCheck(table string, fk *schema.ForeignKey) string {
-	var notNull, join, keys []string
-	for i, c := range fk.Columns {
-		notNull = append(notNull, "c."+quote(c)+" IS NOT NULL")
-		join = append(join, "p."+quote(fk.RefColumns[i])+" = c."+quote(c))
+	var keys []string
+	for _, c := range fk.Columns {
 		keys = append(keys, "c."+quote(c))
 	}
-	where := strings.Join(notNull, " AND ") + "\n    AND NOT EXISTS (SELECT 1 FROM " + refTable(fk) + " p WHERE " + strings.Join(join, " AND ") + ")"
+	where := orphanWhere(fk)
 	from := quote(table) + " c"
 	target := fkTarget(fk)
 	head := fmt.Sprintf(" orphan row(s) in %s (%s) without a parent in %s (%s); e.g. ",
@@ -47,6 +45,18 @@ func orphanCheck(table string, fk *schema.ForeignKey) string {
       LIMIT 5) e), %s))
   FROM %s
   WHERE %s)`, literal(head), key, from, strings.ReplaceAll(where, "\n    ", "\n        "), strings.Join(keys, ", "), literal(tail), from, where)
+}
+
+// orphanWhere is the condition on the rows c of a table (the parent is
+// p) that foreign key fk would reject: child keys without NULLs that no
+// parent row has.
+func orphanWhere(fk *schema.ForeignKey) string {
+	var notNull, join []string
+	for i, c := range fk.Columns {
+		notNull = append(notNull, "c."+quote(c)+" IS NOT NULL")
+		join = append(join, "p."+quote(fk.RefColumns[i])+" = c."+quote(c))
+	}
+	return strings.Join(notNull, " AND ") + "\n    AND NOT EXISTS (SELECT 1 FROM " + refTable(fk) + " p WHERE " + strings.Join(join, " AND ") + ")"
 }
 
 // orphanComment is the comment above an orphan check in a plan.

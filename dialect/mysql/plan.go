@@ -35,9 +35,10 @@ import (
 //     that a foreign key always has its index), columns dropped, checks
 //     added;
 //  5. foreign keys that change only in actions or name, or in target, are
-//     replaced in place (see swapFK); the others are added (ALTER TABLE …
-//     ADD CONSTRAINT, which the server validates), after their orphan
-//     check when it could not run in step 0;
+//     replaced in place (see swapFK); the others are added after their
+//     orphan check when it could not run in step 0: in place with the
+//     orphan check again after it on a table that exists (see
+//     addFKOnline), ALTER TABLE … ADD CONSTRAINT on a new one;
 //  6. tables that go away are dropped, children first;
 //  7. views and triggers are created;
 //  8. routines that go away are dropped.
@@ -384,14 +385,14 @@ func (p *planner) addForeignKeys() {
 		adds := p.adds[table]
 		slices.SortStableFunc(adds, func(a, b fkAdd) int { return strings.Compare(lower(a.fk.Name), lower(b.fk.Name)) })
 		for _, a := range adds {
-			comment := a.comment
-			if a.check {
-				if !p.checkEarly(a.table, a.fk) {
-					p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
-				}
-				comment = joinComment(comment, fmt.Sprintf("%s: added with foreign_key_checks on, so that the server checks every row again (a table copy)", a.fk.Name))
+			if !a.check {
+				p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: a.comment})
+				continue
 			}
-			p.add(dialect.Step{SQL: alter(a.table) + "ADD " + fkClause(a.fk), Comment: comment})
+			if !p.checkEarly(a.table, a.fk) {
+				p.add(dialect.Step{SQL: orphanCheck(a.table, a.fk), Comment: orphanComment(a.table, a.fk)})
+			}
+			p.addFKOnline(a)
 		}
 	}
 }

@@ -93,7 +93,7 @@ func execRehearsed(ctx context.Context, conn *sql.Conn, stmt string) error {
 		_, err := conn.ExecContext(ctx, stmt)
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "SET @retort_fkc = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0"); err != nil {
+	if _, err := conn.ExecContext(ctx, saveFKChecksOff); err != nil {
 		return err
 	}
 	_, err := conn.ExecContext(ctx, stmt)

@@ -96,7 +96,7 @@ func (p *planner) swapFK(sw fkSwap) {
 		return
 	}
 	if !mariadb {
-		p.add(dialect.Step{SQL: "SET @retort_fkc = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0", Comment: comment})
+		p.add(dialect.Step{SQL: saveFKChecksOff, Comment: comment})
 		comment = ""
 	}
 	const through = "through a temporary name: one statement cannot drop and add the same name"
