@@ -274,10 +274,33 @@ func (d *Dialect) attempt(ctx context.Context, conn *sql.Conn, fn func(context.C
 		return violations, nil
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		if ctx.Err() != nil && committedAnyway(ctx, conn) {
+			committed = true
+			return nil, nil
+		}
 		return nil, fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true
 	return nil, nil
+}
+
+// committedAnyway learns the outcome of a COMMIT that returned an error
+// because the context ended while it ran (the driver interrupts the
+// connection, which may come after the commit took effect). It asks the
+// database: a transaction is still open exactly when ROLLBACK succeeds (it
+// is then rolled back: not committed); when ROLLBACK fails, a BEGIN that
+// succeeds proves none was open (committed), and is rolled back at once.
+// Any other answer counts as not committed.
+func committedAnyway(ctx context.Context, conn *sql.Conn) bool {
+	bg := context.WithoutCancel(ctx)
+	if _, err := conn.ExecContext(bg, "ROLLBACK"); err == nil {
+		return false
+	}
+	if _, err := conn.ExecContext(bg, "BEGIN"); err != nil {
+		return false
+	}
+	_, err := conn.ExecContext(bg, "ROLLBACK")
+	return err == nil
 }
 
 func foreignKeyCheck(ctx context.Context, q dialect.Querier) ([]Violation, error) {
