@@ -165,14 +165,15 @@ func writeDOTEdge(b *strings.Builder, e *Edge, change bool) {
 }
 
 // port is the node's port of the first of cols, on side (e or w), or ""
-// when the node has no such column.
+// when the node has no such column. Names are compared by the engine's
+// case rules; a column a change removed is the last choice.
 func port(n *Node, cols []string, side string) string {
 	if len(cols) == 0 {
 		return ""
 	}
-	i := slices.IndexFunc(n.Columns, func(c *Column) bool { return c.Name == cols[0] && c.Status != Removed })
+	i := slices.IndexFunc(n.Columns, func(c *Column) bool { return n.cols.Equal(c.Name, cols[0]) && c.Status != Removed })
 	if i < 0 {
-		i = slices.IndexFunc(n.Columns, func(c *Column) bool { return strings.EqualFold(c.Name, cols[0]) })
+		i = slices.IndexFunc(n.Columns, func(c *Column) bool { return n.cols.Equal(c.Name, cols[0]) })
 	}
 	if i < 0 {
 		return ""

@@ -70,6 +70,8 @@ type Node struct {
 	// view's definition, a primary key).
 	Note string
 	key  string
+	// cols compares column names by the engine's case rules.
+	cols schema.Fold
 }
 
 // Column is one column of a table.
@@ -182,7 +184,7 @@ func (b *builder) addSchema(s *schema.Schema, st Status) {
 		if diff.Excluded(t.Name, b.exclude) {
 			continue
 		}
-		n := &Node{Name: t.QualifiedName(), Status: st, key: b.key(t.Schema, t.Name)}
+		n := &Node{Name: t.QualifiedName(), Status: st, key: b.key(t.Schema, t.Name), cols: b.rules.Columns}
 		if t.PartitionOf != "" {
 			n.PartitionOf = schema.QualifiedName(t.Schema, t.PartitionOf)
 		}
