@@ -133,12 +133,16 @@ func (in *inspector) columnKey(t *schema.Table, col string) string {
 	return in.rules.Tables.Key(t.Name) + "\x00" + in.rules.Columns.Key(col)
 }
 
+// readTables reads the tables in name order. information_schema compares
+// names case-insensitively, so on a server where Users and users are two
+// tables the byte order breaks the tie: without it their order changed
+// from one inspection to the next.
 func (in *inspector) readTables(ctx context.Context, s *schema.Schema) error {
 	const q = `SELECT TABLE_NAME, COALESCE(ENGINE, ''), COALESCE(TABLE_COLLATION, ''), COALESCE(TABLE_COMMENT, ''),
   COALESCE(CREATE_OPTIONS, '')
 FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
-ORDER BY TABLE_NAME`
+ORDER BY TABLE_NAME, CAST(TABLE_NAME AS BINARY)`
 	return in.query(ctx, q, func(r *sql.Rows) error {
 		t := &schema.Table{}
 		var engine, coll, options string
@@ -391,7 +395,7 @@ func (in *inspector) readViews(ctx context.Context, s *schema.Schema) error {
 	q := `SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, ` + algorithm + `
 FROM information_schema.VIEWS
 WHERE TABLE_SCHEMA = DATABASE()
-ORDER BY TABLE_NAME`
+ORDER BY TABLE_NAME, CAST(TABLE_NAME AS BINARY)`
 	err := in.query(ctx, q, func(r *sql.Rows) error {
 		var name, def, check, security, algorithm string
 		if err := r.Scan(&name, &def, &check, &security, &algorithm); err != nil {
